@@ -1,0 +1,2 @@
+import { hello } from '#domain';
+export const two: number = hello(1);
