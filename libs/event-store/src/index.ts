@@ -1,2 +1,11 @@
-import { hello } from '#domain';
-export const two: number = hello(1);
+export * from './port.js';
+export * from './position.js';
+export * from './errors.js';
+export * from './limits.js';
+export * from './event-id.js';
+export { validateAppend } from './validate-append.js';
+export { pollingSubscription } from './polling-subscription.js';
+export { SqlEventStore, type SqlEventStoreOptions } from './sql/sql-event-store.js';
+export type { SqlDriver } from './sql/sql-driver.js';
+export { createEmbeddedEventStore, createPgliteDriver } from './embedded/index.js';
+export { createPostgresEventStore, createPostgresDriver } from './postgres/index.js';

@@ -1,0 +1,55 @@
+import pg from 'pg';
+import type { SqlDriver } from '../sql/sql-driver.js';
+
+export interface PostgresDriverOptions {
+  connectionString: string;
+  /** Connections in the pool; group-commit transactions use all but one, reads share them. */
+  poolSize?: number;
+  statementTimeoutMs?: number;
+  connectionTimeoutMs?: number;
+}
+
+/** `pg` as a `SqlDriver`: named (server-side prepared) statements, one pool. */
+export function createPostgresDriver(options: PostgresDriverOptions): SqlDriver {
+  const poolSize = options.poolSize ?? 8;
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: poolSize,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+    statement_timeout: options.statementTimeoutMs ?? 30_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client that loses its connection emits here; without a listener the process would crash.
+  pool.on('error', () => undefined);
+  const names = new Map<string, string>();
+  const nameOf = (text: string) => {
+    let name = names.get(text);
+    if (!name) names.set(text, (name = `gl_${names.size}`));
+    return name;
+  };
+  return {
+    concurrentTransactionsMax: Math.max(1, poolSize - 1),
+    async query<R>(text: string, params: unknown[]) {
+      const result = await pool.query({ name: nameOf(text), text, values: params });
+      return result.rows as R[];
+    },
+    async exec(script: string) {
+      await pool.query(script);
+    },
+    async transaction<T>(work: (query: <R>(text: string, params: unknown[]) => Promise<R[]>) => Promise<T>) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await work(async <R>(text: string, params: unknown[]) => (await client.query(text, params)).rows as R[]);
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

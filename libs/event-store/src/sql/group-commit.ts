@@ -1,0 +1,78 @@
+import { EventStoreOverloadedError } from '../errors.js';
+
+export interface GroupCommitLimits {
+  /** Appends written together in one transaction at most. */
+  batchAppendsMax: number;
+  /** Batch transactions running at once (each holds one connection). */
+  batchesInFlightMax: number;
+  /** Appends waiting for a batch at most; beyond it callers get `EventStoreOverloadedError`. */
+  queuedAppendsMax: number;
+}
+
+interface Pending<I, O> {
+  item: I;
+  resolve: (value: O) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: concurrent callers' appends queue here and are flushed together, up to
+ * `batchesInFlightMax` transactions at a time. A lone request goes out at once (no timer, no added
+ * latency); under load the queue fills while transactions are in flight and the next flush takes them
+ * all, so the commit cost is shared.
+ */
+export class GroupCommitter<I, O> {
+  private readonly queue: Array<Pending<I, O>> = [];
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly limits: GroupCommitLimits,
+    /** Settles every item of the batch: one `O` or one `Error` per item, in order. */
+    private readonly flushBatch: (items: I[]) => Promise<Array<O | Error>>,
+  ) {}
+
+  submit(item: I): Promise<O> {
+    if (this.queue.length >= this.limits.queuedAppendsMax) return Promise.reject(new EventStoreOverloadedError(this.queue.length));
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  drained(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && this.inFlight < this.limits.batchesInFlightMax) {
+      const batch = this.queue.splice(0, this.limits.batchAppendsMax);
+      this.inFlight++;
+      void this.run(batch);
+    }
+    if (this.queue.length === 0 && this.inFlight === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      waiters.forEach((w) => w());
+    }
+  }
+
+  private async run(batch: Array<Pending<I, O>>): Promise<void> {
+    try {
+      const results = await this.flushBatch(batch.map((p) => p.item));
+      if (results.length !== batch.length) throw new Error(`group commit: ${results.length} results for ${batch.length} appends`);
+      batch.forEach((p, i) => {
+        const r = results[i];
+        if (r instanceof Error) p.reject(r);
+        else p.resolve(r as O);
+      });
+    } catch (error) {
+      batch.forEach((p) => p.reject(error));
+    } finally {
+      this.inFlight--;
+      this.pump();
+    }
+  }
+}

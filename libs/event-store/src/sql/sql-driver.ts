@@ -1,0 +1,24 @@
+/** The subset of a PostgreSQL client the SQL event store calls; `pg` and PGlite each provide one. */
+export interface SqlDriver {
+  /** One parameterised statement, on any connection. */
+  query<R>(text: string, params: unknown[]): Promise<R[]>;
+  /** A multi-statement script (schema set-up). */
+  exec(script: string): Promise<void>;
+  /** Runs `work` inside a transaction on one connection; commits when it resolves, else rolls back. */
+  transaction<T>(work: (query: <R>(text: string, params: unknown[]) => Promise<R[]>) => Promise<T>): Promise<T>;
+  /** Transactions that can usefully run at once (the pool size for `pg`, 1 for PGlite). */
+  readonly concurrentTransactionsMax: number;
+  close(): Promise<void>;
+}
+
+/** SQLSTATEs after which a failed batch is retried append by append. */
+export const retryableSqlStates = new Set([
+  '23505', // unique_violation: another process wrote the same event id or stream concurrently
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+]);
+
+export function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : undefined;
+}

@@ -1,0 +1,171 @@
+import { EventIdConflictError, WrongExpectedRevisionError } from '../errors.js';
+import { limits } from '../limits.js';
+import { pollingSubscription } from '../polling-subscription.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ReadAllOptions,
+  ReadFrom,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
+} from '../port.js';
+import { START } from '../port.js';
+import { validateAppend } from '../validate-append.js';
+import { GroupCommitter, type GroupCommitLimits } from './group-commit.js';
+import { schemaSql, sql, type AppendRow, type EventRow } from './schema.js';
+import { retryableSqlStates, sqlState, type SqlDriver } from './sql-driver.js';
+
+export interface SqlEventStoreOptions {
+  groupCommit?: Partial<GroupCommitLimits>;
+  /** Poll interval for events appended by other processes once a subscription is caught up. */
+  subscriptionIdlePollMs?: number;
+}
+
+interface PendingAppend {
+  stream: string;
+  /** The append as a JSON object text, ready to be spliced into the batch array. */
+  json: string;
+  expected: AppendOptions['expectedRevision'];
+  firstEventId: string;
+}
+
+/** The event store over any PostgreSQL-speaking driver: `pg` (PostgreSQL) or PGlite (embedded). */
+export class SqlEventStore implements EventStore {
+  private readonly committer: GroupCommitter<PendingAppend, AppendResult>;
+  private readonly appendListeners = new Set<() => void>();
+  private readonly idlePollMs: number;
+
+  private constructor(
+    private readonly driver: SqlDriver,
+    options: SqlEventStoreOptions,
+  ) {
+    this.idlePollMs = options.subscriptionIdlePollMs ?? 20;
+    this.committer = new GroupCommitter<PendingAppend, AppendResult>(
+      {
+        batchAppendsMax: options.groupCommit?.batchAppendsMax ?? 256,
+        batchesInFlightMax: options.groupCommit?.batchesInFlightMax ?? driver.concurrentTransactionsMax,
+        queuedAppendsMax: options.groupCommit?.queuedAppendsMax ?? 50_000,
+      },
+      (batch) => this.flush(batch),
+    );
+  }
+
+  static async open(driver: SqlDriver, options: SqlEventStoreOptions = {}): Promise<SqlEventStore> {
+    await driver.exec(schemaSql);
+    return new SqlEventStore(driver, options);
+  }
+
+  async appendToStream(stream: string, events: EventToAppend[], options: AppendOptions): Promise<AppendResult> {
+    const json = appendJson(stream, events, options?.expectedRevision);
+    return this.committer.submit({ stream, json, expected: options.expectedRevision, firstEventId: events[0]!.id });
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const count = Math.min(options.maxCount ?? limits.readCountMax, limits.readCountMax);
+    const rows = await this.driver.query<EventRow>(sql.readStream, [stream, String(options.fromRevision ?? 0n), count]);
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    const limit = Math.min(Math.max(1, options.limit), limits.readCountMax);
+    const from = options.from === START ? { commit: 0n, prepare: 0n } : options.from;
+    const rows = await this.driver.query<EventRow>(sql.readAll, [String(from.commit), String(from.prepare), limit]);
+    return rows.map(toRecorded);
+  }
+
+  subscribeToAll(options: SubscribeOptions): Subscription {
+    return pollingSubscription({
+      from: options.from,
+      batchSize: options.maxBatchSize ?? 1000,
+      idlePollMs: this.idlePollMs,
+      readAll: (from, limit) => this.readAll({ from, limit }),
+      onAppended: (wake) => {
+        this.appendListeners.add(wake);
+        return () => this.appendListeners.delete(wake);
+      },
+    });
+  }
+
+  async headPosition(): Promise<ReadFrom> {
+    const [row] = await this.driver.query<{ commit_id: string; prepare: string }>(sql.head, []);
+    return row ? { commit: BigInt(row.commit_id), prepare: BigInt(row.prepare) } : START;
+  }
+
+  async close(): Promise<void> {
+    await this.committer.drained();
+    await this.driver.close();
+  }
+
+  /** One transaction for the whole batch; if the transaction itself fails, each append is retried alone. */
+  private async flush(batch: PendingAppend[]): Promise<Array<AppendResult | Error>> {
+    // Streams are locked in name order in every batch so that two batches can never deadlock.
+    const order = batch.map((_, i) => i).sort((a, b) => (batch[a]!.stream < batch[b]!.stream ? -1 : batch[a]!.stream > batch[b]!.stream ? 1 : a - b));
+    try {
+      const rows = await this.driver.query<AppendRow>(sql.append, [`[${order.map((i) => batch[i]!.json).join(',')}]`]);
+      const results = new Array<AppendResult | Error>(batch.length);
+      for (const row of rows) results[order[row.idx]!] = toResult(row, batch[order[row.idx]!]!);
+      this.notifyAppended();
+      return results;
+    } catch (error) {
+      if (batch.length === 1 || !retryableSqlStates.has(sqlState(error) ?? '')) throw error;
+      return Promise.all(batch.map((append) => this.appendAlone(append).catch((e: unknown) => e as Error)));
+    }
+  }
+
+  private async appendAlone(append: PendingAppend, attemptsLeft = 3): Promise<AppendResult | Error> {
+    try {
+      const [row] = await this.driver.query<AppendRow>(sql.append, [`[${append.json}]`]);
+      this.notifyAppended();
+      return toResult(row!, append);
+    } catch (error) {
+      if (attemptsLeft > 1 && retryableSqlStates.has(sqlState(error) ?? '')) return this.appendAlone(append, attemptsLeft - 1);
+      throw error;
+    }
+  }
+
+  private notifyAppended(): void {
+    for (const wake of this.appendListeners) wake();
+  }
+}
+
+/** Validates one append and renders it as the JSON object `gl_append` takes (see schema.ts). */
+export function appendJson(stream: string, events: EventToAppend[], expected: AppendOptions['expectedRevision']): string {
+  const { serialised } = validateAppend(stream, events, expected);
+  const ev = events.map(
+    (e, i) => `{"id":"${e.id}","t":${JSON.stringify(e.type)},"v":${e.schemaVersion},"d":${serialised[i]!.data},"m":${serialised[i]!.metadata}}`,
+  );
+  return `{"s":${JSON.stringify(stream)},"e":"${String(expected)}","ev":[${ev.join(',')}]}`;
+}
+
+function toResult(row: AppendRow, append: PendingAppend): AppendResult | Error {
+  switch (row.status) {
+    case 'ok':
+    case 'duplicate':
+      return { nextExpectedRevision: BigInt(row.revision), position: { commit: BigInt(row.commit_id!), prepare: BigInt(row.prepare!) } };
+    case 'wrong_revision':
+      return new WrongExpectedRevisionError(append.stream, append.expected, row.revision === 'no_stream' ? 'no_stream' : BigInt(row.revision));
+    case 'id_conflict':
+      return new EventIdConflictError(append.stream, row.revision ?? append.firstEventId, row.detail ?? 'different_content');
+    default: {
+      const never: never = row.status;
+      throw new Error(`gl_append returned unknown status ${String(never)}`);
+    }
+  }
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    data: row.data as RecordedEvent['data'],
+    metadata: row.metadata as RecordedEvent['metadata'],
+    streamName: row.stream_name,
+    revision: BigInt(row.revision),
+    position: { commit: BigInt(row.commit_id), prepare: BigInt(row.prepare) },
+  };
+}

@@ -1,0 +1,90 @@
+import { InvalidAppendError } from './errors.js';
+import { limits } from './limits.js';
+import { ANY, NO_STREAM, STREAM_EXISTS, type EventToAppend, type ExpectedRevision } from './port.js';
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Rejects bad input before anything reaches a database, so a failed append never writes part of
+ * its events. Returns each event's data and metadata serialised once, for the adapter to send.
+ */
+export function validateAppend(
+  stream: unknown,
+  events: unknown,
+  expectedRevision: unknown,
+): { serialised: Array<{ data: string; metadata: string }> } {
+  if (typeof stream !== 'string' || stream.length === 0) throw new InvalidAppendError('stream', 'must be a non-empty string');
+  if (stream.length > limits.streamNameMaxLength) throw new InvalidAppendError('stream', `longer than ${limits.streamNameMaxLength} characters`);
+  assertExpectedRevision(expectedRevision);
+  if (!Array.isArray(events) || events.length === 0) throw new InvalidAppendError('events', 'must be a non-empty array');
+  if (events.length > limits.eventsPerAppendMax) throw new InvalidAppendError('events', `more than ${limits.eventsPerAppendMax} events in one append`);
+  const seen = new Set<string>();
+  const serialised = events.map((event: EventToAppend, i) => {
+    const at = `events[${i}]`;
+    if (typeof event?.id !== 'string' || !uuidPattern.test(event.id)) throw new InvalidAppendError(`${at}.id`, 'must be a lowercase UUID');
+    if (seen.has(event.id)) throw new InvalidAppendError(`${at}.id`, 'repeated within the append');
+    seen.add(event.id);
+    if (typeof event.type !== 'string' || event.type.length === 0 || event.type.length > limits.eventTypeMaxLength) {
+      throw new InvalidAppendError(`${at}.type`, `must be 1 to ${limits.eventTypeMaxLength} characters`);
+    }
+    if (!Number.isInteger(event.schemaVersion) || event.schemaVersion < 1) throw new InvalidAppendError(`${at}.schemaVersion`, 'must be a positive integer');
+    assertPlainJson(event.data, `${at}.data`, true);
+    assertPlainJson(event.metadata, `${at}.metadata`, true);
+    const data = JSON.stringify(event.data);
+    const metadata = JSON.stringify(event.metadata);
+    if (data.length + metadata.length > limits.eventBytesMax) throw new InvalidAppendError(at, `larger than ${limits.eventBytesMax} bytes`);
+    return { data, metadata };
+  });
+  return { serialised };
+}
+
+function assertExpectedRevision(value: unknown): asserts value is ExpectedRevision {
+  if (value === NO_STREAM || value === STREAM_EXISTS || value === ANY) return;
+  if (typeof value === 'bigint' && value >= 0n) return;
+  throw new InvalidAppendError('expectedRevision', `unknown value ${describe(value)}: use no_stream, stream_exists, any or a revision (bigint >= 0)`);
+}
+
+/**
+ * Only values that survive a JSON round trip unchanged are accepted: JSON.stringify would silently
+ * turn NaN into null, drop functions and turn Dates into strings, and then a retried append would no
+ * longer compare equal to the stored one.
+ */
+function assertPlainJson(value: unknown, path: string, mustBeObject = false, depth = 0): void {
+  if (depth > 32) throw new InvalidAppendError(path, 'nested deeper than 32 levels');
+  if (mustBeObject && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+    throw new InvalidAppendError(path, 'must be a JSON object');
+  }
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) throw new InvalidAppendError(path, `not serialisable: ${value}`);
+      return;
+    case 'object': {
+      if (value === null) return;
+      if (Array.isArray(value)) {
+        value.forEach((item, i) => assertPlainJson(item, `${path}[${i}]`, false, depth + 1));
+        return;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) throw new InvalidAppendError(path, `not serialisable: a ${proto?.constructor?.name ?? 'class'} instance`);
+      for (const [key, item] of Object.entries(value)) {
+        if (item === undefined) throw new InvalidAppendError(`${path}.${key}`, 'not serialisable: undefined');
+        assertPlainJson(item, `${path}.${key}`, false, depth + 1);
+      }
+      return;
+    }
+    default:
+      throw new InvalidAppendError(path, `not serialisable: ${typeof value}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
