@@ -36,94 +36,135 @@ create table if not exists gl_streams (
   revision    bigint not null
 );
 
+-- What an append whose event ids are already stored amounts to: a repeat of an earlier append
+-- ('duplicate', with that append's result) or a conflict (an id reused with other content, in another
+-- stream, or only some of the ids). No row when none of the ids is stored.
+create or replace function gl_find_repeat(s text, ev jsonb)
+returns table(status text, revision text, commit_id text, prepare text, detail text)
+language sql stable as $fn$
+  select case when other_n > 0 or changed_n > 0 or found_n < jsonb_array_length(ev) then 'id_conflict' else 'duplicate' end,
+         case when other_n > 0 or changed_n > 0 or found_n < jsonb_array_length(ev) then first_id else last_rev::text end,
+         case when other_n > 0 or changed_n > 0 or found_n < jsonb_array_length(ev) then null else last_tx end,
+         case when other_n > 0 or changed_n > 0 or found_n < jsonb_array_length(ev) then null else last_pos::text end,
+         case when other_n > 0 then 'other_stream' when changed_n > 0 then 'different_content'
+              when found_n < jsonb_array_length(ev) then 'partial_retry' end
+    from (select count(*)::int as found_n,
+                 count(*) filter (where g.stream_name <> s)::int as other_n,
+                 count(*) filter (where g.event_type <> x.t or g.schema_version <> x.v or g.data <> x.d)::int as changed_n,
+                 (array_agg(g.event_id::text order by g.stream_revision))[1] as first_id,
+                 max(g.stream_revision) as last_rev,
+                 (array_agg(g.transaction_id::text order by g.stream_revision desc))[1] as last_tx,
+                 max(g.global_position) as last_pos
+            from jsonb_to_recordset(ev) as x(id uuid, t text, v int, d jsonb)
+            join gl_events g on g.event_id = x.id) found
+   where found_n > 0
+$fn$;
+
 -- Appends a batch of independent appends in one transaction (group commit). Each append keeps its own
 -- idempotency and expected-revision check, and one that fails is reported alone while the rest are
 -- written. Input: [{"s": stream, "e": "no_stream"|"stream_exists"|"any"|"<revision>",
 --                   "ev": [{"id","t","v","d","m"}]}]
+-- The happy path costs one statement per append (the stream's revision moves with a single upsert or
+-- conditional update) plus one insert for the whole batch. Ids are looked up first only for 'any' and
+-- 'stream_exists'; a repeated no_stream or exact-revision append always fails its revision check (its
+-- own first attempt moved the stream), and only then are its ids looked up.
 create or replace function gl_append(batch jsonb)
 returns table(idx int, status text, revision text, commit_id text, prepare text, detail text)
 language plpgsql as $fn$
 declare
   a          jsonb;
-  a_idx      bigint;
+  i          int;
   s          text;
   expected   text;
   n          int;
   current    bigint;
-  found_n    int;
-  other_n    int;
-  changed_n  int;
-  dup_rev    bigint;
-  dup_tx     xid8;
-  dup_pos    bigint;
-  dup_id     uuid;
-  last_pos   bigint;
+  moved      bigint;
+  r          record;
+  rep_status text;
+  rep_rev    text;
+  rep_commit text;
+  rep_prep   text;
+  rep_detail text;
+  ok_idx     int[]    := '{}';
+  ok_base    bigint[] := '{}';
+  appends    int      := jsonb_array_length(batch);
+  statuses   text[]   := array_fill(null::text, array[appends]);
+  revisions  text[]   := array_fill(null::text, array[appends]);
+  details    text[]   := array_fill(null::text, array[appends]);
+  commits    text[]   := array_fill(null::text, array[appends]);
+  prepares   text[]   := array_fill(null::text, array[appends]);
 begin
-  for a, a_idx in select value, ordinality from jsonb_array_elements(batch) with ordinality loop
-    idx := a_idx - 1;
+  for i in 0 .. appends - 1 loop
+    a := batch->i;
     s := a->>'s';
     expected := a->>'e';
     n := jsonb_array_length(a->'ev');
-
-    -- Idempotency first: a retry of an append that succeeded must return its original result
-    -- even though the stream has moved past the revision it expected.
-    select count(*)::int,
-           count(*) filter (where g.stream_name <> s)::int,
-           count(*) filter (where g.stream_name = s and (g.event_type <> x.t or g.schema_version <> x.v or g.data <> x.d))::int,
-           (array_agg(g.event_id order by g.stream_name <> s desc, g.event_type <> x.t or g.schema_version <> x.v or g.data <> x.d desc))[1]
-      into found_n, other_n, changed_n, dup_id
-      from jsonb_to_recordset(a->'ev') as x(id uuid, t text, v int, d jsonb)
-      join gl_events g on g.event_id = x.id;
-    if found_n > 0 then
-      if other_n > 0 then
-        status := 'id_conflict'; detail := 'other_stream'; revision := dup_id::text; commit_id := null; prepare := null;
-      elsif changed_n > 0 then
-        status := 'id_conflict'; detail := 'different_content'; revision := dup_id::text; commit_id := null; prepare := null;
-      elsif found_n < n then
-        status := 'id_conflict'; detail := 'partial_retry'; revision := dup_id::text; commit_id := null; prepare := null;
+    moved := null;
+    rep_status := null;
+    if expected = 'any' or expected = 'stream_exists' then
+      select * into rep_status, rep_rev, rep_commit, rep_prep, rep_detail from gl_find_repeat(s, a->'ev');
+    end if;
+    if rep_status is null then
+      if expected = 'any' then
+        insert into gl_streams as st (stream_name, revision) values (s, n - 1)
+          on conflict (stream_name) do update set revision = st.revision + n
+          returning st.revision into moved;
+      elsif expected = 'no_stream' then
+        -- Waits for a concurrent creator of the same stream to finish; a placeholder (-1) counts as none.
+        insert into gl_streams as st (stream_name, revision) values (s, n - 1)
+          on conflict (stream_name) do update set revision = n - 1 where st.revision = -1
+          returning st.revision into moved;
+      elsif expected = 'stream_exists' then
+        update gl_streams st set revision = st.revision + n where st.stream_name = s and st.revision >= 0
+          returning st.revision into moved;
       else
-        select g.stream_revision, g.transaction_id, g.global_position into dup_rev, dup_tx, dup_pos
-          from jsonb_to_recordset(a->'ev') as x(id uuid) join gl_events g on g.event_id = x.id
-          order by g.stream_revision desc limit 1;
-        status := 'duplicate'; detail := null; revision := dup_rev::text; commit_id := dup_tx::text; prepare := dup_pos::text;
+        update gl_streams st set revision = st.revision + n where st.stream_name = s and st.revision = expected::bigint
+          returning st.revision into moved;
       end if;
-      return next;
-      continue;
+      if moved is null and expected <> 'any' and expected <> 'stream_exists' then
+        select * into rep_status, rep_rev, rep_commit, rep_prep, rep_detail from gl_find_repeat(s, a->'ev');
+      end if;
     end if;
 
-    if expected = 'no_stream' or expected = 'any' then
-      -- Waits for a concurrent creator of the same stream to finish, then the next statement sees it.
-      insert into gl_streams (stream_name, revision) values (s, -1) on conflict do nothing;
+    if rep_status is not null then
+      statuses[i + 1] := rep_status; revisions[i + 1] := rep_rev; commits[i + 1] := rep_commit;
+      prepares[i + 1] := rep_prep; details[i + 1] := rep_detail;
+    elsif moved is null then
+      select st.revision into current from gl_streams st where st.stream_name = s;
+      statuses[i + 1] := 'wrong_revision';
+      revisions[i + 1] := case when current is null or current = -1 then 'no_stream' else current::text end;
+    else
+      ok_idx := ok_idx || i;
+      ok_base := ok_base || (moved - n + 1);
     end if;
-    select st.revision into current from gl_streams st where st.stream_name = s for update;
-    if not found then
-      current := -1;
-    end if;
-
-    if (expected = 'no_stream' and current <> -1)
-       or (expected = 'stream_exists' and current = -1)
-       or (expected not in ('no_stream', 'stream_exists', 'any') and current <> expected::bigint) then
-      status := 'wrong_revision'; detail := null;
-      revision := case when current = -1 then 'no_stream' else current::text end;
-      commit_id := null; prepare := null;
-      return next;
-      continue;
-    end if;
-
-    with ins as (
-      insert into gl_events (stream_name, stream_revision, event_id, event_type, schema_version, data, metadata)
-      select s, current + x.ord, x.id, x.t, x.v, x.d, x.m
-        from rows from (jsonb_to_recordset(a->'ev') as (id uuid, t text, v int, d jsonb, m jsonb))
-             with ordinality as x(id, t, v, d, m, ord)
-      returning global_position
-    )
-    select max(ins.global_position) into last_pos from ins;
-    update gl_streams set revision = current + n where stream_name = s;
-
-    status := 'ok'; detail := null; revision := (current + n)::text;
-    commit_id := pg_current_xact_id()::text; prepare := last_pos::text;
-    return next;
   end loop;
+
+  if cardinality(ok_idx) > 0 then
+    for r in
+      with ins as (
+        insert into gl_events (stream_name, stream_revision, event_id, event_type, schema_version, data, metadata)
+        select batch->o.i->>'s', o.base + e.ord - 1, e.id, e.t, e.v, e.d, e.m
+          from unnest(ok_idx, ok_base) as o(i, base)
+          cross join lateral rows from (jsonb_to_recordset(batch->o.i->'ev') as (id uuid, t text, v int, d jsonb, m jsonb))
+               with ordinality as e(id, t, v, d, m, ord)
+         order by o.i, e.ord
+        returning stream_name, stream_revision, global_position
+      )
+      select o.i, max(ins.stream_revision) as last_rev, max(ins.global_position) as last_pos
+        from unnest(ok_idx, ok_base) as o(i, base)
+        join ins on ins.stream_name = batch->o.i->>'s'
+                and ins.stream_revision between o.base and o.base + jsonb_array_length(batch->o.i->'ev') - 1
+       group by o.i
+    loop
+      statuses[r.i + 1] := 'ok';
+      revisions[r.i + 1] := r.last_rev::text;
+      commits[r.i + 1] := pg_current_xact_id()::text;
+      prepares[r.i + 1] := r.last_pos::text;
+    end loop;
+  end if;
+
+  return query select (k - 1)::int, statuses[k], revisions[k], commits[k], prepares[k], details[k]
+                 from generate_subscripts(statuses, 1) as k;
 end
 $fn$;
 

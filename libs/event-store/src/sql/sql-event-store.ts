@@ -47,7 +47,8 @@ export class SqlEventStore implements EventStore {
     this.committer = new GroupCommitter<PendingAppend, AppendResult>(
       {
         batchAppendsMax: options.groupCommit?.batchAppendsMax ?? 256,
-        batchesInFlightMax: options.groupCommit?.batchesInFlightMax ?? driver.concurrentTransactionsMax,
+        // Two batches in flight measured best on 2 cores: one commits while the next fills.
+        batchesInFlightMax: options.groupCommit?.batchesInFlightMax ?? Math.min(2, driver.concurrentTransactionsMax),
         queuedAppendsMax: options.groupCommit?.queuedAppendsMax ?? 50_000,
       },
       (batch) => this.flush(batch),

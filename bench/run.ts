@@ -1,0 +1,18 @@
+/**
+ * `npm run bench`: every benchmark of the project in one table, and the same rows as JSON under
+ * bench/results/. Compare them with `bash ../shared/anchors/run-all.sh` run just before, on the same machine.
+ */
+import { benchEventStores } from './event-store.bench.js';
+import { printTable, writeResults, type BenchRow } from './harness.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+const wanted = (name: string) => only.length === 0 || only.includes(name);
+
+const rows: BenchRow[] = [];
+if (wanted('store')) rows.push(...(await benchEventStores(seconds, process.env.DATABASE_URL)));
+
+printTable(rows);
+const file = writeResults(rows, { seconds, node: process.version, databaseUrl: Boolean(process.env.DATABASE_URL) });
+console.log(`\nresults written to ${file}`);
+process.exit(0);
