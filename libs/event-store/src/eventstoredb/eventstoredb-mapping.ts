@@ -208,3 +208,10 @@ export function claimOwner(metadata: unknown): string | undefined {
   const owner = (metadata as Partial<EventIdClaim> | undefined)?.ownerStream;
   return typeof owner === 'string' ? owner : undefined;
 }
+
+/** An item of a `$all` read or subscription: its position, and our event if it is an application event. */
+export function decodeAllStreamItem(item: unknown): { position: Position; event: RecordedEvent | null } | null {
+  const event = (item as { event?: EsdbRecordedEvent } | null)?.event;
+  if (!event?.position) return null;
+  return { position: event.position, event: isApplicationEvent(event) ? toRecordedEvent(event) : null };
+}

@@ -1,11 +1,21 @@
-import type { Readable } from 'node:stream';
 import { limits } from '../limits.js';
 import { START, type ReadFrom, type RecordedEvent, type Subscription, type SubscriptionMessage } from '../port.js';
 import { comparePositions, type Position } from '../position.js';
 import { isAfter } from './eventstoredb-mapping.js';
 
-/** The client's subscription: an object-mode readable that also emits `caughtUp` (server 23.10 and later). */
-export interface SubscriptionStream extends Readable {
+/**
+ * The part of the client's subscription (an object-mode Node readable, which also emits `caughtUp` on
+ * servers from 23.10) this module uses.
+ */
+export interface SubscriptionStream {
+  read(): unknown;
+  push(chunk: unknown): boolean;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  destroy(): unknown;
+  readonly destroyed: boolean;
+  readonly readableEnded: boolean;
+  readonly errored: Error | null;
   unsubscribe(): Promise<void>;
 }
 
@@ -129,12 +139,11 @@ export function serverSubscription(options: ServerSubscriptionOptions): Subscrip
 
 /**
  * Up to `max` items already in the stream's buffer, ending early after a caught-up marker; waits only
- * when the buffer is empty. Null once the stream has ended or been destroyed.
+ * when the buffer is empty. Items that arrived before a failure are handed over before it is thrown.
+ * Null once the stream has ended or been destroyed.
  */
-export async function readAvailable(stream: Readable, max: number, failure: () => unknown): Promise<unknown[] | null> {
+async function readAvailable(stream: SubscriptionStream, max: number, failure: () => unknown): Promise<unknown[] | null> {
   for (;;) {
-    const error = failure() ?? stream.errored;
-    if (error) throw error;
     const items: unknown[] = [];
     while (items.length < max) {
       const item: unknown = stream.read();
@@ -143,21 +152,23 @@ export async function readAvailable(stream: Readable, max: number, failure: () =
       if (item === caughtUpMarker) break;
     }
     if (items.length > 0) return items;
+    const error = failure() ?? stream.errored;
+    if (error) throw error;
     if (stream.destroyed || stream.readableEnded) return null;
     await nextSignal(stream);
   }
 }
 
-function nextSignal(stream: Readable): Promise<void> {
+/** An error wakes the reader too: the caller's listener keeps it, and the next look at the buffer throws it. */
+const wakeEvents = ['readable', 'end', 'close', 'error'] as const;
+
+function nextSignal(stream: SubscriptionStream): Promise<void> {
   return new Promise((resolve) => {
     const settle = () => {
-      stream.off('readable', onWake).off('end', onWake).off('close', onWake).off('error', onError);
+      for (const event of wakeEvents) stream.removeListener(event, settle);
       resolve();
     };
-    const onWake = () => settle();
-    // The error itself is kept by the caller's listener and thrown by the next look at the buffer.
-    const onError = () => settle();
-    stream.on('readable', onWake).on('end', onWake).on('close', onWake).on('error', onError);
+    for (const event of wakeEvents) stream.on(event, settle);
   });
 }
 

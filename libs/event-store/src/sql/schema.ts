@@ -60,6 +60,13 @@ language sql stable as $fn$
    where found_n > 0
 $fn$;
 
+-- The parts of an append that idempotency compares (ids, types, versions, data), for spotting a repeat
+-- of an append that sits earlier in the same batch and so is not in gl_events yet.
+create or replace function gl_append_identity(ev jsonb) returns jsonb
+language sql immutable as $fn$
+  select jsonb_agg(jsonb_build_array(e->'id', e->'t', e->'v', e->'d') order by o) from jsonb_array_elements(ev) with ordinality as x(e, o)
+$fn$;
+
 -- Appends a batch of independent appends in one transaction (group commit). Each append keeps its own
 -- idempotency and expected-revision check, and one that fails is reported alone while the rest are
 -- written. Input: [{"s": stream, "e": "no_stream"|"stream_exists"|"any"|"<revision>",
@@ -87,6 +94,8 @@ declare
   rep_detail text;
   ok_idx     int[]    := '{}';
   ok_base    bigint[] := '{}';
+  k          int;
+  repeats    int[]    := array_fill(null::int, array[jsonb_array_length(batch)]);
   appends    int      := jsonb_array_length(batch);
   statuses   text[]   := array_fill(null::text, array[appends]);
   revisions  text[]   := array_fill(null::text, array[appends]);
@@ -126,7 +135,19 @@ begin
       end if;
     end if;
 
-    if rep_status is not null then
+    if rep_status is null and moved is null then
+      -- A retry racing its original inside this very batch: it gets the original's result.
+      foreach k in array ok_idx loop
+        if batch->k->>'s' = s and gl_append_identity(batch->k->'ev') = gl_append_identity(a->'ev') then
+          repeats[i + 1] := k;
+          exit;
+        end if;
+      end loop;
+    end if;
+
+    if repeats[i + 1] is not null then
+      continue;
+    elsif rep_status is not null then
       statuses[i + 1] := rep_status; revisions[i + 1] := rep_rev; commits[i + 1] := rep_commit;
       prepares[i + 1] := rep_prep; details[i + 1] := rep_detail;
     elsif moved is null then
@@ -163,8 +184,15 @@ begin
     end loop;
   end if;
 
-  return query select (k - 1)::int, statuses[k], revisions[k], commits[k], prepares[k], details[k]
-                 from generate_subscripts(statuses, 1) as k;
+  for i in 0 .. appends - 1 loop
+    if repeats[i + 1] is not null then
+      k := repeats[i + 1] + 1;
+      statuses[i + 1] := 'duplicate'; revisions[i + 1] := revisions[k]; commits[i + 1] := commits[k]; prepares[i + 1] := prepares[k];
+    end if;
+  end loop;
+
+  return query select (j - 1)::int, statuses[j], revisions[j], commits[j], prepares[j], details[j]
+                 from generate_subscripts(statuses, 1) as j;
 end
 $fn$;
 

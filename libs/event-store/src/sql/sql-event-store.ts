@@ -37,6 +37,7 @@ interface PendingAppend {
 export class SqlEventStore implements EventStore {
   private readonly committer: GroupCommitter<PendingAppend, AppendResult>;
   private readonly appendListeners = new Set<() => void>();
+  private readonly subscriptions = new Set<Subscription>();
   private readonly idlePollMs: number;
 
   private constructor(
@@ -79,7 +80,7 @@ export class SqlEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {
-    return pollingSubscription({
+    const subscription = pollingSubscription({
       from: options.from,
       batchSize: options.maxBatchSize ?? 1000,
       idlePollMs: this.idlePollMs,
@@ -89,6 +90,14 @@ export class SqlEventStore implements EventStore {
         return () => this.appendListeners.delete(wake);
       },
     });
+    this.subscriptions.add(subscription);
+    return {
+      [Symbol.asyncIterator]: () => subscription[Symbol.asyncIterator](),
+      stop: async () => {
+        this.subscriptions.delete(subscription);
+        await subscription.stop();
+      },
+    };
   }
 
   async headPosition(): Promise<ReadFrom> {
@@ -96,7 +105,10 @@ export class SqlEventStore implements EventStore {
     return row ? { commit: BigInt(row.commit_id), prepare: BigInt(row.prepare) } : START;
   }
 
+  /** Stops open subscriptions and waits for queued appends before closing the connections. */
   async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    this.subscriptions.clear();
     await this.committer.drained();
     await this.driver.close();
   }
