@@ -1,0 +1,2 @@
+export * from './lru-cache.js';
+export * from './stream-command-processor.js';

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { createEmbeddedEventStore, type EventStore, type RecordedEvent } from '#event-store';
+import { StreamBusyError, StreamCommandProcessor, type StreamModel } from './stream-command-processor.js';
+
+/** A wallet that must never go below zero: the smallest model with an invariant worth racing for. */
+type WalletEvent = { type: 'Debited' | 'Refused'; schemaVersion: 1; data: { amount: number; key: string } };
+type WalletState = { balance: number; seen: Set<string> };
+type Debit = { key: string; amount: number };
+
+const wallet: StreamModel<WalletState, Debit, WalletEvent, string> = {
+  initialState: () => ({ balance: 100, seen: new Set() }),
+  evolve: (s, e) => ({ balance: e.type === 'Debited' ? s.balance - e.data.amount : s.balance, seen: new Set(s.seen).add(e.data.key) }),
+  decide: (c, s) => {
+    if (s.seen.has(c.key)) return { events: [], outcome: () => 'repeat' };
+    const ok = s.balance >= c.amount;
+    return { events: [{ type: ok ? 'Debited' : 'Refused', schemaVersion: 1, data: { amount: c.amount, key: c.key } }], outcome: () => (ok ? 'debited' : 'refused') };
+  },
+  fromRecorded: (r: RecordedEvent) => ({ type: r.type as WalletEvent['type'], schemaVersion: 1, data: r.data as WalletEvent['data'] }),
+};
+
+const envelope = (key: string, amount: number) => ({
+  command: { key, amount },
+  idempotencyKey: key,
+  metadata: { correlationId: key, causationId: null, actor: 'test', recordedAt: '2026-11-23T10:00:00.000Z' },
+});
+
+describe('StreamCommandProcessor', () => {
+  let store: EventStore;
+  beforeAll(async () => {
+    store = await createEmbeddedEventStore({ dataDir: 'memory://' });
+  }, 60_000);
+  afterAll(() => store.close());
+
+  it('decides concurrent commands for one stream in order on the evolving state, never overspending, in few appends', async () => {
+    const processor = new StreamCommandProcessor(store, wallet);
+    const stream = `wallet-${randomUUID()}`;
+    const outcomes = await Promise.all(Array.from({ length: 40 }, (_, i) => processor.handle(stream, envelope(`${stream}-${i}`, 3))));
+    expect(outcomes.filter((o) => o === 'debited')).toHaveLength(33);
+    expect(outcomes.filter((o) => o === 'refused')).toHaveLength(7);
+    const events = await store.readStream(stream);
+    expect(events).toHaveLength(40);
+    const appends = new Set(events.map((e) => `${e.position.commit}`));
+    expect(appends.size).toBeLessThan(10);
+    expect((await processor.current(stream)).balance).toBe(1);
+  });
+
+  it('answers a retried command with its first outcome and appends nothing', async () => {
+    const processor = new StreamCommandProcessor(store, wallet);
+    const stream = `wallet-${randomUUID()}`;
+    expect(await processor.handle(stream, envelope('k1', 10))).toBe('debited');
+    expect(await processor.handle(stream, envelope('k1', 10))).toBe('repeat');
+    expect(await store.readStream(stream)).toHaveLength(1);
+  });
+
+  it('reloads and decides again when another process wrote to the stream meanwhile', async () => {
+    const stream = `wallet-${randomUUID()}`;
+    const here = new StreamCommandProcessor(store, wallet);
+    const elsewhere = new StreamCommandProcessor(store, wallet);
+    await here.handle(stream, envelope('a', 60));
+    await elsewhere.handle(stream, envelope('b', 30));
+    // `here` still caches balance 40; the store says 10, so this debit must be refused, not overspent.
+    expect(await here.handle(stream, envelope('c', 20))).toBe('refused');
+    expect((await here.current(stream)).balance).toBe(10);
+    const parallel = await Promise.all([here.handle(stream, envelope('d', 10)), elsewhere.handle(stream, envelope('e', 10))]);
+    expect(parallel.filter((o) => o === 'debited')).toHaveLength(1);
+    const debited = (await store.readStream(stream)).filter((e) => e.type === 'Debited').reduce((sum, e) => sum + (e.data.amount as number), 0);
+    expect(debited).toBe(100);
+  });
+
+  it('refuses at once when a stream has too many commands queued', async () => {
+    const processor = new StreamCommandProcessor(store, wallet, { queuedCommandsPerStreamMax: 5 });
+    const stream = `wallet-${randomUUID()}`;
+    const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => processor.handle(stream, envelope(`${stream}-${i}`, 1))));
+    expect(results.some((r) => r.status === 'rejected' && r.reason instanceof StreamBusyError)).toBe(true);
+    expect(results.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('keeps no more stream states than its limit', async () => {
+    const processor = new StreamCommandProcessor(store, wallet, { cachedStreamsMax: 3 });
+    for (let i = 0; i < 10; i++) await processor.handle(`wallet-${randomUUID()}`, envelope(`k-${i}`, 1));
+    expect(processor.cachedStreams).toBe(3);
+  });
+});

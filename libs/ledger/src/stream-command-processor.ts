@@ -1,0 +1,209 @@
+import {
+  deterministicEventId,
+  EventIdConflictError,
+  NO_STREAM,
+  WrongExpectedRevisionError,
+  type EventMetadata,
+  type EventStore,
+  type EventToAppend,
+  type JsonObject,
+  type RecordedEvent,
+} from '#event-store';
+import { LruCache } from './lru-cache.js';
+
+/** The pure part of a stream the processor drives: a decider whose events are plain JSON data. */
+export interface StreamModel<State, Command, Event extends { type: string; schemaVersion: number; data: unknown }, Outcome> {
+  initialState(): State;
+  evolve(state: State, event: Event): State;
+  /** Events to append (possibly none) and what to tell the caller; never throws for a domain refusal. */
+  decide(command: Command, state: State): { events: readonly Event[]; outcome: (stateAfter: State) => Outcome };
+  /** Rebuilds a domain event from a stored one (upcasting older schema versions here). */
+  fromRecorded(event: RecordedEvent): Event;
+}
+
+/** Who sent a command and under which request: becomes the metadata of every event it causes. */
+export interface CommandEnvelope<Command> {
+  command: Command;
+  /** The caller's idempotency key, made unique per stream by the caller; event ids derive from it. */
+  idempotencyKey: string;
+  metadata: EventMetadata;
+}
+
+export interface StreamCommandProcessorLimits {
+  /** Stream states kept in memory (the bound on the processor's memory). */
+  cachedStreamsMax: number;
+  /** Commands of one stream decided together and written in one append. */
+  commandsPerAppendMax: number;
+  /** Commands waiting for one stream; beyond it callers are refused at once (back-pressure). */
+  queuedCommandsPerStreamMax: number;
+  /** Reloads after a conflicting writer in another process, before giving up. */
+  conflictRetriesMax: number;
+}
+
+export const defaultProcessorLimits: StreamCommandProcessorLimits = {
+  cachedStreamsMax: 20_000,
+  commandsPerAppendMax: 200,
+  queuedCommandsPerStreamMax: 5_000,
+  conflictRetriesMax: 5,
+};
+
+export class StreamBusyError extends Error {
+  override readonly name = 'StreamBusyError';
+  constructor(readonly stream: string) {
+    super(`too many commands queued for ${stream}`);
+  }
+}
+
+interface Cached<State> {
+  state: State;
+  revision: bigint | typeof NO_STREAM;
+}
+
+interface Queued<Command, Outcome> {
+  envelope: CommandEnvelope<Command>;
+  resolve: (outcome: Outcome) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Runs commands against event-sourced streams. Commands for one stream are serialised in this
+ * process, so the decider always sees the latest state; those that queue up behind a running append
+ * are decided together on the evolving state and written in ONE append, which is what keeps a hot
+ * stream fast. Across processes the store's expected-revision check guards the stream: on a conflict
+ * the state is reloaded and the commands decided again, a bounded number of times.
+ */
+export class StreamCommandProcessor<State, Command, Event extends { type: string; schemaVersion: number; data: unknown }, Outcome> {
+  private readonly cache: LruCache<string, Cached<State>>;
+  private readonly queues = new Map<string, Array<Queued<Command, Outcome>>>();
+  private readonly limits: StreamCommandProcessorLimits;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly model: StreamModel<State, Command, Event, Outcome>,
+    limits: Partial<StreamCommandProcessorLimits> = {},
+  ) {
+    this.limits = { ...defaultProcessorLimits, ...limits };
+    this.cache = new LruCache(this.limits.cachedStreamsMax);
+  }
+
+  handle(stream: string, envelope: CommandEnvelope<Command>): Promise<Outcome> {
+    let queue = this.queues.get(stream);
+    if (queue && queue.length >= this.limits.queuedCommandsPerStreamMax) return Promise.reject(new StreamBusyError(stream));
+    return new Promise<Outcome>((resolve, reject) => {
+      if (queue) {
+        queue.push({ envelope, resolve, reject });
+        return;
+      }
+      queue = [{ envelope, resolve, reject }];
+      this.queues.set(stream, queue);
+      void this.drain(stream, queue);
+    });
+  }
+
+  /** The current state of a stream (from memory when cached), for queries that must not lag. */
+  async current(stream: string): Promise<State> {
+    return (this.cache.get(stream) ?? (await this.load(stream))).state;
+  }
+
+  get cachedStreams(): number {
+    return this.cache.size;
+  }
+
+  private async drain(stream: string, queue: Array<Queued<Command, Outcome>>): Promise<void> {
+    try {
+      while (queue.length > 0) {
+        const batch = queue.splice(0, this.limits.commandsPerAppendMax);
+        await this.runBatch(stream, batch);
+      }
+    } finally {
+      this.queues.delete(stream);
+    }
+  }
+
+  private async runBatch(stream: string, batch: Array<Queued<Command, Outcome>>): Promise<void> {
+    try {
+      const outcomes = await this.decideAndAppend(stream, batch.map((q) => q.envelope));
+      batch.forEach((q, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) q.resolve(outcome.value);
+        else q.reject(outcome.error);
+      });
+    } catch (error) {
+      batch.forEach((q) => q.reject(error));
+    }
+  }
+
+  private async decideAndAppend(stream: string, envelopes: Array<CommandEnvelope<Command>>): Promise<Array<{ ok: true; value: Outcome } | { ok: false; error: unknown }>> {
+    for (let attempt = 0; ; attempt++) {
+      const cached = this.cache.get(stream) ?? (await this.load(stream));
+      let state = cached.state;
+      const toAppend: EventToAppend[] = [];
+      const decided: Array<{ outcome: (s: State) => Outcome; stateAfter: State } | { error: unknown }> = [];
+      for (const envelope of envelopes) {
+        try {
+          const { events, outcome } = this.model.decide(envelope.command, state);
+          for (const [i, event] of events.entries()) {
+            state = this.model.evolve(state, event);
+            toAppend.push(toEventToAppend(event, envelope, i));
+          }
+          decided.push({ outcome, stateAfter: state });
+        } catch (error) {
+          // An assertion in the decider: this command is broken, the others in the batch are not.
+          decided.push({ error });
+        }
+      }
+      if (toAppend.length > 0) {
+        try {
+          const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: cached.revision });
+          this.cache.set(stream, { state, revision: result.nextExpectedRevision });
+        } catch (error) {
+          this.cache.delete(stream);
+          if (error instanceof WrongExpectedRevisionError && attempt < this.limits.conflictRetriesMax) continue;
+          if (error instanceof EventIdConflictError && envelopes.length > 1) return this.oneByOne(stream, envelopes);
+          throw error;
+        }
+      }
+      return decided.map((d) => ('error' in d ? { ok: false as const, error: d.error } : { ok: true as const, value: d.outcome(d.stateAfter) }));
+    }
+  }
+
+  /** Isolates the command whose events collide with stored ones, so it alone fails. */
+  private async oneByOne(stream: string, envelopes: Array<CommandEnvelope<Command>>) {
+    const results: Array<{ ok: true; value: Outcome } | { ok: false; error: unknown }> = [];
+    for (const envelope of envelopes) {
+      try {
+        results.push(...(await this.decideAndAppend(stream, [envelope])));
+      } catch (error) {
+        results.push({ ok: false, error });
+      }
+    }
+    return results;
+  }
+
+  private async load(stream: string): Promise<Cached<State>> {
+    let state = this.model.initialState();
+    let revision: bigint | typeof NO_STREAM = NO_STREAM;
+    for (let from = 0n; ; ) {
+      const events = await this.store.readStream(stream, { fromRevision: from });
+      for (const recorded of events) {
+        state = this.model.evolve(state, this.model.fromRecorded(recorded));
+        revision = recorded.revision;
+      }
+      if (events.length === 0) break;
+      from = events[events.length - 1]!.revision + 1n;
+    }
+    const cached = { state, revision };
+    this.cache.set(stream, cached);
+    return cached;
+  }
+}
+
+function toEventToAppend<Event extends { type: string; schemaVersion: number; data: unknown }>(event: Event, envelope: CommandEnvelope<unknown>, index: number): EventToAppend {
+  return {
+    id: deterministicEventId(`${envelope.idempotencyKey}/${index}`),
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    data: event.data as JsonObject,
+    metadata: envelope.metadata,
+  };
+}
