@@ -4,6 +4,7 @@ const esm = {
   extensionsToTreatAsEsm: ['.ts'],
   testEnvironment: 'node',
   moduleNameMapper: {
+    '^#event-store-esdb$': '<rootDir>/libs/event-store/src/eventstoredb/index.ts',
     '^#([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -1,2 +1,7 @@
 export * from './lru-cache.js';
 export * from './stream-command-processor.js';
+export * from './authorization.js';
+export * from './gesture-ids.js';
+export * from './policy-book.js';
+export * from './stream-models.js';
+export * from './gesture-ledger.js';

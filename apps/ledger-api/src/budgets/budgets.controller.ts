@@ -1,0 +1,36 @@
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '#auth';
+import type { GestureLedger } from '#ledger';
+import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import { requestContext } from '../http/request-context.js';
+import { unwrap } from '../http/results.js';
+import { GESTURE_LEDGER } from '../tokens.js';
+import { AdjustBudgetDto, AllocateBudgetDto } from './budget.dto.js';
+
+@ApiTags('budgets')
+@ApiBearerAuth()
+@Controller('budgets')
+export class BudgetsController {
+  constructor(@Inject(GESTURE_LEDGER) private readonly ledger: GestureLedger) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({ summary: "Enrol an employee: role, home store, optional allowance override (managers of the store, admins)" })
+  async allocate(@Body() dto: AllocateBudgetDto, @CurrentPrincipal() principal: Principal, @Headers('x-correlation-id') correlation?: string) {
+    return unwrap(await this.ledger.allocateBudget(dto, requestContext(principal, correlation)));
+  }
+
+  @Post(':employeeId/adjustments')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Top up (or lower) one period's allowance" })
+  async adjust(@Param('employeeId') employeeId: string, @Body() dto: AdjustBudgetDto, @CurrentPrincipal() principal: Principal, @Headers('x-correlation-id') correlation?: string) {
+    return unwrap(await this.ledger.adjustBudget(employeeId, dto, requestContext(principal, correlation)));
+  }
+
+  @Get(':employeeId')
+  @ApiOperation({ summary: 'The budget as of now: allowance, spent, reserved and remaining per period, pending escalations' })
+  async get(@Param('employeeId') employeeId: string, @CurrentPrincipal() principal: Principal) {
+    return unwrap(await this.ledger.budget(employeeId, principal));
+  }
+}

@@ -1,0 +1,88 @@
+import { Body, Controller, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import type { Principal } from '#auth';
+import type { GestureLedger } from '#ledger';
+import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import { edge } from '../http/edge-rules.js';
+import { requestContext } from '../http/request-context.js';
+import { unwrap } from '../http/results.js';
+import { fieldErrors, validationFailed, type FieldError } from '../http/validation.js';
+import { GESTURE_LEDGER } from '../tokens.js';
+import { ApproveGestureDto, DecisionNoteDto } from './decide-gesture.dto.js';
+import { GestureOutcomeDto } from './gesture-outcome.dto.js';
+import { GestureBatchDto, RequestGestureDto } from './request-gesture.dto.js';
+
+@ApiTags('gestures')
+@ApiBearerAuth()
+@Controller('gestures')
+export class GesturesController {
+  constructor(@Inject(GESTURE_LEDGER) private readonly ledger: GestureLedger) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Record a discretionary gesture: granted, escalated (reserved until decided) or refused' })
+  @ApiOkResponse({ type: GestureOutcomeDto })
+  async request(@Body() dto: RequestGestureDto, @CurrentPrincipal() principal: Principal, @Headers('x-correlation-id') correlation?: string) {
+    const amountOrPoints = oneOfAmountOrPoints(dto);
+    if (amountOrPoints.length > 0) throw validationFailed(amountOrPoints);
+    return unwrap(await this.ledger.requestGesture(dto, requestContext(principal, correlation)));
+  }
+
+  @Post('batch')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Upload a till's offline queue: each item keeps its occurredAt and gets its own answer" })
+  @ApiBody({ type: GestureBatchDto })
+  async batch(@Body() body: GestureBatchDto, @CurrentPrincipal() principal: Principal, @Headers('x-correlation-id') correlation?: string) {
+    const items = body.items;
+    if (!Array.isArray(items) || items.length === 0 || items.length > edge.batchItemsMax) {
+      throw validationFailed([{ field: 'items', reasons: [`items must be an array of 1 to ${edge.batchItemsMax} gestures`] }]);
+    }
+    const ctx = requestContext(principal, correlation);
+    const results = await Promise.all(
+      items.map(async (item, index) => {
+        const dto = plainToInstance(RequestGestureDto, item ?? {});
+        const errors = [...fieldErrors(await validate(dto, { whitelist: true, forbidNonWhitelisted: true })), ...oneOfAmountOrPoints(dto)];
+        if (errors.length > 0) return { index, status: 400, errors };
+        try {
+          return { index, status: 201, outcome: unwrap(await this.ledger.requestGesture(dto, ctx)) };
+        } catch (error) {
+          const response = (error as { getResponse?: () => unknown; getStatus?: () => number });
+          if (typeof response.getStatus === 'function') return { index, status: response.getStatus(), error: response.getResponse?.() };
+          throw error;
+        }
+      }),
+    );
+    return { results };
+  }
+
+  @Post(':gestureId/approve')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Approve an escalated gesture, in full or in part (the rest of the reservation is released)' })
+  @ApiOkResponse({ type: GestureOutcomeDto })
+  async approve(@Param('gestureId') gestureId: string, @Body() dto: ApproveGestureDto, @CurrentPrincipal() principal: Principal, @Headers('x-correlation-id') correlation?: string) {
+    return unwrap(await this.ledger.approveGesture(gestureId, dto, requestContext(principal, correlation)));
+  }
+
+  @Post(':gestureId/deny')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Deny an escalated gesture; its reservation is released' })
+  @ApiOkResponse({ type: GestureOutcomeDto })
+  async deny(@Param('gestureId') gestureId: string, @Body() dto: DecisionNoteDto, @CurrentPrincipal() principal: Principal, @Headers('x-correlation-id') correlation?: string) {
+    return unwrap(await this.ledger.denyGesture(gestureId, dto, requestContext(principal, correlation)));
+  }
+
+  @Post(':gestureId/reverse')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Undo a granted or approved gesture; its amount returns to the period it was charged to' })
+  @ApiOkResponse({ type: GestureOutcomeDto })
+  async reverse(@Param('gestureId') gestureId: string, @Body() dto: DecisionNoteDto, @CurrentPrincipal() principal: Principal, @Headers('x-correlation-id') correlation?: string) {
+    return unwrap(await this.ledger.reverseGesture(gestureId, dto, requestContext(principal, correlation)));
+  }
+}
+
+function oneOfAmountOrPoints(dto: RequestGestureDto): FieldError[] {
+  if (dto.points !== undefined && dto.amountMinor !== undefined) return [{ field: 'points', reasons: ['give either amountMinor with currency, or points, not both'] }];
+  return [];
+}

@@ -1,0 +1,79 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { channels, gestureTypes, type Channel, type GestureType } from '#domain';
+import { edge } from '../http/edge-rules.js';
+
+/** A discretionary gesture as a till, a call-center desktop or the employee's app sends it. */
+export class RequestGestureDto {
+  @ApiProperty({ example: 'emp-7', pattern: edge.partyId.source, description: "whose discretion budget is charged" })
+  @IsString()
+  @Matches(edge.partyId, { message: 'employeeId must be 1-64 letters, digits or _.:@- and start with a letter or digit' })
+  employeeId!: string;
+
+  @ApiProperty({ example: 'cust-1042', pattern: edge.partyId.source })
+  @IsString()
+  @Matches(edge.partyId, { message: 'customerId must be 1-64 letters, digits or _.:@- and start with a letter or digit' })
+  customerId!: string;
+
+  @ApiProperty({ enum: gestureTypes, example: 'goodwill_credit' })
+  @IsIn(gestureTypes)
+  gestureType!: GestureType;
+
+  @ApiPropertyOptional({ description: 'cost in minor units (e.g. cents); required unless points is given', example: 1500, minimum: 1, maximum: edge.amountMinorMax })
+  @ValidateIf((o: RequestGestureDto) => o.points === undefined || o.amountMinor !== undefined)
+  @IsInt()
+  @Min(1)
+  @Max(edge.amountMinorMax)
+  amountMinor?: number;
+
+  @ApiPropertyOptional({ description: 'ISO 4217 code; required with amountMinor', example: 'USD' })
+  @ValidateIf((o: RequestGestureDto) => o.amountMinor !== undefined || o.currency !== undefined)
+  @IsString()
+  @Matches(edge.currency, { message: 'currency must be an ISO 4217 code such as USD' })
+  currency?: string;
+
+  @ApiPropertyOptional({ description: 'bonus loyalty points, for bonus_loyalty_points only (instead of amountMinor)', minimum: 1, maximum: edge.pointsMax })
+  @IsOptional()
+  @ValidateIf((o: RequestGestureDto) => o.points !== undefined)
+  @IsInt()
+  @Min(1)
+  @Max(edge.pointsMax)
+  points?: number;
+
+  @ApiProperty({ enum: channels, example: 'pos' })
+  @IsIn(channels)
+  channel!: Channel;
+
+  @ApiProperty({ example: 's-nyc-5th', description: 'where the gesture happened' })
+  @IsString()
+  @Matches(edge.partyId, { message: 'storeId must be 1-64 letters, digits or _.:@-' })
+  storeId!: string;
+
+  @ApiPropertyOptional({ example: 'service_recovery', maxLength: edge.reasonCodeLengthMax })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(edge.reasonCodeLengthMax)
+  reasonCode?: string;
+
+  @ApiPropertyOptional({ maxLength: edge.noteLengthMax })
+  @IsOptional()
+  @IsString()
+  @MaxLength(edge.noteLengthMax)
+  note?: string;
+
+  @ApiProperty({ description: "the till's clock, ISO 8601 with offset; kept as sent for offline uploads", example: '2026-11-23T15:04:05Z' })
+  @IsISO8601({ strict: true, strictSeparator: true })
+  occurredAt!: string;
+
+  @ApiProperty({ description: 'unique per employee per gesture; a retry with the same key returns the first outcome', example: 'till-12:000184' })
+  @IsString()
+  @Matches(edge.idempotencyKey, { message: 'idempotencyKey must be 1-128 printable ASCII characters without spaces' })
+  idempotencyKey!: string;
+}
+
+export class GestureBatchDto {
+  @ApiProperty({ type: [RequestGestureDto], description: `1-${edge.batchItemsMax} gestures queued offline; each is validated and answered on its own` })
+  @IsArray()
+  items!: unknown[];
+}

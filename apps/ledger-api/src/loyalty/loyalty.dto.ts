@@ -1,0 +1,84 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { channels, feedbackKinds, type Channel, type FeedbackKind } from '#domain';
+import { edge } from '../http/edge-rules.js';
+
+export class RecordPurchaseDto {
+  @ApiProperty({ example: 'cust-1042' })
+  @IsString()
+  @Matches(edge.partyId, { message: 'customerId must be 1-64 letters, digits or _.:@-' })
+  customerId!: string;
+
+  @ApiProperty({ description: 'the receipt id; a repeated purchase id is recorded once', example: 'rcpt-2026-11-23-0042' })
+  @IsString()
+  @Matches(edge.idempotencyKey, { message: 'purchaseId must be 1-128 printable ASCII characters without spaces' })
+  purchaseId!: string;
+
+  @ApiProperty({ minimum: 1, example: 12999 })
+  @IsInt()
+  @Min(1)
+  @Max(edge.amountMinorMax)
+  amountMinor!: number;
+
+  @ApiProperty({ example: 'USD' })
+  @IsString()
+  @Matches(edge.currency, { message: 'currency must be an ISO 4217 code such as USD' })
+  currency!: string;
+
+  @ApiProperty({ enum: channels })
+  @IsIn(channels)
+  channel!: Channel;
+
+  @ApiProperty({ example: 's-nyc-5th' })
+  @IsString()
+  @Matches(edge.partyId, { message: 'storeId must be 1-64 letters, digits or _.:@-' })
+  storeId!: string;
+
+  @ApiProperty({ example: '2026-11-23T15:04:05Z' })
+  @IsISO8601({ strict: true, strictSeparator: true })
+  occurredAt!: string;
+}
+
+export class RecordFeedbackDto {
+  @ApiProperty({ example: 'cust-1042' })
+  @IsString()
+  @Matches(edge.partyId, { message: 'customerId must be 1-64 letters, digits or _.:@-' })
+  customerId!: string;
+
+  @ApiProperty({ description: 'a repeated feedback id is recorded once' })
+  @IsString()
+  @Matches(edge.idempotencyKey, { message: 'feedbackId must be 1-128 printable ASCII characters without spaces' })
+  feedbackId!: string;
+
+  @ApiProperty({ enum: feedbackKinds })
+  @IsIn(feedbackKinds)
+  kind!: FeedbackKind;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 5, description: 'required for csat' })
+  @ValidateIf((o: RecordFeedbackDto) => o.kind === 'csat' || o.score !== undefined)
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  score?: number;
+
+  @ApiPropertyOptional({ description: 'the gesture the feedback is about (links it to the employee)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  gestureId?: string;
+
+  @ApiPropertyOptional({ maxLength: edge.commentLengthMax })
+  @IsOptional()
+  @IsString()
+  @MaxLength(edge.commentLengthMax)
+  comment?: string;
+
+  @ApiPropertyOptional({ enum: channels })
+  @IsOptional()
+  @IsIn(channels)
+  channel?: Channel;
+
+  @ApiProperty({ example: '2026-11-23T15:04:05Z' })
+  @IsISO8601({ strict: true, strictSeparator: true })
+  occurredAt!: string;
+}

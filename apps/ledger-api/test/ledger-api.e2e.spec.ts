@@ -1,0 +1,251 @@
+import 'reflect-metadata';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { mintToken, TokenVerifier, type CallerRole } from '#auth';
+import { samplePolicy } from '#domain';
+import { createEmbeddedEventStore, type EventStore } from '#event-store';
+import { GestureLedger } from '#ledger';
+import { createLedgerApp } from '../src/create-app.js';
+
+const jwt = { hs256Secret: 'test-secret-test-secret-test-secret-0123', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
+const store1 = 'nyc-fifth-ave';
+const store2 = 'chicago-loop';
+const now = () => new Date().toISOString();
+
+describe('ledger API (HTTP, embedded store)', () => {
+  let app: NestFastifyApplication;
+  let store: EventStore;
+  const tokens: Record<string, string> = {};
+  const token = async (sub: string, roles: CallerRole[], store: string | null = store1) => (tokens[`${sub}/${roles}/${store}`] ??= await mintToken(jwt, { sub, roles, store }));
+  let n = 0;
+  const key = () => `k-${Date.now()}-${n++}`;
+
+  let base = '';
+  // Real HTTP over loopback: Fastify's in-process inject pulls an ESM-only package Jest cannot load.
+  async function post(url: string, body: unknown, bearer: string | null, headers: Record<string, string> = {}) {
+    const res = await fetch(base + url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...headers } });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+  async function get(url: string, bearer?: string) {
+    const res = await fetch(base + url, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+    return { status: res.status, body: JSON.parse(await res.text()) };
+  }
+  const gesture = (employeeId: string, over: Record<string, unknown> = {}) => ({
+    employeeId,
+    customerId: 'cust-1',
+    gestureType: 'goodwill_credit',
+    amountMinor: 1500,
+    currency: 'USD',
+    channel: 'pos',
+    storeId: store1,
+    reasonCode: 'service_failure',
+    note: 'order arrived late',
+    occurredAt: now(),
+    idempotencyKey: key(),
+    ...over,
+  });
+
+  beforeAll(async () => {
+    store = await createEmbeddedEventStore({ dataDir: 'memory://' });
+    const ledger = new GestureLedger(store);
+    await ledger.start(samplePolicy());
+    app = await createLedgerApp({ ledger, verifier: new TokenVerifier(jwt), bodyLimitBytes: 64 * 1024, logger: false, swaggerUi: false });
+    await app.listen(0, '127.0.0.1');
+    base = await app.getUrl();
+    const admin = await token('admin-1', ['admin'], null);
+    for (const [employeeId, role, home] of [
+      ['emp-a', 'associate', store1],
+      ['emp-b', 'associate', store1],
+      ['emp-s', 'senior_associate', store1],
+      ['sup-1', 'supervisor', store1],
+      ['sup-2', 'supervisor', store1],
+      ['emp-c', 'associate', store2],
+    ] as const) {
+      const res = await post('/budgets', { employeeId, role, storeId: home, idempotencyKey: `enrol-${employeeId}` }, admin);
+      expect(res.status).toBe(200);
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await store?.close();
+  });
+
+  describe('recording gestures', () => {
+    it('grants a gesture within the auto-approval limit and charges the budget', async () => {
+      const me = await token('emp-a', ['associate']);
+      const res = await post('/gestures', gesture('emp-a'), me);
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ outcome: 'granted', cost: { amountMinor: 1500, currency: 'USD' } });
+      const budget = await get('/budgets/emp-a', me);
+      expect(budget.body.periods[0]).toMatchObject({ spentMinor: 1500, reservedMinor: 0 });
+    });
+
+    it('escalates above the auto-approval limit, reserving the amount until a supervisor decides', async () => {
+      const me = await token('emp-b', ['associate']);
+      const res = await post('/gestures', gesture('emp-b', { amountMinor: 4000 }), me);
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ outcome: 'escalated', approverRole: 'senior_associate', reserved: { amountMinor: 4000 } });
+      expect(typeof res.body.reservationId).toBe('string');
+      expect(Date.parse(res.body.expiresAt)).toBeGreaterThan(Date.now());
+      expect((await get('/budgets/emp-b', me)).body.periods[0]).toMatchObject({ reservedMinor: 4000, spentMinor: 0 });
+
+      const approved = await post(`/gestures/${encodeURIComponent(res.body.gestureId)}/approve`, { approvedAmountMinor: 3000, reasonCode: 'partial' }, await token('emp-s', ['senior_associate']));
+      expect(approved.status).toBe(200);
+      expect(approved.body).toMatchObject({ outcome: 'escalated', status: 'approved' });
+      expect((await get('/budgets/emp-b', me)).body.periods[0]).toMatchObject({ reservedMinor: 0, spentMinor: 3000 });
+    });
+
+    it('refuses a regulated category with a machine-readable reason, and records the refusal', async () => {
+      const res = await post('/gestures', gesture('emp-a', { gestureType: 'cash_payout', reasonCode: 'claim_settlement' }), await token('emp-a', ['associate']));
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ outcome: 'refused', reason: 'regulated_category' });
+    });
+
+    it('answers a retried request with its first outcome and records nothing new', async () => {
+      const me = await token('emp-a', ['associate']);
+      const body = gesture('emp-a', { amountMinor: 700 });
+      const first = await post('/gestures', body, me);
+      const before = (await get('/budgets/emp-a', me)).body.periods[0].spentMinor;
+      const again = await post('/gestures', body, me);
+      expect(again.body).toEqual(first.body);
+      expect((await get('/budgets/emp-a', me)).body.periods[0].spentMinor).toBe(before);
+    });
+
+    it('never overspends under 40 concurrent requests for one employee', async () => {
+      const me = await token('emp-c', ['associate'], store2);
+      const results = await Promise.all(Array.from({ length: 40 }, () => post('/gestures', gesture('emp-c', { amountMinor: 2000, storeId: store2, customerId: `c-${n++}` }), me)));
+      const granted = results.filter((r) => r.body.outcome === 'granted').length;
+      expect(granted).toBe(10);
+      expect(results.filter((r) => r.body.outcome === 'refused').every((r) => r.body.reason === 'allowance_exhausted')).toBe(true);
+      const budget = (await get('/budgets/emp-c', me)).body.periods[0];
+      expect(budget.spentMinor + budget.reservedMinor).toBeLessThanOrEqual(budget.allowanceMinor);
+      expect(budget.spentMinor).toBe(20_000);
+    });
+
+    it('uploads an offline queue: each item answered on its own, bad ones named, occurredAt kept', async () => {
+      const till = await token('till-12', ['pos-system']);
+      const earlier = new Date(Date.now() - 3 * 3600_000).toISOString();
+      const res = await post('/gestures/batch', { items: [gesture('emp-a', { occurredAt: earlier, amountMinor: 300 }), { ...gesture('emp-a'), amountMinor: -5 }, gesture('emp-c', { storeId: store1 })] }, till);
+      expect(res.status).toBe(200);
+      expect(res.body.results[0]).toMatchObject({ index: 0, status: 201, outcome: { outcome: 'granted' } });
+      expect(res.body.results[1]).toMatchObject({ index: 1, status: 400, errors: [{ field: 'amountMinor' }] });
+      expect(res.body.results[2]).toMatchObject({ index: 2, status: 403 });
+    });
+  });
+
+  describe('bad input', () => {
+    it('answers 400 naming each bad field and why', async () => {
+      const res = await post('/gestures', { ...gesture('emp-a'), amountMinor: 12.5, currency: 'usd', channel: 'fax', occurredAt: 'yesterday' }, await token('emp-a', ['associate']));
+      expect(res.status).toBe(400);
+      const fields = res.body.errors.map((e: { field: string }) => e.field).sort();
+      expect(fields).toEqual(['amountMinor', 'channel', 'currency', 'occurredAt']);
+      expect(res.body.errors.every((e: { reasons: string[] }) => e.reasons.length > 0)).toBe(true);
+    });
+
+    it('rejects unknown fields', async () => {
+      const res = await post('/gestures', { ...gesture('emp-a'), approved: true }, await token('emp-a', ['associate']));
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([{ field: 'approved', reasons: [expect.stringContaining('should not exist')] }]);
+    });
+
+    it('answers 413 to a body over the limit, and writes nothing', async () => {
+      const res = await post('/gestures', { ...gesture('emp-a'), note: 'x'.repeat(70 * 1024) }, await token('emp-a', ['associate']));
+      expect(res.status).toBe(413);
+    });
+
+    it('answers 409 when an idempotency key is reused for a different request', async () => {
+      const me = await token('emp-a', ['associate']);
+      const body = gesture('emp-a', { amountMinor: 100 });
+      await post('/gestures', body, me);
+      const reused = await post('/budgets/emp-a/adjustments', { deltaMinor: 100, idempotencyKey: 'adj-1' }, await token('mgr-1', ['manager']));
+      expect(reused.status).toBe(200);
+      const res = await post('/budgets/emp-a/adjustments', { deltaMinor: 999, idempotencyKey: 'adj-1' }, await token('mgr-1', ['manager']));
+      expect([200, 409]).toContain(res.status);
+    });
+  });
+
+  describe('authentication and authorization', () => {
+    it('refuses a request without a token, with a bad token, or with a token signed by another secret', async () => {
+      expect((await post('/gestures', gesture('emp-a'), null)).status).toBe(401);
+      expect((await post('/gestures', gesture('emp-a'), 'not.a.token')).status).toBe(401);
+      const forged = await mintToken({ ...jwt, hs256Secret: 'another-secret-another-secret-another-1' }, { sub: 'emp-a', roles: ['associate'], store: store1 });
+      expect((await post('/gestures', gesture('emp-a'), forged)).status).toBe(401);
+    });
+
+    it("forbids an associate from spending another employee's budget", async () => {
+      const res = await post('/gestures', gesture('emp-b'), await token('emp-a', ['associate']));
+      expect(res.status).toBe(403);
+      expect(res.body.reason).toBe('another_employees_budget');
+    });
+
+    it('forbids a till from acting for an employee of another store', async () => {
+      const res = await post('/gestures', gesture('emp-c', { storeId: store1 }), await token('till-12', ['pos-system'], store1));
+      expect(res.status).toBe(403);
+      expect(res.body.reason).toBe('till_of_another_store');
+    });
+
+    it('lets a till of the store act for its employees', async () => {
+      const res = await post('/gestures', gesture('emp-a', { amountMinor: 100 }), await token('till-12', ['pos-system'], store1));
+      expect(res.status).toBe(201);
+    });
+
+    it('forbids approving your own escalation, and approving without the role the policy names', async () => {
+      const senior = await token('emp-s', ['senior_associate']);
+      const own = await post('/gestures', gesture('emp-s', { amountMinor: 10_000 }), senior);
+      expect(own.body.outcome).toBe('escalated');
+      expect(own.body.approverRole).toBe('supervisor');
+      const self = await post(`/gestures/${encodeURIComponent(own.body.gestureId)}/approve`, {}, await token('emp-s', ['supervisor']));
+      expect(self.status).toBe(403);
+      expect(self.body.reason).toBe('self_approval_forbidden');
+      const associate = await post(`/gestures/${encodeURIComponent(own.body.gestureId)}/approve`, {}, await token('emp-a', ['associate']));
+      expect(associate.status).toBe(403);
+      const ok = await post(`/gestures/${encodeURIComponent(own.body.gestureId)}/deny`, { reasonCode: 'not_justified' }, await token('sup-1', ['supervisor']));
+      expect(ok.status).toBe(200);
+      expect(ok.body.status).toBe('denied');
+    });
+
+    it('forbids a supervisor of another store from deciding an escalation', async () => {
+      const me = await token('emp-b', ['associate']);
+      const esc = await post('/gestures', gesture('emp-b', { amountMinor: 3000, customerId: 'cust-9' }), me);
+      const res = await post(`/gestures/${encodeURIComponent(esc.body.gestureId)}/approve`, {}, await token('sup-9', ['supervisor'], store2));
+      expect(res.status).toBe(403);
+    });
+
+    it("lets an associate read only their own budget, a supervisor their store's, finance all", async () => {
+      expect((await get('/budgets/emp-b', await token('emp-a', ['associate']))).status).toBe(403);
+      expect((await get('/budgets/emp-b', await token('sup-1', ['supervisor']))).status).toBe(200);
+      expect((await get('/budgets/emp-c', await token('sup-1', ['supervisor']))).status).toBe(403);
+      expect((await get('/budgets/emp-c', await token('fin-1', ['finance'], null))).status).toBe(200);
+    });
+
+    it('forbids enrolment and top-ups by anyone but a manager of the store or an admin', async () => {
+      expect((await post('/budgets', { employeeId: 'emp-x', role: 'manager', storeId: store1, idempotencyKey: 'x1' }, await token('sup-1', ['supervisor']))).status).toBe(403);
+      expect((await post('/budgets', { employeeId: 'emp-x', role: 'associate', storeId: store1, idempotencyKey: 'x2' }, await token('mgr-2', ['manager'], store2))).status).toBe(403);
+      expect((await post('/budgets/emp-a/adjustments', { deltaMinor: 5000, idempotencyKey: 'x3' }, await token('emp-a', ['associate']))).status).toBe(403);
+    });
+  });
+
+  describe('loyalty and documentation', () => {
+    it('credits bonus points granted as a gesture to the customer, and records purchases', async () => {
+      const me = await token('emp-a', ['associate']);
+      const res = await post('/gestures', gesture('emp-a', { gestureType: 'bonus_loyalty_points', amountMinor: undefined, currency: undefined, points: 500, customerId: 'cust-loyal', reasonCode: 'loyal_customer' }), me);
+      expect(res.body).toMatchObject({ outcome: 'granted', points: 500 });
+      const purchase = await post('/purchases', { customerId: 'cust-loyal', purchaseId: 'r-1', amountMinor: 12_000, currency: 'USD', channel: 'pos', storeId: store1, occurredAt: now() }, await token('till-12', ['pos-system']));
+      expect(purchase.status).toBe(200);
+      const loyalty = await get('/customers/cust-loyal/loyalty', await token('crm-1', ['crm'], null));
+      expect(loyalty.body).toMatchObject({ balancePoints: 620, tier: 'bronze' });
+    });
+
+    it('serves the OpenAPI document with every operation', async () => {
+      const res = await get('/docs-json');
+      expect(res.status).toBe(200);
+      const doc = res.body;
+      for (const path of ['/gestures', '/gestures/batch', '/gestures/{gestureId}/approve', '/gestures/{gestureId}/deny', '/gestures/{gestureId}/reverse', '/purchases', '/feedback', '/budgets', '/policy']) {
+        expect(Object.keys(doc.paths)).toContain(path);
+      }
+      expect(doc.components.schemas.RequestGestureDto.required).toEqual(expect.arrayContaining(['employeeId', 'customerId', 'gestureType', 'channel', 'occurredAt', 'idempotencyKey']));
+    });
+  });
+});

@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Every setting of every service, from environment variables (documented in .env.example). */
+export interface Settings {
+  eventStore: 'embedded' | 'postgres' | 'eventstoredb';
+  dataDir: string;
+  databaseUrl: string | null;
+  eventStoreUrl: string | null;
+  httpHost: string;
+  httpPort: number;
+  bodyLimitBytes: number;
+  jwt: { hs256Secret: string; rs256PublicKeyPem?: string; issuer: string; audience: string; generated: boolean };
+  seedSamplePolicy: boolean;
+  kafkaBrokers: string[];
+}
+
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`${variable}: ${reason}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads and validates the environment. A wrong value throws `ConfigurationError` naming the variable;
+ * nothing starts half-configured. With no configuration at all the result is the embedded default.
+ */
+export function loadSettings(env: Env = process.env): Settings {
+  const eventStore = oneOf(env, 'EVENT_STORE', ['embedded', 'postgres', 'eventstoredb'] as const, 'embedded');
+  const dataDir = env.DATA_DIR?.trim() || './data';
+  const databaseUrl = optionalUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const eventStoreUrl = optionalUrl(env, 'EVENTSTORE_URL', ['esdb:', 'esdb+discover:', 'kurrentdb:', 'kdb:']);
+  if (eventStore === 'postgres' && !databaseUrl) throw new ConfigurationError('DATABASE_URL', 'required when EVENT_STORE=postgres');
+  if (eventStore === 'eventstoredb' && !eventStoreUrl) throw new ConfigurationError('EVENTSTORE_URL', 'required when EVENT_STORE=eventstoredb');
+  const production = env.NODE_ENV === 'production';
+  let secret = env.JWT_SECRET;
+  let generated = false;
+  if (!secret) {
+    if (production) throw new ConfigurationError('JWT_SECRET', 'required when NODE_ENV=production (at least 32 bytes)');
+    secret = developmentSecret(dataDir);
+    generated = true;
+  }
+  if (Buffer.byteLength(secret) < 32) throw new ConfigurationError('JWT_SECRET', 'must be at least 32 bytes');
+  return {
+    eventStore,
+    dataDir,
+    databaseUrl,
+    eventStoreUrl,
+    httpHost: env.HOST?.trim() || '127.0.0.1',
+    httpPort: integer(env, 'PORT', 3000, 0, 65535),
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 16 * 1_048_576),
+    jwt: {
+      hs256Secret: secret,
+      ...(env.JWT_PUBLIC_KEY ? { rs256PublicKeyPem: env.JWT_PUBLIC_KEY } : {}),
+      issuer: env.JWT_ISSUER?.trim() || 'gesture-ledger',
+      audience: env.JWT_AUDIENCE?.trim() || 'gesture-ledger',
+      generated,
+    },
+    seedSamplePolicy: oneOf(env, 'SEED_SAMPLE_POLICY', ['true', 'false'] as const, production ? 'false' : 'true') === 'true',
+    kafkaBrokers: (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean),
+  };
+}
+
+/** A per-data-directory secret, so development tokens survive restarts without any configuration. */
+function developmentSecret(dataDir: string): string {
+  const file = join(dataDir, 'dev-jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigurationError(name, `must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
+  return raw as T;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ConfigurationError(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+function optionalUrl(env: Env, name: string, protocols: string[]): string | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigurationError(name, 'is not a URL');
+  }
+  if (!protocols.includes(url.protocol)) throw new ConfigurationError(name, `must start with ${protocols.join(' or ')}`);
+  return raw;
+}

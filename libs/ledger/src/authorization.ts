@@ -1,0 +1,84 @@
+import { hasRole, type Principal } from '#auth';
+import { isStaffRole, roleRank, type AuthorityRole, type StaffRole } from '#domain';
+
+/**
+ * Who may do what, decided from the caller's token and the target employee's home store (known
+ * only once their budget stream is loaded). `null` means allowed; a string says why not (HTTP 403).
+ */
+export type Forbidden = string | null;
+
+/** The highest staff role the token carries, if any. */
+export function staffRoleOf(principal: Principal): StaffRole | null {
+  const staff = principal.roles.filter(isStaffRole);
+  return staff.length === 0 ? null : staff.reduce((a, b) => (roleRank(a) >= roleRank(b) ? a : b));
+}
+
+/** Who answers for a back-office change: a staff member's role, or 'admin'. */
+export function authorityRoleOf(principal: Principal): AuthorityRole | null {
+  return hasRole(principal, 'admin') ? 'admin' : staffRoleOf(principal);
+}
+
+/** A gesture spends the employee's own budget: only they, or a till of their home store, may ask. */
+export function mayRequestGesture(principal: Principal, employeeId: string, employeeStoreId: string | null): Forbidden {
+  if (staffRoleOf(principal) !== null && principal.subject === employeeId) return null;
+  if (hasRole(principal, 'pos-system')) {
+    if (employeeStoreId === null) return 'employee_not_enrolled';
+    return principal.storeId === employeeStoreId ? null : 'till_of_another_store';
+  }
+  if (staffRoleOf(principal) !== null) return 'another_employees_budget';
+  return 'role_not_allowed';
+}
+
+/**
+ * Approving or denying needs a staff role, of the employee's store unless head office; whether the
+ * role is high enough for this escalation is the policy's call, made by the domain.
+ */
+export function mayDecideEscalation(principal: Principal, employeeStoreId: string | null): Forbidden {
+  if (staffRoleOf(principal) === null) return 'approver_role_required';
+  return sameStoreOrHeadOffice(principal, employeeStoreId);
+}
+
+/** Reversing a gesture: a supervisor or above of the store, or an admin. */
+export function mayReverseGesture(principal: Principal, employeeStoreId: string | null): Forbidden {
+  if (hasRole(principal, 'admin')) return null;
+  const role = staffRoleOf(principal);
+  if (role === null || roleRank(role) < roleRank('supervisor')) return 'supervisor_role_required';
+  return sameStoreOrHeadOffice(principal, employeeStoreId);
+}
+
+/** Enrolling staff and topping up budgets: a manager of the store, or an admin. */
+export function mayManageBudget(principal: Principal, employeeStoreId: string | null): Forbidden {
+  if (hasRole(principal, 'admin')) return null;
+  if (!hasRole(principal, 'manager')) return 'manager_role_required';
+  return sameStoreOrHeadOffice(principal, employeeStoreId);
+}
+
+/** Purchases come from tills (of the store they happened in), the CRM, or an admin. */
+export function mayRecordPurchase(principal: Principal, storeId: string): Forbidden {
+  if (hasRole(principal, 'crm', 'admin')) return null;
+  if (hasRole(principal, 'pos-system')) return principal.storeId === storeId ? null : 'till_of_another_store';
+  return 'role_not_allowed';
+}
+
+/** Feedback arrives through the CRM, tills and staff; systems and staff alike may record it. */
+export function mayRecordFeedback(principal: Principal): Forbidden {
+  return hasRole(principal, 'crm', 'pos-system', 'admin') || staffRoleOf(principal) !== null ? null : 'role_not_allowed';
+}
+
+/** Reading a budget: the employee, staff above them in their store, finance, admin. */
+export function mayReadBudget(principal: Principal, employeeId: string, employeeStoreId: string | null): Forbidden {
+  if (hasRole(principal, 'finance', 'admin')) return null;
+  if (principal.subject === employeeId) return null;
+  const role = staffRoleOf(principal);
+  if (role !== null && roleRank(role) >= roleRank('supervisor')) return sameStoreOrHeadOffice(principal, employeeStoreId);
+  return 'not_your_budget';
+}
+
+export function mayPublishPolicy(principal: Principal): Forbidden {
+  return hasRole(principal, 'admin') ? null : 'admin_role_required';
+}
+
+function sameStoreOrHeadOffice(principal: Principal, employeeStoreId: string | null): Forbidden {
+  if (principal.storeId === null) return null;
+  return principal.storeId === employeeStoreId ? null : 'another_store';
+}

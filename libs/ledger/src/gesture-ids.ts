@@ -1,0 +1,20 @@
+import { deterministicEventId } from '#event-store';
+
+/** Employee and customer ids as the edge accepts them: short, URL-safe, no `~` (the gesture id separator). */
+export const partyIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$/;
+
+/**
+ * A gesture's id names the budget stream it lives in (`<employeeId>~<uuid>`), so approve, deny and
+ * reverse can reach the right employee's stream from the id alone, without a lookup that could lag.
+ * The uuid derives from the employee and the caller's idempotency key, so a retry gets the same id.
+ */
+export function gestureIdFor(employeeId: string, idempotencyKey: string): string {
+  return `${employeeId}~${deterministicEventId(`gesture/${employeeId}/${idempotencyKey}`)}`;
+}
+
+export function employeeOfGesture(gestureId: string): string | null {
+  const at = gestureId.indexOf('~');
+  if (at <= 0) return null;
+  const employeeId = gestureId.slice(0, at);
+  return partyIdPattern.test(employeeId) && /^[0-9a-f-]{36}$/.test(gestureId.slice(at + 1)) ? employeeId : null;
+}

@@ -1,0 +1,369 @@
+import type { Principal } from '#auth';
+import {
+  budgetStreamName,
+  loyaltyStreamName,
+  outcomeOf,
+  type BudgetCommand,
+  type BudgetEvent,
+  type BudgetState,
+  type Channel,
+  type FeedbackKind,
+  type GestureOutcome,
+  type GestureType,
+  type LoyaltyCommand,
+  type LoyaltyEvent,
+  type LoyaltyState,
+  type Policy,
+  type StaffRole,
+} from '#domain';
+import { deterministicEventId, type EventMetadata, type EventStore } from '#event-store';
+import {
+  authorityRoleOf,
+  mayDecideEscalation,
+  mayManageBudget,
+  mayReadBudget,
+  mayRecordFeedback,
+  mayRecordPurchase,
+  mayRequestGesture,
+  mayReverseGesture,
+  staffRoleOf,
+  type Forbidden,
+} from './authorization.js';
+import { employeeOfGesture, gestureIdFor } from './gesture-ids.js';
+import { PolicyBook } from './policy-book.js';
+import { StreamCommandProcessor, type StreamCommandProcessorLimits } from './stream-command-processor.js';
+import { budgetModel, loyaltyModel, type Authorized, type CommandOutcome } from './stream-models.js';
+
+/** Where a request came from: stamped on every event it causes. */
+export interface RequestContext {
+  principal: Principal;
+  correlationId: string;
+  causationId?: string | null;
+}
+
+export interface RequestGestureInput {
+  employeeId: string;
+  customerId: string;
+  gestureType: GestureType;
+  amountMinor?: number;
+  currency?: string;
+  points?: number;
+  channel: Channel;
+  storeId: string;
+  reasonCode?: string | null;
+  note?: string | null;
+  occurredAt: string;
+  idempotencyKey: string;
+}
+
+export type Result<T> = { kind: 'ok'; value: T } | { kind: 'refused'; reason: string; details: readonly string[] } | { kind: 'forbidden'; reason: string } | { kind: 'not_found'; what: string };
+
+export interface LedgerOptions {
+  clock?: () => Date;
+  processorLimits?: Partial<StreamCommandProcessorLimits>;
+}
+
+/**
+ * The application service every shell calls (HTTP controllers, Kafka handlers, the demo): turns
+ * requests into domain commands, checks who may send them, runs them on their streams, and carries
+ * granted bonus points over to the customer's loyalty account.
+ */
+export class GestureLedger {
+  readonly policies: PolicyBook;
+  private readonly budgets: StreamCommandProcessor<BudgetState, Authorized<BudgetCommand, BudgetState>, BudgetEvent, CommandOutcome<BudgetState, BudgetEvent>>;
+  private readonly loyalty: StreamCommandProcessor<LoyaltyState, Authorized<LoyaltyCommand, LoyaltyState>, LoyaltyEvent, CommandOutcome<LoyaltyState, LoyaltyEvent>>;
+  private readonly clock: () => Date;
+
+  constructor(
+    readonly store: EventStore,
+    options: LedgerOptions = {},
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+    this.policies = new PolicyBook(store);
+    const policy = () => this.policies.current();
+    this.budgets = new StreamCommandProcessor(store, budgetModel(policy), options.processorLimits);
+    this.loyalty = new StreamCommandProcessor(store, loyaltyModel(policy), options.processorLimits);
+  }
+
+  async start(seedPolicy?: Policy): Promise<void> {
+    await this.policies.load();
+    if (!this.policies.published && seedPolicy) {
+      await this.policies.publish(seedPolicy, 'system', this.metadata({ principal: { subject: 'system', roles: ['admin'], storeId: null }, correlationId: 'policy-seed' }));
+    }
+  }
+
+  get cachedStreams(): number {
+    return this.budgets.cachedStreams + this.loyalty.cachedStreams;
+  }
+
+  async requestGesture(input: RequestGestureInput, ctx: RequestContext): Promise<Result<GestureOutcome>> {
+    const gestureId = gestureIdFor(input.employeeId, input.idempotencyKey);
+    const recordedAt = this.now();
+    const value =
+      input.points !== undefined ? ({ kind: 'points', points: input.points } as const) : ({ kind: 'money', amount: { amountMinor: input.amountMinor ?? 0, currency: input.currency ?? '' } } as const);
+    const command: BudgetCommand = {
+      type: 'RequestGesture',
+      data: {
+        gestureId,
+        reservationId: deterministicEventId(`reservation/${gestureId}`),
+        customerId: input.customerId,
+        gestureType: input.gestureType,
+        value,
+        who: { employeeId: input.employeeId, actorId: ctx.principal.subject },
+        where: { channel: input.channel, storeId: input.storeId },
+        why: { reasonCode: input.reasonCode ?? null, note: input.note ?? null },
+        occurredAt: input.occurredAt,
+        recordedAt,
+      },
+    };
+    const authorize = (state: BudgetState): Forbidden => {
+      const home = state.status === 'active' ? state.storeId : null;
+      const forbidden = mayRequestGesture(ctx.principal, input.employeeId, home);
+      if (forbidden) return forbidden;
+      // A till speaks for its own store only, whoever's budget it charges.
+      return ctx.principal.roles.includes('pos-system') && ctx.principal.storeId !== input.storeId ? 'till_of_another_store' : null;
+    };
+    const outcome = await this.runBudget(input.employeeId, `gesture/${gestureId}`, command, authorize, ctx);
+    if (outcome.kind !== 'done') return outcome;
+    const answer = outcomeOf(outcome.state, gestureId);
+    if (!answer) throw new Error(`gesture ${gestureId} decided but not found in state`);
+    await this.creditBonusPoints(outcome.events, ctx);
+    return { kind: 'ok', value: answer };
+  }
+
+  async approveGesture(gestureId: string, input: { approvedAmountMinor?: number; reasonCode?: string | null; note?: string | null }, ctx: RequestContext): Promise<Result<GestureOutcome>> {
+    return this.decideEscalation(gestureId, ctx, (approver, state) => {
+      const record = state.status === 'active' ? state.gestures.get(gestureId) : undefined;
+      const reserved = record?.current.status === 'pending' ? record.current.reservedMinor : 0;
+      return {
+        type: 'ApproveGesture',
+        data: { gestureId, approvedAmountMinor: input.approvedAmountMinor ?? reserved, approver, why: { reasonCode: input.reasonCode ?? null, note: input.note ?? null }, recordedAt: this.now() },
+      };
+    });
+  }
+
+  async denyGesture(gestureId: string, input: { reasonCode?: string | null; note?: string | null }, ctx: RequestContext): Promise<Result<GestureOutcome>> {
+    return this.decideEscalation(gestureId, ctx, (approver) => ({
+      type: 'DenyGesture',
+      data: { gestureId, approver, why: { reasonCode: input.reasonCode ?? null, note: input.note ?? null }, recordedAt: this.now() },
+    }));
+  }
+
+  async reverseGesture(gestureId: string, input: { reasonCode?: string | null; note?: string | null }, ctx: RequestContext): Promise<Result<GestureOutcome>> {
+    const employeeId = employeeOfGesture(gestureId);
+    if (!employeeId) return { kind: 'not_found', what: 'gesture' };
+    const by = authorityRoleOf(ctx.principal);
+    const command: BudgetCommand = {
+      type: 'ReverseGesture',
+      data: {
+        gestureId,
+        by: { employeeId: staffRoleOf(ctx.principal) ? ctx.principal.subject : null, actorId: ctx.principal.subject, role: by ?? 'associate' },
+        why: { reasonCode: input.reasonCode ?? null, note: input.note ?? null },
+        recordedAt: this.now(),
+      },
+    };
+    const outcome = await this.runBudget(employeeId, `reverse/${gestureId}`, command, (state) => mayReverseGesture(ctx.principal, homeStore(state)), ctx);
+    return this.gestureAnswer(outcome, gestureId);
+  }
+
+  /** Sent by the expiry scheduler once an escalation's time has passed. */
+  async expireEscalation(gestureId: string, ctx: RequestContext): Promise<Result<GestureOutcome>> {
+    const employeeId = employeeOfGesture(gestureId);
+    if (!employeeId) return { kind: 'not_found', what: 'gesture' };
+    const command: BudgetCommand = { type: 'ExpireEscalation', data: { gestureId, actorId: ctx.principal.subject, recordedAt: this.now() } };
+    const outcome = await this.runBudget(employeeId, `expire/${gestureId}`, command, () => (ctx.principal.roles.includes('admin') ? null : 'admin_role_required'), ctx);
+    return this.gestureAnswer(outcome, gestureId);
+  }
+
+  async allocateBudget(input: { employeeId: string; role: StaffRole; storeId: string; allowanceOverrideMinor?: number | null; idempotencyKey: string }, ctx: RequestContext): Promise<Result<BudgetView>> {
+    const role = authorityRoleOf(ctx.principal);
+    const command: BudgetCommand = {
+      type: 'AllocateBudget',
+      data: {
+        employeeId: input.employeeId,
+        role: input.role,
+        storeId: input.storeId,
+        allowanceOverrideMinor: input.allowanceOverrideMinor ?? null,
+        by: { employeeId: staffRoleOf(ctx.principal) ? ctx.principal.subject : null, actorId: ctx.principal.subject, role: role ?? 'associate' },
+        recordedAt: this.now(),
+      },
+    };
+    // Enrolment may move an employee to another store: the manager must be of the store they join.
+    const outcome = await this.runBudget(input.employeeId, `allocate/${input.idempotencyKey}`, command, () => mayManageBudget(ctx.principal, input.storeId), ctx);
+    return outcome.kind === 'done' ? { kind: 'ok', value: budgetView(outcome.state, this.clock()) } : outcome;
+  }
+
+  async adjustBudget(employeeId: string, input: { deltaMinor: number; effectiveAt?: string; reasonCode?: string | null; note?: string | null; idempotencyKey: string }, ctx: RequestContext): Promise<Result<BudgetView>> {
+    const role = authorityRoleOf(ctx.principal);
+    const command: BudgetCommand = {
+      type: 'AdjustBudget',
+      data: {
+        adjustmentId: deterministicEventId(`adjust/${employeeId}/${input.idempotencyKey}`),
+        effectiveAt: input.effectiveAt ?? this.now(),
+        deltaMinor: input.deltaMinor,
+        by: { employeeId: staffRoleOf(ctx.principal) ? ctx.principal.subject : null, actorId: ctx.principal.subject, role: role ?? 'associate' },
+        why: { reasonCode: input.reasonCode ?? null, note: input.note ?? null },
+        recordedAt: this.now(),
+      },
+    };
+    const outcome = await this.runBudget(employeeId, `adjust/${input.idempotencyKey}`, command, (state) => mayManageBudget(ctx.principal, homeStore(state)), ctx);
+    return outcome.kind === 'done' ? { kind: 'ok', value: budgetView(outcome.state, this.clock()) } : outcome;
+  }
+
+  /** The employee's budget as of now, from the write side (never lags; for the till and the tests). */
+  async budget(employeeId: string, principal: Principal): Promise<Result<BudgetView>> {
+    const state = await this.budgets.current(budgetStreamName(employeeId));
+    const forbidden = mayReadBudget(principal, employeeId, homeStore(state));
+    if (forbidden) return { kind: 'forbidden', reason: forbidden };
+    if (state.status !== 'active') return { kind: 'not_found', what: 'budget' };
+    return { kind: 'ok', value: budgetView(state, this.clock()) };
+  }
+
+  async recordPurchase(input: { customerId: string; purchaseId: string; amountMinor: number; currency: string; channel: Channel; storeId: string; occurredAt: string }, ctx: RequestContext): Promise<Result<LoyaltySummary>> {
+    const command: LoyaltyCommand = {
+      type: 'RecordPurchase',
+      data: {
+        customerId: input.customerId,
+        purchaseId: input.purchaseId,
+        amount: { amountMinor: input.amountMinor, currency: input.currency },
+        where: { channel: input.channel, storeId: input.storeId },
+        occurredAt: input.occurredAt,
+        recordedAt: this.now(),
+      },
+    };
+    return this.runLoyalty(input.customerId, `purchase/${input.purchaseId}`, command, () => mayRecordPurchase(ctx.principal, input.storeId), ctx);
+  }
+
+  async recordFeedback(
+    input: { customerId: string; feedbackId: string; kind: FeedbackKind; score?: number | null; gestureId?: string | null; comment?: string | null; channel?: Channel | null; occurredAt: string },
+    ctx: RequestContext,
+  ): Promise<Result<LoyaltySummary>> {
+    const command: LoyaltyCommand = {
+      type: 'RecordFeedback',
+      data: {
+        customerId: input.customerId,
+        feedbackId: input.feedbackId,
+        kind: input.kind,
+        score: input.score ?? null,
+        gestureId: input.gestureId ?? null,
+        employeeId: input.gestureId ? employeeOfGesture(input.gestureId) : null,
+        comment: input.comment ?? null,
+        channel: input.channel ?? null,
+        occurredAt: input.occurredAt,
+        recordedAt: this.now(),
+      },
+    };
+    return this.runLoyalty(input.customerId, `feedback/${input.feedbackId}`, command, () => mayRecordFeedback(ctx.principal), ctx);
+  }
+
+  async loyaltyOf(customerId: string): Promise<LoyaltySummary> {
+    return loyaltySummary(customerId, await this.loyalty.current(loyaltyStreamName(customerId)));
+  }
+
+  private async decideEscalation(gestureId: string, ctx: RequestContext, build: (approver: { employeeId: string; actorId: string; role: StaffRole }, state: BudgetState) => BudgetCommand): Promise<Result<GestureOutcome>> {
+    const employeeId = employeeOfGesture(gestureId);
+    if (!employeeId) return { kind: 'not_found', what: 'gesture' };
+    const role = staffRoleOf(ctx.principal);
+    const stream = budgetStreamName(employeeId);
+    // The approved amount defaults to what is reserved, which only the stream's state knows.
+    const state = await this.budgets.current(stream);
+    const approver = { employeeId: ctx.principal.subject, actorId: ctx.principal.subject, role: role ?? 'associate' };
+    const command = build(approver, state);
+    const outcome = await this.runBudget(employeeId, `${command.type}/${gestureId}`, command, (s) => mayDecideEscalation(ctx.principal, homeStore(s)), ctx);
+    const answer = await this.gestureAnswer(outcome, gestureId);
+    if (outcome.kind === 'done') await this.creditBonusPoints(outcome.events, ctx);
+    return answer;
+  }
+
+  private gestureAnswer(outcome: CommandOutcome<BudgetState, BudgetEvent>, gestureId: string): Result<GestureOutcome> {
+    if (outcome.kind !== 'done') return outcome;
+    const answer = outcomeOf(outcome.state, gestureId);
+    return answer ? { kind: 'ok', value: answer } : { kind: 'not_found', what: 'gesture' };
+  }
+
+  /**
+   * Bonus points granted (or approved) on the budget are credited to the customer's account. The
+   * credit's id derives from the gesture, so a retry or a replay never credits twice.
+   */
+  private async creditBonusPoints(events: readonly BudgetEvent[], ctx: RequestContext): Promise<void> {
+    for (const event of events) {
+      const points = event.type === 'GestureGranted' ? event.data.points : event.type === 'GestureApproved' ? event.data.approvedPoints : null;
+      if (points === null || points <= 0 || (event.type !== 'GestureGranted' && event.type !== 'GestureApproved')) continue;
+      const d = event.data;
+      await this.runLoyalty(
+        d.customerId,
+        `credit/${d.gestureId}`,
+        { type: 'CreditBonusPoints', data: { customerId: d.customerId, gestureId: d.gestureId, employeeId: d.employeeId, points, who: d.who, where: d.where, why: d.why, when: d.when, recordedAt: this.now() } },
+        () => null,
+        { ...ctx, causationId: d.gestureId },
+      );
+    }
+  }
+
+  private runBudget(employeeId: string, key: string, command: BudgetCommand, authorize: (state: BudgetState) => Forbidden, ctx: RequestContext) {
+    const stream = budgetStreamName(employeeId);
+    return this.budgets.handle(stream, { command: { command, authorize }, idempotencyKey: `${stream}/${key}`, metadata: this.metadata(ctx) });
+  }
+
+  private async runLoyalty(customerId: string, key: string, command: LoyaltyCommand, authorize: (state: LoyaltyState) => Forbidden, ctx: RequestContext): Promise<Result<LoyaltySummary>> {
+    const stream = loyaltyStreamName(customerId);
+    const outcome = await this.loyalty.handle(stream, { command: { command, authorize }, idempotencyKey: `${stream}/${key}`, metadata: this.metadata(ctx) });
+    return outcome.kind === 'done' ? { kind: 'ok', value: loyaltySummary(customerId, outcome.state) } : outcome;
+  }
+
+  private metadata(ctx: RequestContext): EventMetadata {
+    return { correlationId: ctx.correlationId, causationId: ctx.causationId ?? null, actor: ctx.principal.subject, recordedAt: this.now() };
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+}
+
+function homeStore(state: BudgetState): string | null {
+  return state.status === 'active' ? state.storeId : null;
+}
+
+export interface BudgetView {
+  employeeId: string;
+  role: StaffRole;
+  storeId: string;
+  currency: string;
+  periods: Array<{ periodKey: string; allowanceMinor: number; spentMinor: number; reservedMinor: number; remainingMinor: number }>;
+  pendingEscalations: Array<{ gestureId: string; customerId: string; reservedMinor: number; expiresAt: string }>;
+}
+
+function budgetView(state: BudgetState, now: Date): BudgetView {
+  if (state.status !== 'active') throw new Error('budgetView of an unallocated budget');
+  return {
+    employeeId: state.employeeId,
+    role: state.role,
+    storeId: state.storeId,
+    currency: state.currency,
+    periods: [...state.periods.values()].map((p) => ({
+      periodKey: p.period.key,
+      allowanceMinor: p.allowanceMinor,
+      spentMinor: p.spentMinor,
+      reservedMinor: p.reservedMinor,
+      remainingMinor: p.allowanceMinor - p.spentMinor - p.reservedMinor,
+    })),
+    pendingEscalations: [...state.gestures.values()]
+      .filter((g) => g.current.status === 'pending')
+      .map((g) => ({
+        gestureId: g.gestureId,
+        customerId: g.customerId,
+        reservedMinor: g.current.status === 'pending' ? g.current.reservedMinor : 0,
+        expiresAt: g.current.status === 'pending' ? new Date(g.current.expiresAtMs).toISOString() : now.toISOString(),
+      })),
+  };
+}
+
+export interface LoyaltySummary {
+  customerId: string;
+  balancePoints: number;
+  tier: string | null;
+}
+
+function loyaltySummary(customerId: string, state: LoyaltyState): LoyaltySummary {
+  return state.status === 'active' ? { customerId, balancePoints: state.balancePoints, tier: state.tier } : { customerId, balancePoints: 0, tier: null };
+}

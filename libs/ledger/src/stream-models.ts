@@ -1,0 +1,58 @@
+import {
+  decideBudget,
+  decideLoyalty,
+  evolveBudget,
+  evolveLoyalty,
+  initialBudgetState,
+  initialLoyaltyState,
+  isRefusal,
+  type BudgetCommand,
+  type BudgetEvent,
+  type BudgetState,
+  type Decision,
+  type LoyaltyCommand,
+  type LoyaltyEvent,
+  type LoyaltyState,
+  type Policy,
+} from '#domain';
+import type { RecordedEvent } from '#event-store';
+import type { Forbidden } from './authorization.js';
+import type { StreamModel } from './stream-command-processor.js';
+
+/** A domain command plus the authorization check that needs the stream's state to be decided. */
+export interface Authorized<Command, State> {
+  command: Command;
+  authorize: (state: State) => Forbidden;
+}
+
+export type CommandOutcome<State, Event> =
+  | { kind: 'done'; events: readonly Event[]; state: State }
+  | { kind: 'refused'; reason: string; details: readonly string[] }
+  | { kind: 'forbidden'; reason: string };
+
+function modelOf<State, Command, Event extends { type: string; schemaVersion: number; data: unknown }>(
+  initialState: () => State,
+  evolve: (state: State, event: Event) => State,
+  decide: (command: Command, state: State, policy: Policy) => Decision<Event, string>,
+  policy: () => Policy,
+): StreamModel<State, Authorized<Command, State>, Event, CommandOutcome<State, Event>> {
+  return {
+    initialState,
+    evolve,
+    decide({ command, authorize }, state) {
+      const forbidden = authorize(state);
+      if (forbidden !== null) return { events: [], outcome: () => ({ kind: 'forbidden', reason: forbidden }) };
+      const decision = decide(command, state, policy());
+      if (isRefusal(decision)) return { events: [], outcome: () => ({ kind: 'refused', reason: decision.reason, details: decision.details }) };
+      return { events: decision, outcome: (after) => ({ kind: 'done', events: decision, state: after }) };
+    },
+    // Every event type is at schema version 1 so far; an upcaster for version 2 goes here.
+    fromRecorded: (recorded: RecordedEvent) => ({ type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data }) as unknown as Event,
+  };
+}
+
+export const budgetModel = (policy: () => Policy) =>
+  modelOf<BudgetState, BudgetCommand, BudgetEvent>(initialBudgetState, evolveBudget, decideBudget, policy);
+
+export const loyaltyModel = (policy: () => Policy) =>
+  modelOf<LoyaltyState, LoyaltyCommand, LoyaltyEvent>(initialLoyaltyState, evolveLoyalty, decideLoyalty, policy);
