@@ -9,3 +9,4 @@ export { SqlEventStore, type SqlEventStoreOptions } from './sql/sql-event-store.
 export type { SqlDriver } from './sql/sql-driver.js';
 export { createEmbeddedEventStore, createPgliteDriver } from './embedded/index.js';
 export { createPostgresEventStore, createPostgresDriver } from './postgres/index.js';
+export { createEventStoreDbEventStore, createEventStoreDbClient, EventStoreDbEventStore, type EventStoreDbEventStoreOptions, type EventStoreDbClient } from './eventstoredb/index.js';

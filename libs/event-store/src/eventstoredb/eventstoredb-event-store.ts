@@ -61,8 +61,9 @@ type Direction = 'forwards' | 'backwards';
 const allScanPagesMax = 64;
 
 /**
- * The event store on EventStoreDB / KurrentDB (20.10+; 22.6+ for positions in stream reads, 23.10+ for
- * the server's caught-up signal). Revisions are 0-based on both sides and positions map one to one.
+ * The event store on EventStoreDB / KurrentDB, 22.6 or later (stream reads carry log positions from
+ * then on; the server's caught-up signal, from 23.10, has a fallback). Revisions are 0-based on both
+ * sides and positions map one to one.
  *
  * EventStoreDB's own idempotency only covers a retry at the same expected revision and ignores content,
  * so the adapter keeps the port's promise itself: each new event id is first claimed for its stream
