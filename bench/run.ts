@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark of the project in one table, and the same rows as JSON under
  * bench/results/. Compare them with `bash ../shared/anchors/run-all.sh` run just before, on the same machine.
  */
+import { benchApi } from './api.bench.js';
 import { benchEventStores } from './event-store.bench.js';
 import { printTable, writeResults, type BenchRow } from './harness.js';
 
@@ -11,6 +12,7 @@ const wanted = (name: string) => only.length === 0 || only.includes(name);
 
 const rows: BenchRow[] = [];
 if (wanted('store')) rows.push(...(await benchEventStores(seconds, process.env.DATABASE_URL)));
+if (wanted('api')) rows.push(...(await benchApi(seconds, process.env.DATABASE_URL)));
 
 printTable(rows);
 const file = writeResults(rows, { seconds, node: process.version, databaseUrl: Boolean(process.env.DATABASE_URL) });

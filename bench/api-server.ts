@@ -1,0 +1,46 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface RunningServer {
+  url: string;
+  process: ChildProcess;
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `apps/ledger-api` as its own process (as deployed), so the load generator and the server do
+ * not share an event loop, exactly as the anchor's no-op ceiling is measured.
+ */
+export async function startLedgerApi(env: Record<string, string>, port: number): Promise<RunningServer> {
+  const child = spawn(process.execPath, ['dist/apps/ledger-api/src/main.js'], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const deadline = Date.now() + 60_000;
+  while (!output.includes('listening on')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`ledger-api did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(child.pid!))), 200);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    process: child,
+    peakRssMb: () => Math.max(peak, rssMb(child.pid!)),
+    async stop() {
+      clearInterval(sampler);
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+import { readFileSync } from 'node:fs';
+function rssMb(pid: number): number {
+  try {
+    const pages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
+    return Math.round((pages * 4096) / 1024 / 1024);
+  } catch {
+    return 0;
+  }
+}
