@@ -1,0 +1,58 @@
+import { assert } from '../assert.js';
+import { assertWho, assertWhy } from '../context.js';
+import { refuse, type Decision } from '../decision.js';
+import { assertId } from '../ids.js';
+import { addMinor } from '../money.js';
+import type { Policy } from '../policy/policy.js';
+import { mayManageBudgets } from '../staff/roles.js';
+import { parseInstant } from '../time/instant.js';
+import { isPeriodClosed, periodAt } from '../time/periods.js';
+import type { AdjustBudget } from './commands.js';
+import type { BudgetEvent } from './events.js';
+import { openLedger } from './ledger.js';
+import type { BudgetRefusalReason } from './refusals.js';
+import { allowanceFor, decisionClockMs } from './rules.js';
+import type { BudgetState } from './state.js';
+
+/** A manager tops up one period's allowance, or lowers it, never below what is already spent and reserved. */
+export function adjustBudget({ data }: AdjustBudget, state: BudgetState, policy: Policy): Decision<BudgetEvent, BudgetRefusalReason> {
+  assertId(data.adjustmentId, 'adjustmentId');
+  assert(Number.isSafeInteger(data.deltaMinor) && data.deltaMinor !== 0, `deltaMinor must be a non-zero safe integer, got ${data.deltaMinor}`);
+  assertWho(data.by, 'by');
+  assertWhy(data.why);
+  const effectiveMs = parseInstant(data.effectiveAt, 'effectiveAt');
+  if (state.status !== 'active') return refuse('no_budget');
+  if (!mayManageBudgets(data.by.role)) return refuse('not_authorized', ['only a manager or an admin may adjust budgets']);
+  if (data.by.employeeId === state.employeeId) return refuse('self_adjustment_forbidden');
+
+  const period = periodAt(policy.roles[state.role].period, effectiveMs, state.timeZone);
+  const existing = state.periods.get(period.key);
+  if (existing?.adjustmentIds.includes(data.adjustmentId)) return [];
+  if (isPeriodClosed(period.endsOn, decisionClockMs(state, data.recordedAt), state.timeZone)) return refuse('period_closed');
+  const ledger = existing ?? openLedger(period, policy.currency, allowanceFor(state, policy));
+  if (ledger.currency !== policy.currency) return refuse('currency_mismatch');
+  const after = addMinor(ledger.allowanceMinor, data.deltaMinor);
+  if (after < ledger.spentMinor + ledger.reservedMinor) {
+    return refuse('allowance_below_committed', [`${ledger.spentMinor} spent and ${ledger.reservedMinor} reserved in ${period.key}`]);
+  }
+  return [
+    {
+      type: 'BudgetAdjusted',
+      schemaVersion: 1,
+      data: {
+        employeeId: state.employeeId,
+        adjustmentId: data.adjustmentId,
+        period,
+        currency: ledger.currency,
+        deltaMinor: data.deltaMinor,
+        allowanceBeforeMinor: ledger.allowanceMinor,
+        allowanceAfterMinor: after,
+        by: data.by,
+        reasonCode: data.why.reasonCode,
+        note: data.why.note,
+        recordedAt: data.recordedAt,
+        policyVersion: policy.version,
+      },
+    },
+  ];
+}

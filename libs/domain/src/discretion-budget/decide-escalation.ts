@@ -1,0 +1,140 @@
+import { assert } from '../assert.js';
+import { assertWho, assertWhy } from '../context.js';
+import { refuse, type Decision, type Refusal } from '../decision.js';
+import { assertId } from '../ids.js';
+import { money } from '../money.js';
+import type { Policy } from '../policy/policy.js';
+import { mayApprove, staffRoles } from '../staff/roles.js';
+import { parseInstant } from '../time/instant.js';
+import type { Approver, ApproveGesture, DenyGesture, ExpireEscalation } from './commands.js';
+import type { BudgetEvent } from './events.js';
+import { laterFacts } from './gesture-facts.js';
+import type { BudgetRefusalReason } from './refusals.js';
+import type { ActiveBudget, BudgetState, FirstOutcome, GestureRecord } from './state.js';
+
+type EscalationDecision = Decision<BudgetEvent, BudgetRefusalReason>;
+type Escalated = Extract<FirstOutcome, { outcome: 'escalated' }>;
+type Pending = { readonly record: GestureRecord; readonly first: Escalated; readonly reservedMinor: number; readonly expiresAtMs: number };
+
+/** Posts the approved part of the reservation (reserved → spent) and releases the rest. */
+export function approveGesture({ data }: ApproveGesture, state: BudgetState, policy: Policy): EscalationDecision {
+  assertDecisionInput(data.gestureId, data.approver, data.recordedAt);
+  assertWhy(data.why);
+  assert(Number.isSafeInteger(data.approvedAmountMinor), 'approvedAmountMinor must be a safe integer');
+  if (state.status !== 'active') return refuse('no_budget');
+  const record = state.gestures.get(data.gestureId);
+  if (record === undefined) return refuse('unknown_gesture');
+  const { current } = record;
+  if (current.status === 'approved' && current.approverId === data.approver.employeeId && current.chargedMinor === data.approvedAmountMinor) return [];
+
+  const found = whenDecidable(state, record, data.approver, data.recordedAt);
+  if (!('record' in found)) return found;
+  const { first, reservedMinor } = found;
+  if (data.approvedAmountMinor < 1 || data.approvedAmountMinor > reservedMinor) {
+    return refuse('approved_amount_invalid', [`approve 1..${reservedMinor}, or deny`]);
+  }
+  const approvedPoints = pointsFor(first, data.approvedAmountMinor);
+  if (approvedPoints === 'fractional') return refuse('approved_amount_invalid', [`must be a whole number of points at ${first.pointValueMinor} per point`]);
+
+  const currency = first.reserved.currency;
+  return [
+    {
+      type: 'GestureApproved',
+      schemaVersion: 1,
+      data: {
+        ...laterFacts(state, record, { employeeId: data.approver.employeeId, actorId: data.approver.actorId }, data.why, data.recordedAt, policy),
+        reservationId: first.reservationId,
+        periodKey: record.periodKey,
+        approved: money(data.approvedAmountMinor, currency),
+        released: money(reservedMinor - data.approvedAmountMinor, currency),
+        approvedPoints,
+        approverId: data.approver.employeeId,
+        approverRole: data.approver.role,
+      },
+    },
+  ];
+}
+
+/** Releases the whole reservation. */
+export function denyGesture({ data }: DenyGesture, state: BudgetState, policy: Policy): EscalationDecision {
+  assertDecisionInput(data.gestureId, data.approver, data.recordedAt);
+  assertWhy(data.why);
+  if (state.status !== 'active') return refuse('no_budget');
+  const record = state.gestures.get(data.gestureId);
+  if (record === undefined) return refuse('unknown_gesture');
+  if (record.current.status === 'denied' && record.current.approverId === data.approver.employeeId) return [];
+
+  const found = whenDecidable(state, record, data.approver, data.recordedAt);
+  if (!('record' in found)) return found;
+  return [
+    {
+      type: 'GestureDenied',
+      schemaVersion: 1,
+      data: {
+        ...laterFacts(state, record, { employeeId: data.approver.employeeId, actorId: data.approver.actorId }, data.why, data.recordedAt, policy),
+        reservationId: found.first.reservationId,
+        periodKey: record.periodKey,
+        released: money(found.reservedMinor, found.first.reserved.currency),
+        approverId: data.approver.employeeId,
+        approverRole: data.approver.role,
+      },
+    },
+  ];
+}
+
+/** Releases the whole reservation of an escalation nobody answered in time. */
+export function expireEscalation({ data }: ExpireEscalation, state: BudgetState, policy: Policy): EscalationDecision {
+  assertId(data.gestureId, 'gestureId');
+  assertId(data.actorId, 'actorId');
+  const nowMs = parseInstant(data.recordedAt, 'recordedAt');
+  if (state.status !== 'active') return refuse('no_budget');
+  const record = state.gestures.get(data.gestureId);
+  if (record === undefined) return refuse('unknown_gesture');
+  if (record.current.status === 'expired') return [];
+  const found = pendingOf(record);
+  if (found === null) return refuse('not_pending');
+  if (nowMs <= found.expiresAtMs) return refuse('not_yet_expired', [`expires at ${found.first.expiresAt}`]);
+  return [
+    {
+      type: 'EscalationExpired',
+      schemaVersion: 1,
+      data: {
+        ...laterFacts(state, record, { employeeId: null, actorId: data.actorId }, { reasonCode: 'escalation_ttl_elapsed', note: null }, data.recordedAt, policy),
+        reservationId: found.first.reservationId,
+        periodKey: record.periodKey,
+        released: money(found.reservedMinor, found.first.reserved.currency),
+        expiresAt: found.first.expiresAt,
+      },
+    },
+  ];
+}
+
+/** The checks shared by approval and denial, in order: still pending, not one's own, senior enough, in time. */
+function whenDecidable(state: ActiveBudget, record: GestureRecord, approver: Approver, recordedAt: string): Pending | Refusal<BudgetRefusalReason> {
+  const found = pendingOf(record);
+  if (found === null) return refuse('not_pending', [`gesture is ${record.current.status}`]);
+  if (approver.employeeId === state.employeeId) return refuse('self_approval_forbidden');
+  if (!mayApprove(approver.role, found.first.approverRole)) return refuse('approver_role_insufficient', [`needs ${found.first.approverRole} or above`]);
+  if (parseInstant(recordedAt, 'recordedAt') > found.expiresAtMs) return refuse('escalation_expired', [`expired at ${found.first.expiresAt}`]);
+  return found;
+}
+
+function pendingOf(record: GestureRecord): Pending | null {
+  const { current, first } = record;
+  if (current.status !== 'pending') return null;
+  assert(first.outcome === 'escalated', `gesture ${record.gestureId} is pending but was never escalated`);
+  return { record, first, reservedMinor: current.reservedMinor, expiresAtMs: current.expiresAtMs };
+}
+
+/** A partial approval of a bonus-points gesture must still buy a whole number of points. */
+function pointsFor(first: Escalated, approvedMinor: number): number | null | 'fractional' {
+  if (first.pointValueMinor === null) return null;
+  return approvedMinor % first.pointValueMinor === 0 ? approvedMinor / first.pointValueMinor : 'fractional';
+}
+
+function assertDecisionInput(gestureId: string, approver: Approver, recordedAt: string): void {
+  assertId(gestureId, 'gestureId');
+  assertWho(approver, 'approver');
+  assert((staffRoles as readonly string[]).includes(approver.role), `unknown approver role ${approver.role}`);
+  parseInstant(recordedAt, 'recordedAt');
+}

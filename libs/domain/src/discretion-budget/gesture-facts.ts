@@ -1,0 +1,24 @@
+import type { When, Who, Why } from '../context.js';
+import type { Policy } from '../policy/policy.js';
+import type { GestureFacts } from './events.js';
+import type { ActiveBudget, GestureRecord } from './state.js';
+
+/**
+ * The context of a later decision about a gesture (approval, denial, expiry, reversal): `who` and
+ * `why` are the decider's own, `where` stays where the gesture happened. Decisions taken online
+ * have no till clock, so they occur when the server records them.
+ */
+export function laterFacts(state: ActiveBudget, record: GestureRecord, who: Who, why: Why, recordedAt: string, policy: Policy): GestureFacts {
+  const when: When = { occurredAt: recordedAt, recordedAt };
+  return {
+    gestureId: record.gestureId,
+    employeeId: state.employeeId,
+    customerId: record.customerId,
+    gestureType: record.gestureType,
+    who,
+    where: record.where,
+    why,
+    when,
+    policyVersion: policy.version,
+  };
+}

@@ -1,0 +1,106 @@
+import { assert } from '../assert.js';
+import { addMinor, subtractMinor } from '../money.js';
+import type { BudgetPeriod } from '../time/periods.js';
+import type { ChargedPeriod } from './events.js';
+import type { PeriodLedger } from './state.js';
+
+/** Pure leaves of the budget arithmetic; each result is checked against the period invariant. */
+
+export function openLedger(period: BudgetPeriod, currency: string, allowanceMinor: number): PeriodLedger {
+  return checked({
+    period: { kind: period.kind, key: period.key, endsOn: period.endsOn },
+    currency,
+    allowanceMinor,
+    spentMinor: 0,
+    reservedMinor: 0,
+    committedByCustomerMinor: new Map(),
+    gestureIds: [],
+    adjustmentIds: [],
+  });
+}
+
+/** The ledger an event charges: the one in state, or a new one opened with the allowance the event recorded. */
+export function ledgerFor(periods: ReadonlyMap<string, PeriodLedger>, period: ChargedPeriod, currency: string): PeriodLedger {
+  const existing = periods.get(period.key);
+  if (existing === undefined) return openLedger(period, currency, period.allowanceMinor);
+  assert(existing.allowanceMinor === period.allowanceMinor, `period ${period.key}: event says allowance ${period.allowanceMinor}, state has ${existing.allowanceMinor}`);
+  assert(existing.currency === currency, `period ${period.key}: event in ${currency}, ledger in ${existing.currency}`);
+  return existing;
+}
+
+export function headroomMinor(ledger: PeriodLedger): number {
+  return ledger.allowanceMinor - ledger.spentMinor - ledger.reservedMinor;
+}
+
+export function committedForCustomerMinor(ledger: PeriodLedger, customerId: string): number {
+  return ledger.committedByCustomerMinor.get(customerId) ?? 0;
+}
+
+export function charge(ledger: PeriodLedger, customerId: string, gestureId: string, amountMinor: number): PeriodLedger {
+  return checked({
+    ...ledger,
+    spentMinor: addMinor(ledger.spentMinor, amountMinor),
+    committedByCustomerMinor: shiftCustomer(ledger, customerId, amountMinor),
+    gestureIds: [...ledger.gestureIds, gestureId],
+  });
+}
+
+export function reserve(ledger: PeriodLedger, customerId: string, gestureId: string, amountMinor: number): PeriodLedger {
+  return checked({
+    ...ledger,
+    reservedMinor: addMinor(ledger.reservedMinor, amountMinor),
+    committedByCustomerMinor: shiftCustomer(ledger, customerId, amountMinor),
+    gestureIds: [...ledger.gestureIds, gestureId],
+  });
+}
+
+/** Posts the approved part of a reservation and releases the rest, as one step so no money is in between. */
+export function settle(ledger: PeriodLedger, customerId: string, reservedMinor: number, approvedMinor: number): PeriodLedger {
+  assert(approvedMinor <= reservedMinor, `cannot post ${approvedMinor} from a reservation of ${reservedMinor}`);
+  return checked({
+    ...ledger,
+    reservedMinor: subtractMinor(ledger.reservedMinor, reservedMinor),
+    spentMinor: addMinor(ledger.spentMinor, approvedMinor),
+    committedByCustomerMinor: shiftCustomer(ledger, customerId, approvedMinor - reservedMinor),
+  });
+}
+
+export function release(ledger: PeriodLedger, customerId: string, reservedMinor: number): PeriodLedger {
+  return settle(ledger, customerId, reservedMinor, 0);
+}
+
+export function refund(ledger: PeriodLedger, customerId: string, amountMinor: number): PeriodLedger {
+  return checked({
+    ...ledger,
+    spentMinor: subtractMinor(ledger.spentMinor, amountMinor),
+    committedByCustomerMinor: shiftCustomer(ledger, customerId, -amountMinor),
+  });
+}
+
+export function adjustAllowance(ledger: PeriodLedger, adjustmentId: string, allowanceBeforeMinor: number, allowanceAfterMinor: number): PeriodLedger {
+  assert(ledger.allowanceMinor === allowanceBeforeMinor, `period ${ledger.period.key}: adjustment expected allowance ${allowanceBeforeMinor}, state has ${ledger.allowanceMinor}`);
+  return checked({ ...ledger, allowanceMinor: allowanceAfterMinor, adjustmentIds: [...ledger.adjustmentIds, adjustmentId] });
+}
+
+function shiftCustomer(ledger: PeriodLedger, customerId: string, deltaMinor: number): ReadonlyMap<string, number> {
+  const next = addMinor(committedForCustomerMinor(ledger, customerId), deltaMinor);
+  assert(next >= 0, `customer ${customerId} commitment below zero in ${ledger.period.key}`);
+  const map = new Map(ledger.committedByCustomerMinor);
+  if (next === 0) map.delete(customerId);
+  else map.set(customerId, next);
+  return map;
+}
+
+/** The invariant that must never break: a period never commits more than its allowance. */
+export function assertLedger(ledger: PeriodLedger): void {
+  const { allowanceMinor, spentMinor, reservedMinor, period } = ledger;
+  for (const [name, value] of [['allowance', allowanceMinor], ['spent', spentMinor], ['reserved', reservedMinor]] as const) {
+    assert(Number.isSafeInteger(value) && value >= 0, `period ${period.key}: ${name} ${value} is not a non-negative safe integer`);
+  }
+  assert(spentMinor + reservedMinor <= allowanceMinor, `period ${period.key}: spent ${spentMinor} + reserved ${reservedMinor} exceeds allowance ${allowanceMinor}`);
+}
+
+function checked(ledger: PeriodLedger): PeriodLedger {
+  assertLedger(ledger);
+  return ledger;
+}

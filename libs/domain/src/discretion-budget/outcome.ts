@@ -1,0 +1,44 @@
+import type { Money } from '../money.js';
+import type { StaffRole } from '../staff/roles.js';
+import type { GestureRefusalReason } from './refusals.js';
+import type { BudgetState, GestureStatus } from './state.js';
+
+/**
+ * The first answer to a gesture request, which is what a retried request must get back, plus
+ * where the gesture stands now. Undefined when the gesture is unknown or long forgotten.
+ */
+export type GestureOutcome =
+  | { readonly outcome: 'granted'; readonly gestureId: string; readonly cost: Money; readonly points: number | null; readonly periodKey: string; readonly status: GestureStatus['status'] }
+  | {
+      readonly outcome: 'escalated';
+      readonly gestureId: string;
+      readonly reservationId: string;
+      readonly reserved: Money;
+      readonly points: number | null;
+      readonly approverRole: StaffRole;
+      readonly expiresAt: string;
+      readonly periodKey: string;
+      readonly status: GestureStatus['status'];
+    }
+  | { readonly outcome: 'refused'; readonly gestureId: string; readonly reason: GestureRefusalReason; readonly periodKey: string | null };
+
+export function outcomeOf(state: BudgetState, gestureId: string): GestureOutcome | undefined {
+  const refusal = state.refusals.get(gestureId);
+  if (refusal !== undefined) return { outcome: 'refused', gestureId, reason: refusal.reason, periodKey: refusal.periodKey };
+  const record = state.status === 'active' ? state.gestures.get(gestureId) : undefined;
+  if (record === undefined) return undefined;
+  const { first, periodKey } = record;
+  const status = record.current.status;
+  if (first.outcome === 'granted') return { outcome: 'granted', gestureId, cost: first.cost, points: first.points, periodKey, status };
+  return {
+    outcome: 'escalated',
+    gestureId,
+    reservationId: first.reservationId,
+    reserved: first.reserved,
+    points: first.points,
+    approverRole: first.approverRole,
+    expiresAt: first.expiresAt,
+    periodKey,
+    status,
+  };
+}

@@ -1,0 +1,94 @@
+import type { Where } from '../context.js';
+import type { Money } from '../money.js';
+import type { GestureType } from '../policy/catalogue.js';
+import type { StaffRole } from '../staff/roles.js';
+import type { BudgetPeriod } from '../time/periods.js';
+import type { BudgetAuthority } from './commands.js';
+import type { GestureRefusalReason } from './refusals.js';
+
+/**
+ * The money of one budget period. Invariant, asserted after every event:
+ * 0 ≤ spent, 0 ≤ reserved, spent + reserved ≤ allowance.
+ */
+export interface PeriodLedger {
+  readonly period: BudgetPeriod;
+  readonly currency: string;
+  readonly allowanceMinor: number;
+  readonly spentMinor: number;
+  /** Held by escalations awaiting a decision, like the pending half of a two-phase transfer. */
+  readonly reservedMinor: number;
+  /** Spent plus reserved for each customer with a live gesture; customers at zero are dropped. */
+  readonly committedByCustomerMinor: ReadonlyMap<string, number>;
+  /** The gestures charged here; they are forgotten together with the period. */
+  readonly gestureIds: readonly string[];
+  readonly adjustmentIds: readonly string[];
+}
+
+/** How the gesture was first answered; this is what a repeated request gets back. */
+export type FirstOutcome =
+  | { readonly outcome: 'granted'; readonly cost: Money; readonly points: number | null }
+  | {
+      readonly outcome: 'escalated';
+      readonly reservationId: string;
+      readonly reserved: Money;
+      readonly points: number | null;
+      readonly pointValueMinor: number | null;
+      readonly approverRole: StaffRole;
+      readonly expiresAt: string;
+    };
+
+export type GestureStatus =
+  | { readonly status: 'granted'; readonly chargedMinor: number }
+  | { readonly status: 'pending'; readonly reservedMinor: number; readonly expiresAtMs: number }
+  | { readonly status: 'approved'; readonly chargedMinor: number; readonly approvedPoints: number | null; readonly approverId: string }
+  | { readonly status: 'denied'; readonly approverId: string }
+  | { readonly status: 'expired' }
+  | { readonly status: 'reversed'; readonly returnedMinor: number; readonly reversedBy: BudgetAuthority };
+
+export interface GestureRecord {
+  readonly gestureId: string;
+  readonly customerId: string;
+  readonly gestureType: GestureType;
+  readonly periodKey: string;
+  readonly where: Where;
+  readonly first: FirstOutcome;
+  readonly current: GestureStatus;
+}
+
+export interface RememberedRefusal {
+  readonly gestureId: string;
+  readonly reason: GestureRefusalReason;
+  readonly periodKey: string | null;
+  readonly recordedAtMs: number;
+}
+
+/** What every state remembers: refusals for idempotent replay, and the latest server time seen. */
+interface Memory {
+  /** Insertion-ordered, so the oldest refusals are forgotten first. */
+  readonly refusals: ReadonlyMap<string, RememberedRefusal>;
+  /** The clock that decides which periods are closed; only moves forward. */
+  readonly lastRecordedAtMs: number | null;
+}
+
+/** Before `BudgetAllocated`: every gesture is refused with `no_budget`. */
+export interface UnallocatedBudget extends Memory {
+  readonly status: 'unallocated';
+}
+
+export interface ActiveBudget extends Memory {
+  readonly status: 'active';
+  readonly employeeId: string;
+  readonly role: StaffRole;
+  readonly storeId: string;
+  readonly timeZone: string;
+  readonly currency: string;
+  readonly allowanceOverrideMinor: number | null;
+  /** Periods still open to late uploads, plus closed ones holding reservations. */
+  readonly periods: ReadonlyMap<string, PeriodLedger>;
+  readonly gestures: ReadonlyMap<string, GestureRecord>;
+  readonly openEscalations: number;
+}
+
+export type BudgetState = UnallocatedBudget | ActiveBudget;
+
+export const initialBudgetState = (): BudgetState => ({ status: 'unallocated', refusals: new Map(), lastRecordedAtMs: null });

@@ -1,0 +1,31 @@
+/**
+ * Every bound the domain enforces, with its unit in the name. The shell should bound its DTOs with
+ * the same numbers so that an over-long input is rejected at the edge, not by an assertion here.
+ */
+export const limits = {
+  idLengthMax: 128,
+  reasonCodeLengthMax: 64,
+  noteLengthMax: 1_000,
+  commentLengthMax: 2_000,
+  /** A till's clock may run ahead of the server's by this much before its gesture is refused. */
+  clockSkewToleranceMinutes: 10,
+  /**
+   * How long after a budget period ends an offline till may still upload a gesture into it. The
+   * budget state forgets periods older than this, which is what keeps it small.
+   */
+  lateUploadWindowDays: 35,
+  openEscalationsPerEmployeeMax: 50,
+  gesturesPerPeriodMax: 1_000,
+  /** Refused requests are remembered for idempotent replay; the oldest are forgotten first. */
+  refusalsRememberedMax: 500,
+  pointsPerCommandMax: 10_000_000,
+  /** Purchase, redemption, bonus and feedback ids a loyalty stream remembers for idempotency. */
+  loyaltyIdsRememberedMax: 1_000,
+  /** Twelve months for the rolling spend, plus the month rolling out. */
+  spendBucketsMax: 13,
+  storesPerPolicyMax: 10_000,
+  reasonCodesPerGestureTypeMax: 50,
+  tiersMax: 10,
+  escalationTtlMinutesMax: 7 * 24 * 60,
+  pointsExpireAfterMonthsMax: 120,
+} as const;

@@ -1,0 +1,65 @@
+import type { DomainCommand } from '../decider.js';
+import type { When, Where, Who, Why } from '../context.js';
+import type { Money } from '../money.js';
+
+export type RecordPurchase = DomainCommand<'RecordPurchase', {
+  readonly customerId: string;
+  readonly purchaseId: string;
+  readonly amount: Money;
+  readonly where: Where;
+  readonly occurredAt: string;
+  readonly recordedAt: string;
+}>;
+
+/**
+ * Sent by the shell when a bonus-points gesture is granted or approved; `who`, `where`, `why` and
+ * `when` are copied from that gesture's event, `recordedAt` is the server's clock now.
+ */
+export type CreditBonusPoints = DomainCommand<'CreditBonusPoints', {
+  readonly customerId: string;
+  readonly gestureId: string;
+  readonly employeeId: string;
+  readonly points: number;
+  readonly who: Who;
+  readonly where: Where;
+  readonly why: Why;
+  readonly when: When;
+  readonly recordedAt: string;
+}>;
+
+export type RedeemPoints = DomainCommand<'RedeemPoints', {
+  readonly customerId: string;
+  readonly redemptionId: string;
+  readonly points: number;
+  readonly who: Who;
+  readonly where: Where;
+  readonly occurredAt: string;
+  readonly recordedAt: string;
+}>;
+
+/** Sent by a daily job; `asOf` is the calendar date whose month decides what has expired. */
+export type ExpirePoints = DomainCommand<'ExpirePoints', {
+  readonly customerId: string;
+  readonly asOf: string;
+  readonly recordedAt: string;
+}>;
+
+export const feedbackKinds = ['csat', 'compliment', 'complaint'] as const;
+export type FeedbackKind = (typeof feedbackKinds)[number];
+
+export type RecordFeedback = DomainCommand<'RecordFeedback', {
+  readonly customerId: string;
+  readonly feedbackId: string;
+  readonly kind: FeedbackKind;
+  /** 1..5; required for a CSAT answer, optional otherwise. */
+  readonly score: number | null;
+  /** The gesture and the employee the feedback is about, when it is about one. */
+  readonly gestureId: string | null;
+  readonly employeeId: string | null;
+  readonly comment: string | null;
+  readonly channel: Where['channel'] | null;
+  readonly occurredAt: string;
+  readonly recordedAt: string;
+}>;
+
+export type LoyaltyCommand = RecordPurchase | CreditBonusPoints | RedeemPoints | ExpirePoints | RecordFeedback;

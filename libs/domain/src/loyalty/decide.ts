@@ -1,0 +1,184 @@
+import { assert, unreachable } from '../assert.js';
+import { assertWhen, assertWhere, assertWho, assertWhy, isChannel } from '../context.js';
+import type { Decider } from '../decider.js';
+import { refuse, type Decision } from '../decision.js';
+import { assertId, assertOptionalText } from '../ids.js';
+import { limits } from '../limits.js';
+import { assertMoney } from '../money.js';
+import { storeOf, type Policy } from '../policy/policy.js';
+import { formatMonth, localMonthAt, parseDate } from '../time/calendar.js';
+import { addMinutes, parseInstant } from '../time/instant.js';
+import { feedbackKinds, type CreditBonusPoints, type ExpirePoints, type LoyaltyCommand, type RecordFeedback, type RecordPurchase, type RedeemPoints } from './commands.js';
+import type { LoyaltyEvent } from './events.js';
+import { evolveLoyalty } from './evolve.js';
+import { dueForExpiry, oldestFirst, pointsForPurchase, totalPoints } from './lots.js';
+import type { LoyaltyRefusalReason } from './refusals.js';
+import { rolling12mSpendMinor, tierFor } from './spend.js';
+import { hasSeen, initialLoyaltyState, type LoyaltyState } from './state.js';
+
+type LoyaltyDecision = Decision<LoyaltyEvent, LoyaltyRefusalReason>;
+
+/**
+ * Decides one command on a customer's loyalty account. Every command that touches points first
+ * expires what is due as of its own date, so points past their expiry can never be redeemed just
+ * because the nightly expiry job has not run yet.
+ */
+export function decideLoyalty(command: LoyaltyCommand, state: LoyaltyState, policy: Policy): LoyaltyDecision {
+  switch (command.type) {
+    case 'RecordPurchase':
+      return recordPurchase(command, state, policy);
+    case 'CreditBonusPoints':
+      return creditBonusPoints(command, state, policy);
+    case 'RedeemPoints':
+      return redeemPoints(command, state, policy);
+    case 'ExpirePoints':
+      return expirePoints(command, state, policy);
+    case 'RecordFeedback':
+      return recordFeedback(command, state);
+    default:
+      return unreachable(command, 'loyalty command');
+  }
+}
+
+function recordPurchase({ data }: RecordPurchase, state: LoyaltyState, policy: Policy): LoyaltyDecision {
+  assertId(data.customerId, 'customerId');
+  assertId(data.purchaseId, 'purchaseId');
+  assertMoney(data.amount, 'amount');
+  assert(data.amount.amountMinor >= 1, 'a purchase is worth at least one minor unit');
+  assertWhere(data.where);
+  if (hasSeen(state, `purchase:${data.purchaseId}`)) return [];
+  const store = storeOf(policy, data.where.storeId);
+  if (store === undefined) return refuse('unknown_store');
+  if (data.amount.currency !== policy.currency) return refuse('currency_mismatch');
+  const occurredMs = parseInstant(data.occurredAt, 'occurredAt');
+  const recordedMs = parseInstant(data.recordedAt, 'recordedAt');
+  if (occurredMs > addMinutes(recordedMs, limits.clockSkewToleranceMinutes)) return refuse('occurred_in_future');
+
+  const month = localMonthAt(occurredMs, store.timeZone);
+  const draft = new Draft(state);
+  draft.add({ type: 'PurchaseRecorded', schemaVersion: 1, data: { customerId: data.customerId, purchaseId: data.purchaseId, amount: data.amount, month, where: data.where, occurredAt: data.occurredAt, recordedAt: data.recordedAt, policyVersion: policy.version } });
+  const points = pointsForPurchase(data.amount.amountMinor, data.amount.currency, policy.loyalty.earnPointsPerMajorUnit);
+  if (points > 0) {
+    draft.add({ type: 'PointsEarned', schemaVersion: 1, data: { customerId: data.customerId, purchaseId: data.purchaseId, points, lotMonth: month, recordedAt: data.recordedAt, policyVersion: policy.version } });
+  }
+  const asOfMonth = localMonthAt(recordedMs, store.timeZone);
+  draft.expireDue(data.customerId, asOfMonth, data.recordedAt, policy);
+  draft.retier(data.customerId, asOfMonth, data.recordedAt, policy);
+  return draft.events;
+}
+
+function creditBonusPoints({ data }: CreditBonusPoints, state: LoyaltyState, policy: Policy): LoyaltyDecision {
+  assertId(data.customerId, 'customerId');
+  assertId(data.gestureId, 'gestureId');
+  assertId(data.employeeId, 'employeeId');
+  assertPoints(data.points);
+  assertWho(data.who, 'who');
+  assertWhere(data.where);
+  assertWhy(data.why);
+  assertWhen(data.when);
+  if (hasSeen(state, `bonus:${data.gestureId}`)) return [];
+  const store = storeOf(policy, data.where.storeId);
+  if (store === undefined) return refuse('unknown_store');
+
+  // Points count as earned when credited, which is when the customer can first use them.
+  const lotMonth = localMonthAt(parseInstant(data.recordedAt, 'recordedAt'), store.timeZone);
+  const draft = new Draft(state);
+  draft.add({
+    type: 'BonusPointsCredited',
+    schemaVersion: 1,
+    data: { customerId: data.customerId, gestureId: data.gestureId, employeeId: data.employeeId, points: data.points, lotMonth, creditedAt: data.recordedAt, who: data.who, where: data.where, why: data.why, when: data.when, policyVersion: policy.version },
+  });
+  draft.expireDue(data.customerId, lotMonth, data.recordedAt, policy);
+  return draft.events;
+}
+
+function redeemPoints({ data }: RedeemPoints, state: LoyaltyState, policy: Policy): LoyaltyDecision {
+  assertId(data.customerId, 'customerId');
+  assertId(data.redemptionId, 'redemptionId');
+  assertPoints(data.points);
+  assertWho(data.who, 'who');
+  assertWhere(data.where);
+  parseInstant(data.occurredAt, 'occurredAt');
+  if (hasSeen(state, `redemption:${data.redemptionId}`)) return [];
+  const store = storeOf(policy, data.where.storeId);
+  if (store === undefined) return refuse('unknown_store');
+
+  const draft = new Draft(state);
+  draft.expireDue(data.customerId, localMonthAt(parseInstant(data.recordedAt, 'recordedAt'), store.timeZone), data.recordedAt, policy);
+  const lots = draft.state.status === 'active' ? draft.state.lots : [];
+  const balance = totalPoints(lots);
+  if (data.points > balance) return refuse('insufficient_points', [`balance is ${balance}`]);
+  draft.add({
+    type: 'PointsRedeemed',
+    schemaVersion: 1,
+    data: { customerId: data.customerId, redemptionId: data.redemptionId, points: data.points, fromLots: oldestFirst(lots, data.points), balanceAfter: balance - data.points, who: data.who, where: data.where, occurredAt: data.occurredAt, recordedAt: data.recordedAt },
+  });
+  return draft.events;
+}
+
+/** Idempotent by nature: a second run for the same date finds nothing due and no tier to change. */
+function expirePoints({ data }: ExpirePoints, state: LoyaltyState, policy: Policy): LoyaltyDecision {
+  assertId(data.customerId, 'customerId');
+  const asOfMonth = formatMonth(parseDate(data.asOf, 'asOf'));
+  parseInstant(data.recordedAt, 'recordedAt');
+  if (state.status === 'new') return [];
+  const draft = new Draft(state);
+  draft.expireDue(data.customerId, asOfMonth, data.recordedAt, policy);
+  draft.retier(data.customerId, asOfMonth, data.recordedAt, policy);
+  return draft.events;
+}
+
+function recordFeedback({ data }: RecordFeedback, state: LoyaltyState): LoyaltyDecision {
+  assertId(data.customerId, 'customerId');
+  assertId(data.feedbackId, 'feedbackId');
+  assert((feedbackKinds as readonly string[]).includes(data.kind), `unknown feedback kind ${data.kind}`);
+  if (data.gestureId !== null) assertId(data.gestureId, 'gestureId');
+  if (data.employeeId !== null) assertId(data.employeeId, 'employeeId');
+  if (data.channel !== null) assert(isChannel(data.channel), `unknown channel ${data.channel}`);
+  assertOptionalText(data.comment, limits.commentLengthMax, 'comment');
+  parseInstant(data.occurredAt, 'occurredAt');
+  parseInstant(data.recordedAt, 'recordedAt');
+  if (hasSeen(state, `feedback:${data.feedbackId}`)) return [];
+  const scoreValid = data.score === null ? data.kind !== 'csat' : Number.isInteger(data.score) && data.score >= 1 && data.score <= 5;
+  if (!scoreValid) return refuse('invalid_score', ['a CSAT answer needs a score of 1 to 5; other feedback may omit it']);
+  return [{ type: 'FeedbackReceived', schemaVersion: 1, data: { ...data } }];
+}
+
+function assertPoints(points: number): void {
+  assert(Number.isSafeInteger(points) && points >= 1 && points <= limits.pointsPerCommandMax, `points must be 1..${limits.pointsPerCommandMax}, got ${points}`);
+}
+
+/**
+ * Events decided so far and the state they lead to, so that a later step of the same decision
+ * (expiry after earning, tier after spending) sees the earlier ones.
+ */
+class Draft {
+  readonly events: LoyaltyEvent[] = [];
+  constructor(public state: LoyaltyState) {}
+
+  add(event: LoyaltyEvent): void {
+    this.events.push(event);
+    this.state = evolveLoyalty(this.state, event);
+  }
+
+  expireDue(customerId: string, asOfMonth: string, recordedAt: string, policy: Policy): void {
+    if (this.state.status !== 'active') return;
+    const lots = dueForExpiry(this.state.lots, asOfMonth, policy.loyalty.pointsExpireAfterMonths);
+    if (lots.length === 0) return;
+    this.add({ type: 'PointsExpired', schemaVersion: 1, data: { customerId, asOfMonth, points: totalPoints(lots), lots, recordedAt, policyVersion: policy.version } });
+  }
+
+  retier(customerId: string, asOfMonth: string, recordedAt: string, policy: Policy): void {
+    if (this.state.status !== 'active') return;
+    const spend = rolling12mSpendMinor(this.state.spend, asOfMonth);
+    const to = tierFor(spend, policy.loyalty.tiers);
+    if (to === this.state.tier) return;
+    this.add({ type: 'TierChanged', schemaVersion: 1, data: { customerId, from: this.state.tier, to, rolling12mSpendMinor: spend, asOfMonth, recordedAt, policyVersion: policy.version } });
+  }
+}
+
+export const loyaltyDecider: Decider<LoyaltyState, LoyaltyCommand, LoyaltyEvent, LoyaltyRefusalReason, Policy> = {
+  initialState: initialLoyaltyState,
+  decide: decideLoyalty,
+  evolve: evolveLoyalty,
+};

@@ -1,0 +1,91 @@
+import type { DomainEvent } from '../decider.js';
+import type { GestureContext, Where, Who } from '../context.js';
+import type { Money } from '../money.js';
+import type { TierName } from '../policy/policy.js';
+import type { FeedbackKind } from './commands.js';
+
+/** Stream: `customer-loyalty-{customerId}`. */
+
+/** Points earned in one month; they expire together and the oldest are redeemed first. */
+export interface PointLot {
+  readonly month: string;
+  readonly points: number;
+}
+
+export type PurchaseRecorded = DomainEvent<'PurchaseRecorded', {
+  readonly customerId: string;
+  readonly purchaseId: string;
+  readonly amount: Money;
+  /** The store-local month the spend counts towards. */
+  readonly month: string;
+  readonly where: Where;
+  readonly occurredAt: string;
+  readonly recordedAt: string;
+  readonly policyVersion: number;
+}>;
+
+export type PointsEarned = DomainEvent<'PointsEarned', {
+  readonly customerId: string;
+  readonly purchaseId: string;
+  readonly points: number;
+  readonly lotMonth: string;
+  readonly recordedAt: string;
+  readonly policyVersion: number;
+}>;
+
+export type BonusPointsCredited = DomainEvent<'BonusPointsCredited', GestureContext & {
+  readonly customerId: string;
+  readonly gestureId: string;
+  readonly employeeId: string;
+  readonly points: number;
+  readonly lotMonth: string;
+  readonly creditedAt: string;
+}>;
+
+export type PointsRedeemed = DomainEvent<'PointsRedeemed', {
+  readonly customerId: string;
+  readonly redemptionId: string;
+  readonly points: number;
+  /** Which lots paid, oldest first. */
+  readonly fromLots: readonly PointLot[];
+  readonly balanceAfter: number;
+  readonly who: Who;
+  readonly where: Where;
+  readonly occurredAt: string;
+  readonly recordedAt: string;
+}>;
+
+export type PointsExpired = DomainEvent<'PointsExpired', {
+  readonly customerId: string;
+  readonly asOfMonth: string;
+  readonly points: number;
+  readonly lots: readonly PointLot[];
+  readonly recordedAt: string;
+  readonly policyVersion: number;
+}>;
+
+export type TierChanged = DomainEvent<'TierChanged', {
+  readonly customerId: string;
+  /** Null the first time a customer is placed in a tier. */
+  readonly from: TierName | null;
+  readonly to: TierName;
+  readonly rolling12mSpendMinor: number;
+  readonly asOfMonth: string;
+  readonly recordedAt: string;
+  readonly policyVersion: number;
+}>;
+
+export type FeedbackReceived = DomainEvent<'FeedbackReceived', {
+  readonly customerId: string;
+  readonly feedbackId: string;
+  readonly kind: FeedbackKind;
+  readonly score: number | null;
+  readonly gestureId: string | null;
+  readonly employeeId: string | null;
+  readonly comment: string | null;
+  readonly channel: Where['channel'] | null;
+  readonly occurredAt: string;
+  readonly recordedAt: string;
+}>;
+
+export type LoyaltyEvent = PurchaseRecorded | PointsEarned | BonusPointsCredited | PointsRedeemed | PointsExpired | TierChanged | FeedbackReceived;

@@ -1,0 +1,56 @@
+import { assert, unreachable } from '../assert.js';
+import { limits } from '../limits.js';
+import { addMinor, subtractMinor } from '../money.js';
+import type { LoyaltyEvent } from './events.js';
+import { addToLot, totalPoints, withoutTaken } from './lots.js';
+import { addSpend } from './spend.js';
+import { emptyAccount, type LoyaltyAccount, type LoyaltyState } from './state.js';
+
+export function evolveLoyalty(state: LoyaltyState, event: LoyaltyEvent): LoyaltyState {
+  const account = state.status === 'active' ? state : emptyAccount(event.data.customerId);
+  assert(account.customerId === event.data.customerId, `event for ${event.data.customerId} in the stream of ${account.customerId}`);
+  return checked(apply(account, event));
+}
+
+function apply(account: LoyaltyAccount, event: LoyaltyEvent): LoyaltyAccount {
+  switch (event.type) {
+    case 'PurchaseRecorded':
+      return remember({ ...account, spend: addSpend(account.spend, event.data.month, event.data.amount.amountMinor) }, `purchase:${event.data.purchaseId}`);
+    case 'PointsEarned':
+      return { ...account, lots: addToLot(account.lots, event.data.lotMonth, event.data.points), balancePoints: addMinor(account.balancePoints, event.data.points) };
+    case 'BonusPointsCredited':
+      return remember(
+        { ...account, lots: addToLot(account.lots, event.data.lotMonth, event.data.points), balancePoints: addMinor(account.balancePoints, event.data.points) },
+        `bonus:${event.data.gestureId}`,
+      );
+    case 'PointsRedeemed':
+      assert(totalPoints(event.data.fromLots) === event.data.points, `redemption ${event.data.redemptionId}: lots do not add up to ${event.data.points}`);
+      return remember(
+        { ...account, lots: withoutTaken(account.lots, event.data.fromLots), balancePoints: subtractMinor(account.balancePoints, event.data.points) },
+        `redemption:${event.data.redemptionId}`,
+      );
+    case 'PointsExpired':
+      assert(totalPoints(event.data.lots) === event.data.points, 'expired lots do not add up');
+      return { ...account, lots: withoutTaken(account.lots, event.data.lots), balancePoints: subtractMinor(account.balancePoints, event.data.points) };
+    case 'TierChanged':
+      assert(account.tier === event.data.from, `tier change from ${event.data.from} but the customer is ${account.tier}`);
+      return { ...account, tier: event.data.to };
+    case 'FeedbackReceived':
+      return remember(account, `feedback:${event.data.feedbackId}`);
+    default:
+      return unreachable(event, 'loyalty event');
+  }
+}
+
+function remember(account: LoyaltyAccount, id: string): LoyaltyAccount {
+  const recentIds = [...account.recentIds, id];
+  return { ...account, recentIds: recentIds.slice(Math.max(0, recentIds.length - limits.loyaltyIdsRememberedMax)) };
+}
+
+function checked(account: LoyaltyAccount): LoyaltyAccount {
+  assert(account.balancePoints >= 0, `balance ${account.balancePoints} below zero`);
+  assert(account.balancePoints === totalPoints(account.lots), `balance ${account.balancePoints} is not the sum of the lots`);
+  assert(account.lots.every((lot, i) => lot.points > 0 && (i === 0 || account.lots[i - 1]!.month < lot.month)), 'lots must be positive and in month order');
+  assert(account.spend.length <= limits.spendBucketsMax, 'too many spend buckets');
+  return account;
+}

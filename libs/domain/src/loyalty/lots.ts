@@ -1,0 +1,49 @@
+import { assert } from '../assert.js';
+import { addMinor, minorUnitDigits, multiplyMinor, subtractMinor } from '../money.js';
+import { monthsBetween } from '../time/calendar.js';
+import type { PointLot } from './events.js';
+
+/** Points for a purchase: whole points per whole major unit, rounded down, in exact integer arithmetic. */
+export function pointsForPurchase(amountMinor: number, currency: string, earnPointsPerMajorUnit: number): number {
+  const minorPerMajor = 10 ** minorUnitDigits(currency);
+  const scaled = multiplyMinor(amountMinor, earnPointsPerMajorUnit);
+  return (scaled - (scaled % minorPerMajor)) / minorPerMajor;
+}
+
+export function addToLot(lots: readonly PointLot[], month: string, points: number): PointLot[] {
+  const existing = lots.find((lot) => lot.month === month);
+  if (existing !== undefined) return lots.map((lot) => (lot === existing ? { month, points: addMinor(lot.points, points) } : lot));
+  return [...lots, { month, points }].sort((a, b) => (a.month < b.month ? -1 : 1));
+}
+
+/** Which lots pay for `points`, oldest first, so points closest to expiring are used before they are lost. */
+export function oldestFirst(lots: readonly PointLot[], points: number): PointLot[] {
+  const taken: PointLot[] = [];
+  let remaining = points;
+  for (const lot of lots) {
+    if (remaining === 0) break;
+    const take = Math.min(lot.points, remaining);
+    taken.push({ month: lot.month, points: take });
+    remaining -= take;
+  }
+  assert(remaining === 0, `cannot take ${points} points from lots holding fewer`);
+  return taken;
+}
+
+export function withoutTaken(lots: readonly PointLot[], taken: readonly PointLot[]): PointLot[] {
+  const left = lots.map((lot) => {
+    const take = taken.find((t) => t.month === lot.month)?.points ?? 0;
+    return { month: lot.month, points: subtractMinor(lot.points, take) };
+  });
+  assert(taken.every((t) => lots.some((lot) => lot.month === t.month)), 'points taken from a lot that does not exist');
+  return left.filter((lot) => lot.points > 0);
+}
+
+/** A lot earned in month M is valid for `afterMonths` full months after M and expires at the next month's start. */
+export function dueForExpiry(lots: readonly PointLot[], asOfMonth: string, afterMonths: number): PointLot[] {
+  return lots.filter((lot) => monthsBetween(lot.month, asOfMonth) > afterMonths);
+}
+
+export function totalPoints(lots: readonly PointLot[]): number {
+  return lots.reduce((sum, lot) => addMinor(sum, lot.points), 0);
+}

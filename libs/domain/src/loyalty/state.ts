@@ -1,0 +1,32 @@
+import type { TierName } from '../policy/policy.js';
+import type { PointLot } from './events.js';
+
+export interface SpendBucket {
+  readonly month: string;
+  readonly spentMinor: number;
+}
+
+/**
+ * Invariants, asserted after every event: the balance is the sum of the lots, nothing is negative,
+ * lots and buckets are in ascending month order, at most `spendBucketsMax` buckets.
+ */
+export interface LoyaltyAccount {
+  readonly status: 'active';
+  readonly customerId: string;
+  readonly balancePoints: number;
+  readonly lots: readonly PointLot[];
+  readonly spend: readonly SpendBucket[];
+  readonly tier: TierName | null;
+  /** Ids of commands already carried out, newest last, bounded; e.g. `purchase:p-17`. */
+  readonly recentIds: readonly string[];
+}
+
+export type LoyaltyState = { readonly status: 'new' } | LoyaltyAccount;
+
+export const initialLoyaltyState = (): LoyaltyState => ({ status: 'new' });
+
+export const emptyAccount = (customerId: string): LoyaltyAccount => ({ status: 'active', customerId, balancePoints: 0, lots: [], spend: [], tier: null, recentIds: [] });
+
+export function hasSeen(state: LoyaltyState, id: string): boolean {
+  return state.status === 'active' && state.recentIds.includes(id);
+}

@@ -1,0 +1,63 @@
+import { assert } from './assert.js';
+
+/** An amount in integer minor units (cents for USD) of an ISO-4217 currency. Never a float. */
+export interface Money {
+  readonly amountMinor: number;
+  readonly currency: string;
+}
+
+const currencyCode = /^[A-Z]{3}$/;
+
+export function isCurrencyCode(code: string): boolean {
+  return currencyCode.test(code);
+}
+
+/** A code Intl knows, stricter than the shape check; used when a policy names its currency. */
+export function isKnownCurrency(code: string): boolean {
+  return isCurrencyCode(code) && Intl.supportedValuesOf('currency').includes(code);
+}
+
+export function assertMinorUnits(amountMinor: number, what: string): void {
+  assert(Number.isSafeInteger(amountMinor) && amountMinor >= 0, `${what} must be a non-negative safe integer of minor units, got ${amountMinor}`);
+}
+
+export function money(amountMinor: number, currency: string): Money {
+  assertMinorUnits(amountMinor, 'amountMinor');
+  assert(isCurrencyCode(currency), `currency must be an ISO-4217 code, got ${currency}`);
+  return { amountMinor, currency };
+}
+
+export function assertMoney(value: Money, what: string): void {
+  assertMinorUnits(value.amountMinor, `${what}.amountMinor`);
+  assert(isCurrencyCode(value.currency), `${what}.currency must be an ISO-4217 code, got ${value.currency}`);
+}
+
+export function addMinor(a: number, b: number): number {
+  const sum = a + b;
+  assert(Number.isSafeInteger(sum), `minor-unit sum overflows: ${a} + ${b}`);
+  return sum;
+}
+
+export function subtractMinor(a: number, b: number): number {
+  const difference = a - b;
+  assert(Number.isSafeInteger(difference) && difference >= 0, `minor-unit difference below zero: ${a} - ${b}`);
+  return difference;
+}
+
+export function multiplyMinor(amountMinor: number, factor: number): number {
+  const product = amountMinor * factor;
+  assert(Number.isSafeInteger(product), `minor-unit product overflows: ${amountMinor} * ${factor}`);
+  return product;
+}
+
+/** How many minor units make a major one is a property of the currency (USD 2, JPY 0), so ask Intl. */
+export function minorUnitDigits(currency: string): number {
+  assert(isCurrencyCode(currency), `currency must be an ISO-4217 code, got ${currency}`);
+  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+/** For display only: the division produces a float that must never flow back into a calculation. */
+export function formatMoney(value: Money, locale = 'en-US'): string {
+  const digits = minorUnitDigits(value.currency);
+  return new Intl.NumberFormat(locale, { style: 'currency', currency: value.currency }).format(value.amountMinor / 10 ** digits);
+}

@@ -1,0 +1,61 @@
+import { dayNumber, formatDate, formatMonth, fromDayNumber, localDateAt, type CivilDate } from './calendar.js';
+import { limits } from '../limits.js';
+import { unreachable } from '../assert.js';
+
+export type PeriodKind = 'day' | 'week' | 'month';
+export const periodKinds: readonly PeriodKind[] = ['day', 'week', 'month'];
+
+/**
+ * A budget period as the store sees it. `key` names it (`2026-11-23`, `2026-W48`, `2026-11`);
+ * `endsOn` is its last local calendar day, which is what decides when it stops taking late uploads.
+ */
+export interface BudgetPeriod {
+  readonly kind: PeriodKind;
+  readonly key: string;
+  readonly endsOn: string;
+}
+
+/** The period containing the instant `epochMs`, on the wall calendar of `timeZone`. */
+export function periodAt(kind: PeriodKind, epochMs: number, timeZone: string): BudgetPeriod {
+  const date = localDateAt(epochMs, timeZone);
+  switch (kind) {
+    case 'day':
+      return { kind, key: formatDate(date), endsOn: formatDate(date) };
+    case 'week':
+      return isoWeekOf(date);
+    case 'month':
+      return monthOf(date);
+    default:
+      return unreachable(kind, 'period kind');
+  }
+}
+
+/** ISO-8601 weeks run Monday to Sunday and belong to the year holding their Thursday. */
+function isoWeekOf(date: CivilDate): BudgetPeriod {
+  const days = dayNumber(date);
+  // 1970-01-01 was a Thursday, so (days + 3) mod 7 counts from Monday = 0.
+  const weekday = (((days + 3) % 7) + 7) % 7;
+  const thursday = days - weekday + 3;
+  const isoYear = fromDayNumber(thursday).year;
+  const week = Math.floor((thursday - dayNumber({ year: isoYear, month: 1, day: 1 })) / 7) + 1;
+  return { kind: 'week', key: `${isoYear}-W${String(week).padStart(2, '0')}`, endsOn: formatDate(fromDayNumber(days - weekday + 6)) };
+}
+
+function monthOf(date: CivilDate): BudgetPeriod {
+  const firstOfNext = date.month === 12 ? { year: date.year + 1, month: 1, day: 1 } : { year: date.year, month: date.month + 1, day: 1 };
+  return { kind: 'month', key: formatMonth(date), endsOn: formatDate(fromDayNumber(dayNumber(firstOfNext) - 1)) };
+}
+
+/**
+ * The last local day that is closed to late uploads at `nowMs`: a period ending on or before it
+ * takes no more gestures. Deciding and forgetting both use this one rule, so a forgotten period can
+ * never be reopened with a fresh allowance.
+ */
+export function closedThrough(nowMs: number, timeZone: string): string {
+  return formatDate(fromDayNumber(dayNumber(localDateAt(nowMs, timeZone)) - limits.lateUploadWindowDays - 1));
+}
+
+/** ISO dates with four-digit years sort as text, so the comparison needs no parsing. */
+export function isPeriodClosed(endsOn: string, nowMs: number, timeZone: string): boolean {
+  return endsOn <= closedThrough(nowMs, timeZone);
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from '@jest/globals';
+import { closedThrough, isPeriodClosed, periodAt } from './periods.js';
+import { isValidTimeZone } from './calendar.js';
+import { parseInstant } from './instant.js';
+
+const at = (iso: string): number => parseInstant(iso, 'test');
+
+describe('periodAt', () => {
+  it('counts 23:30 on the last evening of November in Los Angeles in November, though UTC is in December', () => {
+    const instant = at('2026-12-01T07:30:00Z');
+    expect(periodAt('month', instant, 'America/Los_Angeles')).toEqual({ kind: 'month', key: '2026-11', endsOn: '2026-11-30' });
+    expect(periodAt('day', instant, 'America/Los_Angeles')).toEqual({ kind: 'day', key: '2026-11-30', endsOn: '2026-11-30' });
+    expect(periodAt('month', instant, 'UTC').key).toBe('2026-12');
+  });
+
+  it('puts the same instant in different days in different stores', () => {
+    const instant = at('2026-11-24T04:30:00Z');
+    expect(periodAt('day', instant, 'America/New_York').key).toBe('2026-11-23');
+    expect(periodAt('day', instant, 'Europe/Berlin').key).toBe('2026-11-24');
+    expect(periodAt('day', instant, 'Pacific/Honolulu').key).toBe('2026-11-23');
+  });
+
+  it('numbers ISO weeks Monday to Sunday, by the year of their Thursday', () => {
+    expect(periodAt('week', at('2026-11-23T18:00:00Z'), 'UTC')).toEqual({ kind: 'week', key: '2026-W48', endsOn: '2026-11-29' });
+    expect(periodAt('week', at('2026-11-30T07:30:00Z'), 'America/Los_Angeles')).toEqual({ kind: 'week', key: '2026-W48', endsOn: '2026-11-29' });
+    expect(periodAt('week', at('2026-12-31T12:00:00Z'), 'UTC').key).toBe('2026-W53');
+    expect(periodAt('week', at('2027-01-03T12:00:00Z'), 'UTC')).toEqual({ kind: 'week', key: '2026-W53', endsOn: '2027-01-03' });
+    expect(periodAt('week', at('2024-12-30T12:00:00Z'), 'UTC')).toEqual({ kind: 'week', key: '2025-W01', endsOn: '2025-01-05' });
+    expect(periodAt('week', at('2021-01-03T12:00:00Z'), 'UTC').key).toBe('2020-W53');
+  });
+
+  it('ends months on their real last day, leap years included', () => {
+    expect(periodAt('month', at('2028-02-10T12:00:00Z'), 'UTC').endsOn).toBe('2028-02-29');
+    expect(periodAt('month', at('2026-02-10T12:00:00Z'), 'UTC').endsOn).toBe('2026-02-28');
+    expect(periodAt('month', at('2026-12-10T12:00:00Z'), 'UTC').endsOn).toBe('2026-12-31');
+  });
+
+  it('follows daylight-saving changes: 00:30 after the spring change is still the new day', () => {
+    expect(periodAt('day', at('2026-03-08T08:30:00Z'), 'America/Los_Angeles').key).toBe('2026-03-08');
+    expect(periodAt('day', at('2026-03-08T07:59:00Z'), 'America/Los_Angeles').key).toBe('2026-03-07');
+    expect(periodAt('day', at('2026-11-01T07:59:00Z'), 'America/Los_Angeles').key).toBe('2026-11-01');
+  });
+});
+
+describe('late-upload window', () => {
+  it('closes a period once its last day is more than 35 days back', () => {
+    const now = at('2026-12-31T20:00:00Z');
+    expect(closedThrough(now, 'America/Los_Angeles')).toBe('2026-11-25');
+    expect(isPeriodClosed('2026-11-25', now, 'America/Los_Angeles')).toBe(true);
+    expect(isPeriodClosed('2026-11-26', now, 'America/Los_Angeles')).toBe(false);
+    expect(isPeriodClosed('2026-11-30', now, 'America/Los_Angeles')).toBe(false);
+  });
+});
+
+describe('isValidTimeZone', () => {
+  it('accepts IANA zones and refuses made-up ones', () => {
+    expect(isValidTimeZone('America/Los_Angeles')).toBe(true);
+    expect(isValidTimeZone('Mars/Olympus_Mons')).toBe(false);
+    expect(isValidTimeZone('')).toBe(false);
+  });
+});

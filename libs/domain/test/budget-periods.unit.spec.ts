@@ -1,0 +1,85 @@
+import { describe, expect, it } from '@jest/globals';
+import { DeciderSpecification, discretionBudgetDecider, outcomeOf, type ActiveBudget, type BudgetEvent } from '#domain';
+import { allocated, day, escalated, granted, policy, refused, request } from './budget-fixtures.js';
+
+const given = DeciderSpecification.for(discretionBudgetDecider, policy);
+
+describe('budget periods', () => {
+  describe('in the store’s time zone', () => {
+    it('charges a manager’s 23:30 gesture on the last evening of November to November', () => {
+      const lateEvening = request({ amountMinor: 5_000, occurredAt: '2026-12-01T07:30:00.000Z', recordedAt: '2026-12-01T07:30:02.000Z' });
+      given([allocated({ role: 'manager' })])
+        .when(lateEvening)
+        .then([granted(lateEvening, { kind: 'month', key: '2026-11', endsOn: '2026-11-30', allowanceMinor: 1_500_000 })]);
+    });
+
+    it('charges a supervisor’s gesture to the ISO week', () => {
+      const command = request({ amountMinor: 5_000 });
+      given([allocated({ role: 'supervisor' })])
+        .when(command)
+        .then([granted(command, { kind: 'week', key: '2026-W48', endsOn: '2026-11-29', allowanceMinor: 250_000 })]);
+    });
+
+    it('gives each local day its own allowance', () => {
+      const spentMonday = [allocated({ allowanceOverrideMinor: 2_000 }), granted(request({ amountMinor: 2_000 }), day('2026-11-23', 2_000))];
+      const sameDay = request({ gestureId: 'g-2', amountMinor: 1, occurredAt: '2026-11-24T07:59:00.000Z', recordedAt: '2026-11-24T08:00:00.000Z' });
+      given(spentMonday).when(sameDay).then([refused(sameDay, 'allowance_exhausted', '2026-11-23')]);
+      const tuesday = request({ gestureId: 'g-2', amountMinor: 1, occurredAt: '2026-11-24T08:00:00.000Z', recordedAt: '2026-11-24T08:00:01.000Z' });
+      given(spentMonday).when(tuesday).then([granted(tuesday, day('2026-11-24', 2_000))]);
+    });
+  });
+
+  describe('with an offline till uploading late', () => {
+    const today = [allocated({ allowanceOverrideMinor: 2_000 }), granted(request({ gestureId: 'g-today', amountMinor: 2_000, recordedAt: '2026-11-27T18:00:00.000Z', occurredAt: '2026-11-27T18:00:00.000Z' }), day('2026-11-27', 2_000))];
+
+    it('charges the day the gesture happened, not the day it arrived', () => {
+      const fromLastWeek = request({ amountMinor: 1_500, occurredAt: '2026-11-20T18:00:00.000Z', recordedAt: '2026-11-27T18:05:00.000Z' });
+      given(today).when(fromLastWeek).then([granted(fromLastWeek, day('2026-11-20', 2_000))]);
+    });
+
+    it('refuses when the past day is already spent, though today has room', () => {
+      const pastSpent = [...today, granted(request({ gestureId: 'g-past', amountMinor: 1_500, occurredAt: '2026-11-20T18:00:00.000Z', recordedAt: '2026-11-27T18:05:00.000Z' }), day('2026-11-20', 2_000))];
+      const another = request({ gestureId: 'g-2', amountMinor: 600, occurredAt: '2026-11-20T19:00:00.000Z', recordedAt: '2026-11-27T18:06:00.000Z' });
+      given(pastSpent).when(another).then([refused(another, 'allowance_exhausted', '2026-11-20')]);
+    });
+
+    it('accepts an upload on the last day of the window and refuses it the day after', () => {
+      const sameGesture = (recordedAt: string) => request({ amountMinor: 100, occurredAt: '2026-11-20T18:00:00.000Z', recordedAt });
+      given([allocated()]).when(sameGesture('2026-12-26T07:00:00.000Z')).then([granted(sameGesture('2026-12-26T07:00:00.000Z'), day('2026-11-20'))]);
+      given([allocated()]).when(sameGesture('2026-12-26T09:00:00.000Z')).then([refused(sameGesture('2026-12-26T09:00:00.000Z'), 'period_closed', '2026-11-20')]);
+    });
+  });
+
+  describe('as time passes', () => {
+    const november = [allocated(), granted(request()), escalated(request({ gestureId: 'g-2', reservationId: 'r-2', amountMinor: 4_000, customerId: 'cust-2', occurredAt: '2026-11-24T18:00:00.000Z', recordedAt: '2026-11-24T18:00:00.000Z' }), { period: day('2026-11-24'), expiresAt: '2026-11-24T18:30:00.000Z' })];
+    const muchLater = granted(request({ gestureId: 'g-jan', occurredAt: '2027-01-05T18:00:00.000Z', recordedAt: '2027-01-05T18:00:00.000Z' }), day('2027-01-05'));
+
+    it('forgets closed periods and their gestures, but keeps periods holding a reservation', () => {
+      const state = given([...november, muchLater]).state() as ActiveBudget;
+      expect([...state.periods.keys()].sort()).toEqual(['2026-11-24', '2027-01-05']);
+      expect(outcomeOf(state, 'g-1')).toBeUndefined();
+      expect(outcomeOf(state, 'g-2')).toMatchObject({ outcome: 'escalated', status: 'pending' });
+    });
+
+    it('forgets the period holding a reservation once it is released', () => {
+      const expired = given([...november, muchLater]).when({ type: 'ExpireEscalation', data: { gestureId: 'g-2', actorId: 'svc-escalation-timer', recordedAt: '2027-01-05T18:01:00.000Z' } }).decision() as BudgetEvent[];
+      const state = given([...november, muchLater, ...expired]).state() as ActiveBudget;
+      expect([...state.periods.keys()]).toEqual(['2027-01-05']);
+      expect(state.gestures.size).toBe(1);
+    });
+
+    it('never reopens a forgotten period, even for a server whose clock lags behind', () => {
+      const lagging = request({ gestureId: 'g-3', amountMinor: 100, occurredAt: '2026-11-23T20:00:00.000Z', recordedAt: '2026-11-25T18:00:00.000Z' });
+      given([...november, muchLater]).when(lagging).then([refused(lagging, 'period_closed', '2026-11-23')]);
+    });
+
+    it('keeps at most the allowed number of refusals', () => {
+      const refusals: BudgetEvent[] = [];
+      for (let n = 0; n < 600; n += 1) refusals.push(refused(request({ gestureId: `g-${n}` }), 'no_budget'));
+      const state = given(refusals).state();
+      expect(state.refusals.size).toBe(500);
+      expect(state.refusals.has('g-99')).toBe(false);
+      expect(state.refusals.has('g-100')).toBe(true);
+    });
+  });
+});

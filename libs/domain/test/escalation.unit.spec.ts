@@ -1,0 +1,191 @@
+import { describe, expect, it } from '@jest/globals';
+import { DeciderSpecification, discretionBudgetDecider, initialBudgetState, type ActiveBudget, type BudgetEvent, type GestureApproved, type GestureDenied, type EscalationExpired } from '#domain';
+import { allocated, approve, bob, deny, escalated, expire, factsOf, granted, policy, policyWith, request, sam, sean, type Mutable } from './budget-fixtures.js';
+
+const given = DeciderSpecification.for(discretionBudgetDecider, policy);
+const asked = request({ amountMinor: 4_000 });
+const pending = [allocated(), escalated(asked)];
+
+function approvedEvent(approvedMinor: number, approver = sean, recordedAt = '2026-11-23T18:10:00.000Z'): GestureApproved {
+  const command = approve(approvedMinor, approver, { recordedAt });
+  return {
+    type: 'GestureApproved',
+    schemaVersion: 1,
+    data: {
+      ...factsOf(asked),
+      who: { employeeId: approver.employeeId, actorId: approver.actorId },
+      why: command.data.why,
+      when: { occurredAt: recordedAt, recordedAt },
+      reservationId: 'r-1',
+      periodKey: '2026-11-23',
+      approved: { amountMinor: approvedMinor, currency: 'USD' },
+      released: { amountMinor: 4_000 - approvedMinor, currency: 'USD' },
+      approvedPoints: null,
+      approverId: approver.employeeId,
+      approverRole: approver.role,
+    },
+  };
+}
+
+function deniedEvent(approver = sean): GestureDenied {
+  const command = deny(approver);
+  return {
+    type: 'GestureDenied',
+    schemaVersion: 1,
+    data: {
+      ...factsOf(asked),
+      who: { employeeId: approver.employeeId, actorId: approver.actorId },
+      why: command.data.why,
+      when: { occurredAt: command.data.recordedAt, recordedAt: command.data.recordedAt },
+      reservationId: 'r-1',
+      periodKey: '2026-11-23',
+      released: { amountMinor: 4_000, currency: 'USD' },
+      approverId: approver.employeeId,
+      approverRole: approver.role,
+    },
+  };
+}
+
+function expiredEvent(recordedAt: string): EscalationExpired {
+  return {
+    type: 'EscalationExpired',
+    schemaVersion: 1,
+    data: {
+      ...factsOf(asked),
+      who: { employeeId: null, actorId: 'svc-escalation-timer' },
+      why: { reasonCode: 'escalation_ttl_elapsed', note: null },
+      when: { occurredAt: recordedAt, recordedAt },
+      reservationId: 'r-1',
+      periodKey: '2026-11-23',
+      released: { amountMinor: 4_000, currency: 'USD' },
+      expiresAt: '2026-11-23T18:30:05.000Z',
+    },
+  };
+}
+
+function ledgerAfter(events: BudgetEvent[]): { spent: number; reserved: number; customer: number } {
+  const state = events.reduce(discretionBudgetDecider.evolve, initialBudgetState()) as ActiveBudget;
+  const ledger = state.periods.get('2026-11-23')!;
+  return { spent: ledger.spentMinor, reserved: ledger.reservedMinor, customer: ledger.committedByCustomerMinor.get('cust-1') ?? 0 };
+}
+
+describe('ApproveGesture', () => {
+  describe('on a pending escalation', () => {
+    it('posts the whole reservation when approved in full', () => {
+      given(pending).when(approve(4_000)).then([approvedEvent(4_000)]);
+      expect(ledgerAfter([...pending, approvedEvent(4_000)])).toEqual({ spent: 4_000, reserved: 0, customer: 4_000 });
+    });
+
+    it('posts part and releases the rest when approved in part', () => {
+      given(pending).when(approve(3_000)).then([approvedEvent(3_000)]);
+      expect(ledgerAfter([...pending, approvedEvent(3_000)])).toEqual({ spent: 3_000, reserved: 0, customer: 3_000 });
+    });
+
+    it('lets a role above the required one approve', () => {
+      given(pending).when(approve(4_000, sam)).then([approvedEvent(4_000, sam)]);
+    });
+
+    it('refuses the employee approving their own escalation, whatever role their token claims', () => {
+      given(pending).when(approve(4_000, { employeeId: 'emp-alice', actorId: 'sso|emp-alice', role: 'manager' })).thenRefused('self_approval_forbidden');
+    });
+
+    it('refuses an approver below the required role', () => {
+      given(pending).when(approve(4_000, bob)).thenRefused('approver_role_insufficient', 'senior_associate');
+    });
+
+    it('refuses once the escalation has expired', () => {
+      given(pending).when(approve(4_000, sean, { recordedAt: '2026-11-23T18:30:06.000Z' })).thenRefused('escalation_expired');
+    });
+
+    it('still accepts at the very moment of expiry', () => {
+      given(pending).when(approve(4_000, sean, { recordedAt: '2026-11-23T18:30:05.000Z' })).then([approvedEvent(4_000, sean, '2026-11-23T18:30:05.000Z')]);
+    });
+
+    it('refuses amounts outside 1..reserved', () => {
+      given(pending).when(approve(0)).thenRefused('approved_amount_invalid');
+      given(pending).when(approve(4_001)).thenRefused('approved_amount_invalid', '1..4000');
+    });
+
+    it('refuses a partial approval that would buy a fraction of a point', () => {
+      const twoCentPoints = policyWith((p: Mutable<typeof policy>) => {
+        p.pointValueMinor = 2;
+      });
+      const points = request({ gestureType: 'bonus_loyalty_points', value: { kind: 'points', points: 2_000 } });
+      const history = [allocated(), { ...escalated(points, { points: 2_000 }), data: { ...escalated(points, { points: 2_000 }).data, reserved: { amountMinor: 4_000, currency: 'USD' }, pointValueMinor: 2 } }];
+      const spec = DeciderSpecification.for(discretionBudgetDecider, twoCentPoints)(history);
+      spec.when(approve(2_501)).thenRefused('approved_amount_invalid', 'whole number of points');
+      const decision = spec.when(approve(2_500)).decision();
+      expect(Array.isArray(decision) && decision[0]?.type === 'GestureApproved' && decision[0].data.approvedPoints).toBe(1_250);
+    });
+  });
+
+  describe('on an escalation already decided', () => {
+    it('returns nothing when the same approver repeats the same approval', () => {
+      given([...pending, approvedEvent(3_000)]).when(approve(3_000)).thenNothingHappened();
+    });
+
+    it('refuses a different approval as not_pending', () => {
+      given([...pending, approvedEvent(3_000)]).when(approve(4_000)).thenRefused('not_pending');
+      given([...pending, approvedEvent(3_000)]).when(approve(3_000, sam)).thenRefused('not_pending');
+      given([...pending, deniedEvent()]).when(approve(4_000)).thenRefused('not_pending');
+    });
+  });
+
+  describe('on other gestures', () => {
+    it('refuses a gesture that was granted outright', () => {
+      given([allocated(), granted(request())]).when(approve(1_000)).thenRefused('not_pending');
+    });
+
+    it('refuses an unknown gesture', () => {
+      given([allocated()]).when(approve(1_000)).thenRefused('unknown_gesture');
+    });
+
+    it('refuses on a budget never allocated', () => {
+      given([]).when(approve(1_000)).thenRefused('no_budget');
+    });
+  });
+});
+
+describe('DenyGesture', () => {
+  it('releases the whole reservation', () => {
+    given(pending).when(deny()).then([deniedEvent()]);
+    expect(ledgerAfter([...pending, deniedEvent()])).toEqual({ spent: 0, reserved: 0, customer: 0 });
+  });
+
+  it('returns nothing when the same approver denies again', () => {
+    given([...pending, deniedEvent()]).when(deny()).thenNothingHappened();
+  });
+
+  it('refuses a denial by another approver after the first', () => {
+    given([...pending, deniedEvent()]).when(deny(sam)).thenRefused('not_pending');
+  });
+
+  it('applies the same rules as approval', () => {
+    given(pending).when(deny({ employeeId: 'emp-alice', actorId: 'sso|emp-alice', role: 'supervisor' })).thenRefused('self_approval_forbidden');
+    given(pending).when(deny(bob)).thenRefused('approver_role_insufficient');
+    given(pending).when(deny(sean, { recordedAt: '2026-11-23T19:00:00.000Z' })).thenRefused('escalation_expired');
+  });
+});
+
+describe('ExpireEscalation', () => {
+  it('refuses before the escalation expires', () => {
+    given(pending).when(expire('2026-11-23T18:30:05.000Z')).thenRefused('not_yet_expired');
+  });
+
+  it('releases the whole reservation once it has expired', () => {
+    given(pending).when(expire('2026-11-23T18:30:06.000Z')).then([expiredEvent('2026-11-23T18:30:06.000Z')]);
+    expect(ledgerAfter([...pending, expiredEvent('2026-11-23T18:30:06.000Z')])).toEqual({ spent: 0, reserved: 0, customer: 0 });
+  });
+
+  it('returns nothing when the expiry is repeated', () => {
+    given([...pending, expiredEvent('2026-11-23T18:30:06.000Z')]).when(expire('2026-11-23T18:31:00.000Z')).thenNothingHappened();
+  });
+
+  it('refuses an escalation someone already decided', () => {
+    given([...pending, approvedEvent(4_000)]).when(expire('2026-11-23T19:00:00.000Z')).thenRefused('not_pending');
+  });
+
+  it('refuses an unknown gesture', () => {
+    given([allocated()]).when(expire('2026-11-23T19:00:00.000Z')).thenRefused('unknown_gesture');
+  });
+});

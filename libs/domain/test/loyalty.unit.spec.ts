@@ -1,0 +1,208 @@
+import { describe, expect, it } from '@jest/globals';
+import { DeciderSpecification, decideLoyalty, evolveLoyalty, initialLoyaltyState, isRefusal, loyaltyDecider, type LoyaltyAccount, type LoyaltyEvent, type LoyaltyState } from '#domain';
+import { carol, credit, expirePoints, feedback, lot, pointsEarned, pointsExpired, policy, purchase, purchaseRecorded, redeem, tierChanged } from './loyalty-fixtures.js';
+import { between, seededRandom } from './prng.js';
+
+const given = DeciderSpecification.for(loyaltyDecider, policy);
+const account = (events: LoyaltyEvent[]): LoyaltyAccount => given(events).state() as LoyaltyAccount;
+
+describe('RecordPurchase', () => {
+  describe('for a customer never seen', () => {
+    it('records the spend, earns whole points per dollar and places the customer in the first tier', () => {
+      const at = '2026-11-23T18:00:00.000Z';
+      given([]).when(purchase('p-1', 12_345, at)).then([
+        purchaseRecorded('p-1', 12_345, '2026-11', at),
+        pointsEarned('p-1', 123, '2026-11', at),
+        tierChanged(null, 'bronze', 12_345, '2026-11', at),
+      ]);
+    });
+
+    it('earns nothing below a dollar, but still counts the spend', () => {
+      const at = '2026-11-23T18:00:00.000Z';
+      given([]).when(purchase('p-1', 99, at)).then([purchaseRecorded('p-1', 99, '2026-11', at), tierChanged(null, 'bronze', 99, '2026-11', at)]);
+    });
+
+    it('counts a purchase at 23:30 on 30 November in Los Angeles in November', () => {
+      const at = '2026-12-01T07:30:00.000Z';
+      given([]).when(purchase('p-1', 1_000, at)).then([purchaseRecorded('p-1', 1_000, '2026-11', at), pointsEarned('p-1', 10, '2026-11', at), tierChanged(null, 'bronze', 1_000, '2026-11', at)]);
+    });
+
+    it('refuses another currency, an unknown store and a purchase from the future', () => {
+      given([]).when(purchase('p-1', 1_000, '2026-11-23T18:00:00.000Z', { amount: { amountMinor: 1_000, currency: 'CAD' } })).thenRefused('currency_mismatch');
+      given([]).when(purchase('p-1', 1_000, '2026-11-23T18:00:00.000Z', { where: { channel: 'pos', storeId: 'atlantis' } })).thenRefused('unknown_store');
+      given([]).when(purchase('p-1', 1_000, '2026-11-23T19:00:00.000Z', { recordedAt: '2026-11-23T18:00:00.000Z' })).thenRefused('occurred_in_future');
+    });
+  });
+
+  describe('for a bronze customer', () => {
+    const history = [purchaseRecorded('p-1', 49_000, '2026-06', '2026-06-10T18:00:00.000Z'), tierChanged(null, 'bronze', 49_000, '2026-06', '2026-06-10T18:00:00.000Z')];
+
+    it('moves up to silver once the rolling twelve-month spend reaches it', () => {
+      const at = '2026-11-23T18:00:00.000Z';
+      given(history).when(purchase('p-2', 1_000, at)).then([purchaseRecorded('p-2', 1_000, '2026-11', at), pointsEarned('p-2', 10, '2026-11', at), tierChanged('bronze', 'silver', 50_000, '2026-11', at)]);
+    });
+
+    it('does not count spend that has rolled out of the twelve months', () => {
+      const at = '2027-06-02T18:00:00.000Z';
+      given(history).when(purchase('p-2', 1_000, at)).then([purchaseRecorded('p-2', 1_000, '2027-06', at), pointsEarned('p-2', 10, '2027-06', at)]);
+    });
+
+    it('returns nothing for a purchase already recorded', () => {
+      given([...history.slice(0, 1), purchaseRecorded('p-2', 1_000, '2026-11', '2026-11-23T18:00:00.000Z')]).when(purchase('p-2', 1_000, '2026-11-23T18:00:00.000Z')).thenNothingHappened();
+    });
+  });
+
+  it('keeps at most thirteen monthly spend buckets', () => {
+    const events: LoyaltyEvent[] = [];
+    for (let m = 0; m < 30; m += 1) {
+      const month = `20${25 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
+      events.push(purchaseRecorded(`p-${m}`, 100, month, `${month}-10T18:00:00.000Z`));
+    }
+    const spend = account(events).spend;
+    expect(spend).toHaveLength(13);
+    expect(spend[0]!.month).toBe('2026-06');
+    expect(spend[12]!.month).toBe('2027-06');
+  });
+});
+
+describe('ExpirePoints', () => {
+  const history = [tierChanged(null, 'bronze', 0, '2025-10', '2025-10-15T20:00:00.000Z'), lot('2025-10', 300), lot('2025-11', 200), lot('2026-11', 100)];
+
+  it('expires lots more than twelve months after the month they were earned in', () => {
+    given(history).when(expirePoints('2026-11-01')).then([pointsExpired([{ month: '2025-10', points: 300 }], '2026-11', '2026-11-01T10:00:00.000Z')]);
+    given(history).when(expirePoints('2026-12-01')).then([pointsExpired([{ month: '2025-10', points: 300 }, { month: '2025-11', points: 200 }], '2026-12', '2026-12-01T10:00:00.000Z')]);
+  });
+
+  it('returns nothing when run again for the same date', () => {
+    given([...history, pointsExpired([{ month: '2025-10', points: 300 }], '2026-11', '2026-11-01T10:00:00.000Z')]).when(expirePoints('2026-11-30')).thenNothingHappened();
+  });
+
+  it('expires only what is left of a partly redeemed lot', () => {
+    const partlyUsed = [...history, { type: 'PointsRedeemed' as const, schemaVersion: 1 as const, data: { ...redeemedData(250, [{ month: '2025-10', points: 250 }]) } }];
+    given(partlyUsed).when(expirePoints('2026-11-01')).then([pointsExpired([{ month: '2025-10', points: 50 }], '2026-11', '2026-11-01T10:00:00.000Z')]);
+  });
+
+  it('drops the tier when spend rolls out of the twelve months', () => {
+    const gold = [purchaseRecorded('p-1', 250_000, '2025-10', '2025-10-10T18:00:00.000Z'), tierChanged(null, 'gold', 250_000, '2025-10', '2025-10-10T18:00:00.000Z')];
+    given(gold).when(expirePoints('2026-10-01')).then([tierChanged('gold', 'bronze', 0, '2026-10', '2026-10-01T10:00:00.000Z')]);
+    given(gold).when(expirePoints('2026-09-30')).thenNothingHappened();
+  });
+
+  it('returns nothing for a customer never seen', () => {
+    given([]).when(expirePoints('2026-11-01')).thenNothingHappened();
+  });
+});
+
+describe('RedeemPoints', () => {
+  const history = [lot('2026-01', 100), lot('2026-02', 100)];
+  const at = '2026-11-23T18:00:00.000Z';
+
+  it('takes the oldest points first', () => {
+    given(history).when(redeem(150, at)).then([{ type: 'PointsRedeemed', schemaVersion: 1, data: redeemedData(150, [{ month: '2026-01', points: 100 }, { month: '2026-02', points: 50 }], 50) }]);
+  });
+
+  it('may take the whole balance, never more', () => {
+    given(history).when(redeem(200, at)).then([{ type: 'PointsRedeemed', schemaVersion: 1, data: redeemedData(200, [{ month: '2026-01', points: 100 }, { month: '2026-02', points: 100 }], 0) }]);
+    given(history).when(redeem(201, at)).thenRefused('insufficient_points', 'balance is 200');
+    given([]).when(redeem(1, at)).thenRefused('insufficient_points');
+  });
+
+  it('expires due points before redeeming, so expired points cannot be spent', () => {
+    const withOld = [lot('2025-01', 500), lot('2026-11', 100)];
+    given(withOld).when(redeem(300, at)).thenRefused('insufficient_points', 'balance is 100');
+    given(withOld).when(redeem(50, at)).then([
+      pointsExpired([{ month: '2025-01', points: 500 }], '2026-11', at),
+      { type: 'PointsRedeemed', schemaVersion: 1, data: redeemedData(50, [{ month: '2026-11', points: 50 }], 50) },
+    ]);
+  });
+
+  it('returns nothing for a redemption already made', () => {
+    given([...history, { type: 'PointsRedeemed', schemaVersion: 1, data: redeemedData(150, [{ month: '2026-01', points: 100 }, { month: '2026-02', points: 50 }], 50) }]).when(redeem(150, at)).thenNothingHappened();
+  });
+});
+
+describe('CreditBonusPoints', () => {
+  const at = '2026-11-23T18:00:00.000Z';
+
+  it('credits the points into this month’s lot, with the gesture’s full context', () => {
+    const command = credit('g-7', 500, at);
+    given([]).when(command).then([
+      {
+        type: 'BonusPointsCredited',
+        schemaVersion: 1,
+        data: { customerId: carol, gestureId: 'g-7', employeeId: 'emp-alice', points: 500, lotMonth: '2026-11', creditedAt: at, who: command.data.who, where: command.data.where, why: command.data.why, when: command.data.when, policyVersion: 1 },
+      },
+    ]);
+  });
+
+  it('returns nothing for a gesture already credited', () => {
+    const events = given([]).when(credit('g-7', 500, at)).decision() as LoyaltyEvent[];
+    given(events).when(credit('g-7', 500, at)).thenNothingHappened();
+    expect(account(events).balancePoints).toBe(500);
+  });
+});
+
+describe('RecordFeedback', () => {
+  it('records a CSAT answer linked to the gesture and employee it is about', () => {
+    given([]).when(feedback()).then([{ type: 'FeedbackReceived', schemaVersion: 1, data: feedback().data }]);
+  });
+
+  it('accepts a complaint without a score', () => {
+    const command = feedback({ kind: 'complaint', score: null, comment: 'Nobody called back' });
+    given([]).when(command).then([{ type: 'FeedbackReceived', schemaVersion: 1, data: command.data }]);
+  });
+
+  it('refuses a CSAT answer without a score, or out of 1..5', () => {
+    given([]).when(feedback({ score: null })).thenRefused('invalid_score');
+    given([]).when(feedback({ score: 6 })).thenRefused('invalid_score');
+    given([]).when(feedback({ score: 0 })).thenRefused('invalid_score');
+    given([]).when(feedback({ kind: 'compliment', score: 4.5 })).thenRefused('invalid_score');
+  });
+
+  it('returns nothing for feedback already recorded', () => {
+    given([{ type: 'FeedbackReceived', schemaVersion: 1, data: feedback().data }]).when(feedback()).thenNothingHappened();
+  });
+});
+
+describe('points under random histories', () => {
+  it.each([11, 12, 13])('seed %i: the balance never goes below zero and always equals earned − redeemed − expired', (seed) => {
+    const random = seededRandom(seed);
+    let state: LoyaltyState = initialLoyaltyState();
+    let nowMs = Date.parse('2025-01-01T18:00:00.000Z');
+    let earned = 0;
+    let spentPoints = 0;
+    let refusedRedemptions = 0;
+    for (let step = 0; step < 2_000; step += 1) {
+      nowMs += between(random, 0, 3 * 24 * 60) * 60_000;
+      const at = new Date(nowMs).toISOString();
+      const roll = random();
+      const command =
+        roll < 0.4 ? purchase(`p-${step}`, between(random, 1, 30_000), new Date(nowMs - between(random, 0, 40) * 86_400_000).toISOString(), { recordedAt: at })
+        : roll < 0.5 ? credit(`g-${step % 300}`, between(random, 1, 500), at)
+        : roll < 0.9 ? redeem(between(random, 1, 400), at, `red-${step}`)
+        : expirePoints(at.slice(0, 10), at);
+      const decision = decideLoyalty(command, state, policy);
+      if (isRefusal(decision)) {
+        expect(decision.reason).toBe('insufficient_points');
+        refusedRedemptions += 1;
+        continue;
+      }
+      for (const event of decision) {
+        if (event.type === 'PointsEarned' || event.type === 'BonusPointsCredited') earned += event.data.points;
+        if (event.type === 'PointsRedeemed' || event.type === 'PointsExpired') spentPoints += event.data.points;
+        state = evolveLoyalty(state, event);
+      }
+      if (state.status === 'active') {
+        expect(state.balancePoints).toBeGreaterThanOrEqual(0);
+        expect(state.balancePoints).toBe(earned - spentPoints);
+        expect(state.lots.length).toBeLessThanOrEqual(policy.loyalty.pointsExpireAfterMonths + 2);
+      }
+    }
+    expect(refusedRedemptions).toBeGreaterThan(0);
+  });
+});
+
+function redeemedData(points: number, fromLots: { month: string; points: number }[], balanceAfter = 0) {
+  const command = redeem(points, '2026-11-23T18:00:00.000Z');
+  return { customerId: carol, redemptionId: 'red-1', points, fromLots, balanceAfter, who: command.data.who, where: command.data.where, occurredAt: command.data.occurredAt, recordedAt: command.data.recordedAt };
+}
