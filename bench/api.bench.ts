@@ -1,4 +1,4 @@
-import autocannon from 'autocannon';
+import autocannon, { type Request as LoadRequest, type Result as LoadResult } from 'autocannon';
 import { mintToken, type CallerRole } from '#auth';
 import { samplePolicy } from '#domain';
 import { startLedgerApi } from './api-server.js';
@@ -30,7 +30,7 @@ export async function benchApi(seconds: number, databaseUrl: string | undefined)
     const gestureRequest = (pickEmployee: () => { id: string; store: number }) => ({
       method: 'POST',
       path: '/gestures',
-      setupRequest: (request: autocannon.Request) => {
+      setupRequest: (request: LoadRequest) => {
         const e = pickEmployee();
         const n = seq++;
         return {
@@ -76,7 +76,7 @@ export async function benchApi(seconds: number, databaseUrl: string | undefined)
     const spent = budget.periods.reduce((s, p) => s + p.spentMinor + p.reservedMinor, 0);
     const overspendMinor = Math.max(0, spent - allowance);
 
-    const row = (scenario: string, r: autocannon.Result, extra: BenchRow['extra'] = {}): BenchRow => ({
+    const row = (scenario: string, r: LoadResult, extra: BenchRow['extra'] = {}): BenchRow => ({
       group: 'api',
       adapter,
       scenario,

@@ -19,6 +19,8 @@ export interface StreamModel<State, Command, Event extends { type: string; schem
   decide(command: Command, state: State): { events: readonly Event[]; outcome: (stateAfter: State) => Outcome };
   /** Rebuilds a domain event from a stored one (upcasting older schema versions here). */
   fromRecorded(event: RecordedEvent): Event;
+  /** A rough size of a state in cache weight units (about 100 bytes each), for the cache's bound. */
+  weigh?(state: State): number;
 }
 
 /** Who sent a command and under which request: becomes the metadata of every event it causes. */
@@ -30,8 +32,10 @@ export interface CommandEnvelope<Command> {
 }
 
 export interface StreamCommandProcessorLimits {
-  /** Stream states kept in memory (the bound on the processor's memory). */
+  /** Stream states kept in memory at most. */
   cachedStreamsMax: number;
+  /** Total weight of cached states (see `StreamModel.weigh`): the bound on the processor's memory. */
+  cachedWeightMax: number;
   /** Commands of one stream decided together and written in one append. */
   commandsPerAppendMax: number;
   /** Commands waiting for one stream; beyond it callers are refused at once (back-pressure). */
@@ -42,6 +46,7 @@ export interface StreamCommandProcessorLimits {
 
 export const defaultProcessorLimits: StreamCommandProcessorLimits = {
   cachedStreamsMax: 20_000,
+  cachedWeightMax: 400_000,
   commandsPerAppendMax: 200,
   queuedCommandsPerStreamMax: 5_000,
   conflictRetriesMax: 5,
@@ -83,7 +88,7 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
     limits: Partial<StreamCommandProcessorLimits> = {},
   ) {
     this.limits = { ...defaultProcessorLimits, ...limits };
-    this.cache = new LruCache(this.limits.cachedStreamsMax);
+    this.cache = new LruCache(this.limits.cachedStreamsMax, this.limits.cachedWeightMax, (cached) => model.weigh?.(cached.state) ?? 1);
   }
 
   handle(stream: string, envelope: CommandEnvelope<Command>): Promise<Outcome> {

@@ -35,9 +35,11 @@ function modelOf<State, Command, Event extends { type: string; schemaVersion: nu
   evolve: (state: State, event: Event) => State,
   decide: (command: Command, state: State, policy: Policy) => Decision<Event, string>,
   policy: () => Policy,
+  weigh: (state: State) => number,
 ): StreamModel<State, Authorized<Command, State>, Event, CommandOutcome<State, Event>> {
   return {
     initialState,
+    weigh,
     evolve,
     decide({ command, authorize }, state) {
       const forbidden = authorize(state);
@@ -51,8 +53,12 @@ function modelOf<State, Command, Event extends { type: string; schemaVersion: nu
   };
 }
 
+/** Weights in units of roughly 100 bytes: what a remembered gesture, refusal or id costs in memory. */
+const weighBudget = (s: BudgetState) => 4 + s.refusals.size * 2 + (s.status === 'active' ? s.periods.size * 4 + s.gestures.size * 4 : 0);
+const weighLoyalty = (s: LoyaltyState) => 4 + (s.status === 'active' ? s.lots.length + s.spend.length + s.recentIds.length : 0);
+
 export const budgetModel = (policy: () => Policy) =>
-  modelOf<BudgetState, BudgetCommand, BudgetEvent>(initialBudgetState, evolveBudget, decideBudget, policy);
+  modelOf<BudgetState, BudgetCommand, BudgetEvent>(initialBudgetState, evolveBudget, decideBudget, policy, weighBudget);
 
 export const loyaltyModel = (policy: () => Policy) =>
-  modelOf<LoyaltyState, LoyaltyCommand, LoyaltyEvent>(initialLoyaltyState, evolveLoyalty, decideLoyalty, policy);
+  modelOf<LoyaltyState, LoyaltyCommand, LoyaltyEvent>(initialLoyaltyState, evolveLoyalty, decideLoyalty, policy, weighLoyalty);
