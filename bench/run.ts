@@ -4,6 +4,7 @@
  */
 import { benchApi } from './api.bench.js';
 import { benchEventStores } from './event-store.bench.js';
+import { benchMemory } from './memory.bench.js';
 import { printTable, writeResults, type BenchRow } from './harness.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
@@ -13,6 +14,7 @@ const wanted = (name: string) => only.length === 0 || only.includes(name);
 const rows: BenchRow[] = [];
 if (wanted('store')) rows.push(...(await benchEventStores(seconds, process.env.DATABASE_URL)));
 if (wanted('api')) rows.push(...(await benchApi(seconds, process.env.DATABASE_URL)));
+if (wanted('memory')) rows.push(...(await benchMemory(process.env.DATABASE_URL)));
 
 printTable(rows);
 const file = writeResults(rows, { seconds, node: process.version, databaseUrl: Boolean(process.env.DATABASE_URL) });

@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { isCallerRole, type CallerRole, type Principal } from './principal.js';
 
@@ -17,28 +17,51 @@ export class InvalidTokenError extends Error {
   override readonly name = 'InvalidTokenError';
 }
 
-/** Verifies bearer tokens and turns their claims into a `Principal`; rejects anything incomplete. */
-export class TokenVerifier {
-  private readonly secret: Uint8Array;
-  private readonly publicKey: KeyObject | undefined;
+/** Verified tokens remembered at most; a till sends the same token thousands of times a day. */
+const verifiedTokensMax = 10_000;
 
-  constructor(private readonly settings: TokenSettings) {
+/**
+ * Verifies bearer tokens and turns their claims into a `Principal`; rejects anything incomplete.
+ * A token already verified is answered from memory until it expires: the cache is keyed by the whole
+ * token, signature included, so it can only ever return what a full verification returned.
+ */
+export class TokenVerifier {
+  private readonly secret: KeyObject;
+  private readonly publicKey: KeyObject | undefined;
+  private readonly verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
+
+  constructor(
+    private readonly settings: TokenSettings,
+    private readonly now: () => number = Date.now,
+  ) {
     if (Buffer.byteLength(settings.hs256Secret) < 32) throw new Error('JWT HS256 secret must be at least 32 bytes');
-    this.secret = new TextEncoder().encode(settings.hs256Secret);
+    // A KeyObject, not raw bytes: jose would otherwise import the key through WebCrypto on every call.
+    this.secret = createSecretKey(Buffer.from(settings.hs256Secret, 'utf8'));
     this.publicKey = settings.rs256PublicKeyPem ? createPublicKey(settings.rs256PublicKeyPem) : undefined;
   }
 
   async verify(token: string): Promise<Principal> {
+    const known = this.verified.get(token);
+    if (known && known.expiresAtMs > this.now()) return known.principal;
+    const { principal, expiresAtMs } = await this.verifyFully(token);
+    if (this.verified.size >= verifiedTokensMax) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, { principal, expiresAtMs });
+    return principal;
+  }
+
+  private async verifyFully(token: string): Promise<{ principal: Principal; expiresAtMs: number }> {
     let payload: JWTPayload;
     try {
-      const options = { issuer: this.settings.issuer, audience: this.settings.audience, clockTolerance: this.settings.clockToleranceSeconds ?? 30 };
+      const options = { issuer: this.settings.issuer, audience: this.settings.audience, clockTolerance: this.settings.clockToleranceSeconds ?? 30, currentDate: new Date(this.now()) };
       const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: string };
       if (header.alg === 'RS256' && this.publicKey) payload = (await jwtVerify(token, this.publicKey, { ...options, algorithms: ['RS256'] })).payload;
       else payload = (await jwtVerify(token, this.secret, { ...options, algorithms: ['HS256'] })).payload;
     } catch (error) {
       throw new InvalidTokenError(`invalid bearer token: ${(error as Error).message}`);
     }
-    return principalFrom(payload);
+    // Tokens without an expiry are re-verified a minute later rather than trusted forever.
+    const expiresAtMs = typeof payload.exp === 'number' ? payload.exp * 1000 : this.now() + 60_000;
+    return { principal: principalFrom(payload), expiresAtMs };
   }
 }
 

@@ -13,8 +13,11 @@ export function isCurrencyCode(code: string): boolean {
 }
 
 /** A code Intl knows, stricter than the shape check; used when a policy names its currency. */
+let knownCurrencies: ReadonlySet<string> | undefined;
+
 export function isKnownCurrency(code: string): boolean {
-  return isCurrencyCode(code) && Intl.supportedValuesOf('currency').includes(code);
+  knownCurrencies ??= new Set(Intl.supportedValuesOf('currency'));
+  return isCurrencyCode(code) && knownCurrencies.has(code);
 }
 
 export function assertMinorUnits(amountMinor: number, what: string): void {
@@ -51,9 +54,17 @@ export function multiplyMinor(amountMinor: number, factor: number): number {
 }
 
 /** How many minor units make a major one is a property of the currency (USD 2, JPY 0), so ask Intl. */
+/** Building an Intl.NumberFormat costs far more than a decision; there are only ~300 currencies. */
+const digitsByCurrency = new Map<string, number>();
+
 export function minorUnitDigits(currency: string): number {
   assert(isCurrencyCode(currency), `currency must be an ISO-4217 code, got ${currency}`);
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  let digits = digitsByCurrency.get(currency);
+  if (digits === undefined) {
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    if (digitsByCurrency.size < 1_000) digitsByCurrency.set(currency, digits);
+  }
+  return digits;
 }
 
 /** For display only: the division produces a float that must never flow back into a calculation. */

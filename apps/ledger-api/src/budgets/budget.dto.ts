@@ -5,7 +5,6 @@ import { edge } from '../http/edge-rules.js';
 
 export class AllocateBudgetDto {
   @ApiProperty({ example: 'emp-7' })
-  @IsString()
   @Matches(edge.partyId, { message: 'employeeId must be 1-64 letters, digits or _.:@-' })
   employeeId!: string;
 
@@ -14,7 +13,6 @@ export class AllocateBudgetDto {
   role!: StaffRole;
 
   @ApiProperty({ example: 's-nyc-5th', description: "the employee's home store; its time zone draws the budget periods" })
-  @IsString()
   @Matches(edge.partyId, { message: 'storeId must be 1-64 letters, digits or _.:@-' })
   storeId!: string;
 
@@ -26,7 +24,6 @@ export class AllocateBudgetDto {
   allowanceOverrideMinor?: number;
 
   @ApiProperty()
-  @IsString()
   @Matches(edge.idempotencyKey, { message: 'idempotencyKey must be 1-128 printable ASCII characters without spaces' })
   idempotencyKey!: string;
 }
@@ -58,7 +55,6 @@ export class AdjustBudgetDto {
   note?: string;
 
   @ApiProperty()
-  @IsString()
   @Matches(edge.idempotencyKey, { message: 'idempotencyKey must be 1-128 printable ASCII characters without spaces' })
   idempotencyKey!: string;
 }

@@ -6,12 +6,10 @@ import { edge } from '../http/edge-rules.js';
 /** A discretionary gesture as a till, a call-center desktop or the employee's app sends it. */
 export class RequestGestureDto {
   @ApiProperty({ example: 'emp-7', pattern: edge.partyId.source, description: "whose discretion budget is charged" })
-  @IsString()
   @Matches(edge.partyId, { message: 'employeeId must be 1-64 letters, digits or _.:@- and start with a letter or digit' })
   employeeId!: string;
 
   @ApiProperty({ example: 'cust-1042', pattern: edge.partyId.source })
-  @IsString()
   @Matches(edge.partyId, { message: 'customerId must be 1-64 letters, digits or _.:@- and start with a letter or digit' })
   customerId!: string;
 
@@ -28,7 +26,6 @@ export class RequestGestureDto {
 
   @ApiPropertyOptional({ description: 'ISO 4217 code; required with amountMinor', example: 'USD' })
   @ValidateIf((o: RequestGestureDto) => o.amountMinor !== undefined || o.currency !== undefined)
-  @IsString()
   @Matches(edge.currency, { message: 'currency must be an ISO 4217 code such as USD' })
   currency?: string;
 
@@ -45,7 +42,6 @@ export class RequestGestureDto {
   channel!: Channel;
 
   @ApiProperty({ example: 's-nyc-5th', description: 'where the gesture happened' })
-  @IsString()
   @Matches(edge.partyId, { message: 'storeId must be 1-64 letters, digits or _.:@-' })
   storeId!: string;
 
@@ -67,7 +63,6 @@ export class RequestGestureDto {
   occurredAt!: string;
 
   @ApiProperty({ description: 'unique per employee per gesture; a retry with the same key returns the first outcome', example: 'till-12:000184' })
-  @IsString()
   @Matches(edge.idempotencyKey, { message: 'idempotencyKey must be 1-128 printable ASCII characters without spaces' })
   idempotencyKey!: string;
 }

@@ -5,12 +5,10 @@ import { edge } from '../http/edge-rules.js';
 
 export class RecordPurchaseDto {
   @ApiProperty({ example: 'cust-1042' })
-  @IsString()
   @Matches(edge.partyId, { message: 'customerId must be 1-64 letters, digits or _.:@-' })
   customerId!: string;
 
   @ApiProperty({ description: 'the receipt id; a repeated purchase id is recorded once', example: 'rcpt-2026-11-23-0042' })
-  @IsString()
   @Matches(edge.idempotencyKey, { message: 'purchaseId must be 1-128 printable ASCII characters without spaces' })
   purchaseId!: string;
 
@@ -21,7 +19,6 @@ export class RecordPurchaseDto {
   amountMinor!: number;
 
   @ApiProperty({ example: 'USD' })
-  @IsString()
   @Matches(edge.currency, { message: 'currency must be an ISO 4217 code such as USD' })
   currency!: string;
 
@@ -30,7 +27,6 @@ export class RecordPurchaseDto {
   channel!: Channel;
 
   @ApiProperty({ example: 's-nyc-5th' })
-  @IsString()
   @Matches(edge.partyId, { message: 'storeId must be 1-64 letters, digits or _.:@-' })
   storeId!: string;
 
@@ -41,12 +37,10 @@ export class RecordPurchaseDto {
 
 export class RecordFeedbackDto {
   @ApiProperty({ example: 'cust-1042' })
-  @IsString()
   @Matches(edge.partyId, { message: 'customerId must be 1-64 letters, digits or _.:@-' })
   customerId!: string;
 
   @ApiProperty({ description: 'a repeated feedback id is recorded once' })
-  @IsString()
   @Matches(edge.idempotencyKey, { message: 'feedbackId must be 1-128 printable ASCII characters without spaces' })
   feedbackId!: string;
 

@@ -29,7 +29,10 @@ export function forget(state: BudgetState): BudgetState {
 function recentRefusals(refusals: ReadonlyMap<string, RememberedRefusal>, nowMs: number): ReadonlyMap<string, RememberedRefusal> {
   const oldestKeptMs = nowMs - (limits.lateUploadWindowDays + 1) * msPerDay;
   const isFresh = (refusal: RememberedRefusal): boolean => refusal.recordedAtMs >= oldestKeptMs;
-  if (refusals.size <= limits.refusalsRememberedMax && [...refusals.values()].every(isFresh)) return refusals;
+  // Refusals are inserted as the stream's clock moves forward, so the first one is the oldest:
+  // checking it alone keeps this O(1) on every event instead of a walk over up to 500 entries.
+  const oldest = refusals.values().next();
+  if (refusals.size <= limits.refusalsRememberedMax && (oldest.done === true || isFresh(oldest.value))) return refusals;
   const kept = [...refusals.entries()].filter(([, refusal]) => isFresh(refusal));
   return new Map(kept.slice(Math.max(0, kept.length - limits.refusalsRememberedMax)));
 }

@@ -32,8 +32,25 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
+/**
+ * Recent answers, keyed by zone and minute: every time zone in use today changes date on a minute
+ * boundary, and formatToParts is the costliest step of a decision. Bounded, cleared when full.
+ */
+const recentDates = new Map<string, CivilDate>();
+const recentDatesMax = 10_000;
+
 /** The calendar date at `epochMs` as seen on a wall clock in `timeZone`. */
 export function localDateAt(epochMs: number, timeZone: string): CivilDate {
+  const key = `${timeZone}|${Math.floor(epochMs / 60_000)}`;
+  const known = recentDates.get(key);
+  if (known !== undefined) return known;
+  const date = computeLocalDate(epochMs, timeZone);
+  if (recentDates.size >= recentDatesMax) recentDates.clear();
+  recentDates.set(key, date);
+  return date;
+}
+
+function computeLocalDate(epochMs: number, timeZone: string): CivilDate {
   const parts = formatterFor(timeZone).formatToParts(new Date(epochMs));
   const part = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value);
   const date = { year: part('year'), month: part('month'), day: part('day') };

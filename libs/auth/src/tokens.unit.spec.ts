@@ -1,0 +1,33 @@
+import { describe, expect, it } from '@jest/globals';
+import { SignJWT } from 'jose';
+import { InvalidTokenError, mintToken, TokenVerifier } from './tokens.js';
+
+const settings = { hs256Secret: 'unit-secret-unit-secret-unit-secret-0123', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
+const sign = (claims: Record<string, unknown>, secret = settings.hs256Secret, expSeconds = 60) =>
+  new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuer(settings.issuer).setAudience(settings.audience).setIssuedAt().setExpirationTime(`${expSeconds}s`).sign(new TextEncoder().encode(secret));
+
+describe('TokenVerifier', () => {
+  it('turns a valid token into a principal with subject, roles and store', async () => {
+    const token = await mintToken(settings, { sub: 'emp-7', roles: ['supervisor'], store: 's-1' });
+    expect(await new TokenVerifier(settings).verify(token)).toEqual({ subject: 'emp-7', roles: ['supervisor'], storeId: 's-1' });
+  });
+
+  it.each([
+    ['another secret', () => sign({ sub: 'x', roles: ['admin'] }, 'other-secret-other-secret-other-secret-99')],
+    ['an unknown role', () => sign({ sub: 'x', roles: ['root'] })],
+    ['no roles', () => sign({ sub: 'x' })],
+    ['no subject', () => sign({ roles: ['admin'] })],
+    ['an expired token', () => sign({ sub: 'x', roles: ['admin'] }, settings.hs256Secret, -120)],
+  ])('refuses %s', async (_, make) => {
+    await expect(new TokenVerifier(settings).verify(await make())).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('stops answering a remembered token from memory once it expires', async () => {
+    let now = Date.now();
+    const verifier = new TokenVerifier(settings, () => now);
+    const token = await sign({ sub: 'emp-1', roles: ['associate'] }, settings.hs256Secret, 5);
+    expect(await verifier.verify(token)).toEqual({ subject: 'emp-1', roles: ['associate'], storeId: null });
+    now += 40_000; // past the expiry and the 30 s clock tolerance
+    await expect(verifier.verify(token)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+});
