@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { mintToken, TokenVerifier } from '#auth';
 import { ConfigurationError, loadSettings, openEventStore } from '#config';
 import { samplePolicy } from '#domain';
-import { GestureLedger } from '#ledger';
+import { EscalationExpiryScheduler, GestureLedger } from '#ledger';
 import { createLedgerApp } from '../../ledger-api/src/create-app.js';
 
 /**
@@ -15,6 +15,8 @@ async function main(): Promise<void> {
   const store = await openEventStore(settings);
   const ledger = new GestureLedger(store);
   await ledger.start(settings.seedSamplePolicy ? samplePolicy() : undefined);
+  const expiry = new EscalationExpiryScheduler(store, ledger);
+  await expiry.start();
   const app = await createLedgerApp({ ledger, verifier: new TokenVerifier(settings.jwt), bodyLimitBytes: settings.bodyLimitBytes });
   await app.listen(settings.httpPort, settings.httpHost);
   const url = `http://${settings.httpHost}:${settings.httpPort}`;
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
   }
   const stop = async () => {
     await app.close();
+    await expiry.stop();
     await store.close();
     process.exit(0);
   };

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { TokenVerifier } from '#auth';
 import { ConfigurationError, loadSettings, openEventStore } from '#config';
 import { samplePolicy } from '#domain';
-import { GestureLedger } from '#ledger';
+import { EscalationExpiryScheduler, GestureLedger } from '#ledger';
 import { createLedgerApp } from './create-app.js';
 
 /** The command API as its own deployable service. */
@@ -11,6 +11,8 @@ async function main(): Promise<void> {
   const store = await openEventStore(settings);
   const ledger = new GestureLedger(store);
   await ledger.start(settings.seedSamplePolicy ? samplePolicy() : undefined);
+  const expiry = new EscalationExpiryScheduler(store, ledger);
+  await expiry.start();
   const app = await createLedgerApp({ ledger, verifier: new TokenVerifier(settings.jwt), bodyLimitBytes: settings.bodyLimitBytes });
   await app.listen(settings.httpPort, settings.httpHost);
   console.log(`ledger-api listening on http://${settings.httpHost}:${settings.httpPort} (event store: ${settings.eventStore})`);

@@ -5,3 +5,4 @@ export * from './gesture-ids.js';
 export * from './policy-book.js';
 export * from './stream-models.js';
 export * from './gesture-ledger.js';
+export * from './escalation-expiry.js';

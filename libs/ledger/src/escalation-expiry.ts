@@ -1,0 +1,93 @@
+import { START, type EventStore, type Subscription } from '#event-store';
+import type { GestureLedger, RequestContext } from './gesture-ledger.js';
+
+export interface EscalationExpiryOptions {
+  clock?: () => Date;
+  /** How often due escalations are looked for. */
+  checkEveryMs?: number;
+  /** Pending escalations tracked at most; more is a sign of a stuck approval process, not load. */
+  pendingMax?: number;
+}
+
+const system: RequestContext = { principal: { subject: 'escalation-expiry', roles: ['admin'], storeId: null }, correlationId: 'escalation-expiry' };
+
+/**
+ * Releases reservations nobody decided in time: follows the log for escalations and their decisions,
+ * and sends `ExpireEscalation` for each one past its `expiresAt`. Running it in several instances is
+ * safe: expiry is idempotent, so a second instance's command appends nothing.
+ */
+export class EscalationExpiryScheduler {
+  private readonly pending = new Map<string, number>();
+  private subscription: Subscription | undefined;
+  private following: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly clock: () => Date;
+  private readonly checkEveryMs: number;
+  private readonly pendingMax: number;
+  private caughtUp = false;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly ledger: GestureLedger,
+    options: EscalationExpiryOptions = {},
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+    this.checkEveryMs = options.checkEveryMs ?? 5_000;
+    this.pendingMax = options.pendingMax ?? 1_000_000;
+  }
+
+  /** Starts following the log; resolves once it has caught up with what was already there. */
+  async start(): Promise<void> {
+    this.subscription = this.store.subscribeToAll({ from: START, maxBatchSize: 1_000 });
+    let markCaughtUp!: () => void;
+    const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
+    this.following = (async () => {
+      for await (const message of this.subscription!) {
+        if (message.kind === 'caught_up') {
+          this.caughtUp = true;
+          markCaughtUp();
+          continue;
+        }
+        for (const event of message.events) this.track(event.type, event.data as { gestureId?: string; expiresAt?: string });
+      }
+    })();
+    await Promise.race([caughtUp, this.following]);
+    this.timer = setInterval(() => void this.expireDue().catch(() => undefined), this.checkEveryMs);
+    this.timer.unref();
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Sends expiry for every escalation now due; returns how many were expired. */
+  async expireDue(): Promise<number> {
+    if (!this.caughtUp) return 0;
+    const now = this.clock().getTime();
+    let expired = 0;
+    for (const [gestureId, expiresAtMs] of [...this.pending]) {
+      if (expiresAtMs > now) continue;
+      const result = await this.ledger.expireEscalation(gestureId, system);
+      // Decided meanwhile, or expired by another instance: either way it is no longer ours to expire.
+      if (result.kind === 'ok' || (result.kind === 'refused' && result.reason !== 'not_yet_expired')) this.pending.delete(gestureId);
+      if (result.kind === 'ok' && result.value.outcome === 'escalated' && result.value.status === 'expired') expired++;
+    }
+    return expired;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.subscription?.stop();
+    await this.following?.catch(() => undefined);
+  }
+
+  private track(type: string, data: { gestureId?: string; expiresAt?: string }): void {
+    if (!data.gestureId) return;
+    if (type === 'GestureEscalated' && data.expiresAt) {
+      if (this.pending.size >= this.pendingMax) throw new Error(`escalation expiry: more than ${this.pendingMax} escalations pending`);
+      this.pending.set(data.gestureId, Date.parse(data.expiresAt));
+    } else if (type === 'GestureApproved' || type === 'GestureDenied' || type === 'EscalationExpired') {
+      this.pending.delete(data.gestureId);
+    }
+  }
+}
