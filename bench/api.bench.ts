@@ -13,7 +13,8 @@ const EMPLOYEES = 2000;
  * afterwards for overspend.
  */
 export async function benchApi(seconds: number, databaseUrl: string | undefined): Promise<BenchRow[]> {
-  const env: Record<string, string> = { JWT_SECRET: jwt.hs256Secret, SEED_SAMPLE_POLICY: 'true', NODE_ENV: 'production' };
+  // The measured replica only serves requests, as API replicas do when another instance expires escalations.
+  const env: Record<string, string> = { JWT_SECRET: jwt.hs256Secret, SEED_SAMPLE_POLICY: 'true', NODE_ENV: 'production', EXPIRE_ESCALATIONS: 'false' };
   if (databaseUrl) Object.assign(env, { EVENT_STORE: 'postgres', DATABASE_URL: databaseUrl });
   else Object.assign(env, { EVENT_STORE: 'embedded', DATA_DIR: `/tmp/gl-bench-api-${Date.now()}` });
   const adapter = databaseUrl ? 'postgres' : 'embedded';

@@ -11,11 +11,20 @@ async function main(): Promise<void> {
   const store = await openEventStore(settings);
   const ledger = new GestureLedger(store);
   await ledger.start(settings.seedSamplePolicy ? samplePolicy() : undefined);
-  const expiry = new EscalationExpiryScheduler(store, ledger);
-  await expiry.start();
+  // Every replica serves requests; only those configured to do so follow the log to expire escalations.
+  const expiry = settings.expireEscalations ? new EscalationExpiryScheduler(store, ledger) : undefined;
+  await expiry?.start();
   const app = await createLedgerApp({ ledger, verifier: new TokenVerifier(settings.jwt), bodyLimitBytes: settings.bodyLimitBytes });
   await app.listen(settings.httpPort, settings.httpHost);
   console.log(`ledger-api listening on http://${settings.httpHost}:${settings.httpPort} (event store: ${settings.eventStore})`);
+  const stop = async () => {
+    await app.close();
+    await expiry?.stop();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }
 
 main().catch((error: unknown) => {

@@ -13,6 +13,8 @@ export interface Settings {
   bodyLimitBytes: number;
   jwt: { hs256Secret: string; rs256PublicKeyPem?: string; issuer: string; audience: string; generated: boolean };
   seedSamplePolicy: boolean;
+  /** Whether this instance releases overdue escalations; one instance per deployment is enough. */
+  expireEscalations: boolean;
   kafkaBrokers: string[];
 }
 
@@ -64,6 +66,7 @@ export function loadSettings(env: Env = process.env): Settings {
       generated,
     },
     seedSamplePolicy: oneOf(env, 'SEED_SAMPLE_POLICY', ['true', 'false'] as const, production ? 'false' : 'true') === 'true',
+    expireEscalations: oneOf(env, 'EXPIRE_ESCALATIONS', ['true', 'false'] as const, 'true') === 'true',
     kafkaBrokers: (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean),
   };
 }
