@@ -19,7 +19,6 @@ export async function createLedgerApp(options: LedgerAppOptions): Promise<NestFa
   const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimitBytes });
   const app = await NestFactory.create<NestFastifyApplication>(LedgerApiModule.forRoot(options), adapter, { logger: options.logger ?? ['error', 'warn'], abortOnError: false });
   app.useGlobalPipes(validationPipe);
-  app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
