@@ -1,9 +1,7 @@
 import 'reflect-metadata';
-import { mintToken, TokenVerifier } from '#auth';
-import { ConfigurationError, loadSettings, openEventStore } from '#config';
-import { samplePolicy } from '#domain';
-import { EscalationExpiryScheduler, GestureLedger } from '#ledger';
-import { createLedgerApp } from '../../ledger-api/src/create-app.js';
+import { mintToken } from '#auth';
+import { ConfigurationError, loadSettings } from '#config';
+import { startLedgerApi } from '../../ledger-api/src/start-ledger-api.js';
 
 /**
  * The main job: every service in one process on the embedded store under ./data, with the sample
@@ -12,14 +10,7 @@ import { createLedgerApp } from '../../ledger-api/src/create-app.js';
  */
 async function main(): Promise<void> {
   const settings = loadSettings();
-  const store = await openEventStore(settings);
-  const ledger = new GestureLedger(store);
-  await ledger.start(settings.seedSamplePolicy ? samplePolicy() : undefined);
-  const expiry = new EscalationExpiryScheduler(store, ledger);
-  await expiry.start();
-  const app = await createLedgerApp({ ledger, verifier: new TokenVerifier(settings.jwt), bodyLimitBytes: settings.bodyLimitBytes });
-  await app.listen(settings.httpPort, settings.httpHost);
-  const url = `http://${settings.httpHost}:${settings.httpPort}`;
+  const { ledger, url } = await startLedgerApi(settings, { expireEscalations: settings.expireEscalations });
   const policy = ledger.policies.current();
   const aStore = Object.keys(policy.stores)[0] ?? null;
   console.log(`Gesture Ledger is running on ${url} (event store: ${settings.eventStore}${settings.eventStore === 'embedded' ? ` in ${settings.dataDir}` : ''}, policy v${policy.version})`);
@@ -34,14 +25,6 @@ async function main(): Promise<void> {
     console.log(`         -d '{"employeeId":"emp-1","role":"associate","storeId":"${aStore}","idempotencyKey":"enrol-emp-1"}'`);
     console.log(`  or play a day of traffic against it: npm run demo`);
   }
-  const stop = async () => {
-    await app.close();
-    await expiry.stop();
-    await store.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 }
 
 main().catch((error: unknown) => {

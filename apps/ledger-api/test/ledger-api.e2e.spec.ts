@@ -236,6 +236,12 @@ describe('ledger API (HTTP, embedded store)', () => {
       expect(purchase.status).toBe(200);
       const loyalty = await get('/customers/cust-loyal/loyalty', await token('crm-1', ['crm'], null));
       expect(loyalty.body).toMatchObject({ balancePoints: 620, tier: 'bronze' });
+      const tillToken = await token('till-12', ['pos-system']);
+      const redeem = (points: number, id: string) => post('/customers/cust-loyal/redemptions', { redemptionId: id, points, channel: 'pos', storeId: store1, occurredAt: now() }, tillToken);
+      expect((await redeem(600, 'rd-1')).body).toMatchObject({ balancePoints: 20 });
+      const tooMuch = await redeem(21, 'rd-2');
+      expect(tooMuch.status).toBe(409);
+      expect(tooMuch.body.reason).toBe('insufficient_points');
     });
 
     it('serves the OpenAPI document with every operation', async () => {

@@ -256,6 +256,23 @@ export class GestureLedger {
     return this.runLoyalty(input.customerId, `feedback/${input.feedbackId}`, command, () => mayRecordFeedback(ctx.principal), ctx);
   }
 
+  /** Points spent by the customer at a till or by an agent; never below zero. */
+  async redeemPoints(input: { customerId: string; redemptionId: string; points: number; channel: Channel; storeId: string; occurredAt: string }, ctx: RequestContext): Promise<Result<LoyaltySummary>> {
+    const command: LoyaltyCommand = {
+      type: 'RedeemPoints',
+      data: {
+        customerId: input.customerId,
+        redemptionId: input.redemptionId,
+        points: input.points,
+        who: { employeeId: staffRoleOf(ctx.principal) ? ctx.principal.subject : null, actorId: ctx.principal.subject },
+        where: { channel: input.channel, storeId: input.storeId },
+        occurredAt: input.occurredAt,
+        recordedAt: this.now(),
+      },
+    };
+    return this.runLoyalty(input.customerId, `redeem/${input.redemptionId}`, command, () => mayRecordPurchase(ctx.principal, input.storeId), ctx);
+  }
+
   async loyaltyOf(customerId: string): Promise<LoyaltySummary> {
     return loyaltySummary(customerId, await this.loyalty.current(loyaltyStreamName(customerId)));
   }

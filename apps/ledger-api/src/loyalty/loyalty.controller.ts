@@ -6,7 +6,7 @@ import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { requestContext } from '../http/request-context.js';
 import { unwrap } from '../http/results.js';
 import { GESTURE_LEDGER } from '../tokens.js';
-import { RecordFeedbackDto, RecordPurchaseDto } from './loyalty.dto.js';
+import { RecordFeedbackDto, RecordPurchaseDto, RedeemPointsDto } from './loyalty.dto.js';
 
 @ApiTags('loyalty')
 @ApiBearerAuth()
@@ -26,6 +26,13 @@ export class LoyaltyController {
   @ApiOperation({ summary: 'Record customer feedback (CSAT 1-5, compliment, complaint), linked to the gesture and employee it concerns' })
   async feedback(@Body() dto: RecordFeedbackDto, @CurrentPrincipal() principal: Principal, @Headers('x-correlation-id') correlation?: string) {
     return unwrap(await this.ledger.recordFeedback(dto, requestContext(principal, correlation)));
+  }
+
+  @Post('customers/:customerId/redemptions')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Redeem points (never below zero: refused with insufficient_points)' })
+  async redeem(@Param('customerId') customerId: string, @Body() dto: RedeemPointsDto, @CurrentPrincipal() principal: Principal, @Headers('x-correlation-id') correlation?: string) {
+    return unwrap(await this.ledger.redeemPoints({ customerId, ...dto }, requestContext(principal, correlation)));
   }
 
   @Get('customers/:customerId/loyalty')

@@ -76,3 +76,27 @@ export class RecordFeedbackDto {
   @IsISO8601({ strict: true, strictSeparator: true })
   occurredAt!: string;
 }
+
+export class RedeemPointsDto {
+  @ApiProperty({ description: 'a repeated redemption id is recorded once' })
+  @Matches(edge.idempotencyKey, { message: 'redemptionId must be 1-128 printable ASCII characters without spaces' })
+  redemptionId!: string;
+
+  @ApiProperty({ minimum: 1, maximum: edge.pointsMax })
+  @IsInt()
+  @Min(1)
+  @Max(edge.pointsMax)
+  points!: number;
+
+  @ApiProperty({ enum: channels })
+  @IsIn(channels)
+  channel!: Channel;
+
+  @ApiProperty({ example: 'nyc-fifth-ave' })
+  @Matches(edge.partyId, { message: 'storeId must be 1-64 letters, digits or _.:@-' })
+  storeId!: string;
+
+  @ApiProperty({ example: '2026-11-23T15:04:05Z' })
+  @IsISO8601({ strict: true, strictSeparator: true })
+  occurredAt!: string;
+}
