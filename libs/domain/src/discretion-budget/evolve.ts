@@ -1,4 +1,5 @@
 import { assert, unreachable } from '../assert.js';
+import { limits } from '../limits.js';
 import { parseInstant } from '../time/instant.js';
 import type {
   BudgetAdjusted,
@@ -70,6 +71,8 @@ function refused(state: BudgetState, { data }: GestureRefused): BudgetState {
   assert(!isAnswered(state, data.gestureId), `gesture ${data.gestureId} refused after it was already answered`);
   const refusals = new Map(state.refusals);
   refusals.set(data.gestureId, { gestureId: data.gestureId, reason: data.reason, periodKey: data.periodKey, recordedAtMs: parseInstant(data.when.recordedAt, 'recordedAt') });
+  // Bounded here, on the fresh copy, so that forgetting never has to rebuild a full map per event.
+  while (refusals.size > limits.refusalsRememberedMax) refusals.delete(refusals.keys().next().value as string);
   return { ...state, refusals };
 }
 
