@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { serviceNodeFlags } from './harness.js';
 
 export interface RunningServer {
   url: string;
@@ -12,7 +14,7 @@ export interface RunningServer {
  * not share an event loop, exactly as the anchor's no-op ceiling is measured.
  */
 export async function startLedgerApi(env: Record<string, string>, port: number): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['dist/apps/ledger-api/src/main.js'], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...serviceNodeFlags, 'dist/apps/ledger-api/src/main.js'], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
@@ -35,7 +37,6 @@ export async function startLedgerApi(env: Record<string, string>, port: number):
   };
 }
 
-import { readFileSync } from 'node:fs';
 function rssMb(pid: number): number {
   try {
     const pages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);

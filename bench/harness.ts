@@ -92,3 +92,6 @@ export function writeResults(rows: BenchRow[], context: Record<string, unknown>)
   writeFileSync(join(dir, 'latest.json'), JSON.stringify({ at: new Date().toISOString(), context, rows }, null, 2));
   return file;
 }
+
+/** The V8 flags the services run with (package.json start scripts, Dockerfile): measured the same way here. */
+export const serviceNodeFlags = ['--max-old-space-size=192'];

@@ -4,8 +4,8 @@
  */
 import { benchApi } from './api.bench.js';
 import { benchEventStores } from './event-store.bench.js';
-import { benchMemory } from './memory.bench.js';
-import { printTable, writeResults, type BenchRow } from './harness.js';
+import { execFileSync } from 'node:child_process';
+import { printTable, serviceNodeFlags, writeResults, type BenchRow } from './harness.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
@@ -14,7 +14,10 @@ const wanted = (name: string) => only.length === 0 || only.includes(name);
 const rows: BenchRow[] = [];
 if (wanted('store')) rows.push(...(await benchEventStores(seconds, process.env.DATABASE_URL)));
 if (wanted('api')) rows.push(...(await benchApi(seconds, process.env.DATABASE_URL)));
-if (wanted('memory')) rows.push(...(await benchMemory(process.env.DATABASE_URL)));
+if (wanted('memory')) {
+  const output = execFileSync(process.execPath, [...serviceNodeFlags, 'dist/bench/memory.main.js'], { env: process.env, encoding: 'utf8', maxBuffer: 1 << 20 });
+  rows.push(...(JSON.parse(output.trim().split('\n').pop()!) as BenchRow[]));
+}
 
 printTable(rows);
 const file = writeResults(rows, { seconds, node: process.version, databaseUrl: Boolean(process.env.DATABASE_URL) });
