@@ -200,11 +200,18 @@ cmd_start() {
     return 0
   fi
   rm -f "$PID_FILE"
+  fetch_jars
+  # A broker started from another checkout (its own run dir) may already serve this port: use it
+  # rather than fail, since all the tests need is a broker that answers.
+  if port_open "$PORT" && timeout 30 java -cp "$LIB_DIR/*" org.apache.kafka.tools.TopicCommand --bootstrap-server "$BROKERS" --list >/dev/null 2>&1; then
+    log "a Kafka broker started elsewhere already answers on $BROKERS; using it"
+    echo "KAFKA_BROKERS=$BROKERS"
+    return 0
+  fi
   for p in "$PORT" "$CONTROLLER_PORT"; do
     port_open "$p" && die "port $p on $HOST is already taken by another process (not this run dir's broker); set KAFKA_PORT"
   done
 
-  fetch_jars
   mkdir -p "$LOG_DIR" "$DATA_DIR"
   write_server_properties
   format_storage
