@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsArray, IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { channels, gestureTypes, type Channel, type GestureType } from '#domain';
 import { edge } from '../http/edge-rules.js';
+import { DecisionNoteDto } from './decide-gesture.dto.js';
 
-/** A discretionary gesture as a till, a call-center desktop or the employee's app sends it. */
-export class RequestGestureDto {
+/** A discretionary gesture as a till, a call-center desktop or the employee's app sends it; `reasonCode` and `note` say why. */
+export class RequestGestureDto extends DecisionNoteDto {
   @ApiProperty({ example: 'emp-7', pattern: edge.partyId.source, description: "whose discretion budget is charged" })
   @Matches(edge.partyId, { message: 'employeeId must be 1-64 letters, digits or _.:@- and start with a letter or digit' })
   employeeId!: string;
@@ -44,19 +45,6 @@ export class RequestGestureDto {
   @ApiProperty({ example: 's-nyc-5th', description: 'where the gesture happened' })
   @Matches(edge.partyId, { message: 'storeId must be 1-64 letters, digits or _.:@-' })
   storeId!: string;
-
-  @ApiPropertyOptional({ example: 'service_recovery', maxLength: edge.reasonCodeLengthMax })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(edge.reasonCodeLengthMax)
-  reasonCode?: string;
-
-  @ApiPropertyOptional({ maxLength: edge.noteLengthMax })
-  @IsOptional()
-  @IsString()
-  @MaxLength(edge.noteLengthMax)
-  note?: string;
 
   @ApiProperty({ description: "the till's clock, ISO 8601 with offset; kept as sent for offline uploads", example: '2026-11-23T15:04:05Z' })
   @IsISO8601({ strict: true, strictSeparator: true })
