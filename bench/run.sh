@@ -6,7 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run build --silent
 if [[ -z "${DATABASE_URL:-}" ]] && command -v pg_ctlcluster >/dev/null && [[ $(id -u) -eq 0 ]]; then
-  export DATABASE_URL=$(deploy/local/postgres.sh start | sed -n 's/^DATABASE_URL=//p' | sed 's/gesture_ledger_test/gesture_ledger/')
+  # A fresh database every run: figures stay comparable (the catch-up read covers what this run wrote)
+  # and repeated runs do not pile up millions of events.
+  deploy/local/postgres.sh start >/dev/null
+  (cd / && su postgres -c "dropdb --if-exists gesture_ledger_bench && createdb -O root gesture_ledger_bench")
+  export DATABASE_URL='postgresql://root@localhost/gesture_ledger_bench?host=/var/run/postgresql'
 fi
 export KAFKAJS_NO_PARTITIONER_WARNING=1
 exec node dist/bench/run.js
