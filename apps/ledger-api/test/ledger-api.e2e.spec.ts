@@ -144,6 +144,14 @@ describe('ledger API (HTTP, embedded store)', () => {
       expect(res.body.errors.every((e: { reasons: string[] }) => e.reasons.length > 0)).toBe(true);
     });
 
+    it('rejects a body that is not a JSON object, and prototype-poisoning keys', async () => {
+      const me = await token('emp-a', ['associate']);
+      const array = await post('/gestures', [gesture('emp-a')], me);
+      expect(array.status).toBe(400);
+      const poisoned = await fetch(base + '/gestures', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${me}` }, body: `{"__proto__":{"approved":true},${JSON.stringify(gesture('emp-a')).slice(1)}` });
+      expect(poisoned.status).toBe(400);
+    });
+
     it('rejects unknown fields', async () => {
       const res = await post('/gestures', { ...gesture('emp-a'), approved: true }, await token('emp-a', ['associate']));
       expect(res.status).toBe(400);
