@@ -163,14 +163,15 @@ describe('ledger API (HTTP, embedded store)', () => {
       expect(res.status).toBe(413);
     });
 
-    it('answers 409 when an idempotency key is reused for a different request', async () => {
+    it('answers 409 when an idempotency key is reused for a different gesture, and charges nothing more', async () => {
       const me = await token('emp-a', ['associate']);
       const body = gesture('emp-a', { amountMinor: 100 });
-      await post('/gestures', body, me);
-      const reused = await post('/budgets/emp-a/adjustments', { deltaMinor: 100, idempotencyKey: 'adj-1' }, await token('mgr-1', ['manager']));
-      expect(reused.status).toBe(200);
-      const res = await post('/budgets/emp-a/adjustments', { deltaMinor: 999, idempotencyKey: 'adj-1' }, await token('mgr-1', ['manager']));
-      expect([200, 409]).toContain(res.status);
+      expect((await post('/gestures', body, me)).status).toBe(201);
+      const spent = (await get('/budgets/emp-a', me)).body.periods[0].spentMinor;
+      const reused = await post('/gestures', { ...body, amountMinor: 2400 }, me);
+      expect(reused.status).toBe(409);
+      expect(reused.body.reason).toBe('idempotency_key_reused');
+      expect((await get('/budgets/emp-a', me)).body.periods[0].spentMinor).toBe(spent);
     });
   });
 

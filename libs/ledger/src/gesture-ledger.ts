@@ -127,6 +127,9 @@ export class GestureLedger {
     if (outcome.kind !== 'done') return outcome;
     const answer = outcomeOf(outcome.state, gestureId);
     if (!answer) throw new Error(`gesture ${gestureId} decided but not found in state`);
+    if (outcome.events.length === 0 && !sameGesture(outcome.state, gestureId, input)) {
+      return { kind: 'refused', reason: 'idempotency_key_reused', details: ['this idempotency key was first used for a different gesture; its first answer stands'] };
+    }
     await this.creditBonusPoints(outcome.events, ctx);
     return { kind: 'ok', value: answer };
   }
@@ -335,6 +338,16 @@ export class GestureLedger {
   private now(): string {
     return this.clock().toISOString();
   }
+}
+
+/** Whether a repeated request asks for what the first one did (refusals keep no details to compare). */
+function sameGesture(state: BudgetState, gestureId: string, input: RequestGestureInput): boolean {
+  const record = state.status === 'active' ? state.gestures.get(gestureId) : undefined;
+  if (!record) return true;
+  const first = record.first;
+  const firstAmount = first.outcome === 'granted' ? first.cost.amountMinor : first.reserved.amountMinor;
+  const sameValue = input.points !== undefined ? first.points === input.points : first.points === null && firstAmount === input.amountMinor;
+  return record.customerId === input.customerId && record.gestureType === input.gestureType && sameValue;
 }
 
 function homeStore(state: BudgetState): string | null {
