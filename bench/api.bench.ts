@@ -2,7 +2,7 @@ import autocannon, { type Request as LoadRequest, type Result as LoadResult } fr
 import { mintToken, type CallerRole } from '#auth';
 import { samplePolicy } from '#domain';
 import { startLedgerApi } from './api-server.js';
-import { round, type BenchRow } from './harness.js';
+import type { BenchRow } from './harness.js';
 
 const jwt = { hs256Secret: 'bench-secret-bench-secret-bench-secret-01', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
 const EMPLOYEES = 2000;
@@ -123,4 +123,3 @@ async function inParallel<T>(width: number, items: T[], work: (item: T) => Promi
   }));
 }
 
-export { round };

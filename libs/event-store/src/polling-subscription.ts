@@ -1,5 +1,5 @@
 import { limits } from './limits.js';
-import { START, type ReadFrom, type RecordedEvent, type Subscription, type SubscriptionMessage } from './port.js';
+import type { ReadFrom, RecordedEvent, Subscription, SubscriptionMessage } from './port.js';
 
 export interface PollingOptions {
   from: ReadFrom;
@@ -74,4 +74,3 @@ export function pollingSubscription(options: PollingOptions): Subscription {
   };
 }
 
-export { START };

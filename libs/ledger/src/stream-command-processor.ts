@@ -1,6 +1,7 @@
 import {
   deterministicEventId,
   EventIdConflictError,
+  limits as storeLimits,
   NO_STREAM,
   WrongExpectedRevisionError,
   type EventMetadata,
@@ -189,12 +190,13 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
     let state = this.model.initialState();
     let revision: bigint | typeof NO_STREAM = NO_STREAM;
     for (let from = 0n; ; ) {
-      const events = await this.store.readStream(stream, { fromRevision: from });
+      const events = await this.store.readStream(stream, { fromRevision: from, maxCount: storeLimits.readCountMax });
       for (const recorded of events) {
         state = this.model.evolve(state, this.model.fromRecorded(recorded));
         revision = recorded.revision;
       }
-      if (events.length === 0) break;
+      // A short page is the end of the stream: no second round trip to find out.
+      if (events.length < storeLimits.readCountMax) break;
       from = events[events.length - 1]!.revision + 1n;
     }
     const cached = { state, revision };
