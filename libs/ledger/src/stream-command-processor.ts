@@ -163,8 +163,12 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
           const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: cached.revision });
           this.cache.set(stream, { state, revision: result.nextExpectedRevision });
         } catch (error) {
+          if (error instanceof WrongExpectedRevisionError && attempt < this.limits.conflictRetriesMax) {
+            // Another process wrote meanwhile: fold in just its events, not the whole stream again.
+            await this.load(stream, cached);
+            continue;
+          }
           this.cache.delete(stream);
-          if (error instanceof WrongExpectedRevisionError && attempt < this.limits.conflictRetriesMax) continue;
           if (error instanceof EventIdConflictError && envelopes.length > 1) return this.oneByOne(stream, envelopes);
           throw error;
         }
@@ -186,18 +190,19 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
     return results;
   }
 
-  private async load(stream: string): Promise<Cached<State>> {
-    let state = this.model.initialState();
-    let revision: bigint | typeof NO_STREAM = NO_STREAM;
-    for (let from = 0n; ; ) {
-      const events = await this.store.readStream(stream, { fromRevision: from, maxCount: storeLimits.readCountMax });
+  /** Reads the stream into a state, from scratch or on top of a cached one (events after its revision). */
+  private async load(stream: string, from: Cached<State> = { state: this.model.initialState(), revision: NO_STREAM }): Promise<Cached<State>> {
+    let state = from.state;
+    let revision = from.revision;
+    for (let next = revision === NO_STREAM ? 0n : revision + 1n; ; ) {
+      const events = await this.store.readStream(stream, { fromRevision: next, maxCount: storeLimits.readCountMax });
       for (const recorded of events) {
         state = this.model.evolve(state, this.model.fromRecorded(recorded));
         revision = recorded.revision;
       }
       // A short page is the end of the stream: no second round trip to find out.
       if (events.length < storeLimits.readCountMax) break;
-      from = events[events.length - 1]!.revision + 1n;
+      next = events[events.length - 1]!.revision + 1n;
     }
     const cached = { state, revision };
     this.cache.set(stream, cached);
