@@ -13,7 +13,7 @@ export interface RunningServer {
  * Starts `apps/ledger-api` as its own process (as deployed), so the load generator and the server do
  * not share an event loop, exactly as the anchor's no-op ceiling is measured.
  */
-export async function startLedgerApi(env: Record<string, string>, port: number): Promise<RunningServer> {
+export async function spawnLedgerApi(env: Record<string, string>, port: number): Promise<RunningServer> {
   const child = spawn(process.execPath, [...serviceNodeFlags, 'dist/apps/ledger-api/src/main.js'], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));

@@ -1,7 +1,7 @@
 import autocannon, { type Request as LoadRequest, type Result as LoadResult } from 'autocannon';
 import { mintToken, type CallerRole } from '#auth';
 import { samplePolicy } from '#domain';
-import { startLedgerApi } from './api-server.js';
+import { spawnLedgerApi } from './api-server.js';
 import type { BenchRow } from './harness.js';
 
 const jwt = { hs256Secret: 'bench-secret-bench-secret-bench-secret-01', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
@@ -18,7 +18,7 @@ export async function benchApi(seconds: number, databaseUrl: string | undefined)
   if (databaseUrl) Object.assign(env, { EVENT_STORE: 'postgres', DATABASE_URL: databaseUrl });
   else Object.assign(env, { EVENT_STORE: 'embedded', DATA_DIR: `/tmp/gl-bench-api-${Date.now()}` });
   const adapter = databaseUrl ? 'postgres' : 'embedded';
-  const server = await startLedgerApi(env, 3990);
+  const server = await spawnLedgerApi(env, 3990);
   try {
     const run = Date.now().toString(36);
     const stores = Object.keys(samplePolicy().stores).sort();

@@ -18,6 +18,14 @@ export function authorityRoleOf(principal: Principal): AuthorityRole | null {
   return hasRole(principal, 'admin') ? 'admin' : staffRoleOf(principal);
 }
 
+/**
+ * The caller as the domain's `BudgetAuthority`. Callers without a staff or admin role never get this far
+ * (the authorization checks refuse them first); 'associate' is only the domain's least authority.
+ */
+export function budgetAuthority(principal: Principal): { employeeId: string | null; actorId: string; role: AuthorityRole } {
+  return { employeeId: staffRoleOf(principal) ? principal.subject : null, actorId: principal.subject, role: authorityRoleOf(principal) ?? 'associate' };
+}
+
 /** A gesture spends the employee's own budget: only they, or a till of their home store, may ask. */
 export function mayRequestGesture(principal: Principal, employeeId: string, employeeStoreId: string | null): Forbidden {
   if (staffRoleOf(principal) !== null && principal.subject === employeeId) return null;

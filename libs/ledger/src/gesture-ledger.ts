@@ -18,7 +18,7 @@ import {
 } from '#domain';
 import { deterministicEventId, type EventMetadata, type EventStore } from '#event-store';
 import {
-  authorityRoleOf,
+  budgetAuthority,
   mayDecideEscalation,
   mayManageBudget,
   mayReadBudget,
@@ -155,12 +155,11 @@ export class GestureLedger {
   async reverseGesture(gestureId: string, input: { reasonCode?: string | null; note?: string | null }, ctx: RequestContext): Promise<Result<GestureOutcome>> {
     const employeeId = employeeOfGesture(gestureId);
     if (!employeeId) return { kind: 'not_found', what: 'gesture' };
-    const by = authorityRoleOf(ctx.principal);
     const command: BudgetCommand = {
       type: 'ReverseGesture',
       data: {
         gestureId,
-        by: { employeeId: staffRoleOf(ctx.principal) ? ctx.principal.subject : null, actorId: ctx.principal.subject, role: by ?? 'associate' },
+        by: budgetAuthority(ctx.principal),
         why: { reasonCode: input.reasonCode ?? null, note: input.note ?? null },
         recordedAt: this.now(),
       },
@@ -179,7 +178,6 @@ export class GestureLedger {
   }
 
   async allocateBudget(input: { employeeId: string; role: StaffRole; storeId: string; allowanceOverrideMinor?: number | null; idempotencyKey: string }, ctx: RequestContext): Promise<Result<BudgetView>> {
-    const role = authorityRoleOf(ctx.principal);
     const command: BudgetCommand = {
       type: 'AllocateBudget',
       data: {
@@ -187,7 +185,7 @@ export class GestureLedger {
         role: input.role,
         storeId: input.storeId,
         allowanceOverrideMinor: input.allowanceOverrideMinor ?? null,
-        by: { employeeId: staffRoleOf(ctx.principal) ? ctx.principal.subject : null, actorId: ctx.principal.subject, role: role ?? 'associate' },
+        by: budgetAuthority(ctx.principal),
         recordedAt: this.now(),
       },
     };
@@ -197,14 +195,13 @@ export class GestureLedger {
   }
 
   async adjustBudget(employeeId: string, input: { deltaMinor: number; effectiveAt?: string; reasonCode?: string | null; note?: string | null; idempotencyKey: string }, ctx: RequestContext): Promise<Result<BudgetView>> {
-    const role = authorityRoleOf(ctx.principal);
     const command: BudgetCommand = {
       type: 'AdjustBudget',
       data: {
         adjustmentId: deterministicEventId(`adjust/${employeeId}/${input.idempotencyKey}`),
         effectiveAt: input.effectiveAt ?? this.now(),
         deltaMinor: input.deltaMinor,
-        by: { employeeId: staffRoleOf(ctx.principal) ? ctx.principal.subject : null, actorId: ctx.principal.subject, role: role ?? 'associate' },
+        by: budgetAuthority(ctx.principal),
         why: { reasonCode: input.reasonCode ?? null, note: input.note ?? null },
         recordedAt: this.now(),
       },

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '#auth';
-import type { GestureLedger } from '#ledger';
+import type { GestureLedger, RequestContext } from '#ledger';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
-import { requestContext } from '../http/request-context.js';
+import { Ctx } from '../http/request-context.js';
 import { unwrap } from '../http/results.js';
 import { GESTURE_LEDGER } from '../tokens.js';
 import { AdjustBudgetDto, AllocateBudgetDto } from './budget.dto.js';
@@ -17,15 +17,15 @@ export class BudgetsController {
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: "Enrol an employee: role, home store, optional allowance override (managers of the store, admins)" })
-  async allocate(@Body() dto: AllocateBudgetDto, @CurrentPrincipal() principal: Principal, @Headers('x-correlation-id') correlation?: string) {
-    return unwrap(await this.ledger.allocateBudget(dto, requestContext(principal, correlation)));
+  async allocate(@Body() dto: AllocateBudgetDto, @Ctx() ctx: RequestContext) {
+    return unwrap(await this.ledger.allocateBudget(dto, ctx));
   }
 
   @Post(':employeeId/adjustments')
   @HttpCode(200)
   @ApiOperation({ summary: "Top up (or lower) one period's allowance" })
-  async adjust(@Param('employeeId') employeeId: string, @Body() dto: AdjustBudgetDto, @CurrentPrincipal() principal: Principal, @Headers('x-correlation-id') correlation?: string) {
-    return unwrap(await this.ledger.adjustBudget(employeeId, dto, requestContext(principal, correlation)));
+  async adjust(@Param('employeeId') employeeId: string, @Body() dto: AdjustBudgetDto, @Ctx() ctx: RequestContext) {
+    return unwrap(await this.ledger.adjustBudget(employeeId, dto, ctx));
   }
 
   @Get(':employeeId')

@@ -1,12 +1,10 @@
-import { Body, Controller, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import type { Principal } from '#auth';
-import type { GestureLedger } from '#ledger';
-import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import type { GestureLedger, RequestContext } from '#ledger';
 import { edge } from '../http/edge-rules.js';
-import { requestContext } from '../http/request-context.js';
+import { Ctx } from '../http/request-context.js';
 import { unwrap } from '../http/results.js';
 import { fieldErrors, validationFailed, type FieldError } from '../http/validation.js';
 import { GESTURE_LEDGER } from '../tokens.js';
@@ -24,23 +22,22 @@ export class GesturesController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Record a discretionary gesture: granted, escalated (reserved until decided) or refused' })
   @ApiOkResponse({ type: GestureOutcomeDto })
-  async request(@Body() dto: RequestGestureDto, @CurrentPrincipal() principal: Principal, @Headers('x-correlation-id') correlation?: string) {
+  async request(@Body() dto: RequestGestureDto, @Ctx() ctx: RequestContext) {
     const amountOrPoints = oneOfAmountOrPoints(dto);
     if (amountOrPoints.length > 0) throw validationFailed(amountOrPoints);
-    return unwrap(await this.ledger.requestGesture(dto, requestContext(principal, correlation)));
+    return unwrap(await this.ledger.requestGesture(dto, ctx));
   }
 
   @Post('batch')
   @HttpCode(200)
   @ApiOperation({ summary: "Upload a till's offline queue: each item keeps its occurredAt and gets its own answer" })
   @ApiBody({ type: GestureBatchDto })
-  async batch(@Body() body: GestureBatchDto, @CurrentPrincipal() principal: Principal, @Headers('x-correlation-id') correlation?: string) {
+  async batch(@Body() body: GestureBatchDto, @Ctx() ctx: RequestContext) {
     const items = body.items;
     if (!Array.isArray(items) || items.length === 0 || items.length > edge.batchItemsMax) {
       throw validationFailed([{ field: 'items', reasons: [`items must be an array of 1 to ${edge.batchItemsMax} gestures`] }]);
     }
-    const ctx = requestContext(principal, correlation);
-    const results = await Promise.all(
+        const results = await Promise.all(
       items.map(async (item, index) => {
         const dto = plainToInstance(RequestGestureDto, item ?? {});
         const errors = [...fieldErrors(await validate(dto, { whitelist: true, forbidNonWhitelisted: true })), ...oneOfAmountOrPoints(dto)];
@@ -61,24 +58,24 @@ export class GesturesController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve an escalated gesture, in full or in part (the rest of the reservation is released)' })
   @ApiOkResponse({ type: GestureOutcomeDto })
-  async approve(@Param('gestureId') gestureId: string, @Body() dto: ApproveGestureDto, @CurrentPrincipal() principal: Principal, @Headers('x-correlation-id') correlation?: string) {
-    return unwrap(await this.ledger.approveGesture(gestureId, dto, requestContext(principal, correlation)));
+  async approve(@Param('gestureId') gestureId: string, @Body() dto: ApproveGestureDto, @Ctx() ctx: RequestContext) {
+    return unwrap(await this.ledger.approveGesture(gestureId, dto, ctx));
   }
 
   @Post(':gestureId/deny')
   @HttpCode(200)
   @ApiOperation({ summary: 'Deny an escalated gesture; its reservation is released' })
   @ApiOkResponse({ type: GestureOutcomeDto })
-  async deny(@Param('gestureId') gestureId: string, @Body() dto: DecisionNoteDto, @CurrentPrincipal() principal: Principal, @Headers('x-correlation-id') correlation?: string) {
-    return unwrap(await this.ledger.denyGesture(gestureId, dto, requestContext(principal, correlation)));
+  async deny(@Param('gestureId') gestureId: string, @Body() dto: DecisionNoteDto, @Ctx() ctx: RequestContext) {
+    return unwrap(await this.ledger.denyGesture(gestureId, dto, ctx));
   }
 
   @Post(':gestureId/reverse')
   @HttpCode(200)
   @ApiOperation({ summary: 'Undo a granted or approved gesture; its amount returns to the period it was charged to' })
   @ApiOkResponse({ type: GestureOutcomeDto })
-  async reverse(@Param('gestureId') gestureId: string, @Body() dto: DecisionNoteDto, @CurrentPrincipal() principal: Principal, @Headers('x-correlation-id') correlation?: string) {
-    return unwrap(await this.ledger.reverseGesture(gestureId, dto, requestContext(principal, correlation)));
+  async reverse(@Param('gestureId') gestureId: string, @Body() dto: DecisionNoteDto, @Ctx() ctx: RequestContext) {
+    return unwrap(await this.ledger.reverseGesture(gestureId, dto, ctx));
   }
 }
 

@@ -1,10 +1,8 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Principal } from '#auth';
 import type { Policy } from '#domain';
-import { mayPublishPolicy, type GestureLedger } from '#ledger';
-import { CurrentPrincipal } from '../auth/principal.decorator.js';
-import { requestContext } from '../http/request-context.js';
+import { mayPublishPolicy, type GestureLedger, type RequestContext } from '#ledger';
+import { Ctx } from '../http/request-context.js';
 import { unwrap } from '../http/results.js';
 import { GESTURE_LEDGER } from '../tokens.js';
 
@@ -24,11 +22,10 @@ export class PolicyController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Publish the next policy version (admins); validated as a whole, refused with every problem named' })
   @ApiBody({ schema: { type: 'object', description: 'a complete policy, version = current + 1' } })
-  async publish(@Body() policy: Policy, @CurrentPrincipal() principal: Principal, @Headers('x-correlation-id') correlation?: string) {
-    const forbidden = mayPublishPolicy(principal);
+  async publish(@Body() policy: Policy, @Ctx() ctx: RequestContext) {
+    const forbidden = mayPublishPolicy(ctx.principal);
     if (forbidden) return unwrap({ kind: 'forbidden', reason: forbidden });
-    const ctx = requestContext(principal, correlation);
-    const result = await this.ledger.policies.publish(policy, principal.subject, { correlationId: ctx.correlationId, causationId: null, actor: principal.subject, recordedAt: new Date().toISOString() });
+        const result = await this.ledger.policies.publish(policy, ctx.principal.subject, { correlationId: ctx.correlationId, causationId: null, actor: ctx.principal.subject, recordedAt: new Date().toISOString() });
     return result.kind === 'published' ? result : unwrap(result);
   }
 }
