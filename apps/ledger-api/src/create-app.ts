@@ -1,11 +1,16 @@
+import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { validationPipe } from './http/validation.js';
+import type { TokenVerifier } from '#auth';
+import { HttpEdgeModule, validationPipe } from '#http';
 import { LedgerApiModule, type LedgerApiDependencies } from './ledger-api.module.js';
 
 export interface LedgerAppOptions extends LedgerApiDependencies {
+  verifier: TokenVerifier;
   bodyLimitBytes: number;
+  /** More APIs served by the same process (the all-in-one main adds the query API). */
+  modules?: DynamicModule[];
   logger?: false | Array<'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal'>;
   /**
    * Swagger UI at /docs (the JSON at /docs-json is always served). Off under Jest, whose CommonJS
@@ -17,7 +22,9 @@ export interface LedgerAppOptions extends LedgerApiDependencies {
 /** Builds the command API on Fastify with validation, the body limit (413) and the OpenAPI document. */
 export async function createLedgerApp(options: LedgerAppOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimitBytes });
-  const app = await NestFactory.create<NestFastifyApplication>(LedgerApiModule.forRoot(options), adapter, { logger: options.logger ?? ['error', 'warn'], abortOnError: false });
+  @Module({ imports: [HttpEdgeModule.forRoot(options.verifier), LedgerApiModule.forRoot(options), ...(options.modules ?? [])] })
+  class LedgerAppModule {}
+  const app = await NestFactory.create<NestFastifyApplication>(LedgerAppModule, adapter, { logger: options.logger ?? ['error', 'warn'], abortOnError: false });
   app.useGlobalPipes(validationPipe);
   const document = SwaggerModule.createDocument(
     app,

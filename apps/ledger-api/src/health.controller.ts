@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { GestureLedger } from '#ledger';
-import { Public } from './auth/public.decorator.js';
+import { Public } from '#http';
 import { GESTURE_LEDGER } from './tokens.js';
 
 @ApiTags('health')

@@ -1,4 +1,4 @@
 /** Injection tokens: the module picks implementations by these, so swapping one is one line. */
 export const GESTURE_LEDGER = Symbol('GestureLedger');
-export const TOKEN_VERIFIER = Symbol('TokenVerifier');
+
 export const EVENT_STORE = Symbol('EventStore');

@@ -2,9 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/co
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '#auth';
 import type { GestureLedger, RequestContext } from '#ledger';
-import { CurrentPrincipal } from '../auth/principal.decorator.js';
-import { Ctx } from '../http/request-context.js';
-import { unwrap } from '../http/results.js';
+import { Ctx, CurrentPrincipal, unwrap } from '#http';
 import { GESTURE_LEDGER } from '../tokens.js';
 import { AdjustBudgetDto, AllocateBudgetDto } from './budget.dto.js';
 

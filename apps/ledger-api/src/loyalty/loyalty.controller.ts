@@ -1,8 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { GestureLedger, RequestContext } from '#ledger';
-import { Ctx } from '../http/request-context.js';
-import { unwrap } from '../http/results.js';
+import { Ctx, unwrap } from '#http';
 import { GESTURE_LEDGER } from '../tokens.js';
 import { RecordFeedbackDto, RecordPurchaseDto, RedeemPointsDto } from './loyalty.dto.js';
 

@@ -2,8 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Policy } from '#domain';
 import { mayPublishPolicy, type GestureLedger, type RequestContext } from '#ledger';
-import { Ctx } from '../http/request-context.js';
-import { unwrap } from '../http/results.js';
+import { Ctx, unwrap } from '#http';
 import { GESTURE_LEDGER } from '../tokens.js';
 
 @ApiTags('policy')

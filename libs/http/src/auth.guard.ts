@@ -1,7 +1,7 @@
 import { Inject, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { TokenVerifier, type Principal } from '#auth';
-import { TOKEN_VERIFIER } from '../tokens.js';
+import { TOKEN_VERIFIER } from './tokens.js';
 import { IS_PUBLIC } from './public.decorator.js';
 
 /** Every route needs a valid bearer token unless marked `@Public()`; the principal rides on the request. */
