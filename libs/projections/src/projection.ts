@@ -1,0 +1,30 @@
+import type { RecordedEvent } from '#event-store';
+
+/** One statement against the read-model database, inside the projector's current transaction. */
+export type Query = <R = Record<string, unknown>>(text: string, params: unknown[]) => Promise<R[]>;
+
+/**
+ * A read model kept by the projector. The projector hands each projection every batch of events (in
+ * global log order) inside ONE transaction that also moves the checkpoint, so a crash anywhere neither
+ * loses nor double-counts an event. A projection therefore never keeps state of its own across batches
+ * that is not in its tables (an in-memory cache must be rebuilt from the tables on start).
+ *
+ * Tables live in a PostgreSQL schema chosen by the projector (`read_models` live, another one while
+ * rebuilding, swapped in by renaming when the rebuild is complete): always qualify names with `schema`.
+ */
+export interface Projection {
+  /** Stable identifier, used as the prefix of the projection's tables and in logs. */
+  readonly name: string;
+  /** Bump when tables or folding change: the projector then rebuilds the read models from zero. */
+  readonly version: number;
+  /** DDL creating the projection's tables in `schema`: primary keys only, so bulk loads stay fast. */
+  createTables(schema: string): string;
+  /** Secondary indexes: created after a rebuild's bulk load, and right after the tables on a fresh start. */
+  createIndexes(schema: string): string;
+  /**
+   * Folds one batch into the tables with a handful of statements per batch (unnest/jsonb arrays,
+   * INSERT ... ON CONFLICT DO UPDATE), never one round trip per event. Events of types it does not
+   * read are simply skipped.
+   */
+  apply(events: readonly RecordedEvent[], query: Query, schema: string): Promise<void>;
+}
