@@ -6,6 +6,8 @@ export interface RunningServer {
   url: string;
   process: ChildProcess;
   peakRssMb(): number;
+  /** CPU time (user + system) the server has used so far, in microseconds: divided by requests, the cost of one. */
+  cpuMicros(): number;
   stop(): Promise<void>;
 }
 
@@ -29,12 +31,24 @@ export async function spawnLedgerApi(env: Record<string, string>, port: number):
     url: `http://127.0.0.1:${port}`,
     process: child,
     peakRssMb: () => Math.max(peak, rssMb(child.pid!)),
+    cpuMicros: () => cpuMicros(child.pid!),
     async stop() {
       clearInterval(sampler);
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     },
   };
+}
+
+/** utime + stime from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 10 ms on Linux). */
+function cpuMicros(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return 0;
+  }
 }
 
 function rssMb(pid: number): number {

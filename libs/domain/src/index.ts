@@ -8,6 +8,7 @@ export { isRefusal, refuse, type Decision, type Refusal } from './decision.js';
 export type { Decider, DomainCommand, DomainEvent } from './decider.js';
 export { limits } from './limits.js';
 export { canonicalJson, samePlainData } from './plain-data.js';
+export { PersistentMap } from './persistent-map.js';
 export {
   addMinor,
   assertMinorUnits,
@@ -97,9 +98,11 @@ export {
   type RecordFeedback,
   type RecordPurchase,
   type RedeemPoints,
+  type ReverseBonusPoints,
 } from './loyalty/commands.js';
 export type {
   BonusPointsCredited,
+  BonusPointsReversed,
   FeedbackReceived,
   LoyaltyEvent,
   PointLot,

@@ -121,7 +121,7 @@ export function refused(command: RequestGesture, reason: GestureRefusalReason, p
   return { type: 'GestureRefused', schemaVersion: 1, data: { ...factsOf(command), reason, requested, periodKey } };
 }
 
-export function approve(approvedAmountMinor: number, approver: Approver = sean, overrides: Partial<ApproveGesture['data']> = {}): ApproveGesture {
+export function approve(approvedAmountMinor: number | null, approver: Approver = sean, overrides: Partial<ApproveGesture['data']> = {}): ApproveGesture {
   return { type: 'ApproveGesture', data: { gestureId: 'g-1', approvedAmountMinor, approver, why: { reasonCode: null, note: 'Long-standing customer' }, recordedAt: '2026-11-23T18:10:00.000Z', ...overrides } };
 }
 

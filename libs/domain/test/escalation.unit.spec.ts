@@ -76,6 +76,16 @@ describe('ApproveGesture', () => {
       expect(ledgerAfter([...pending, approvedEvent(4_000)])).toEqual({ spent: 4_000, reserved: 0, customer: 4_000 });
     });
 
+    it('approves all that is reserved when no amount is given, read from the state it is decided on', () => {
+      given(pending).when(approve(null)).then([approvedEvent(4_000)]);
+    });
+
+    it('approves in full the points of a points gesture when no amount is given', () => {
+      const points = request({ gestureType: 'bonus_loyalty_points', value: { kind: 'points', points: 500 } });
+      const decision = given([allocated(), escalated(points, { points: 500 })]).when(approve(null)).decision();
+      expect(Array.isArray(decision) && decision[0]?.type === 'GestureApproved' && [decision[0].data.approved.amountMinor, decision[0].data.approvedPoints]).toEqual([500, 500]);
+    });
+
     it('posts part and releases the rest when approved in part', () => {
       given(pending).when(approve(3_000)).then([approvedEvent(3_000)]);
       expect(ledgerAfter([...pending, approvedEvent(3_000)])).toEqual({ spent: 3_000, reserved: 0, customer: 3_000 });
@@ -122,6 +132,11 @@ describe('ApproveGesture', () => {
   describe('on an escalation already decided', () => {
     it('returns nothing when the same approver repeats the same approval', () => {
       given([...pending, approvedEvent(3_000)]).when(approve(3_000)).thenNothingHappened();
+      given([...pending, approvedEvent(4_000)]).when(approve(null)).thenNothingHappened();
+    });
+
+    it('refuses an approval in full after the same approver approved only part', () => {
+      given([...pending, approvedEvent(3_000)]).when(approve(null)).thenRefused('not_pending');
     });
 
     it('refuses a different approval as not_pending', () => {

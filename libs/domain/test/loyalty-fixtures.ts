@@ -10,6 +10,7 @@ import {
   type RecordFeedback,
   type RecordPurchase,
   type RedeemPoints,
+  type ReverseBonusPoints,
   type TierChanged,
   type TierName,
 } from '#domain';
@@ -77,5 +78,22 @@ export function feedback(overrides: Partial<RecordFeedback['data']> = {}): Recor
   return {
     type: 'RecordFeedback',
     data: { customerId: carol, feedbackId: 'fb-1', kind: 'csat', score: 5, gestureId: 'g-1', employeeId: 'emp-alice', comment: 'Alice sorted it out in minutes', channel: 'pos', occurredAt: '2026-11-24T18:00:00.000Z', recordedAt: '2026-11-24T18:00:01.000Z', ...overrides },
+  };
+}
+
+export function reverseBonus(gestureId: string, points: number, recordedAt: string): ReverseBonusPoints {
+  return {
+    type: 'ReverseBonusPoints',
+    data: {
+      customerId: carol,
+      gestureId,
+      employeeId: 'emp-alice',
+      points,
+      who: { employeeId: 'emp-sam', actorId: 'sso|emp-sam' },
+      where,
+      why: { reasonCode: 'entered_in_error', note: null },
+      when: { occurredAt: recordedAt, recordedAt },
+      recordedAt,
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DeciderSpecification, decideLoyalty, evolveLoyalty, initialLoyaltyState, isRefusal, loyaltyDecider, type LoyaltyAccount, type LoyaltyEvent, type LoyaltyState } from '#domain';
-import { carol, credit, expirePoints, feedback, lot, pointsEarned, pointsExpired, policy, purchase, purchaseRecorded, redeem, tierChanged } from './loyalty-fixtures.js';
+import { carol, credit, expirePoints, feedback, lot, pointsEarned, pointsExpired, policy, purchase, purchaseRecorded, redeem, reverseBonus, tierChanged } from './loyalty-fixtures.js';
 import { between, seededRandom } from './prng.js';
 
 const given = DeciderSpecification.for(loyaltyDecider, policy);
@@ -139,6 +139,65 @@ describe('CreditBonusPoints', () => {
     const events = given([]).when(credit('g-7', 500, at)).decision() as LoyaltyEvent[];
     given(events).when(credit('g-7', 500, at)).thenNothingHappened();
     expect(account(events).balancePoints).toBe(500);
+  });
+});
+
+describe('ReverseBonusPoints', () => {
+  const at = '2026-11-24T18:00:00.000Z';
+  const reversed = (credited: number, taken: number, fromLots: Array<{ month: string; points: number }>, balanceAfter: number): LoyaltyEvent => {
+    const command = reverseBonus('g-7', credited, at);
+    return {
+      type: 'BonusPointsReversed',
+      schemaVersion: 1,
+      data: {
+        customerId: carol,
+        gestureId: 'g-7',
+        employeeId: 'emp-alice',
+        creditedPoints: credited,
+        points: taken,
+        unrecoveredPoints: credited - taken,
+        fromLots,
+        balanceAfter,
+        reversedAt: at,
+        who: command.data.who,
+        where: command.data.where,
+        why: command.data.why,
+        when: command.data.when,
+        policyVersion: 1,
+      },
+    };
+  };
+
+  it('takes the credited points back, newest lot first, while the balance still holds them', () => {
+    const history = [lot('2026-09', 100), lot('2026-11', 500)];
+    given(history).when(reverseBonus('g-7', 300, at)).then([reversed(300, 300, [{ month: '2026-11', points: 300 }], 300)]);
+    const after = account([...history, reversed(300, 300, [{ month: '2026-11', points: 300 }], 300)]);
+    expect([after.balancePoints, after.lots]).toEqual([300, [{ month: '2026-09', points: 100 }, { month: '2026-11', points: 200 }]]);
+  });
+
+  it('takes what is left when the customer already spent part, and records the rest as unrecovered', () => {
+    const history = [lot('2026-10', 30), lot('2026-11', 10)];
+    given(history).when(reverseBonus('g-7', 500, at)).then([reversed(500, 40, [{ month: '2026-10', points: 30 }, { month: '2026-11', points: 10 }], 0)]);
+    expect(account([...history, reversed(500, 40, [{ month: '2026-10', points: 30 }, { month: '2026-11', points: 10 }], 0)]).balancePoints).toBe(0);
+  });
+
+  it('records the whole bonus as unrecovered when nothing is left, never going below zero', () => {
+    given([lot('2026-11', 50), { ...redeem(50, '2026-11-20T18:00:00.000Z'), type: 'PointsRedeemed', schemaVersion: 1, data: { ...redeem(50, '2026-11-20T18:00:00.000Z').data, fromLots: [{ month: '2026-11', points: 50 }], balanceAfter: 0 } } as LoyaltyEvent])
+      .when(reverseBonus('g-7', 500, at))
+      .then([reversed(500, 0, [], 0)]);
+  });
+
+  it('takes back once per gesture', () => {
+    const history = [lot('2026-11', 500), reversed(300, 300, [{ month: '2026-11', points: 300 }], 200)];
+    given(history).when(reverseBonus('g-7', 300, at)).thenNothingHappened();
+    expect(account(history).balancePoints).toBe(200);
+  });
+
+  it('does not let expired points pay back the bonus', () => {
+    const later = '2028-01-10T18:00:00.000Z';
+    const decision = given([lot('2026-11', 500)]).when(reverseBonus('g-7', 300, later)).decision() as LoyaltyEvent[];
+    expect(decision.map((e) => e.type)).toEqual(['PointsExpired', 'BonusPointsReversed']);
+    expect(decision[1]!.data).toMatchObject({ points: 0, unrecoveredPoints: 300, balanceAfter: 0 });
   });
 });
 

@@ -28,8 +28,9 @@ export function validateAppend(
       throw new InvalidAppendError(`${at}.type`, `must be 1 to ${limits.eventTypeMaxLength} characters`);
     }
     if (!Number.isInteger(event.schemaVersion) || event.schemaVersion < 1) throw new InvalidAppendError(`${at}.schemaVersion`, 'must be a positive integer');
-    assertPlainJson(event.data, `${at}.data`, true);
-    assertPlainJson(event.metadata, `${at}.metadata`, true);
+    // The walk that names the offending path runs only once the cheap one has found something wrong.
+    if (!isJsonObject(event.data)) assertPlainJson(event.data, `${at}.data`, true);
+    if (!isJsonObject(event.metadata)) assertPlainJson(event.metadata, `${at}.metadata`, true);
     const data = JSON.stringify(event.data);
     const metadata = JSON.stringify(event.metadata);
     if (data.length + metadata.length > limits.eventBytesMax) throw new InvalidAppendError(at, `larger than ${limits.eventBytesMax} bytes`);
@@ -42,6 +43,39 @@ function assertExpectedRevision(value: unknown): asserts value is ExpectedRevisi
   if (value === NO_STREAM || value === STREAM_EXISTS || value === ANY) return;
   if (typeof value === 'bigint' && value >= 0n) return;
   throw new InvalidAppendError('expectedRevision', `unknown value ${describe(value)}: use no_stream, stream_exists, any or a revision (bigint >= 0)`);
+}
+
+/** `assertPlainJson` as a yes/no answer, without building a path string for every field on the way. */
+function isJsonObject(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && isPlainJson(value, 0);
+}
+
+function isPlainJson(value: unknown, depth: number): boolean {
+  if (depth > 32) return false;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (const item of value) if (!isPlainJson(item, depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) continue;
+        const item = (value as Record<string, unknown>)[key];
+        if (item === undefined || !isPlainJson(item, depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 /**

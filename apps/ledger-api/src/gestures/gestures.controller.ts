@@ -1,10 +1,8 @@
 import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import type { GestureLedger, RequestContext } from '#ledger';
 import { edge } from '../http/edge-rules.js';
-import { Ctx, type FieldError, fieldErrors, unwrap, validationFailed } from '#http';
+import { Ctx, type FieldError, fieldErrors, toDto, unwrap, validateDto, validationFailed } from '#http';
 import { GESTURE_LEDGER } from '../tokens.js';
 import { ApproveGestureDto, DecisionNoteDto } from './decide-gesture.dto.js';
 import { GestureOutcomeDto } from './gesture-outcome.dto.js';
@@ -35,10 +33,11 @@ export class GesturesController {
     if (!Array.isArray(items) || items.length === 0 || items.length > edge.batchItemsMax) {
       throw validationFailed([{ field: 'items', reasons: [`items must be an array of 1 to ${edge.batchItemsMax} gestures`] }]);
     }
-        const results = await Promise.all(
+    const results = await Promise.all(
       items.map(async (item, index) => {
-        const dto = plainToInstance(RequestGestureDto, item ?? {});
-        const errors = [...fieldErrors(await validate(dto, { whitelist: true, forbidNonWhitelisted: true })), ...oneOfAmountOrPoints(dto)];
+        if (item === null || typeof item !== 'object' || Array.isArray(item)) return { index, status: 400, errors: [{ field: 'body', reasons: ['the body must be a JSON object'] }] };
+        const dto = toDto(RequestGestureDto, item);
+        const errors = [...fieldErrors(validateDto(dto)), ...oneOfAmountOrPoints(dto)];
         if (errors.length > 0) return { index, status: 400, errors };
         try {
           return { index, status: 201, outcome: unwrap(await this.ledger.requestGesture(dto, ctx)) };
@@ -77,7 +76,7 @@ export class GesturesController {
   }
 }
 
-function oneOfAmountOrPoints(dto: RequestGestureDto): FieldError[] {
+export function oneOfAmountOrPoints(dto: RequestGestureDto): FieldError[] {
   if (dto.points !== undefined && dto.amountMinor !== undefined) return [{ field: 'points', reasons: ['give either amountMinor with currency, or points, not both'] }];
   return [];
 }

@@ -58,8 +58,11 @@ export type RequestGesture = DomainCommand<'RequestGesture', {
 
 export type ApproveGesture = DomainCommand<'ApproveGesture', {
   readonly gestureId: string;
-  /** At most the amount reserved; the rest is released back to the budget. */
-  readonly approvedAmountMinor: number;
+  /**
+   * At most the amount reserved; the rest is released back to the budget. Null approves all that is
+   * reserved, read from the state the approval is decided on, so nobody has to read it beforehand.
+   */
+  readonly approvedAmountMinor: number | null;
   readonly approver: Approver;
   readonly why: Why;
   readonly recordedAt: string;

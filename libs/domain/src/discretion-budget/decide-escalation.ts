@@ -20,20 +20,22 @@ type Pending = { readonly record: GestureRecord; readonly first: Escalated; read
 export function approveGesture({ data }: ApproveGesture, state: BudgetState, policy: Policy): EscalationDecision {
   assertDecisionInput(data.gestureId, data.approver, data.recordedAt);
   assertWhy(data.why);
-  assert(Number.isSafeInteger(data.approvedAmountMinor), 'approvedAmountMinor must be a safe integer');
+  assert(data.approvedAmountMinor === null || Number.isSafeInteger(data.approvedAmountMinor), 'approvedAmountMinor must be a safe integer or null');
   if (state.status !== 'active') return refuse('no_budget');
   const record = state.gestures.get(data.gestureId);
   if (record === undefined) return refuse('unknown_gesture');
-  const { current } = record;
-  if (current.status === 'approved' && current.approverId === data.approver.employeeId && current.chargedMinor === data.approvedAmountMinor) return [];
+  const { current, first: asked } = record;
+  const inFull = asked.outcome === 'escalated' ? asked.reserved.amountMinor : null;
+  if (current.status === 'approved' && current.approverId === data.approver.employeeId && current.chargedMinor === (data.approvedAmountMinor ?? inFull)) return [];
 
   const found = whenDecidable(state, record, data.approver, data.recordedAt);
   if (!('record' in found)) return found;
   const { first, reservedMinor } = found;
-  if (data.approvedAmountMinor < 1 || data.approvedAmountMinor > reservedMinor) {
+  const approvedMinor = data.approvedAmountMinor ?? reservedMinor;
+  if (approvedMinor < 1 || approvedMinor > reservedMinor) {
     return refuse('approved_amount_invalid', [`approve 1..${reservedMinor}, or deny`]);
   }
-  const approvedPoints = pointsFor(first, data.approvedAmountMinor);
+  const approvedPoints = pointsFor(first, approvedMinor);
   if (approvedPoints === 'fractional') return refuse('approved_amount_invalid', [`must be a whole number of points at ${first.pointValueMinor} per point`]);
 
   const currency = first.reserved.currency;
@@ -45,8 +47,8 @@ export function approveGesture({ data }: ApproveGesture, state: BudgetState, pol
         ...laterFacts(state, record, { employeeId: data.approver.employeeId, actorId: data.approver.actorId }, data.why, data.recordedAt, policy),
         reservationId: first.reservationId,
         periodKey: record.periodKey,
-        approved: money(data.approvedAmountMinor, currency),
-        released: money(reservedMinor - data.approvedAmountMinor, currency),
+        approved: money(approvedMinor, currency),
+        released: money(reservedMinor - approvedMinor, currency),
         approvedPoints,
         approverId: data.approver.employeeId,
         approverRole: data.approver.role,

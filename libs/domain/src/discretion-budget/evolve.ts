@@ -13,6 +13,7 @@ import type {
   GestureRefused,
   GestureReversed,
 } from './events.js';
+import { PersistentMap } from '../persistent-map.js';
 import { forget } from './forget.js';
 import { adjustAllowance, charge, ledgerFor, openLedger, refund, release, reserve, settle } from './ledger.js';
 import { isAnswered } from './rules.js';
@@ -64,22 +65,21 @@ function allocated(state: BudgetState, { data }: BudgetAllocated): BudgetState {
     // Periods already open keep their allowance; the new assignment applies to periods opened from now on.
     return { ...state, ...assignment };
   }
-  return { status: 'active', ...assignment, refusals: state.refusals, lastRecordedAtMs: state.lastRecordedAtMs, periods: new Map(), gestures: new Map(), openEscalations: 0 };
+  return { status: 'active', ...assignment, refusals: state.refusals, lastRecordedAtMs: state.lastRecordedAtMs, periods: PersistentMap.ordered(), gestures: PersistentMap.ordered(), openEscalations: 0 };
 }
 
 function refused(state: BudgetState, { data }: GestureRefused): BudgetState {
   assert(!isAnswered(state, data.gestureId), `gesture ${data.gestureId} refused after it was already answered`);
-  const refusals = new Map(state.refusals);
-  refusals.set(data.gestureId, { gestureId: data.gestureId, reason: data.reason, periodKey: data.periodKey, recordedAtMs: parseInstant(data.when.recordedAt, 'recordedAt') });
-  // Bounded here, on the fresh copy, so that forgetting never has to rebuild a full map per event.
-  while (refusals.size > limits.refusalsRememberedMax) refusals.delete(refusals.keys().next().value as string);
+  let refusals = state.refusals.set(data.gestureId, { gestureId: data.gestureId, reason: data.reason, periodKey: data.periodKey, recordedAtMs: parseInstant(data.when.recordedAt, 'recordedAt') });
+  // Bounded here, oldest first, so that forgetting never has to rebuild the map.
+  while (refusals.size > limits.refusalsRememberedMax) refusals = refusals.delete(refusals.first()![0]);
   return { ...state, refusals };
 }
 
 function granted(state: ActiveBudget, { data }: GestureGranted): ActiveBudget {
   assert(!isAnswered(state, data.gestureId), `gesture ${data.gestureId} granted twice`);
-  const ledger = charge(ledgerFor(state.periods, data.period, data.cost.currency), data.customerId, data.gestureId, data.cost.amountMinor);
-  return withGesture(withLedger(state, ledger), {
+  const ledger = charge(ledgerFor(state.periods, data.period, data.cost.currency), data.customerId, data.cost.amountMinor);
+  return withChanges(state, ledger, {
     gestureId: data.gestureId,
     customerId: data.customerId,
     gestureType: data.gestureType,
@@ -92,8 +92,8 @@ function granted(state: ActiveBudget, { data }: GestureGranted): ActiveBudget {
 
 function escalated(state: ActiveBudget, { data }: GestureEscalated): ActiveBudget {
   assert(!isAnswered(state, data.gestureId), `gesture ${data.gestureId} escalated twice`);
-  const ledger = reserve(ledgerFor(state.periods, data.period, data.reserved.currency), data.customerId, data.gestureId, data.reserved.amountMinor);
-  const next = withGesture(withLedger(state, ledger), {
+  const ledger = reserve(ledgerFor(state.periods, data.period, data.reserved.currency), data.customerId, data.reserved.amountMinor);
+  return withChanges(state, ledger, {
     gestureId: data.gestureId,
     customerId: data.customerId,
     gestureType: data.gestureType,
@@ -109,8 +109,7 @@ function escalated(state: ActiveBudget, { data }: GestureEscalated): ActiveBudge
       expiresAt: data.expiresAt,
     },
     current: { status: 'pending', reservedMinor: data.reserved.amountMinor, expiresAtMs: parseInstant(data.expiresAt, 'expiresAt') },
-  });
-  return { ...next, openEscalations: state.openEscalations + 1 };
+  }, +1);
 }
 
 function approved(state: ActiveBudget, { data }: GestureApproved): ActiveBudget {
@@ -118,7 +117,7 @@ function approved(state: ActiveBudget, { data }: GestureApproved): ActiveBudget 
   assert(data.approved.amountMinor + data.released.amountMinor === reservedMinor, `gesture ${data.gestureId}: approved + released must equal the ${reservedMinor} reserved`);
   const ledger = settle(ledgerOf(state, record), record.customerId, reservedMinor, data.approved.amountMinor);
   const current: GestureStatus = { status: 'approved', chargedMinor: data.approved.amountMinor, approvedPoints: data.approvedPoints, approverId: data.approverId };
-  return { ...withGesture(withLedger(state, ledger), { ...record, current }), openEscalations: state.openEscalations - 1 };
+  return withChanges(state, ledger, { ...record, current }, -1);
 }
 
 function released(state: ActiveBudget, event: GestureDenied | EscalationExpired): ActiveBudget {
@@ -127,7 +126,7 @@ function released(state: ActiveBudget, event: GestureDenied | EscalationExpired)
   assert(data.released.amountMinor === reservedMinor, `gesture ${data.gestureId}: must release all ${reservedMinor} reserved`);
   const ledger = release(ledgerOf(state, record), record.customerId, reservedMinor);
   const current: GestureStatus = event.type === 'GestureDenied' ? { status: 'denied', approverId: event.data.approverId } : { status: 'expired' };
-  return { ...withGesture(withLedger(state, ledger), { ...record, current }), openEscalations: state.openEscalations - 1 };
+  return withChanges(state, ledger, { ...record, current }, -1);
 }
 
 function reversed(state: ActiveBudget, { data }: GestureReversed): ActiveBudget {
@@ -137,13 +136,13 @@ function reversed(state: ActiveBudget, { data }: GestureReversed): ActiveBudget 
   assert(current.status === 'granted' || current.status === 'approved', `gesture ${data.gestureId} reversed while ${current.status}`);
   assert(current.chargedMinor === data.returned.amountMinor, `gesture ${data.gestureId}: must return the ${current.chargedMinor} charged`);
   const ledger = refund(ledgerOf(state, record), record.customerId, current.chargedMinor);
-  return withGesture(withLedger(state, ledger), { ...record, current: { status: 'reversed', returnedMinor: current.chargedMinor, reversedBy: data.reversedBy } });
+  return withChanges(state, ledger, { ...record, current: { status: 'reversed', returnedMinor: current.chargedMinor, reversedBy: data.reversedBy } });
 }
 
 function adjusted(state: ActiveBudget, { data }: BudgetAdjusted): ActiveBudget {
   assert(data.allowanceAfterMinor - data.allowanceBeforeMinor === data.deltaMinor, `adjustment ${data.adjustmentId} does not add up`);
   const ledger = state.periods.get(data.period.key) ?? openLedger(data.period, data.currency, data.allowanceBeforeMinor);
-  return withLedger(state, adjustAllowance(ledger, data.adjustmentId, data.allowanceBeforeMinor, data.allowanceAfterMinor));
+  return { ...state, periods: state.periods.set(data.period.key, adjustAllowance(ledger, data.adjustmentId, data.allowanceBeforeMinor, data.allowanceAfterMinor)) };
 }
 
 function active(state: BudgetState, eventType: BudgetEvent['type']): ActiveBudget {
@@ -163,12 +162,14 @@ function ledgerOf(state: ActiveBudget, record: GestureRecord): PeriodLedger {
   return ledger;
 }
 
-function withLedger(state: ActiveBudget, ledger: PeriodLedger): ActiveBudget {
-  return { ...state, periods: new Map(state.periods).set(ledger.period.key, ledger) };
-}
-
-function withGesture(state: ActiveBudget, record: GestureRecord): ActiveBudget {
-  return { ...state, gestures: new Map(state.gestures).set(record.gestureId, record) };
+/** One new state per event: the period's ledger, the gesture's record, and the count of open escalations. */
+function withChanges(state: ActiveBudget, ledger: PeriodLedger, record: GestureRecord, openedEscalations = 0): ActiveBudget {
+  return {
+    ...state,
+    periods: state.periods.set(ledger.period.key, ledger),
+    gestures: state.gestures.set(record.gestureId, record),
+    openEscalations: state.openEscalations + openedEscalations,
+  };
 }
 
 function advanceClock(state: BudgetState, recordedAt: string): BudgetState {

@@ -1,5 +1,6 @@
 import { limits } from '../limits.js';
 import { msPerDay } from '../time/instant.js';
+import { PersistentMap } from '../persistent-map.js';
 import { closedThrough } from '../time/periods.js';
 import type { BudgetState, RememberedRefusal } from './state.js';
 
@@ -17,22 +18,22 @@ export function forget(state: BudgetState): BudgetState {
   const closed = [...state.periods.values()].filter((ledger) => ledger.reservedMinor === 0 && ledger.period.endsOn <= cutoff);
   if (closed.length === 0) return refusals === state.refusals ? state : { ...state, refusals };
 
-  const periods = new Map(state.periods);
-  const gestures = new Map(state.gestures);
-  for (const ledger of closed) {
-    periods.delete(ledger.period.key);
-    for (const gestureId of ledger.gestureIds) gestures.delete(gestureId);
-  }
+  // Rare (once per period), so one walk over the gestures is cheaper than keeping each period's list.
+  const closedKeys = new Set(closed.map((ledger) => ledger.period.key));
+  let periods = state.periods;
+  for (const key of closedKeys) periods = periods.delete(key);
+  let gestures = state.gestures;
+  for (const record of state.gestures.values()) if (closedKeys.has(record.periodKey)) gestures = gestures.delete(record.gestureId);
   return { ...state, periods, gestures, refusals };
 }
 
-function recentRefusals(refusals: ReadonlyMap<string, RememberedRefusal>, nowMs: number): ReadonlyMap<string, RememberedRefusal> {
+function recentRefusals(refusals: PersistentMap<RememberedRefusal>, nowMs: number): PersistentMap<RememberedRefusal> {
   const oldestKeptMs = nowMs - (limits.lateUploadWindowDays + 1) * msPerDay;
   const isFresh = (refusal: RememberedRefusal): boolean => refusal.recordedAtMs >= oldestKeptMs;
   // Refusals are inserted as the stream's clock moves forward, so the first one is the oldest:
   // checking it alone keeps this O(1) on every event instead of a walk over up to 500 entries.
-  const oldest = refusals.values().next();
-  if (refusals.size <= limits.refusalsRememberedMax && (oldest.done === true || isFresh(oldest.value))) return refusals;
+  const oldest = refusals.first();
+  if (refusals.size <= limits.refusalsRememberedMax && (oldest === undefined || isFresh(oldest[1]))) return refusals;
   const kept = [...refusals.entries()].filter(([, refusal]) => isFresh(refusal));
-  return new Map(kept.slice(Math.max(0, kept.length - limits.refusalsRememberedMax)));
+  return PersistentMap.from(kept.slice(Math.max(0, kept.length - limits.refusalsRememberedMax)), true);
 }

@@ -1,5 +1,6 @@
 import { assert } from '../assert.js';
 import { addMinor, subtractMinor } from '../money.js';
+import { PersistentMap } from '../persistent-map.js';
 import type { BudgetPeriod } from '../time/periods.js';
 import type { ChargedPeriod } from './events.js';
 import type { PeriodLedger } from './state.js';
@@ -13,14 +14,14 @@ export function openLedger(period: BudgetPeriod, currency: string, allowanceMino
     allowanceMinor,
     spentMinor: 0,
     reservedMinor: 0,
-    committedByCustomerMinor: new Map(),
-    gestureIds: [],
+    committedByCustomerMinor: PersistentMap.empty(),
+    gestureCount: 0,
     adjustmentIds: [],
   });
 }
 
 /** The ledger an event charges: the one in state, or a new one opened with the allowance the event recorded. */
-export function ledgerFor(periods: ReadonlyMap<string, PeriodLedger>, period: ChargedPeriod, currency: string): PeriodLedger {
+export function ledgerFor(periods: PersistentMap<PeriodLedger>, period: ChargedPeriod, currency: string): PeriodLedger {
   const existing = periods.get(period.key);
   if (existing === undefined) return openLedger(period, currency, period.allowanceMinor);
   assert(existing.allowanceMinor === period.allowanceMinor, `period ${period.key}: event says allowance ${period.allowanceMinor}, state has ${existing.allowanceMinor}`);
@@ -36,21 +37,21 @@ export function committedForCustomerMinor(ledger: PeriodLedger, customerId: stri
   return ledger.committedByCustomerMinor.get(customerId) ?? 0;
 }
 
-export function charge(ledger: PeriodLedger, customerId: string, gestureId: string, amountMinor: number): PeriodLedger {
+export function charge(ledger: PeriodLedger, customerId: string, amountMinor: number): PeriodLedger {
   return checked({
     ...ledger,
     spentMinor: addMinor(ledger.spentMinor, amountMinor),
     committedByCustomerMinor: shiftCustomer(ledger, customerId, amountMinor),
-    gestureIds: [...ledger.gestureIds, gestureId],
+    gestureCount: ledger.gestureCount + 1,
   });
 }
 
-export function reserve(ledger: PeriodLedger, customerId: string, gestureId: string, amountMinor: number): PeriodLedger {
+export function reserve(ledger: PeriodLedger, customerId: string, amountMinor: number): PeriodLedger {
   return checked({
     ...ledger,
     reservedMinor: addMinor(ledger.reservedMinor, amountMinor),
     committedByCustomerMinor: shiftCustomer(ledger, customerId, amountMinor),
-    gestureIds: [...ledger.gestureIds, gestureId],
+    gestureCount: ledger.gestureCount + 1,
   });
 }
 
@@ -82,13 +83,10 @@ export function adjustAllowance(ledger: PeriodLedger, adjustmentId: string, allo
   return checked({ ...ledger, allowanceMinor: allowanceAfterMinor, adjustmentIds: [...ledger.adjustmentIds, adjustmentId] });
 }
 
-function shiftCustomer(ledger: PeriodLedger, customerId: string, deltaMinor: number): ReadonlyMap<string, number> {
+function shiftCustomer(ledger: PeriodLedger, customerId: string, deltaMinor: number): PersistentMap<number> {
   const next = addMinor(committedForCustomerMinor(ledger, customerId), deltaMinor);
   assert(next >= 0, `customer ${customerId} commitment below zero in ${ledger.period.key}`);
-  const map = new Map(ledger.committedByCustomerMinor);
-  if (next === 0) map.delete(customerId);
-  else map.set(customerId, next);
-  return map;
+  return next === 0 ? ledger.committedByCustomerMinor.delete(customerId) : ledger.committedByCustomerMinor.set(customerId, next);
 }
 
 /** The invariant that must never break: a period never commits more than its allowance. */

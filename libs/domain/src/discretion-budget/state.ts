@@ -1,5 +1,6 @@
 import type { Where } from '../context.js';
 import type { Money } from '../money.js';
+import { PersistentMap } from '../persistent-map.js';
 import type { GestureType } from '../policy/catalogue.js';
 import type { StaffRole } from '../staff/roles.js';
 import type { BudgetPeriod } from '../time/periods.js';
@@ -18,9 +19,9 @@ export interface PeriodLedger {
   /** Held by escalations awaiting a decision, like the pending half of a two-phase transfer. */
   readonly reservedMinor: number;
   /** Spent plus reserved for each customer with a live gesture; customers at zero are dropped. */
-  readonly committedByCustomerMinor: ReadonlyMap<string, number>;
-  /** The gestures charged here; they are forgotten together with the period. */
-  readonly gestureIds: readonly string[];
+  readonly committedByCustomerMinor: PersistentMap<number>;
+  /** How many gestures were charged here; they are forgotten together with the period. */
+  readonly gestureCount: number;
   readonly adjustmentIds: readonly string[];
 }
 
@@ -65,7 +66,7 @@ export interface RememberedRefusal {
 /** What every state remembers: refusals for idempotent replay, and the latest server time seen. */
 interface Memory {
   /** Insertion-ordered, so the oldest refusals are forgotten first. */
-  readonly refusals: ReadonlyMap<string, RememberedRefusal>;
+  readonly refusals: PersistentMap<RememberedRefusal>;
   /** The clock that decides which periods are closed; only moves forward. */
   readonly lastRecordedAtMs: number | null;
 }
@@ -83,12 +84,13 @@ export interface ActiveBudget extends Memory {
   readonly timeZone: string;
   readonly currency: string;
   readonly allowanceOverrideMinor: number | null;
-  /** Periods still open to late uploads, plus closed ones holding reservations. */
-  readonly periods: ReadonlyMap<string, PeriodLedger>;
-  readonly gestures: ReadonlyMap<string, GestureRecord>;
+  /** Periods still open to late uploads, plus closed ones holding reservations; in the order they opened. */
+  readonly periods: PersistentMap<PeriodLedger>;
+  /** In the order they were first answered. */
+  readonly gestures: PersistentMap<GestureRecord>;
   readonly openEscalations: number;
 }
 
 export type BudgetState = UnallocatedBudget | ActiveBudget;
 
-export const initialBudgetState = (): BudgetState => ({ status: 'unallocated', refusals: new Map(), lastRecordedAtMs: null });
+export const initialBudgetState = (): BudgetState => ({ status: 'unallocated', refusals: PersistentMap.ordered(), lastRecordedAtMs: null });

@@ -27,6 +27,12 @@ export type CreditBonusPoints = DomainCommand<'CreditBonusPoints', {
   readonly recordedAt: string;
 }>;
 
+/**
+ * Sent by the shell when a bonus-points gesture is reversed: takes back the `points` its credit gave,
+ * as far as the balance still holds them. `who`, `where`, `why` and `when` are the reversal's.
+ */
+export type ReverseBonusPoints = DomainCommand<'ReverseBonusPoints', CreditBonusPoints['data']>;
+
 export type RedeemPoints = DomainCommand<'RedeemPoints', {
   readonly customerId: string;
   readonly redemptionId: string;
@@ -62,4 +68,4 @@ export type RecordFeedback = DomainCommand<'RecordFeedback', {
   readonly recordedAt: string;
 }>;
 
-export type LoyaltyCommand = RecordPurchase | CreditBonusPoints | RedeemPoints | ExpirePoints | RecordFeedback;
+export type LoyaltyCommand = RecordPurchase | CreditBonusPoints | ReverseBonusPoints | RedeemPoints | ExpirePoints | RecordFeedback;

@@ -8,10 +8,10 @@ import { assertMoney } from '../money.js';
 import { storeOf, type Policy } from '../policy/policy.js';
 import { formatMonth, localMonthAt, parseDate } from '../time/calendar.js';
 import { addMinutes, parseInstant } from '../time/instant.js';
-import { feedbackKinds, type CreditBonusPoints, type ExpirePoints, type LoyaltyCommand, type RecordFeedback, type RecordPurchase, type RedeemPoints } from './commands.js';
+import { feedbackKinds, type CreditBonusPoints, type ExpirePoints, type LoyaltyCommand, type RecordFeedback, type RecordPurchase, type RedeemPoints, type ReverseBonusPoints } from './commands.js';
 import type { LoyaltyEvent } from './events.js';
 import { evolveLoyalty } from './evolve.js';
-import { dueForExpiry, oldestFirst, pointsForPurchase, totalPoints } from './lots.js';
+import { dueForExpiry, newestFirst, oldestFirst, pointsForPurchase, totalPoints } from './lots.js';
 import type { LoyaltyRefusalReason } from './refusals.js';
 import { rolling12mSpendMinor, tierFor } from './spend.js';
 import { hasSeen, initialLoyaltyState, type LoyaltyState } from './state.js';
@@ -29,6 +29,8 @@ export function decideLoyalty(command: LoyaltyCommand, state: LoyaltyState, poli
       return recordPurchase(command, state, policy);
     case 'CreditBonusPoints':
       return creditBonusPoints(command, state, policy);
+    case 'ReverseBonusPoints':
+      return reverseBonusPoints(command, state, policy);
     case 'RedeemPoints':
       return redeemPoints(command, state, policy);
     case 'ExpirePoints':
@@ -68,14 +70,7 @@ function recordPurchase({ data }: RecordPurchase, state: LoyaltyState, policy: P
 }
 
 function creditBonusPoints({ data }: CreditBonusPoints, state: LoyaltyState, policy: Policy): LoyaltyDecision {
-  assertId(data.customerId, 'customerId');
-  assertId(data.gestureId, 'gestureId');
-  assertId(data.employeeId, 'employeeId');
-  assertPoints(data.points);
-  assertWho(data.who, 'who');
-  assertWhere(data.where);
-  assertWhy(data.why);
-  assertWhen(data.when);
+  assertBonus(data);
   if (hasSeen(state, `bonus:${data.gestureId}`)) return [];
   const store = storeOf(policy, data.where.storeId);
   if (store === undefined) return refuse('unknown_store');
@@ -89,6 +84,46 @@ function creditBonusPoints({ data }: CreditBonusPoints, state: LoyaltyState, pol
     data: { customerId: data.customerId, gestureId: data.gestureId, employeeId: data.employeeId, points: data.points, lotMonth, creditedAt: data.recordedAt, who: data.who, where: data.where, why: data.why, when: data.when, policyVersion: policy.version },
   });
   draft.expireDue(data.customerId, lotMonth, data.recordedAt, policy);
+  return draft.events;
+}
+
+/**
+ * Takes back a reversed gesture's bonus, as far as the balance allows: points already redeemed or
+ * expired are gone, so the shortfall is recorded instead of driving the balance below zero. Always
+ * records an event, even when nothing could be taken, so finance sees every reversal; once per gesture.
+ */
+function reverseBonusPoints({ data }: ReverseBonusPoints, state: LoyaltyState, policy: Policy): LoyaltyDecision {
+  assertBonus(data);
+  if (hasSeen(state, `bonus-reversal:${data.gestureId}`)) return [];
+  const store = storeOf(policy, data.where.storeId);
+  if (store === undefined) return refuse('unknown_store');
+
+  const draft = new Draft(state);
+  // Points past their expiry are lost to the customer already; they cannot also pay back the bonus.
+  draft.expireDue(data.customerId, localMonthAt(parseInstant(data.recordedAt, 'recordedAt'), store.timeZone), data.recordedAt, policy);
+  const lots = draft.state.status === 'active' ? draft.state.lots : [];
+  const balance = totalPoints(lots);
+  const taken = Math.min(data.points, balance);
+  draft.add({
+    type: 'BonusPointsReversed',
+    schemaVersion: 1,
+    data: {
+      customerId: data.customerId,
+      gestureId: data.gestureId,
+      employeeId: data.employeeId,
+      creditedPoints: data.points,
+      points: taken,
+      unrecoveredPoints: data.points - taken,
+      fromLots: newestFirst(lots, taken),
+      balanceAfter: balance - taken,
+      reversedAt: data.recordedAt,
+      who: data.who,
+      where: data.where,
+      why: data.why,
+      when: data.when,
+      policyVersion: policy.version,
+    },
+  });
   return draft.events;
 }
 
@@ -142,6 +177,17 @@ function recordFeedback({ data }: RecordFeedback, state: LoyaltyState): LoyaltyD
   const scoreValid = data.score === null ? data.kind !== 'csat' : Number.isInteger(data.score) && data.score >= 1 && data.score <= 5;
   if (!scoreValid) return refuse('invalid_score', ['a CSAT answer needs a score of 1 to 5; other feedback may omit it']);
   return [{ type: 'FeedbackReceived', schemaVersion: 1, data: { ...data } }];
+}
+
+function assertBonus(data: CreditBonusPoints['data']): void {
+  assertId(data.customerId, 'customerId');
+  assertId(data.gestureId, 'gestureId');
+  assertId(data.employeeId, 'employeeId');
+  assertPoints(data.points);
+  assertWho(data.who, 'who');
+  assertWhere(data.where);
+  assertWhy(data.why);
+  assertWhen(data.when);
 }
 
 function assertPoints(points: number): void {

@@ -42,6 +42,25 @@ export type BonusPointsCredited = DomainEvent<'BonusPointsCredited', GestureCont
   readonly creditedAt: string;
 }>;
 
+/**
+ * A bonus-points gesture was reversed. `points` left the balance (newest lots first, since the
+ * bonus went into the lot of the month it was credited); what the customer had already spent or
+ * lost to expiry cannot be taken back and is recorded as `unrecoveredPoints`, never as a negative balance.
+ */
+export type BonusPointsReversed = DomainEvent<'BonusPointsReversed', GestureContext & {
+  readonly customerId: string;
+  readonly gestureId: string;
+  readonly employeeId: string;
+  /** What the reversed gesture had credited. */
+  readonly creditedPoints: number;
+  /** Taken back: at most the balance. */
+  readonly points: number;
+  readonly unrecoveredPoints: number;
+  readonly fromLots: readonly PointLot[];
+  readonly balanceAfter: number;
+  readonly reversedAt: string;
+}>;
+
 export type PointsRedeemed = DomainEvent<'PointsRedeemed', {
   readonly customerId: string;
   readonly redemptionId: string;
@@ -88,4 +107,4 @@ export type FeedbackReceived = DomainEvent<'FeedbackReceived', {
   readonly recordedAt: string;
 }>;
 
-export type LoyaltyEvent = PurchaseRecorded | PointsEarned | BonusPointsCredited | PointsRedeemed | PointsExpired | TierChanged | FeedbackReceived;
+export type LoyaltyEvent = PurchaseRecorded | PointsEarned | BonusPointsCredited | BonusPointsReversed | PointsRedeemed | PointsExpired | TierChanged | FeedbackReceived;

@@ -23,6 +23,13 @@ function apply(account: LoyaltyAccount, event: LoyaltyEvent): LoyaltyAccount {
         { ...account, lots: addToLot(account.lots, event.data.lotMonth, event.data.points), balancePoints: addMinor(account.balancePoints, event.data.points) },
         `bonus:${event.data.gestureId}`,
       );
+    case 'BonusPointsReversed':
+      assert(totalPoints(event.data.fromLots) === event.data.points, `bonus reversal of ${event.data.gestureId}: lots do not add up to ${event.data.points}`);
+      assert(event.data.points + event.data.unrecoveredPoints === event.data.creditedPoints, `bonus reversal of ${event.data.gestureId}: taken + unrecovered must be what was credited`);
+      return remember(
+        { ...account, lots: withoutTaken(account.lots, event.data.fromLots), balancePoints: subtractMinor(account.balancePoints, event.data.points) },
+        `bonus-reversal:${event.data.gestureId}`,
+      );
     case 'PointsRedeemed':
       assert(totalPoints(event.data.fromLots) === event.data.points, `redemption ${event.data.redemptionId}: lots do not add up to ${event.data.points}`);
       return remember(

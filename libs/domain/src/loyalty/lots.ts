@@ -30,6 +30,18 @@ export function oldestFirst(lots: readonly PointLot[], points: number): PointLot
   return taken;
 }
 
+/** Which lots give back up to `points`, newest first: a bonus went into the newest lot of its day. */
+export function newestFirst(lots: readonly PointLot[], points: number): PointLot[] {
+  const taken: PointLot[] = [];
+  let remaining = points;
+  for (let i = lots.length - 1; i >= 0 && remaining > 0; i -= 1) {
+    const take = Math.min(lots[i]!.points, remaining);
+    taken.unshift({ month: lots[i]!.month, points: take });
+    remaining -= take;
+  }
+  return taken;
+}
+
 export function withoutTaken(lots: readonly PointLot[], taken: readonly PointLot[]): PointLot[] {
   const left = lots.map((lot) => {
     const take = taken.find((t) => t.month === lot.month)?.points ?? 0;

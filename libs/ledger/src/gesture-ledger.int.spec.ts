@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { samplePolicy } from '#domain';
+import { createEmbeddedEventStore, type EventStore } from '#event-store';
+import { GestureLedger, type RequestContext, type RequestGestureInput } from './gesture-ledger.js';
+import { gestureIdFor } from './gesture-ids.js';
+
+const store_ = 'nyc-fifth-ave';
+const admin: RequestContext = { principal: { subject: 'admin', roles: ['admin'], storeId: null }, correlationId: 't' };
+const till: RequestContext = { principal: { subject: 'till', roles: ['pos-system'], storeId: store_ }, correlationId: 't' };
+const supervisor: RequestContext = { principal: { subject: 'sup-1', roles: ['supervisor'], storeId: store_ }, correlationId: 't' };
+
+describe('GestureLedger', () => {
+  let store: EventStore;
+  let ledger: GestureLedger;
+  const clock = () => new Date('2026-11-23T15:00:00Z');
+  beforeAll(async () => {
+    store = await createEmbeddedEventStore({ dataDir: 'memory://' });
+    ledger = new GestureLedger(store, { clock });
+    await ledger.start(samplePolicy());
+  }, 60_000);
+  afterAll(() => store.close());
+
+  async function enrolled(): Promise<string> {
+    const employeeId = `e-${randomUUID().slice(0, 8)}`;
+    await ledger.allocateBudget({ employeeId, role: 'associate', storeId: store_, idempotencyKey: employeeId }, admin);
+    return employeeId;
+  }
+
+  const gesture = (employeeId: string, key: string, value: Pick<RequestGestureInput, 'amountMinor' | 'currency' | 'points' | 'gestureType'>): RequestGestureInput => ({
+    employeeId,
+    customerId: `c-${employeeId}`,
+    channel: 'pos',
+    storeId: store_,
+    reasonCode: 'service_failure',
+    note: 'n',
+    occurredAt: clock().toISOString(),
+    idempotencyKey: key,
+    ...value,
+  });
+
+  describe('approving without an amount', () => {
+    it('approves all that is reserved even when sent while the escalation is still being written', async () => {
+      const employeeId = await enrolled();
+      const asked = ledger.requestGesture(gesture(employeeId, 'k-1', { gestureType: 'goodwill_credit', amountMinor: 4_000, currency: 'USD' }), till);
+      // Sent in the same tick: the reservation is not in any state yet when the approval arrives.
+      const approved = ledger.approveGesture(gestureIdFor(employeeId, 'k-1'), {}, supervisor);
+      expect(await asked).toMatchObject({ kind: 'ok', value: { outcome: 'escalated', reserved: { amountMinor: 4_000 } } });
+      expect(await approved).toMatchObject({ kind: 'ok', value: { status: 'approved' } });
+      const budget = await ledger.budget(employeeId, admin.principal);
+      expect(budget).toMatchObject({ kind: 'ok', value: { periods: [{ spentMinor: 4_000, reservedMinor: 0 }], pendingEscalations: [] } });
+    });
+  });
+
+  describe('reversing a bonus-points gesture', () => {
+    const bonus = { gestureType: 'bonus_loyalty_points', points: 2_000 } as const;
+    const reversalsOf = async (customerId: string) => (await store.readStream(`customer-loyalty-${customerId}`)).filter((e) => e.type === 'BonusPointsReversed');
+
+    it('takes the credited points back from the customer, once, however often the reversal is sent', async () => {
+      const employeeId = await enrolled();
+      const granted = await ledger.requestGesture(gesture(employeeId, 'b-1', bonus), till);
+      expect(granted).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
+      expect(await ledger.loyaltyOf(`c-${employeeId}`)).toMatchObject({ balancePoints: 2_000 });
+
+      const gestureId = gestureIdFor(employeeId, 'b-1');
+      expect(await ledger.reverseGesture(gestureId, { reasonCode: 'entered_in_error' }, supervisor)).toMatchObject({ kind: 'ok', value: { status: 'reversed' } });
+      expect(await ledger.reverseGesture(gestureId, { reasonCode: 'entered_in_error' }, supervisor)).toMatchObject({ kind: 'ok', value: { status: 'reversed' } });
+      expect(await ledger.loyaltyOf(`c-${employeeId}`)).toMatchObject({ balancePoints: 0 });
+      const reversals = await reversalsOf(`c-${employeeId}`);
+      expect(reversals.map((e) => e.data)).toEqual([expect.objectContaining({ gestureId, creditedPoints: 2_000, points: 2_000, unrecoveredPoints: 0, balanceAfter: 0 })]);
+    });
+
+    it('never takes the balance below zero when the customer already spent the points, and records what could not be recovered', async () => {
+      const employeeId = await enrolled();
+      const customerId = `c-${employeeId}`;
+      await ledger.requestGesture(gesture(employeeId, 'b-2', bonus), till);
+      const redeemed = await ledger.redeemPoints({ customerId, redemptionId: `r-${employeeId}`, points: 1_500, channel: 'pos', storeId: store_, occurredAt: clock().toISOString() }, till);
+      expect(redeemed).toMatchObject({ kind: 'ok', value: { balancePoints: 500 } });
+
+      await ledger.reverseGesture(gestureIdFor(employeeId, 'b-2'), {}, supervisor);
+      expect(await ledger.loyaltyOf(customerId)).toMatchObject({ balancePoints: 0 });
+      expect((await reversalsOf(customerId)).map((e) => e.data)).toEqual([expect.objectContaining({ creditedPoints: 2_000, points: 500, unrecoveredPoints: 1_500, balanceAfter: 0 })]);
+    });
+
+    it('leaves the customer alone when a money gesture is reversed', async () => {
+      const employeeId = await enrolled();
+      await ledger.requestGesture(gesture(employeeId, 'm-1', { gestureType: 'goodwill_credit', amountMinor: 1_000, currency: 'USD' }), till);
+      await ledger.reverseGesture(gestureIdFor(employeeId, 'm-1'), {}, supervisor);
+      expect(await reversalsOf(`c-${employeeId}`)).toEqual([]);
+    });
+  });
+});
