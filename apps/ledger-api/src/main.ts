@@ -6,11 +6,12 @@ import { startLedgerApi } from './start-ledger-api.js';
 async function main(): Promise<void> {
   const settings = loadSettings();
   // Every replica serves requests; only those configured to do so follow the log to expire escalations.
-  const { url } = await startLedgerApi(settings, { expireEscalations: settings.expireEscalations });
-  console.log(`ledger-api listening on ${url} (event store: ${settings.eventStore})`);
+  const { url, log } = await startLedgerApi(settings, { expireEscalations: settings.expireEscalations });
+  log.info({ url, eventStore: settings.eventStore }, `ledger-api listening on ${url}`);
 }
 
 main().catch((error: unknown) => {
+  // A configuration error is the operator's to fix: one line naming the variable, no stack trace.
   console.error(error instanceof ConfigurationError ? `configuration error: ${error.message}` : error);
   process.exit(1);
 });

@@ -30,6 +30,7 @@ import {
   type Forbidden,
 } from './authorization.js';
 import { employeeOfGesture, gestureIdFor } from './gesture-ids.js';
+import { silentObserver, type CommandOutcomeLabel, type LedgerObserver } from './ledger-observer.js';
 import { PolicyBook } from './policy-book.js';
 import { StreamCommandProcessor, type StreamCommandProcessorLimits } from './stream-command-processor.js';
 import { budgetModel, loyaltyModel, type Authorized, type CommandOutcome } from './stream-models.js';
@@ -61,6 +62,8 @@ export type Result<T> = { kind: 'ok'; value: T } | { kind: 'refused'; reason: st
 export interface LedgerOptions {
   clock?: () => Date;
   processorLimits?: Partial<StreamCommandProcessorLimits>;
+  /** Where command counts, latencies, appends and conflicts are reported (metrics). */
+  observer?: LedgerObserver;
 }
 
 /**
@@ -73,16 +76,18 @@ export class GestureLedger {
   private readonly budgets: StreamCommandProcessor<BudgetState, Authorized<BudgetCommand, BudgetState>, BudgetEvent, CommandOutcome<BudgetState, BudgetEvent>>;
   private readonly loyalty: StreamCommandProcessor<LoyaltyState, Authorized<LoyaltyCommand, LoyaltyState>, LoyaltyEvent, CommandOutcome<LoyaltyState, LoyaltyEvent>>;
   private readonly clock: () => Date;
+  private readonly observer: LedgerObserver;
 
   constructor(
     readonly store: EventStore,
     options: LedgerOptions = {},
   ) {
     this.clock = options.clock ?? (() => new Date());
+    this.observer = options.observer ?? silentObserver;
     this.policies = new PolicyBook(store);
     const policy = () => this.policies.current();
-    this.budgets = new StreamCommandProcessor(store, budgetModel(policy), options.processorLimits);
-    this.loyalty = new StreamCommandProcessor(store, loyaltyModel(policy), options.processorLimits);
+    this.budgets = new StreamCommandProcessor(store, budgetModel(policy), options.processorLimits, this.observer);
+    this.loyalty = new StreamCommandProcessor(store, loyaltyModel(policy), options.processorLimits, this.observer);
   }
 
   async start(seedPolicy?: Policy): Promise<void> {
@@ -135,14 +140,11 @@ export class GestureLedger {
   }
 
   async approveGesture(gestureId: string, input: { approvedAmountMinor?: number; reasonCode?: string | null; note?: string | null }, ctx: RequestContext): Promise<Result<GestureOutcome>> {
-    return this.decideEscalation(gestureId, ctx, (approver, state) => {
-      const record = state.status === 'active' ? state.gestures.get(gestureId) : undefined;
-      const reserved = record?.current.status === 'pending' ? record.current.reservedMinor : 0;
-      return {
-        type: 'ApproveGesture',
-        data: { gestureId, approvedAmountMinor: input.approvedAmountMinor ?? reserved, approver, why: { reasonCode: input.reasonCode ?? null, note: input.note ?? null }, recordedAt: this.now() },
-      };
-    });
+    // No amount approves all that is reserved: the decider reads it inside the stream's queue, where it cannot change underneath.
+    return this.decideEscalation(gestureId, ctx, (approver) => ({
+      type: 'ApproveGesture',
+      data: { gestureId, approvedAmountMinor: input.approvedAmountMinor ?? null, approver, why: { reasonCode: input.reasonCode ?? null, note: input.note ?? null }, recordedAt: this.now() },
+    }));
   }
 
   async denyGesture(gestureId: string, input: { reasonCode?: string | null; note?: string | null }, ctx: RequestContext): Promise<Result<GestureOutcome>> {
@@ -165,6 +167,7 @@ export class GestureLedger {
       },
     };
     const outcome = await this.runBudget(employeeId, `reverse/${gestureId}`, command, (state) => mayReverseGesture(ctx.principal, homeStore(state)), ctx);
+    if (outcome.kind === 'done') await this.reverseBonusPoints(outcome.events, ctx);
     return this.gestureAnswer(outcome, gestureId);
   }
 
@@ -277,15 +280,12 @@ export class GestureLedger {
     return loyaltySummary(customerId, await this.loyalty.current(loyaltyStreamName(customerId)));
   }
 
-  private async decideEscalation(gestureId: string, ctx: RequestContext, build: (approver: { employeeId: string; actorId: string; role: StaffRole }, state: BudgetState) => BudgetCommand): Promise<Result<GestureOutcome>> {
+  private async decideEscalation(gestureId: string, ctx: RequestContext, build: (approver: { employeeId: string; actorId: string; role: StaffRole }) => BudgetCommand): Promise<Result<GestureOutcome>> {
     const employeeId = employeeOfGesture(gestureId);
     if (!employeeId) return { kind: 'not_found', what: 'gesture' };
     const role = staffRoleOf(ctx.principal);
-    const stream = budgetStreamName(employeeId);
-    // The approved amount defaults to what is reserved, which only the stream's state knows.
-    const state = await this.budgets.current(stream);
     const approver = { employeeId: ctx.principal.subject, actorId: ctx.principal.subject, role: role ?? 'associate' };
-    const command = build(approver, state);
+    const command = build(approver);
     const outcome = await this.runBudget(employeeId, `${command.type}/${gestureId}`, command, (s) => mayDecideEscalation(ctx.principal, homeStore(s)), ctx);
     const answer = await this.gestureAnswer(outcome, gestureId);
     if (outcome.kind === 'done') await this.creditBonusPoints(outcome.events, ctx);
@@ -317,15 +317,59 @@ export class GestureLedger {
     }
   }
 
-  private runBudget(employeeId: string, key: string, command: BudgetCommand, authorize: (state: BudgetState) => Forbidden, ctx: RequestContext) {
+  /**
+   * A reversed bonus-points gesture takes its points back from the customer's account, as far as the
+   * balance still holds them; the loyalty event records any shortfall. Its id derives from the gesture.
+   */
+  private async reverseBonusPoints(events: readonly BudgetEvent[], ctx: RequestContext): Promise<void> {
+    for (const event of events) {
+      const points = event.type === 'GestureReversed' ? event.data.returnedPoints : null;
+      if (points === null || points <= 0 || event.type !== 'GestureReversed') continue;
+      const d = event.data;
+      await this.runLoyalty(
+        d.customerId,
+        `reverse-credit/${d.gestureId}`,
+        { type: 'ReverseBonusPoints', data: { customerId: d.customerId, gestureId: d.gestureId, employeeId: d.employeeId, points, who: d.who, where: d.where, why: d.why, when: d.when, recordedAt: this.now() } },
+        () => null,
+        { ...ctx, causationId: d.gestureId },
+      );
+    }
+  }
+
+  private async runBudget(employeeId: string, key: string, command: BudgetCommand, authorize: (state: BudgetState) => Forbidden, ctx: RequestContext) {
     const stream = budgetStreamName(employeeId);
-    return this.budgets.handle(stream, { command: { command, authorize }, idempotencyKey: `${stream}/${key}`, metadata: this.metadata(ctx) });
+    const started = performance.now();
+    try {
+      const outcome = await this.budgets.handle(stream, { command: { command, authorize }, idempotencyKey: `${stream}/${key}`, metadata: this.metadata(ctx) });
+      this.observer.commandAnswered(command.type, outcomeLabel(outcome), (performance.now() - started) / 1000);
+      if (outcome.kind === 'done') this.observeUtilisation(outcome.events, outcome.state);
+      return outcome;
+    } catch (error) {
+      this.observer.commandAnswered(command.type, 'error', (performance.now() - started) / 1000);
+      throw error;
+    }
   }
 
   private async runLoyalty(customerId: string, key: string, command: LoyaltyCommand, authorize: (state: LoyaltyState) => Forbidden, ctx: RequestContext): Promise<Result<LoyaltySummary>> {
     const stream = loyaltyStreamName(customerId);
-    const outcome = await this.loyalty.handle(stream, { command: { command, authorize }, idempotencyKey: `${stream}/${key}`, metadata: this.metadata(ctx) });
+    const started = performance.now();
+    let outcome: CommandOutcome<LoyaltyState, LoyaltyEvent>;
+    try {
+      outcome = await this.loyalty.handle(stream, { command: { command, authorize }, idempotencyKey: `${stream}/${key}`, metadata: this.metadata(ctx) });
+    } catch (error) {
+      this.observer.commandAnswered(command.type, 'error', (performance.now() - started) / 1000);
+      throw error;
+    }
+    this.observer.commandAnswered(command.type, outcomeLabel(outcome), (performance.now() - started) / 1000);
     return outcome.kind === 'done' ? { kind: 'ok', value: loyaltySummary(customerId, outcome.state) } : outcome;
+  }
+
+  /** How full the charged period is after a grant or a reservation (for the utilisation metric). */
+  private observeUtilisation(events: readonly BudgetEvent[], state: BudgetState): void {
+    const first = events[0];
+    if (first?.type !== 'GestureGranted' && first?.type !== 'GestureEscalated') return;
+    const ledger = state.status === 'active' ? state.periods.get(first.data.period.key) : undefined;
+    if (ledger && ledger.allowanceMinor > 0) this.observer.budgetUtilised((ledger.spentMinor + ledger.reservedMinor) / ledger.allowanceMinor);
   }
 
   private metadata(ctx: RequestContext): EventMetadata {
@@ -335,6 +379,15 @@ export class GestureLedger {
   private now(): string {
     return this.clock().toISOString();
   }
+}
+
+const outcomeOfEvent: Record<string, CommandOutcomeLabel | undefined> = { GestureGranted: 'granted', GestureEscalated: 'escalated', GestureRefused: 'refused' };
+
+/** A bounded label for the metrics: the gesture's answer, else whether anything was written. */
+function outcomeLabel(outcome: CommandOutcome<unknown, { type: string }>): CommandOutcomeLabel {
+  if (outcome.kind === 'forbidden' || outcome.kind === 'refused') return outcome.kind;
+  const first = outcome.events[0];
+  return first === undefined ? 'unchanged' : (outcomeOfEvent[first.type] ?? 'accepted');
 }
 
 /** Whether a repeated request asks for what the first one did (refusals keep no details to compare). */

@@ -6,3 +6,4 @@ export * from './policy-book.js';
 export * from './stream-models.js';
 export * from './gesture-ledger.js';
 export * from './escalation-expiry.js';
+export * from './ledger-observer.js';

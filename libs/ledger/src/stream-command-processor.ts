@@ -10,6 +10,7 @@ import {
   type JsonObject,
   type RecordedEvent,
 } from '#event-store';
+import { silentObserver, type LedgerObserver } from './ledger-observer.js';
 import { LruCache } from './lru-cache.js';
 
 /** The pure part of a stream the processor drives: a decider whose events are plain JSON data. */
@@ -87,6 +88,7 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
     private readonly store: EventStore,
     private readonly model: StreamModel<State, Command, Event, Outcome>,
     limits: Partial<StreamCommandProcessorLimits> = {},
+    private readonly observer: LedgerObserver = silentObserver,
   ) {
     this.limits = { ...defaultProcessorLimits, ...limits };
     this.cache = new LruCache(this.limits.cachedStreamsMax, this.limits.cachedWeightMax, (cached) => model.weigh?.(cached.state) ?? 1);
@@ -162,9 +164,12 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
         try {
           const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: cached.revision });
           this.cache.set(stream, { state, revision: result.nextExpectedRevision });
+          this.observer.appended(envelopes.length, toAppend.length);
         } catch (error) {
+          if (error instanceof WrongExpectedRevisionError) this.observer.conflicted();
           if (error instanceof WrongExpectedRevisionError && attempt < this.limits.conflictRetriesMax) {
             // Another process wrote meanwhile: fold in just its events, not the whole stream again.
+            this.observer.retried();
             await this.load(stream, cached);
             continue;
           }
