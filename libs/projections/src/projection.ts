@@ -27,4 +27,25 @@ export interface Projection {
    * read are simply skipped.
    */
   apply(events: readonly RecordedEvent[], query: Query, schema: string): Promise<void>;
+  /**
+   * The rebuild's bulk path (optional: without it a rebuild applies batches like the live path). One
+   * load per rebuild, into a schema nobody reads yet, so it may keep what it needs between batches.
+   */
+  bulkLoad?(schema: string): BulkLoad;
+}
+
+/**
+ * A rebuild's bulk load: each batch folded in memory into plain appends (unlogged staging tables without
+ * keys: no upsert, no index lookup), everything merged set-based once the log is consumed.
+ */
+export interface BulkLoad {
+  /** DDL of the staging tables (unlogged, no keys), created before the first batch. */
+  readonly stagingSql: string;
+  /**
+   * Folds one batch (in log order, numbered from 0) synchronously and returns its writes. The rebuild
+   * folds batch n+1 while batch n's writes run, and starts them only when batch n's are done.
+   */
+  fold(events: readonly RecordedEvent[], batch: number): (query: Query) => Promise<void>;
+  /** Merges everything staged into the projection's tables (as the live path would have left them) and drops the staging. */
+  finish(query: Query): Promise<void>;
 }

@@ -1,0 +1,34 @@
+import 'reflect-metadata';
+import { ConfigurationError, loadSettings } from '#config';
+import { startProjector } from './start-projector.js';
+
+/**
+ * The projector as its own deployable service: follows the log into the read models and serves the
+ * query API. One active instance per read-model database is enough; a second one is a hot standby (it
+ * waits on the checkpoint row's lock and never applies a batch twice).
+ */
+async function main(): Promise<void> {
+  const settings = loadSettings();
+  const running = await startProjector(settings);
+  console.log(`projector listening on ${running.url} (event store: ${settings.eventStore}, read models: ${settings.projector.readModelDatabaseUrl ? 'PostgreSQL' : 'embedded'})`);
+  let received = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (received) return;
+    received = true;
+    console.log(`projector: ${signal}, finishing the batch in hand`);
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigurationError ? `configuration error: ${error.message}` : error);
+  process.exit(1);
+});

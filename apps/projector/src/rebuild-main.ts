@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { ConfigurationError, loadSettings, openStorage } from '#config';
+import { allProjections, dropAbandonedRebuilds, formatProgress, rebuildReadModels } from '#projections';
+
+/**
+ * `npm run projections:rebuild`: rebuilds every read model from the start of the log into a fresh schema
+ * and swaps it in when complete, with a progress bar on stderr. A running projector service keeps going
+ * through the swap (PostgreSQL); with the embedded store, stop the service first (one process per data dir).
+ */
+async function main(): Promise<void> {
+  const settings = loadSettings();
+  const storage = await openStorage(settings);
+  const tty = process.stderr.isTTY;
+  try {
+    const dropped = await dropAbandonedRebuilds(storage.readModels);
+    if (dropped.length > 0) process.stderr.write(`dropped ${dropped.length} schema(s) left by an interrupted rebuild\n`);
+    const result = await rebuildReadModels({
+      store: storage.store,
+      db: storage.readModels,
+      projections: allProjections,
+      batchSize: Math.max(settings.projector.batchSize, 5_000),
+      progressEveryMs: tty ? 200 : 2_000,
+      onProgress: (p) => process.stderr.write(tty ? `\r${formatProgress(p)}\x1b[K` : `${formatProgress(p)}\n`),
+    });
+    if (tty) process.stderr.write('\n');
+    console.log(`rebuilt ${result.events.toLocaleString('en-US')} events in ${result.seconds.toFixed(1)} s (${Math.round(result.eventsPerSecond).toLocaleString('en-US')} events/s); swapped into schema ${result.schema}`);
+  } finally {
+    await storage.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigurationError ? `configuration error: ${error.message}` : error);
+  process.exit(1);
+});

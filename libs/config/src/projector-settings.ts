@@ -1,0 +1,30 @@
+import { ConfigurationError, integer, optionalUrl } from './settings.js';
+
+type Env = Record<string, string | undefined>;
+
+export interface ProjectorSettings {
+  /**
+   * PostgreSQL holding the read models (schema `read_models`). Null in embedded mode, where they live in the
+   * event store's own PGlite. Defaults to DATABASE_URL; required with EventStoreDB.
+   */
+  readModelDatabaseUrl: string | null;
+  /** The projector service's own HTTP port (query API, status). */
+  httpPort: number;
+  /** Events per batch transaction. */
+  batchSize: number;
+  /** How long the caught-up projector waits before looking at the log again. */
+  idlePollMs: number;
+}
+
+export function loadProjectorSettings(env: Env, eventStore: 'embedded' | 'postgres' | 'eventstoredb', databaseUrl: string | null): ProjectorSettings {
+  const explicit = optionalUrl(env, 'READ_MODEL_DATABASE_URL', ['postgres:', 'postgresql:']);
+  if (eventStore === 'eventstoredb' && !explicit && !databaseUrl) {
+    throw new ConfigurationError('READ_MODEL_DATABASE_URL', 'required when EVENT_STORE=eventstoredb (the read models live in PostgreSQL)');
+  }
+  return {
+    readModelDatabaseUrl: eventStore === 'embedded' ? explicit : (explicit ?? databaseUrl),
+    httpPort: integer(env, 'PROJECTOR_PORT', 3001, 0, 65535),
+    batchSize: integer(env, 'PROJECTOR_BATCH_SIZE', 5_000, 1, 10_000),
+    idlePollMs: integer(env, 'PROJECTOR_IDLE_POLL_MS', 100, 5, 60_000),
+  };
+}

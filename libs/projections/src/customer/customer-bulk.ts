@@ -1,0 +1,61 @@
+import type { BulkLoad } from '../projection.js';
+import { assertSchemaName } from '../sql-names.js';
+import { appendStaged, dropStagingSql, latestSet, stagingName, stagingTablesSql, type StagingTable } from '../runtime/staging.js';
+import { foldCustomerEvents } from './customer-fold.js';
+
+const customers: StagingTable = {
+  name: 'customers',
+  columns: [['customer_id', 'text'], ['currency', 'text'], ['points_balance', 'bigint'], ['lifetime_spend_minor', 'bigint'], ['purchases', 'int'], ['last_purchase_at', 'timestamptz'], ['tier', 'text'], ['tier_changed_at', 'timestamptz'], ['last_feedback', 'jsonb'], ['last_feedback_at', 'timestamptz']],
+};
+const months: StagingTable = { name: 'customer_spend_months', columns: [['customer_id', 'text'], ['month', 'text'], ['spend_minor', 'bigint']] };
+const gestures: StagingTable = {
+  name: 'customer_gestures',
+  columns: [['gesture_id', 'text'], ['customer_id', 'text'], ['employee_id', 'text'], ['store_id', 'text'], ['channel', 'text'], ['gesture_type', 'text'], ['status', 'text'], ['value_minor', 'bigint'], ['currency', 'text'], ['points', 'int'], ['reason_code', 'text'], ['first_at', 'timestamptz'], ['at', 'timestamptz']],
+};
+const staged = [customers, months, gestures];
+
+/**
+ * The customer projection's rebuild path: the live fold appended to staging, merged to what the live upserts
+ * leave: sums added up, the latest purchase, the latest tier and feedback set, and each gesture's facts from
+ * the first batch that saw it (only ever inserted) with its status and value from the last (always overwritten).
+ */
+export function customerBulkLoad(schema: string): BulkLoad {
+  const s = assertSchemaName(schema);
+  const at = (t: StagingTable) => stagingName(s, t);
+  return {
+    stagingSql: stagingTablesSql(s, staged),
+    fold(events, batch) {
+      const d = foldCustomerEvents(events);
+      return async (query) => {
+        await appendStaged(query, s, customers, batch, d.customers.values());
+        await appendStaged(query, s, months, batch, d.months.values());
+        await appendStaged(query, s, gestures, batch, d.gestures.values());
+      };
+    },
+    async finish(query) {
+      await query(
+        `insert into ${s}.customers (customer_id, currency, points_balance, lifetime_spend_minor, purchases, last_purchase_at, tier, tier_changed_at,
+           last_feedback, last_feedback_at)
+         select customer_id, ${latestSet('currency')}, sum(points_balance), sum(lifetime_spend_minor), sum(purchases), max(last_purchase_at),
+           ${latestSet('tier')}, ${latestSet('tier_changed_at')}, ${latestSet('last_feedback')}, ${latestSet('last_feedback_at')}
+         from ${at(customers)} group by customer_id`,
+        [],
+      );
+      await query(
+        `insert into ${s}.customer_spend_months (customer_id, month, spend_minor)
+         select customer_id, month, sum(spend_minor) from ${at(months)} group by customer_id, month`,
+        [],
+      );
+      await query(
+        `insert into ${s}.customer_gestures (gesture_id, customer_id, employee_id, store_id, channel, gesture_type, status, value_minor, currency,
+           points, reason_code, first_at, at)
+         select f.gesture_id, f.customer_id, f.employee_id, f.store_id, f.channel, f.gesture_type, l.status, l.value_minor, l.currency,
+           l.points, f.reason_code, f.first_at, l.at
+         from (select distinct on (gesture_id) * from ${at(gestures)} order by gesture_id, batch) f
+         join (select distinct on (gesture_id) * from ${at(gestures)} order by gesture_id, batch desc) l using (gesture_id)`,
+        [],
+      );
+      await query(dropStagingSql(s, staged), []);
+    },
+  };
+}

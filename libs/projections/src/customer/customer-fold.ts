@@ -1,0 +1,161 @@
+import type { RecordedEvent } from '#event-store';
+import { asLedgerEvent } from '../domain-events.js';
+import { pairKey } from '../json-rows.js';
+import type { FeedbackView } from '../queries/views.js';
+
+export interface CustomerDelta {
+  customer_id: string;
+  currency: string | null;
+  points_balance: number;
+  lifetime_spend_minor: number;
+  purchases: number;
+  last_purchase_at: string | null;
+  tier: string | null;
+  tier_changed_at: string | null;
+  last_feedback: FeedbackView | null;
+  last_feedback_at: string | null;
+}
+
+export interface SpendMonthDelta {
+  customer_id: string;
+  month: string;
+  spend_minor: number;
+}
+
+export type CustomerGestureStatus = 'granted' | 'pending' | 'approved' | 'denied' | 'expired' | 'reversed';
+
+export interface CustomerGestureRow {
+  gesture_id: string;
+  customer_id: string;
+  employee_id: string;
+  store_id: string;
+  channel: string;
+  gesture_type: string;
+  status: CustomerGestureStatus;
+  value_minor: number;
+  currency: string;
+  points: number | null;
+  reason_code: string | null;
+  first_at: string;
+  at: string;
+}
+
+export interface CustomerDeltas {
+  customers: Map<string, CustomerDelta>;
+  months: Map<string, SpendMonthDelta>;
+  /** The latest state of each gesture touched by the batch. */
+  gestures: Map<string, CustomerGestureRow>;
+}
+
+export function foldCustomerEvents(events: readonly RecordedEvent[]): CustomerDeltas {
+  const deltas: CustomerDeltas = { customers: new Map(), months: new Map(), gestures: new Map() };
+  for (const recorded of events) {
+    const event = asLedgerEvent(recorded);
+    switch (event.type) {
+      case 'PurchaseRecorded': {
+        const d = event.data;
+        const c = customer(deltas, d.customerId);
+        c.currency = d.amount.currency;
+        c.lifetime_spend_minor += d.amount.amountMinor;
+        c.purchases++;
+        if (c.last_purchase_at === null || d.occurredAt > c.last_purchase_at) c.last_purchase_at = d.occurredAt;
+        const key = pairKey(d.customerId, d.month);
+        const m = deltas.months.get(key);
+        if (m) m.spend_minor += d.amount.amountMinor;
+        else deltas.months.set(key, { customer_id: d.customerId, month: d.month, spend_minor: d.amount.amountMinor });
+        break;
+      }
+      case 'PointsEarned':
+      case 'BonusPointsCredited':
+        customer(deltas, event.data.customerId).points_balance += event.data.points;
+        break;
+      case 'PointsRedeemed':
+      case 'PointsExpired':
+      case 'BonusPointsReversed':
+        customer(deltas, event.data.customerId).points_balance -= event.data.points;
+        break;
+      case 'TierChanged': {
+        const c = customer(deltas, event.data.customerId);
+        c.tier = event.data.to;
+        c.tier_changed_at = event.data.recordedAt;
+        break;
+      }
+      case 'FeedbackReceived': {
+        const d = event.data;
+        const c = customer(deltas, d.customerId);
+        c.last_feedback = { feedbackId: d.feedbackId, kind: d.kind, score: d.score, comment: d.comment, gestureId: d.gestureId, employeeId: d.employeeId, channel: d.channel, occurredAt: d.occurredAt };
+        c.last_feedback_at = d.occurredAt;
+        break;
+      }
+      case 'GestureGranted': {
+        const d = event.data;
+        gesture(deltas, d, 'granted', d.cost.amountMinor, d.cost.currency, d.points);
+        break;
+      }
+      case 'GestureEscalated': {
+        const d = event.data;
+        gesture(deltas, d, 'pending', d.reserved.amountMinor, d.reserved.currency, d.points);
+        break;
+      }
+      case 'GestureApproved': {
+        const d = event.data;
+        gesture(deltas, d, 'approved', d.approved.amountMinor, d.approved.currency, d.approvedPoints);
+        break;
+      }
+      case 'GestureDenied':
+      case 'EscalationExpired': {
+        const d = event.data;
+        gesture(deltas, d, event.type === 'GestureDenied' ? 'denied' : 'expired', 0, d.released.currency, null);
+        break;
+      }
+      case 'GestureReversed': {
+        const d = event.data;
+        gesture(deltas, d, 'reversed', 0, d.returned.currency, null);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return deltas;
+}
+
+function customer(deltas: CustomerDeltas, customerId: string): CustomerDelta {
+  let c = deltas.customers.get(customerId);
+  if (c === undefined) {
+    c = { customer_id: customerId, currency: null, points_balance: 0, lifetime_spend_minor: 0, purchases: 0, last_purchase_at: null, tier: null, tier_changed_at: null, last_feedback: null, last_feedback_at: null };
+    deltas.customers.set(customerId, c);
+  }
+  return c;
+}
+
+interface GestureEventData {
+  gestureId: string;
+  customerId: string;
+  employeeId: string;
+  gestureType: string;
+  where: { storeId: string; channel: string };
+  why: { reasonCode: string | null };
+  when: { recordedAt: string };
+}
+
+/** Every gesture event repeats the gesture's facts, so the latest one alone makes a complete row. */
+function gesture(deltas: CustomerDeltas, d: GestureEventData, status: CustomerGestureStatus, valueMinor: number, currency: string, points: number | null): void {
+  // Later events carry the decider's reason and time; the gesture keeps its own first ones.
+  const earlier = deltas.gestures.get(d.gestureId);
+  deltas.gestures.set(d.gestureId, {
+    gesture_id: d.gestureId,
+    customer_id: d.customerId,
+    employee_id: d.employeeId,
+    store_id: d.where.storeId,
+    channel: d.where.channel,
+    gesture_type: d.gestureType,
+    status,
+    value_minor: valueMinor,
+    currency,
+    points,
+    reason_code: earlier ? earlier.reason_code : d.why.reasonCode,
+    first_at: earlier?.first_at ?? d.when.recordedAt,
+    at: d.when.recordedAt,
+  });
+}

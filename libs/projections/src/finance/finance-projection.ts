@@ -1,0 +1,192 @@
+import type { BudgetAllocated, FeedbackReceived, PolicyPublished } from '#domain';
+import type { RecordedEvent } from '#event-store';
+import { jsonRows } from '../json-rows.js';
+import type { Projection, Query } from '../projection.js';
+import { createFinanceIndexes, createFinanceTables, financeTables, type FinanceTables } from './finance-tables.js';
+import { chainLines, emptyChain, type ChainHead, type HashedLine } from './hash-chain.js';
+import { arrayLiterals, unnestColumns } from '../runtime/staging.js';
+import { canonicalInstant, journalFactsOf, type JournalFacts, type JournalLine } from './journal-line.js';
+
+/**
+ * The finance journal (hash-chained, one entry per gesture fact) and what its queries look up:
+ * policy caps by version, store regions, employee roles, and feedback for recognition.
+ */
+export const financeJournalProjection: Projection = {
+  name: 'finance',
+  version: 1,
+  createTables: createFinanceTables,
+  createIndexes: createFinanceIndexes,
+  async apply(events, query, schema) {
+    const t = financeTables(schema);
+    const batch = sortBatch(events);
+    if (batch.policies.length > 0) await writePolicies(batch.policies, query, t);
+    if (batch.employees.size > 0) await writeEmployees([...batch.employees.values()], query, t);
+    if (batch.feedback.length > 0) await writeFeedback(batch.feedback, query, t);
+    if (batch.facts.length > 0) await appendToJournal(batch.facts, batch.lastJournalPosition, query, t);
+  },
+  bulkLoad(schema) {
+    // A rebuild is the journal's only writer, so the chain head lives in memory and is stored once at the end.
+    const t = financeTables(schema);
+    let head: ChainHead = emptyChain;
+    let headPosition: string | null = null;
+    return {
+      stagingSql: '',
+      fold(events) {
+        const batch = sortBatch(events);
+        const chained = batch.facts.length > 0 ? chainLines(head, batch.facts) : null;
+        if (chained) {
+          head = chained.head;
+          headPosition = batch.lastJournalPosition;
+        }
+        return async (query) => {
+          if (batch.policies.length > 0) await writePolicies(batch.policies, query, t);
+          if (batch.employees.size > 0) await writeEmployees([...batch.employees.values()], query, t);
+          if (batch.feedback.length > 0) await writeFeedback(batch.feedback, query, t);
+          if (chained) await insertJournalLines(chained.lines, query, t);
+        };
+      },
+      async finish(query) {
+        if (headPosition !== null) await query(`insert into ${t.chain} (id, head_seq, head_hash, head_position) values (1, $1, $2, $3)`, [head.seq, head.hash, headPosition]);
+      },
+    };
+  },
+};
+
+interface SortedBatch {
+  facts: JournalFacts[];
+  lastJournalPosition: string;
+  policies: RecordedEvent[];
+  /** The last enrolment of each employee in the batch: a later one in the batch wins. */
+  employees: Map<string, BudgetAllocated['data']>;
+  feedback: RecordedEvent[];
+}
+
+function sortBatch(events: readonly RecordedEvent[]): SortedBatch {
+  const batch: SortedBatch = { facts: [], lastJournalPosition: '', policies: [], employees: new Map(), feedback: [] };
+  for (const event of events) {
+    switch (event.type) {
+      case 'PolicyPublished':
+        batch.policies.push(event);
+        break;
+      case 'BudgetAllocated': {
+        const data = event.data as unknown as BudgetAllocated['data'];
+        batch.employees.set(data.employeeId, data);
+        break;
+      }
+      case 'FeedbackReceived':
+        batch.feedback.push(event);
+        break;
+      default: {
+        const facts = journalFactsOf(event);
+        if (facts) {
+          batch.facts.push(facts);
+          batch.lastJournalPosition = facts.position;
+        }
+      }
+    }
+  }
+  return batch;
+}
+
+/**
+ * Hashing needs the previous line's hash, kept in the chain-head row and read once per batch; the
+ * insert and the head's move are one statement.
+ */
+async function appendToJournal(facts: JournalFacts[], lastPosition: string, query: Query, t: FinanceTables): Promise<void> {
+  const [row] = await query<{ head_seq: string | number; head_hash: string }>(`select head_seq, head_hash from ${t.chain} where id = 1`, []);
+  const head: ChainHead = row ? { seq: Number(row.head_seq), hash: row.head_hash } : emptyChain;
+  const { lines, head: next } = chainLines(head, facts);
+  await query(
+    `with appended as (${insertJournalSql(t)} returning 1)
+     insert into ${t.chain} (id, head_seq, head_hash, head_position) values (1, $2, $3, $4)
+     on conflict (id) do update set head_seq = excluded.head_seq, head_hash = excluded.head_hash, head_position = excluded.head_position`,
+    [jsonRows(lines.map(journalRow)), next.seq, next.hash, lastPosition],
+  );
+}
+
+/** The journal's columns, their types and the line's field each is read from (the rebuild's typed-array insert). */
+const journalColumns: ReadonlyArray<readonly [string, string, keyof JournalLine]> = [
+  ['seq', 'bigint', 'seq'], ['event_id', 'text', 'eventId'], ['position', 'text', 'position'], ['kind', 'text', 'kind'], ['gesture_id', 'text', 'gestureId'],
+  ['employee_id', 'text', 'employeeId'], ['customer_id', 'text', 'customerId'], ['gesture_type', 'text', 'gestureType'], ['store_id', 'text', 'storeId'],
+  ['channel', 'text', 'channel'], ['actor_id', 'text', 'actorId'], ['actor_employee_id', 'text', 'actorEmployeeId'], ['approver_id', 'text', 'approverId'],
+  ['reason_code', 'text', 'reasonCode'], ['note', 'text', 'note'], ['policy_version', 'int', 'policyVersion'], ['currency', 'text', 'currency'],
+  ['amount_minor', 'bigint', 'amountMinor'], ['posted_minor', 'bigint', 'postedMinor'], ['reserved_minor', 'bigint', 'reservedMinor'], ['points', 'bigint', 'points'],
+  ['period_key', 'text', 'periodKey'], ['occurred_at', 'timestamptz', 'occurredAt'], ['recorded_at', 'timestamptz', 'recordedAt'],
+];
+
+/** The rebuild's journal insert: the same rows as the live path's, sent as one typed array per column. */
+async function insertJournalLines(lines: readonly HashedLine[], query: Query, t: FinanceTables): Promise<void> {
+  const fields = arrayLiterals(lines.map((l) => l.line as unknown as Record<string, unknown>), journalColumns.map(([, , field]) => field));
+  const hashes = arrayLiterals(lines as unknown as Record<string, unknown>[], ['hash']);
+  await query(
+    `insert into ${t.journal} (${journalColumns.map(([c]) => c).join(', ')}, hash)
+     select * from ${unnestColumns([...journalColumns.map(([, type]) => type), 'text'], 1)}`,
+    [...fields, ...hashes],
+  );
+}
+
+/** The journal's insert from `$1`, its rows as `json_to_recordset` reads them. */
+function insertJournalSql(t: FinanceTables): string {
+  return `insert into ${t.journal} (seq, event_id, position, kind, gesture_id, employee_id, customer_id, gesture_type, store_id, channel, actor_id,
+         actor_employee_id, approver_id, reason_code, note, policy_version, currency, amount_minor, posted_minor, reserved_minor, points, period_key,
+         occurred_at, recorded_at, hash)
+       select * from json_to_recordset($1::json) as r(seq bigint, event_id text, position text, kind text, gesture_id text, employee_id text,
+         customer_id text, gesture_type text, store_id text, channel text, actor_id text, actor_employee_id text, approver_id text, reason_code text,
+         note text, policy_version int, currency text, amount_minor bigint, posted_minor bigint, reserved_minor bigint, points bigint,
+         period_key text, occurred_at timestamptz, recorded_at timestamptz, hash text)`;
+}
+
+/** One journal row as `json_to_recordset` above reads it. */
+function journalRow({ line: l, hash }: HashedLine) {
+  return {
+    seq: l.seq, event_id: l.eventId, position: l.position, kind: l.kind, gesture_id: l.gestureId, employee_id: l.employeeId,
+    customer_id: l.customerId, gesture_type: l.gestureType, store_id: l.storeId, channel: l.channel, actor_id: l.actorId,
+    actor_employee_id: l.actorEmployeeId, approver_id: l.approverId, reason_code: l.reasonCode, note: l.note, policy_version: l.policyVersion,
+    currency: l.currency, amount_minor: l.amountMinor, posted_minor: l.postedMinor, reserved_minor: l.reservedMinor, points: l.points,
+    period_key: l.periodKey, occurred_at: l.occurredAt, recorded_at: l.recordedAt, hash,
+  };
+}
+
+async function writePolicies(events: RecordedEvent[], query: Query, t: FinanceTables): Promise<void> {
+  // A policy is published a few times a year: a statement per policy costs nothing.
+  for (const event of events) {
+    const policy = event.data as unknown as PolicyPublished['data'];
+    await query(
+      `insert into ${t.policy} (version, currency, roles, published_at) values ($1, $2, $3::jsonb, $4)
+       on conflict (version) do nothing`,
+      [policy.version, policy.currency, JSON.stringify(policy.roles), canonicalInstant(policy.publishedAt)],
+    );
+    const stores = Object.entries(policy.stores).map(([store_id, rule]) => ({ store_id, region: rule.region }));
+    await query(
+      `insert into ${t.store} (store_id, region) select store_id, region from json_to_recordset($1::json) as r(store_id text, region text)
+       on conflict (store_id) do update set region = excluded.region`,
+      [jsonRows(stores)],
+    );
+  }
+}
+
+async function writeEmployees(employees: BudgetAllocated['data'][], query: Query, t: FinanceTables): Promise<void> {
+  await query(
+    `insert into ${t.employee} (employee_id, role, store_id)
+     select employee_id, role, store_id from json_to_recordset($1::json) as r(employee_id text, role text, store_id text)
+     on conflict (employee_id) do update set role = excluded.role, store_id = excluded.store_id`,
+    [jsonRows(employees.map((e) => ({ employee_id: e.employeeId, role: e.role, store_id: e.storeId })))],
+  );
+}
+
+async function writeFeedback(events: RecordedEvent[], query: Query, t: FinanceTables): Promise<void> {
+  const rows = events.map((event) => {
+    const f = event.data as unknown as FeedbackReceived['data'];
+    return {
+      event_id: event.id, feedback_id: f.feedbackId, customer_id: f.customerId, kind: f.kind, score: f.score, gesture_id: f.gestureId,
+      employee_id: f.employeeId, channel: f.channel, occurred_at: f.occurredAt, recorded_at: f.recordedAt,
+    };
+  });
+  await query(
+    `insert into ${t.feedback} (event_id, feedback_id, customer_id, kind, score, gesture_id, employee_id, channel, occurred_at, recorded_at)
+     select * from json_to_recordset($1::json) as r(event_id text, feedback_id text, customer_id text, kind text, score int, gesture_id text,
+       employee_id text, channel text, occurred_at timestamptz, recorded_at timestamptz)
+     on conflict (event_id) do nothing`,
+    [jsonRows(rows)],
+  );
+}

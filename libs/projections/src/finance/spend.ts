@@ -1,0 +1,88 @@
+import { addMinor } from '#domain';
+import type { Query } from '../projection.js';
+import { financeTables } from './finance-tables.js';
+import type { FinancePeriod } from './gesture-lines.js';
+import { minorFromSql } from './minor-units.js';
+
+export const spendBuckets = ['day', 'week', 'month'] as const;
+export type SpendBucket = (typeof spendBuckets)[number];
+export const spendDimensions = ['store', 'region', 'employee', 'type', 'reason'] as const;
+export type SpendDimension = (typeof spendDimensions)[number];
+
+export interface SpendRow {
+  /** First day of the bucket (UTC; weeks start on Monday), `YYYY-MM-DD`. */
+  bucket: string;
+  key: string;
+  currency: string;
+  /** Granted and approved, less reversed, dated by each entry's occurrence. */
+  postedMinor: number;
+  /** Escalated in this bucket and still undecided as of `asOf`. */
+  pendingReservedMinor: number;
+  /** Entries that moved spend (grants, approvals, reversals). */
+  postings: number;
+}
+
+export interface SpendReport {
+  groupBy: SpendBucket;
+  by: SpendDimension;
+  rows: SpendRow[];
+  totals: Array<{ currency: string; postedMinor: number; pendingReservedMinor: number; postings: number }>;
+}
+
+/**
+ * Dimension → SQL over journal entry `e` (and its opening entry `o` for the reason: an approval's
+ * own reason is the approver's, but spend by reason means the reason the gesture was made for).
+ * Spliced into SQL text, so only these fixed expressions can reach it.
+ */
+const dimensionSql: Record<SpendDimension, string> = {
+  store: 'e.store_id',
+  region: `coalesce(r.region, '(unknown)')`,
+  employee: 'e.employee_id',
+  type: 'e.gesture_type',
+  reason: `coalesce(o.reason_code, '(none)')`,
+};
+
+/** Spend grouped by time bucket × one dimension, per currency, as the journal stood at `asOf`. */
+export async function spendReport(query: Query, schema: string, period: FinancePeriod, groupBy: SpendBucket, by: SpendDimension): Promise<SpendReport> {
+  const t = financeTables(schema);
+  const joins = [
+    by === 'region' ? `left join ${t.store} r on r.store_id = e.store_id` : '',
+    by === 'reason'
+      ? `left join lateral (select x.reason_code from ${t.journal} x where x.gesture_id = e.gesture_id and x.kind in ('granted', 'escalated', 'refused') order by x.seq limit 1) o on true`
+      : '',
+  ].join(' ');
+  const rows = await query<{ bucket: string; key: string; currency: string; posted_minor: string; pending_minor: string; postings: string }>(
+    `with known as (
+       select e.seq, e.gesture_id, e.kind, e.occurred_at, e.store_id, e.employee_id, e.gesture_type, e.currency, e.posted_minor,
+              case when e.kind = 'escalated' and not exists (
+                select 1 from ${t.journal} d
+                 where d.gesture_id = e.gesture_id and d.kind in ('approved', 'denied', 'expired') and ($3::timestamptz is null or d.recorded_at <= $3))
+                   then e.reserved_minor else 0 end as pending_minor
+         from ${t.journal} e
+        where e.occurred_at >= $1 and e.occurred_at < $2 and ($3::timestamptz is null or e.recorded_at <= $3)
+          and (e.posted_minor <> 0 or e.kind = 'escalated')
+     )
+     select to_char(date_trunc($4, e.occurred_at at time zone 'UTC'), 'YYYY-MM-DD') as bucket, ${dimensionSql[by]} as key, e.currency,
+            sum(e.posted_minor)::text as posted_minor, sum(e.pending_minor)::text as pending_minor,
+            count(*) filter (where e.posted_minor <> 0)::text as postings
+       from known e ${joins}
+      group by 1, 2, 3
+     having sum(e.posted_minor) <> 0 or sum(e.pending_minor) <> 0 or count(*) filter (where e.posted_minor <> 0) > 0
+      order by 1, 2, 3`,
+    [period.from, period.to, period.asOf, groupBy],
+  );
+  const spend = rows.map((r) => ({ bucket: r.bucket, key: r.key, currency: r.currency, postedMinor: minorFromSql(r.posted_minor), pendingReservedMinor: minorFromSql(r.pending_minor), postings: Number(r.postings) }));
+  return { groupBy, by, rows: spend, totals: totalsByCurrency(spend) };
+}
+
+function totalsByCurrency(rows: SpendRow[]): SpendReport['totals'] {
+  const totals = new Map<string, { currency: string; postedMinor: number; pendingReservedMinor: number; postings: number }>();
+  for (const row of rows) {
+    const total = totals.get(row.currency) ?? { currency: row.currency, postedMinor: 0, pendingReservedMinor: 0, postings: 0 };
+    total.postedMinor = addMinor(total.postedMinor, row.postedMinor);
+    total.pendingReservedMinor = addMinor(total.pendingReservedMinor, row.pendingReservedMinor);
+    total.postings += row.postings;
+    totals.set(row.currency, total);
+  }
+  return [...totals.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1));
+}

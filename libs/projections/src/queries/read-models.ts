@@ -1,0 +1,190 @@
+import { mayApprove, staffRoles, type StaffRole } from '#domain';
+import type { SqlDriver } from '#event-store';
+import { assertSchemaName, liveSchema } from '../sql-names.js';
+import type { BudgetPeriodView, BudgetView, Customer360View, EmployeeView, QueueItemView } from './views.js';
+
+export interface ReadModelLimits {
+  /** Periods listed per page at most. */
+  periodsPageMax: number;
+  /** Escalations in a supervisor's queue page at most. */
+  queuePageMax: number;
+  /** Gestures of the customer shown beside each escalation. */
+  customerHistoryMax: number;
+}
+
+export const defaultReadModelLimits: ReadModelLimits = { periodsPageMax: 100, queuePageMax: 200, customerHistoryMax: 5 };
+
+const day = 86_400_000;
+
+/**
+ * The read side's SQL, over the live schema. Each query answers with one JSON value built by PostgreSQL,
+ * so `pg` and PGlite return identical shapes and minor units arrive as plain integers.
+ */
+export class ReadModels {
+  private readonly s: string;
+  readonly limits: ReadModelLimits;
+
+  constructor(
+    private readonly db: SqlDriver,
+    options: { schema?: string; limits?: Partial<ReadModelLimits> } = {},
+  ) {
+    this.s = assertSchemaName(options.schema ?? liveSchema);
+    this.limits = { ...defaultReadModelLimits, ...options.limits };
+  }
+
+  async employee(employeeId: string): Promise<EmployeeView | null> {
+    return this.one<EmployeeView>(
+      `select json_build_object('employeeId', employee_id, 'role', role, 'storeId', store_id, 'timeZone', time_zone, 'currency', currency,
+         'allowanceOverrideMinor', allowance_override_minor, 'enrolledAt', enrolled_at) as v
+       from ${this.s}.budget_employees where employee_id = $1`,
+      [employeeId],
+    );
+  }
+
+  /** One period of an employee's budget: the named one, or else the latest. Null when there is none. */
+  async budget(employee: EmployeeView, periodKey: string | null): Promise<BudgetView> {
+    const period = await this.one<BudgetPeriodView>(
+      `select ${this.periodJson('p')} as v from ${this.s}.budget_periods p
+        where p.employee_id = $1 and ($2::text is null or p.period_key = $2)
+        order by p.ends_on desc nulls last, p.period_key desc limit 1`,
+      [employee.employeeId, periodKey],
+    );
+    return { employee, period };
+  }
+
+  /** Past and current periods, newest first, ending before `before` (an ISO date) when given. */
+  async budgetPeriods(employeeId: string, page: { limit: number; before: string | null }): Promise<BudgetPeriodView[]> {
+    const limit = Math.min(Math.max(1, page.limit), this.limits.periodsPageMax);
+    return (
+      (await this.one<BudgetPeriodView[]>(
+        `select coalesce(json_agg(v order by n), '[]'::json) as v from (
+           select row_number() over (order by p.ends_on desc nulls last, p.period_key desc) as n, ${this.periodJson('p')} as v
+             from ${this.s}.budget_periods p
+            where p.employee_id = $1 and ($2::date is null or p.ends_on < $2::date)
+            order by p.ends_on desc nulls last, p.period_key desc limit $3) q`,
+        [employeeId, page.before, limit],
+      )) ?? []
+    );
+  }
+
+  /**
+   * Escalations an approver may decide, oldest first: of employees whose home store is `storeId` (every
+   * store for head office, `null`), addressed to the approver's role or one below it, never their own;
+   * each with the customer's standing and latest gestures beside it.
+   */
+  async supervisorQueue(approver: { employeeId: string; role: StaffRole; storeId: string | null }, limit: number): Promise<QueueItemView[]> {
+    const roles = staffRoles.filter((r) => mayApprove(approver.role, r));
+    const history = this.limits.customerHistoryMax;
+    return (
+      (await this.one<QueueItemView[]>(
+        `select coalesce(json_agg(v order by n), '[]'::json) as v from (
+           select row_number() over (order by e.escalated_at, e.gesture_id) as n, json_build_object(
+             'gestureId', e.gesture_id, 'reservationId', e.reservation_id, 'employeeId', e.employee_id, 'employeeStoreId', emp.store_id,
+             'customerId', e.customer_id, 'gestureType', e.gesture_type, 'storeId', e.store_id, 'channel', e.channel,
+             'periodKey', e.period_key, 'reserved', json_build_object('amountMinor', e.reserved_minor, 'currency', e.currency),
+             'points', e.points, 'approverRole', e.approver_role, 'reasonCode', e.reason_code, 'note', e.note,
+             'escalatedAt', e.escalated_at, 'expiresAt', e.expires_at,
+             'customer', json_build_object(
+               'pointsBalance', coalesce(c.points_balance, 0), 'tier', c.tier, 'lastFeedback', c.last_feedback,
+               'recentGestures', coalesce((select json_agg(h order by h.at desc) from (
+                   select g.gesture_id as "gestureId", g.gesture_type as "gestureType", g.status, g.value_minor as "valueMinor",
+                          g.currency, g.employee_id as "employeeId", g.store_id as "storeId", g.at
+                     from ${this.s}.customer_gestures g
+                    where g.customer_id = e.customer_id and g.gesture_id <> e.gesture_id
+                    order by g.at desc limit ${history}) h), '[]'::json))) as v
+             from ${this.s}.pending_escalations e
+             join ${this.s}.budget_employees emp on emp.employee_id = e.employee_id
+             left join ${this.s}.customers c on c.customer_id = e.customer_id
+            where ($1::text is null or emp.store_id = $1)
+              and e.approver_role in (select json_array_elements_text($2::json))
+              and e.employee_id <> $3
+            order by e.escalated_at, e.gesture_id limit $4) q`,
+        [approver.storeId, JSON.stringify(roles), approver.employeeId, Math.min(Math.max(1, limit), this.limits.queuePageMax)],
+      )) ?? []
+    );
+  }
+
+  /** Null when the read models know nothing of the customer. */
+  async customer360(customerId: string, now: Date): Promise<Customer360View | null> {
+    const since = (days: number) => new Date(now.getTime() - days * day).toISOString();
+    const raw = await this.one<RawCustomer360>(
+      `select json_build_object(
+         'customer', (select row_to_json(c) from ${this.s}.customers c where c.customer_id = $1),
+         'spend12mMinor', (select coalesce(sum(m.spend_minor), 0) from ${this.s}.customer_spend_months m where m.customer_id = $1 and m.month >= $2),
+         'byType', (select coalesce(json_agg(t order by t."gestureType"), '[]'::json) from (
+             select g.gesture_type as "gestureType",
+                    count(*) filter (where g.at >= $3) as "count30d", coalesce(sum(g.value_minor) filter (where g.at >= $3), 0) as "value30dMinor",
+                    count(*) filter (where g.at >= $4) as "count90d", coalesce(sum(g.value_minor) filter (where g.at >= $4), 0) as "value90dMinor",
+                    count(*) as "count365d", coalesce(sum(g.value_minor), 0) as "value365dMinor"
+               from ${this.s}.customer_gestures g
+              where g.customer_id = $1 and g.status in ('granted', 'approved') and g.at >= $5
+              group by g.gesture_type) t),
+         'anyGesture', exists (select 1 from ${this.s}.customer_gestures g where g.customer_id = $1),
+         'openEscalations', (select coalesce(json_agg(json_build_object('gestureId', e.gesture_id, 'employeeId', e.employee_id, 'gestureType', e.gesture_type,
+             'reserved', json_build_object('amountMinor', e.reserved_minor, 'currency', e.currency), 'approverRole', e.approver_role,
+             'escalatedAt', e.escalated_at, 'expiresAt', e.expires_at) order by e.escalated_at), '[]'::json)
+             from ${this.s}.pending_escalations e where e.customer_id = $1)
+       ) as v`,
+      [customerId, monthKeyMonthsAgo(now, 11), since(30), since(90), since(365)],
+    );
+    if (raw === null || (raw.customer === null && !raw.anyGesture)) return null;
+    const c = raw.customer;
+    const totals = { count30d: 0, value30dMinor: 0, count90d: 0, value90dMinor: 0, count365d: 0, value365dMinor: 0 };
+    for (const t of raw.byType) for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += t[k];
+    return {
+      customerId,
+      currency: c?.currency ?? null,
+      pointsBalance: c?.points_balance ?? 0,
+      tier: c?.tier ?? null,
+      lifetimeSpendMinor: c?.lifetime_spend_minor ?? 0,
+      spend12mMinor: raw.spend12mMinor,
+      purchases: c?.purchases ?? 0,
+      lastPurchaseAt: c?.last_purchase_at ?? null,
+      gesturesReceived: { total: totals, byType: raw.byType },
+      lastFeedback: c?.last_feedback ?? null,
+      openEscalations: raw.openEscalations,
+      asOf: now.toISOString(),
+    };
+  }
+
+  private periodJson(p: string): string {
+    return `json_build_object('periodKey', ${p}.period_key, 'kind', ${p}.kind, 'endsOn', ${p}.ends_on, 'currency', ${p}.currency,
+      'allowanceMinor', ${p}.allowance_minor, 'spentMinor', ${p}.spent_minor, 'reservedMinor', ${p}.reserved_minor,
+      'remainingMinor', ${p}.allowance_minor - ${p}.spent_minor - ${p}.reserved_minor, 'pendingEscalations', ${p}.pending_escalations,
+      'gesturesByType', coalesce((select json_agg(json_build_object('gestureType', g.gesture_type, 'givenCount', g.given_count, 'givenMinor', g.given_minor,
+          'escalatedCount', g.escalated_count, 'refusedCount', g.refused_count, 'reversedCount', g.reversed_count) order by g.gesture_type)
+        from ${this.s}.budget_period_gestures g where g.employee_id = ${p}.employee_id and g.period_key = ${p}.period_key), '[]'::json),
+      'escalationsPending', coalesce((select json_agg(json_build_object('gestureId', e.gesture_id, 'customerId', e.customer_id, 'gestureType', e.gesture_type,
+          'reservedMinor', e.reserved_minor, 'approverRole', e.approver_role, 'escalatedAt', e.escalated_at, 'expiresAt', e.expires_at) order by e.escalated_at)
+        from ${this.s}.pending_escalations e where e.employee_id = ${p}.employee_id and e.period_key = ${p}.period_key), '[]'::json))`;
+  }
+
+  private async one<T>(text: string, params: unknown[]): Promise<T | null> {
+    const rows = await this.db.query<{ v: T | string | null }>(text, params);
+    const v = rows[0]?.v ?? null;
+    // PGlite hands json back parsed, as `pg` does; a driver returning text is handled too.
+    return (typeof v === 'string' ? JSON.parse(v) : v) as T | null;
+  }
+}
+
+interface RawCustomer360 {
+  customer: {
+    currency: string | null;
+    points_balance: number;
+    lifetime_spend_minor: number;
+    purchases: number;
+    last_purchase_at: string | null;
+    tier: string | null;
+    last_feedback: Customer360View['lastFeedback'];
+  } | null;
+  spend12mMinor: number;
+  byType: Customer360View['gesturesReceived']['byType'];
+  anyGesture: boolean;
+  openEscalations: Customer360View['openEscalations'];
+}
+
+/** The `YYYY-MM` key of the month `months` before `now`'s (UTC), the start of a rolling window. */
+export function monthKeyMonthsAgo(now: Date, months: number): string {
+  const index = now.getUTCFullYear() * 12 + now.getUTCMonth() - months;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+}

@@ -1,0 +1,120 @@
+/** What the query API answers; minor units are integers of the named currency. */
+
+export interface EmployeeView {
+  employeeId: string;
+  role: string;
+  storeId: string;
+  timeZone: string;
+  currency: string;
+  allowanceOverrideMinor: number | null;
+  enrolledAt: string;
+}
+
+export interface GestureTypeCounts {
+  gestureType: string;
+  /** Granted at once or approved after escalation. */
+  givenCount: number;
+  /** Value given, net of reversals. */
+  givenMinor: number;
+  escalatedCount: number;
+  refusedCount: number;
+  reversedCount: number;
+}
+
+export interface PendingEscalationSummary {
+  gestureId: string;
+  customerId: string;
+  gestureType: string;
+  reservedMinor: number;
+  approverRole: string;
+  escalatedAt: string;
+  expiresAt: string;
+}
+
+export interface BudgetPeriodView {
+  periodKey: string;
+  kind: string | null;
+  endsOn: string | null;
+  currency: string | null;
+  allowanceMinor: number | null;
+  spentMinor: number;
+  reservedMinor: number;
+  remainingMinor: number | null;
+  pendingEscalations: number;
+  gesturesByType: GestureTypeCounts[];
+  escalationsPending: PendingEscalationSummary[];
+}
+
+export interface BudgetView {
+  employee: EmployeeView;
+  /** Null when the employee has no activity in any period yet (or none in the one asked for). */
+  period: BudgetPeriodView | null;
+}
+
+export interface CustomerGestureSummary {
+  gestureId: string;
+  gestureType: string;
+  status: string;
+  valueMinor: number;
+  currency: string;
+  employeeId: string;
+  storeId: string;
+  at: string;
+}
+
+export interface FeedbackView {
+  feedbackId: string;
+  kind: string;
+  score: number | null;
+  comment: string | null;
+  gestureId: string | null;
+  employeeId: string | null;
+  channel: string | null;
+  occurredAt: string;
+}
+
+export interface QueueItemView {
+  gestureId: string;
+  reservationId: string;
+  employeeId: string;
+  employeeStoreId: string;
+  customerId: string;
+  gestureType: string;
+  storeId: string;
+  channel: string;
+  periodKey: string;
+  reserved: { amountMinor: number; currency: string };
+  points: number | null;
+  approverRole: string;
+  reasonCode: string | null;
+  note: string | null;
+  escalatedAt: string;
+  expiresAt: string;
+  customer: { pointsBalance: number; tier: string | null; lastFeedback: FeedbackView | null; recentGestures: CustomerGestureSummary[] };
+}
+
+export interface WindowedCounts {
+  count30d: number;
+  value30dMinor: number;
+  count90d: number;
+  value90dMinor: number;
+  count365d: number;
+  value365dMinor: number;
+}
+
+export interface Customer360View {
+  customerId: string;
+  currency: string | null;
+  pointsBalance: number;
+  tier: string | null;
+  lifetimeSpendMinor: number;
+  /** The current month (UTC) and the eleven before it. */
+  spend12mMinor: number;
+  purchases: number;
+  lastPurchaseAt: string | null;
+  /** Gestures granted or approved (not reversed), by when they were given. */
+  gesturesReceived: { total: WindowedCounts; byType: Array<WindowedCounts & { gestureType: string }> };
+  lastFeedback: FeedbackView | null;
+  openEscalations: Array<{ gestureId: string; employeeId: string; gestureType: string; reserved: { amountMinor: number; currency: string }; approverRole: string; escalatedAt: string; expiresAt: string }>;
+  asOf: string;
+}

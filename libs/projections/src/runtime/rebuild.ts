@@ -1,0 +1,170 @@
+import { limits, START, type EventStore, type ReadFrom, type SqlDriver } from '#event-store';
+import type { Projection, Query } from '../projection.js';
+import { assertSchemaName, liveSchema as defaultLiveSchema, rebuildSchemaPrefix, retiredSchemaPrefix } from '../sql-names.js';
+import { applyBatch } from './apply-batch.js';
+import { bulkLoadsOf, inLanes, loadInBulk } from './bulk-load.js';
+import { createSchemaSql, insertCheckpoint, schemaExists, versionsOf } from './checkpoint.js';
+import { ReadAhead } from './read-ahead.js';
+
+/** Serialises creating and swapping read-model schemas between processes. */
+export const readModelsLockKey = 7_301_447_101;
+
+export interface RebuildProgress {
+  phase: 'loading' | 'indexing' | 'catching_up' | 'swapped';
+  eventsDone: number;
+  /** The head of the log when the rebuild started (its `prepare` for the SQL adapters); grows while catching up. */
+  eventsTotal: number;
+  eventsPerSecond: number;
+  secondsLeft: number | null;
+  elapsedSeconds: number;
+}
+
+export interface RebuildOptions {
+  store: EventStore;
+  db: SqlDriver;
+  projections: readonly Projection[];
+  liveSchema?: string;
+  batchSize?: number;
+  onProgress?: (progress: RebuildProgress) => void;
+  /** Progress is reported at most this often (and at each phase change). */
+  progressEveryMs?: number;
+  /**
+   * Load through the projections' bulk loads (staging appends, merged at the end) when all have one; false
+   * applies every batch like the live path (upserts), which the tests compare the bulk path with.
+   */
+  bulk?: boolean;
+  /** Events per read while bulk loading (default and at most the log's largest page, 10,000). */
+  bulkBatchSize?: number;
+  /** Catch-up rounds after indexing before giving up on reaching the head (a log growing faster than the rebuild). */
+  catchUpRoundsMax?: number;
+}
+
+export interface RebuildResult {
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  schema: string;
+}
+
+/**
+ * Rebuilds every read model from the start of the log into a fresh schema (tables only; when every
+ * projection has a bulk load, each batch's deltas are appended to staging and merged with one GROUP BY
+ * per table at the end, else batches are applied like the live path; indexes created last), catches up
+ * to the head, and swaps it in by renaming in one
+ * transaction: queries see the old read models or the complete new ones, never half a rebuild. A live
+ * projector keeps running through the swap: it reads the checkpoint inside each batch transaction, finds
+ * the rebuilt one and continues from there.
+ */
+export async function rebuildReadModels(options: RebuildOptions): Promise<RebuildResult> {
+  const live = assertSchemaName(options.liveSchema ?? defaultLiveSchema);
+  const batchSize = Math.min(Math.max(1, options.batchSize ?? 5_000), limits.subscriptionBatchMax);
+  const schema = assertSchemaName(`${rebuildSchemaPrefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`);
+  const { db, projections, store } = options;
+  const started = performance.now();
+  const head = await store.headPosition();
+  let total = head === START ? 0 : Number(head.prepare);
+  let done = 0;
+  let lastReport = 0;
+  const report = (phase: RebuildProgress['phase'], force = false) => {
+    const now = performance.now();
+    if (!options.onProgress || (!force && now - lastReport < (options.progressEveryMs ?? 250))) return;
+    lastReport = now;
+    const elapsedSeconds = (now - started) / 1000;
+    const eventsPerSecond = elapsedSeconds > 0 ? done / elapsedSeconds : 0;
+    total = Math.max(total, done);
+    options.onProgress({ phase, eventsDone: done, eventsTotal: total, eventsPerSecond, secondsLeft: eventsPerSecond > 0 ? (total - done) / eventsPerSecond : null, elapsedSeconds });
+  };
+
+  // Unlogged while loading: no WAL for millions of upserts nobody can see yet (a crash just abandons the
+  // schema); made logged in one pass before the swap.
+  const unlogged = createSchemaSql(schema, projections).replace(/create table/gi, 'create unlogged table');
+  await db.exec(`begin;\nselect pg_advisory_xact_lock(${readModelsLockKey});\n${unlogged}\ncommit;`);
+  try {
+    await db.transaction((query) => insertCheckpoint(query, schema, versionsOf(projections)));
+    const reader = new ReadAhead(store, batchSize);
+    let from: ReadFrom = START;
+    const load = async (phase: RebuildProgress['phase']): Promise<number> => {
+      let lastBatch = 0;
+      for (;;) {
+        const events = await reader.next(from);
+        lastBatch = events.length;
+        if (events.length === 0) return 0;
+        const outcome = await applyBatch(db, schema, projections, events, from);
+        if (outcome.kind === 'resync') throw new Error(`rebuild schema ${schema} was changed by someone else`);
+        from = outcome.checkpoint;
+        done += outcome.applied;
+        report(phase);
+        if (events.length < batchSize) return lastBatch;
+      }
+    };
+    const bulk = options.bulk === false ? null : bulkLoadsOf(projections, schema);
+    if (bulk) {
+      // Bigger reads while loading: the log's largest page (bounded), half the round trips and staged rows.
+      const bulkBatchSize = Math.min(Math.max(1, options.bulkBatchSize ?? limits.readCountMax), limits.readCountMax);
+      const bulkReader = new ReadAhead(store, bulkBatchSize);
+      const loaded = await loadInBulk(db, schema, bulk, bulkReader, bulkBatchSize, (applied) => {
+        done = applied;
+        report('loading');
+      }).finally(() => bulkReader.discard());
+      from = loaded.checkpoint;
+    } else {
+      await load('loading');
+    }
+    report('indexing', true);
+    // Made logged (rewritten into the WAL once) so the swapped-in read models survive a crash like any other
+    // table, indexed, and analyzed so the first queries get good plans: table by table (index scripts
+    // projection by projection) on two connections, as this is PostgreSQL's work alone.
+    const tables = await tablesOf(db, schema);
+    await inLanes(db, tables.map((t) => `alter table ${t} set logged;`));
+    await inLanes(db, projections.map((p) => p.createIndexes(schema)));
+    await inLanes(db, tables.map((t) => `analyze ${t};`));
+    const rounds = options.catchUpRoundsMax ?? 20;
+    for (let round = 0; round < rounds; round++) {
+      if ((await load('catching_up')) === 0) break;
+    }
+    await reader.discard();
+    await swapIn(db, schema, live);
+    report('swapped', true);
+    const seconds = (performance.now() - started) / 1000;
+    return { events: done, seconds, eventsPerSecond: seconds > 0 ? done / seconds : 0, schema: live };
+  } catch (error) {
+    await db.exec(`drop schema if exists ${schema} cascade;`).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Renames the live schema away, the rebuilt one into its place, and drops the old one, in one
+ * transaction. The live checkpoint table is locked first so that a live projector's batch waits for the
+ * swap instead of deadlocking with the drop; when it resumes, its statements resolve to the new tables.
+ */
+async function swapIn(db: SqlDriver, rebuilt: string, live: string): Promise<void> {
+  const retired = assertSchemaName(`${retiredSchemaPrefix}${Date.now().toString(36)}`);
+  await db.transaction(async (query: Query) => {
+    await query(`select pg_advisory_xact_lock(${readModelsLockKey})`, []);
+    if (await schemaExists(query, live)) {
+      if (await tableExists(query, live, 'projector_checkpoint')) await query(`lock table ${live}.projector_checkpoint in access exclusive mode`, []);
+      await query(`alter schema ${live} rename to ${retired}`, []);
+    }
+    await query(`alter schema ${rebuilt} rename to ${live}`, []);
+    await query(`drop schema if exists ${retired} cascade`, []);
+  });
+}
+
+async function tableExists(query: Query, schema: string, table: string): Promise<boolean> {
+  const rows = await query<{ n: number }>(`select count(*)::int as n from pg_tables where schemaname = $1 and tablename = $2`, [schema, table]);
+  return (rows[0]?.n ?? 0) > 0;
+}
+
+/** Drops rebuild schemas left behind by a rebuild that crashed (they are never read). */
+export async function dropAbandonedRebuilds(db: SqlDriver): Promise<string[]> {
+  const rows = await db.query<{ nspname: string }>(`select nspname from pg_namespace where nspname like $1`, [`${rebuildSchemaPrefix}%`]);
+  for (const { nspname } of rows) await db.exec(`drop schema if exists ${assertSchemaName(nspname)} cascade;`);
+  return rows.map((r) => r.nspname);
+}
+
+async function tablesOf(db: SqlDriver, schema: string): Promise<string[]> {
+  const rows = await db.query<{ tablename: string }>(`select tablename from pg_tables where schemaname = $1 order by tablename`, [schema]);
+  return rows.map((r) => `${schema}."${r.tablename.replace(/"/g, '""')}"`);
+}
+

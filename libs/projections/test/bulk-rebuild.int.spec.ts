@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { samplePolicy } from '#domain';
+import type { SqlDriver, SqlEventStore } from '#event-store';
+import { GestureLedger } from '#ledger';
+import { allProjections, Projector, rebuildReadModels } from '#projections';
+import { writeProjectionLog } from '../../../bench/projection-log.js';
+import { withBackend } from '../../event-store/src/testing/infra.js';
+import { arrayLiterals } from '../src/runtime/staging.js';
+import { dumpSchema } from '../src/testing/dump-schema.js';
+import { openPgliteBackend, openPostgresBackend, until, type TestBackend } from '../src/testing/test-backends.js';
+import { seedLedgerTraffic } from '../src/testing/seed-ledger.js';
+
+/**
+ * The rebuild's bulk path (staging appends merged by GROUP BY) against the live path (upserts batch by batch,
+ * as a running projector applies them) over the same log: the projector's own tests compare with "a clean
+ * rebuild", which is the bulk path, so this is where the bulk path meets the live one table by table.
+ */
+function bulkSuite(name: string, open: () => Promise<TestBackend>): void {
+  describe(`bulk rebuild on ${name}`, () => {
+    let db: SqlDriver;
+    let store: SqlEventStore;
+    let close: () => Promise<void>;
+    const run = Date.now().toString(36);
+
+    beforeAll(async () => {
+      ({ db, store, close } = await open());
+      const ledger = new GestureLedger(store);
+      await ledger.start(samplePolicy());
+      // The ledger's own traffic (every event type, decided for real), then the benchmark's generated log:
+      // thousands of customers and escalations whose rows span many batches.
+      await seedLedgerTraffic(ledger, { run: `b${run}`, steps: 300, seed: 11 });
+      await writeProjectionLog(db, { events: 6_000, employees: 40, customers: 300, days: 3 }, 5);
+    }, 120_000);
+    afterAll(async () => close?.());
+
+    it('equals the live path table by table, whatever the batch sizes', async () => {
+      const live = `rm_bl_live_${run}`;
+      const projector = new Projector({ store, db, projections: allProjections, schema: live, batchSize: 53, idlePollMs: 5 });
+      expect(await projector.prepare()).toBe('created');
+      projector.start();
+      await until(async () => (await projector.lag()).eventsBehind === 0, 60_000);
+      await projector.stop();
+      const expected = await dumpSchema(db, live);
+      expect(Object.keys(expected).some((t) => t.startsWith('stage_'))).toBe(false);
+      expect(JSON.parse(expected.customer_gestures!).length).toBeGreaterThan(500);
+      expect(JSON.parse(expected.pending_escalations!).length).toBeGreaterThan(0);
+
+      const upserts = `rm_bl_upsert_${run}`;
+      await rebuildReadModels({ store, db, projections: allProjections, liveSchema: upserts, bulk: false, batchSize: 400 });
+      expect(await dumpSchema(db, upserts)).toEqual(expected);
+
+      for (const bulkBatchSize of [41, 997, undefined]) {
+        const bulk = `rm_bl_bulk_${bulkBatchSize ?? 'default'}_${run}`;
+        const result = await rebuildReadModels({ store, db, projections: allProjections, liveSchema: bulk, bulkBatchSize });
+        expect(result.events).toBe(JSON.parse(expected.projector_checkpoint!)[0].events_applied);
+        expect(await dumpSchema(db, bulk)).toEqual(expected);
+        await db.exec(`drop schema ${bulk} cascade`);
+      }
+      await db.exec(`drop schema ${upserts} cascade; drop schema ${live} cascade;`);
+    }, 180_000);
+
+    it('sends any text, null and JSON through the staging arrays unchanged', async () => {
+      const texts = ['plain', 'with "quotes"', 'back\\slash', 'line\nbreak\ttab', 'NULL', '', '{braces},comma', 'ünïcödé ✓', ' padded '];
+      const rows = [...texts.map((t, i) => ({ t, n: i - 3, j: { note: t } })), { t: null, n: null, j: null }];
+      const [t, n, j] = arrayLiterals(rows, ['t', 'n', 'j']);
+      const got = await db.query<{ t: string | null; n: string | null; j: unknown }>(`select t, n::text, j from unnest($1::text[], $2::bigint[], $3::jsonb[]) as x(t, n, j)`, [t, n, j]);
+      expect(got).toEqual(rows.map((r) => ({ t: r.t, n: r.n === null ? null : String(r.n), j: r.j })));
+      // Quoted value by value too (a column holding an object, or a JSON escape other than \" and \\).
+      const [quoted] = arrayLiterals([{ v: 'a\nb' }, { v: 'c"d' }], ['v']);
+      expect((await db.query<{ v: string[] }>(`select $1::text[] as v`, [quoted]))[0]!.v).toEqual(['a\nb', 'c"d']);
+    });
+  });
+}
+
+bulkSuite('embedded PGlite', openPgliteBackend);
+
+withBackend('DATABASE_URL', 'bulk rebuild on PostgreSQL', (url) => {
+  bulkSuite('PostgreSQL', () => openPostgresBackend(url, 'gl_bulk'));
+});

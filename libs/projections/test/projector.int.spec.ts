@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { samplePolicy } from '#domain';
+import type { SqlDriver, SqlEventStore } from '#event-store';
+import { withBackend } from '../../event-store/src/testing/infra.js';
+import { GestureLedger, type RequestContext } from '#ledger';
+import { allProjections, measureLag, Projector, ReadModels, rebuildReadModels } from '#projections';
+import { dumpSchema } from '../src/testing/dump-schema.js';
+import { openPgliteBackend, openPostgresBackend, until, type TestBackend } from '../src/testing/test-backends.js';
+import { seedLedgerTraffic, type SeedResult } from '../src/testing/seed-ledger.js';
+
+const admin: RequestContext['principal'] = { subject: 'check-admin', roles: ['admin'], storeId: null };
+
+function projectorSuite(name: string, open: () => Promise<TestBackend>): void {
+  describe(`projector on ${name}`, () => {
+    let db: SqlDriver;
+    let store: SqlEventStore;
+    let close: () => Promise<void>;
+    let ledger: GestureLedger;
+    let seeded: SeedResult;
+    const live = `rm_live_${Date.now().toString(36)}`;
+
+    beforeAll(async () => {
+      ({ db, store, close } = await open());
+      ledger = new GestureLedger(store);
+      await ledger.start(samplePolicy());
+      seeded = await seedLedgerTraffic(ledger, { run: `p${Date.now().toString(36)}`, steps: 400, seed: 42 });
+    }, 60_000);
+    afterAll(async () => close?.());
+
+    it('follows the log to its head in batches, and its read models equal a clean rebuild', async () => {
+      const projector = new Projector({ store, db, projections: allProjections, schema: live, batchSize: 37, idlePollMs: 10 });
+      expect(await projector.prepare()).toBe('created');
+      projector.start();
+      await until(async () => (await projector.lag()).eventsBehind === 0);
+      await projector.stop();
+      expect(projector.stats.batches).toBeGreaterThan(5);
+      const lag = await measureLag(store, db, live);
+      expect(lag).toMatchObject({ eventsBehind: 0, secondsBehind: 0 });
+
+      const other = `rm_other_${Date.now().toString(36)}`;
+      const rebuilt = await rebuildReadModels({ store, db, projections: allProjections, liveSchema: other, batchSize: 500 });
+      expect(rebuilt.events).toBe(lag.eventsApplied);
+      expect(await dumpSchema(db, other)).toEqual(await dumpSchema(db, live));
+      await db.exec(`drop schema ${other} cascade`);
+    }, 60_000);
+
+    it("rebuilds by itself when a projection's version changed, and the rebuilt read models are the same", async () => {
+      const before = await dumpSchema(db, live);
+      const bumped = allProjections.map((p) => (p.name === 'budget' ? { ...p, version: p.version + 1 } : p));
+      const projector = new Projector({ store, db, projections: bumped, schema: live });
+      expect(await projector.prepare()).toBe('rebuilt');
+      expect(await projector.prepare()).toBe('current');
+      const after = await dumpSchema(db, live);
+      expect(JSON.parse(after.projector_checkpoint!)[0].versions.budget).toBe(2);
+      expect({ ...after, projector_checkpoint: '' }).toEqual({ ...before, projector_checkpoint: '' });
+      // Back to the real versions for the tests that follow.
+      expect(await new Projector({ store, db, projections: allProjections, schema: live }).prepare()).toBe('rebuilt');
+    }, 60_000);
+
+    it('agrees with the ledger: every period of every budget, points balances, pending escalations', async () => {
+      const reads = new ReadModels(db, { schema: live });
+      for (const s of seeded.staff) {
+        const truth = await ledger.budget(s.employeeId, admin);
+        if (truth.kind !== 'ok') throw new Error('no budget');
+        const employee = (await reads.employee(s.employeeId))!;
+        expect(employee).toMatchObject({ employeeId: s.employeeId, storeId: s.storeId, role: s.role });
+        for (const p of truth.value.periods) {
+          const view = await reads.budget(employee, p.periodKey);
+          expect(view.period).toMatchObject({ periodKey: p.periodKey, allowanceMinor: p.allowanceMinor, spentMinor: p.spentMinor, reservedMinor: p.reservedMinor, remainingMinor: p.remainingMinor });
+          expect(view.period!.pendingEscalations).toBe(view.period!.escalationsPending.length);
+        }
+      }
+      let pendingSeen = 0;
+      for (const c of seeded.customers) {
+        const truth = await ledger.loyaltyOf(c);
+        const view = await reads.customer360(c, new Date());
+        expect(view?.pointsBalance ?? 0).toBe(truth.balancePoints);
+        expect(view?.tier ?? null).toBe(truth.tier);
+        pendingSeen += view?.openEscalations.length ?? 0;
+      }
+      expect(pendingSeen).toBe(seeded.pending.length);
+    }, 60_000);
+
+    it('a rebuild swapped in under a running projector: the projector carries on from the rebuilt checkpoint', async () => {
+      const projector = new Projector({ store, db, projections: allProjections, schema: live, batchSize: 50, idlePollMs: 5 });
+      projector.start();
+      const more = seedLedgerTraffic(ledger, { run: `q${Date.now().toString(36)}`, steps: 150, seed: 7 });
+      await rebuildReadModels({ store, db, projections: allProjections, liveSchema: live, batchSize: 100 });
+      await more;
+      await until(async () => (await projector.lag()).eventsBehind === 0);
+      await projector.stop();
+      const other = `rm_check_${Date.now().toString(36)}`;
+      await rebuildReadModels({ store, db, projections: allProjections, liveSchema: other });
+      expect(await dumpSchema(db, live)).toEqual(await dumpSchema(db, other));
+      await db.exec(`drop schema ${other} cascade`);
+    }, 60_000);
+  });
+}
+
+projectorSuite('embedded PGlite (read models beside the event store)', openPgliteBackend);
+
+withBackend('DATABASE_URL', 'projector on PostgreSQL', (url) => {
+  projectorSuite('PostgreSQL', () => openPostgresBackend(url, 'gl_proj'));
+});
