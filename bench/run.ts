@@ -4,6 +4,9 @@
  */
 import { benchApi } from './api.bench.js';
 import { benchEventStores } from './event-store.bench.js';
+import { benchProjections } from './projections.bench.js';
+import { benchFinance } from './finance.bench.js';
+import { benchKafka } from './kafka.bench.js';
 import { execFileSync } from 'node:child_process';
 import { printTable, serviceNodeFlags, writeResults, type BenchRow } from './harness.js';
 
@@ -14,6 +17,9 @@ const wanted = (name: string) => only.length === 0 || only.includes(name);
 const rows: BenchRow[] = [];
 if (wanted('store')) rows.push(...(await benchEventStores(seconds, process.env.DATABASE_URL)));
 if (wanted('api')) rows.push(...(await benchApi(seconds, process.env.DATABASE_URL)));
+if (wanted('projections') || wanted('projector')) rows.push(...(await benchProjections(seconds, process.env.DATABASE_URL)));
+if (wanted('finance')) rows.push(...(await benchFinance(seconds, process.env.DATABASE_URL)));
+if (wanted('kafka') || wanted('relay')) rows.push(...(await benchKafka(seconds, process.env.DATABASE_URL)));
 if (wanted('memory')) {
   const output = execFileSync(process.execPath, [...serviceNodeFlags, 'dist/bench/memory.main.js'], { env: process.env, encoding: 'utf8', maxBuffer: 1 << 20 });
   rows.push(...(JSON.parse(output.trim().split('\n').pop()!) as BenchRow[]));

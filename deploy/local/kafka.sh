@@ -9,10 +9,13 @@
 #   deploy/local/kafka.sh topics ARGS...    TopicCommand against this broker
 #   deploy/local/kafka.sh perf              ProducerPerformance: the producer-side ceiling
 #
-# Environment: KAFKA_PORT (9092; the controller listens on KAFKA_PORT+1),
-# KAFKA_CACHE_DIR, KAFKA_RUN_DIR, KAFKA_START_TIMEOUT (90 s), KAFKA_HEAP_OPTS,
-# PERF_TOPIC, PERF_RECORDS, PERF_RECORD_SIZE.
-# A second broker beside the default one needs its own KAFKA_RUN_DIR and KAFKA_PORT.
+# Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1),
+# KAFKA_CACHE_DIR, KAFKA_RUN_DIR, KAFKA_DATA_DIR (KAFKA_RUN_DIR/data),
+# KAFKA_START_TIMEOUT (90 s), KAFKA_HEAP_OPTS, PERF_TOPIC, PERF_RECORDS, PERF_RECORD_SIZE.
+#
+# A second, disposable broker beside the shared one (fault tests stop and start it):
+#   KAFKA_PORT=19092 KAFKA_CONTROLLER_PORT=19093 KAFKA_RUN_DIR=/tmp/kafka-b deploy/local/kafka.sh start
+# Every start/stop/status acts on the broker of its own KAFKA_RUN_DIR only.
 set -euo pipefail
 
 KAFKA_VERSION=4.3.1
@@ -24,7 +27,7 @@ CACHE_DIR=${KAFKA_CACHE_DIR:-$HOME/.cache/gesture-ledger/kafka-$KAFKA_VERSION}
 LIB_DIR="$CACHE_DIR/lib"
 RUN_DIR=${KAFKA_RUN_DIR:-$HERE/.run/kafka}
 PORT=${KAFKA_PORT:-9092}
-CONTROLLER_PORT=$((PORT + 1))
+CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}
 HOST=127.0.0.1
 BROKERS="$HOST:$PORT"
 START_TIMEOUT_S=${KAFKA_START_TIMEOUT:-90}
@@ -34,7 +37,7 @@ PID_FILE="$RUN_DIR/kafka.pid"
 LOG_DIR="$RUN_DIR/logs"          # the broker's own log4j output
 LOG_FILE="$LOG_DIR/server.log"
 OUT_FILE="$LOG_DIR/kafka.out"    # JVM stdout/stderr: WARN+ and anything said before log4j starts
-DATA_DIR="$RUN_DIR/data"         # log.dirs: the topic partitions and the KRaft metadata log
+DATA_DIR=${KAFKA_DATA_DIR:-$RUN_DIR/data}  # log.dirs: the topic partitions and the KRaft metadata log
 READY_LINE='Kafka Server started'
 
 die() { echo "kafka.sh: $*" >&2; exit 1; }

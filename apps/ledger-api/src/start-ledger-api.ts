@@ -1,38 +1,80 @@
+import type { DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
 import { TokenVerifier } from '#auth';
 import { openEventStore, type Settings } from '#config';
 import { samplePolicy } from '#domain';
 import type { EventStore } from '#event-store';
 import { EscalationExpiryScheduler, GestureLedger } from '#ledger';
+import { createLogger, drainInOrder, exitOnSignal, ledgerMetrics, Lifecycle, processMetrics, type DependencyCheck, type ShutdownStep } from '#observability';
 import { createLedgerApp } from './create-app.js';
+import { frontlineActionsIn } from './kafka/frontline-actions.module.js';
 
 export interface RunningLedgerApi {
   app: NestFastifyApplication;
   ledger: GestureLedger;
   store: EventStore;
   url: string;
+  log: Logger;
+  lifecycle: Lifecycle;
+  /**
+   * Drains in order: readiness turns 503, the HTTP server stops taking requests and answers those in
+   * flight, escalation expiry stops, the store writes what is queued in its group commit and closes.
+   * Runs once; resolves true when every step succeeded within SHUTDOWN_TIMEOUT_MS.
+   */
+  stop(): Promise<boolean>;
+}
+
+export interface LedgerApiStartOptions {
+  expireEscalations: boolean;
+  /** Drain and exit on SIGTERM/SIGINT (default true). The all-in-one main passes false and composes the stops. */
+  exitOnSignal?: boolean;
+  log?: Logger;
+  /** More APIs served by this process, and the dependencies readiness then also waits for. */
+  modules?: DynamicModule[];
+  readinessChecks?: Record<string, DependencyCheck>;
+  /** The event store to serve; opened from `settings` when absent. A store passed in is left open by `stop` (its owner closes it). */
+  store?: EventStore;
 }
 
 /**
  * Opens the configured store, loads (or seeds) the policy, starts escalation expiry when this instance
- * is to run it, and serves the API. On SIGINT/SIGTERM it stops taking requests first, then expiry,
- * then closes the store, and exits.
+ * is to run it, and serves the API with logs, metrics, health and protection from `settings.operations`.
  */
-export async function startLedgerApi(settings: Settings, options: { expireEscalations: boolean }): Promise<RunningLedgerApi> {
-  const store = await openEventStore(settings);
-  const ledger = new GestureLedger(store);
+export async function startLedgerApi(settings: Settings, options: LedgerApiStartOptions): Promise<RunningLedgerApi> {
+  const log = options.log ?? createLogger({ service: 'ledger-api', level: settings.operations.logLevel });
+  const metrics = processMetrics();
+  const lifecycle = new Lifecycle();
+  const store = options.store ?? (await openEventStore(settings));
+  const ledger = new GestureLedger(store, { observer: ledgerMetrics(metrics) });
   await ledger.start(settings.seedSamplePolicy ? samplePolicy() : undefined);
   const expiry = options.expireEscalations ? new EscalationExpiryScheduler(store, ledger) : undefined;
   await expiry?.start();
-  const app = await createLedgerApp({ ledger, verifier: new TokenVerifier(settings.jwt), bodyLimitBytes: settings.bodyLimitBytes });
+  const verifier = new TokenVerifier(settings.jwt);
+  // Frontline actions over Kafka (hybrid app) when brokers are configured and KAFKA_CONSUME_ACTIONS is not false.
+  const kafkaIn = settings.kafka.brokers.length > 0 && settings.kafka.consumeActions ? frontlineActionsIn({ ledger, verifier, kafka: settings.kafka, valueBytesMax: settings.bodyLimitBytes, log: (line) => log.warn(line) }) : undefined;
+  const modules = [...(options.modules ?? []), ...(kafkaIn ? [kafkaIn.module] : [])];
+  const app = await createLedgerApp({
+    ledger,
+    verifier,
+    bodyLimitBytes: settings.bodyLimitBytes,
+    operations: settings.operations,
+    log,
+    metrics,
+    lifecycle,
+    ...(modules.length > 0 ? { modules } : {}),
+    ...(options.readinessChecks ? { readinessChecks: options.readinessChecks } : {}),
+  });
+  await kafkaIn?.connect(app);
   await app.listen(settings.httpPort, settings.httpHost);
-  const stop = async () => {
-    await app.close();
-    await expiry?.stop();
-    await store.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return { app, ledger, store, url: `http://${settings.httpHost}:${settings.httpPort}` };
+  const steps: ShutdownStep[] = [
+    { name: 'http', run: () => app.close() },
+    { name: 'escalation-expiry', run: async () => expiry?.stop() },
+    ...(options.store ? [] : [{ name: 'event-store', run: () => store.close() }]),
+  ];
+  const stop = drainInOrder(steps, { lifecycle, logger: log, timeoutMs: settings.operations.shutdownTimeoutMs });
+  if (options.exitOnSignal ?? true) exitOnSignal(stop, log);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : settings.httpPort;
+  return { app, ledger, store, url: `http://${settings.httpHost}:${port}`, log, lifecycle, stop };
 }

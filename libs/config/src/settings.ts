@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadKafkaSettings, type KafkaSettings } from './kafka-settings.js';
+import { loadProjectorSettings, type ProjectorSettings } from './projector-settings.js';
 
 /** Every setting of every service, from environment variables (documented in .env.example). */
 export interface Settings {
@@ -16,6 +18,30 @@ export interface Settings {
   /** Whether this instance releases overdue escalations; one instance per deployment is enough. */
   expireEscalations: boolean;
   kafkaBrokers: string[];
+  /** Kafka in and out: topics, the inbound consumer, the CRM relay (see `KafkaSettings`). */
+  kafka: KafkaSettings;
+  /** The projector and its query API: read-model database, port, batch size (see `ProjectorSettings`). */
+  projector: ProjectorSettings;
+  /** Operations: logs, metrics, health, protection of the HTTP edge, shutdown (see `OperationsSettings`). */
+  operations: OperationsSettings;
+}
+
+export interface OperationsSettings {
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** When set, `/metrics` answers only `Authorization: Bearer <token>`; unset, it is open (cluster-internal scraping). */
+  metricsToken: string | null;
+  /** Requests per client (token subject, else IP) per window; `pos-system` and `crm` callers get `systemRequestsPerWindow`. */
+  rateLimit: { windowSeconds: number; requestsPerWindow: number; systemRequestsPerWindow: number };
+  /** Browser origins allowed by CORS; empty means CORS stays off. */
+  corsOrigins: string[];
+  /** Take the client address from X-Forwarded-For (behind an ingress or load balancer only). */
+  trustProxy: boolean;
+  /** Longest a health check of one dependency may take before it counts as down. */
+  healthCheckTimeoutMs: number;
+  /** Longest a SIGTERM drain may take before the process exits with status 1. */
+  shutdownTimeoutMs: number;
+  /** Port of `/health/*` and `/metrics` for services without an API of their own (the CRM relay). */
+  operationsPort: number;
 }
 
 export class ConfigurationError extends Error {
@@ -68,7 +94,44 @@ export function loadSettings(env: Env = process.env): Settings {
     seedSamplePolicy: oneOf(env, 'SEED_SAMPLE_POLICY', ['true', 'false'] as const, production ? 'false' : 'true') === 'true',
     expireEscalations: oneOf(env, 'EXPIRE_ESCALATIONS', ['true', 'false'] as const, 'true') === 'true',
     kafkaBrokers: (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean),
+    kafka: loadKafkaSettings(env),
+    projector: loadProjectorSettings(env, eventStore, databaseUrl),
+    operations: loadOperationsSettings(env),
   };
+}
+
+export function loadOperationsSettings(env: Env = {}): OperationsSettings {
+  const metricsToken = env.METRICS_TOKEN?.trim() || null;
+  if (metricsToken !== null && metricsToken.length < 16) throw new ConfigurationError('METRICS_TOKEN', 'must be at least 16 characters');
+  return {
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    metricsToken,
+    rateLimit: {
+      windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 10, 1, 3600),
+      requestsPerWindow: integer(env, 'RATE_LIMIT_REQUESTS', 3_000, 1, 10_000_000),
+      systemRequestsPerWindow: integer(env, 'RATE_LIMIT_SYSTEM_REQUESTS', 200_000, 1, 10_000_000),
+    },
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
+    trustProxy: oneOf(env, 'TRUST_PROXY', ['true', 'false'] as const, 'false') === 'true',
+    healthCheckTimeoutMs: integer(env, 'HEALTH_CHECK_TIMEOUT_MS', 2_000, 100, 60_000),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 20_000, 1_000, 600_000),
+    operationsPort: integer(env, 'OPERATIONS_PORT', 3002, 0, 65535),
+  };
+}
+
+/** A comma-separated list of exact browser origins (scheme, host, optional port; no path, no wildcard). */
+function origins(env: Env, name: string): string[] {
+  const list = (env[name] ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of list) {
+    let url: URL | null = null;
+    try {
+      url = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== origin) throw new ConfigurationError(name, `${JSON.stringify(origin)} is not an origin like https://app.example.com`);
+  }
+  return list;
 }
 
 /** A per-data-directory secret, so development tokens survive restarts without any configuration. */
@@ -88,14 +151,15 @@ function oneOf<T extends string>(env: Env, name: string, values: readonly T[], f
   return raw as T;
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+/** An integer variable within [min, max], or `fallback` when unset. */
+export function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ConfigurationError(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 
-function optionalUrl(env: Env, name: string, protocols: string[]): string | null {
+export function optionalUrl(env: Env, name: string, protocols: string[]): string | null {
   const raw = env[name]?.trim();
   if (!raw) return null;
   let url: URL;

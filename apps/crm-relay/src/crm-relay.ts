@@ -1,0 +1,189 @@
+import { comparePositions, type EventStore, type Position, type ReadFrom, type RecordedEvent, type Subscription } from '#event-store';
+import { backoffDelayMs, sleep, toCloudEventMessage, type BackoffLimits, type CheckpointStore, type MessagePublisher, type OutgoingMessage, type TopicAdmin, type TopicMessages, type TopicSpec } from '#messaging';
+import { PartyStates, defaultPartyStatesLimits, type PartyStatesLimits } from './party-states.js';
+import { stateMessage } from './state-messages.js';
+
+export interface CrmRelayOptions {
+  /** The checkpoint's name. */
+  name: string;
+  /** CloudEvents `source`. */
+  source: string;
+  topics: { events: string; customerLoyalty: string; employeeDiscretion: string };
+  /** Created when missing, before the first publish. */
+  topicSpecs: readonly TopicSpec[];
+  /** Events read from the log and published in one acknowledged batch at most. */
+  batchEventsMax?: number;
+  /** Outer retry after a failure (broker or database away): bounded exponential, with jitter. */
+  backoff?: BackoffLimits;
+  partyStates?: PartyStatesLimits;
+  log?: (line: string) => void;
+}
+
+export interface CrmRelayStats {
+  eventsPublished: number;
+  batchesPublished: number;
+  failures: number;
+  checkpoint: ReadFrom;
+  caughtUp: boolean;
+  /** The last attempt failed and the relay is backing off (readiness reports it). */
+  lastError: string | null;
+}
+
+/**
+ * Follows the global log from its stored checkpoint and publishes every event to the event topic (keyed
+ * by employee or customer), plus the latest state of each party the batch touched to the compacted state
+ * topics — all in one batch, and the checkpoint moves only after the broker acknowledged all of it.
+ * Delivery is at-least-once: a crash between the ack and the checkpoint republishes that batch, with the
+ * same event ids. Any failure (broker away, database away) restarts the subscription from the stored
+ * checkpoint after a bounded backoff: the relay never exits on its own and never skips.
+ */
+export class CrmRelay {
+  private readonly batchEventsMax: number;
+  private readonly backoff: BackoffLimits;
+  private readonly log: (line: string) => void;
+  private states: PartyStates;
+  private subscription: Subscription | null = null;
+  private running: Promise<void> | null = null;
+  private readonly stopping = new AbortController();
+  private topicsReady = false;
+  private readonly waiters = new Set<{ position: Position; resolve: () => void }>();
+  readonly stats: CrmRelayStats = { eventsPublished: 0, batchesPublished: 0, failures: 0, checkpoint: 'start', caughtUp: false, lastError: null };
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly publisher: MessagePublisher,
+    private readonly admin: TopicAdmin,
+    private readonly checkpoints: CheckpointStore,
+    private readonly options: CrmRelayOptions,
+  ) {
+    this.batchEventsMax = options.batchEventsMax ?? 5_000;
+    this.backoff = options.backoff ?? { initialMs: 250, maxMs: 10_000 };
+    this.log = options.log ?? ((line) => console.error(line));
+    this.states = new PartyStates(store, options.partyStates ?? defaultPartyStatesLimits);
+  }
+
+  start(): void {
+    this.running ??= this.follow();
+  }
+
+  /** Stops after the batch in flight (its ack and checkpoint complete first). */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.subscription?.stop();
+    await this.running;
+  }
+
+  /** Resolves once the checkpoint is at or past `position` (tests, benchmarks). */
+  until(position: Position, timeoutMs: number): Promise<void> {
+    if (this.reached(position)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = { position, resolve: () => (clearTimeout(timer), resolve()) };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`relay did not reach ${position.commit}/${position.prepare} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  private async follow(): Promise<void> {
+    for (let attempt = 0; !this.stopping.signal.aborted; ) {
+      try {
+        await this.followOnce(() => (attempt = 0));
+      } catch (error) {
+        if (this.stopping.signal.aborted) break;
+        this.stats.failures++;
+        this.stats.lastError = (error as Error).message ?? String(error);
+        // States folded from a batch that was not acknowledged are dropped with it.
+        this.states = new PartyStates(this.store, this.options.partyStates ?? defaultPartyStatesLimits);
+        const delayMs = backoffDelayMs(attempt++, this.backoff);
+        this.log(`crm-relay: ${(error as Error).message ?? error}; retrying from the checkpoint in ${delayMs} ms (attempt ${attempt})`);
+        await sleep(delayMs, this.stopping.signal);
+      }
+    }
+  }
+
+  private async followOnce(succeeded: () => void): Promise<void> {
+    if (!this.topicsReady) {
+      const created = await this.admin.ensureTopics(this.options.topicSpecs);
+      if (created.length > 0) this.log(`crm-relay: created topics ${created.join(', ')}`);
+      this.topicsReady = true;
+    }
+    const from = await this.checkpoints.load(this.options.name);
+    this.stats.checkpoint = from;
+    const subscription = this.store.subscribeToAll({ from, maxBatchSize: this.batchEventsMax });
+    this.subscription = subscription;
+    let announced = false;
+    // One batch is published while the next is read and folded: the producer allows one request in
+    // flight, so this keeps it busy. Batches are still acknowledged and checkpointed strictly in order.
+    let publishing: Promise<void> | null = null;
+    try {
+      for await (const message of subscription) {
+        if (this.stopping.signal.aborted) break;
+        if (message.kind === 'caught_up') {
+          // Said once per (re)start: afterwards the relay catches up after nearly every batch.
+          if (!announced) this.log(`crm-relay: caught up at ${describe(message.checkpoint)}`);
+          announced = true;
+          this.stats.caughtUp = true;
+          this.stats.lastError = null;
+          continue;
+        }
+        this.stats.caughtUp = false;
+        const batch = await this.prepare(message.events);
+        if (publishing) {
+          await publishing;
+          succeeded();
+        }
+        publishing = this.publish(batch, message.events.length, message.checkpoint);
+        // Observed here so a failure is not reported as unhandled before the next await picks it up.
+        publishing.catch(() => undefined);
+      }
+      await publishing;
+    } finally {
+      this.subscription = null;
+      await subscription.stop();
+      await publishing?.catch(() => undefined);
+    }
+  }
+
+  /** The batch's records: every event, and the latest state of each party it touched. */
+  private async prepare(events: RecordedEvent[]): Promise<TopicMessages[]> {
+    const parties = await this.states.advance(events);
+    const loyalty: OutgoingMessage[] = [];
+    const discretion: OutgoingMessage[] = [];
+    for (const party of parties) {
+      const state = stateMessage(party, this.options.source);
+      if (state) (state.topic === 'customerLoyalty' ? loyalty : discretion).push(state.message);
+    }
+    return [
+      { topic: this.options.topics.events, messages: events.map((e) => toCloudEventMessage(e, this.options.source)) },
+      { topic: this.options.topics.customerLoyalty, messages: loyalty },
+      { topic: this.options.topics.employeeDiscretion, messages: discretion },
+    ];
+  }
+
+  /** Sends a prepared batch; the checkpoint moves only after the broker acknowledged all of it. */
+  private async publish(batch: TopicMessages[], events: number, checkpoint: Position): Promise<void> {
+    await this.publisher.publish(batch);
+    await this.checkpoints.save(this.options.name, checkpoint);
+    this.stats.checkpoint = checkpoint;
+    this.stats.eventsPublished += events;
+    this.stats.batchesPublished++;
+    this.stats.lastError = null;
+    for (const waiter of this.waiters) {
+      if (this.reached(waiter.position)) {
+        this.waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  }
+
+  private reached(position: Position): boolean {
+    const at = this.stats.checkpoint;
+    return at !== 'start' && comparePositions(at, position) >= 0;
+  }
+}
+
+function describe(from: ReadFrom): string {
+  return from === 'start' ? 'the start of the log' : `${from.commit}/${from.prepare}`;
+}

@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+import { ConfigurationError, loadSettings } from '#config';
+import { createLogger, drainInOrder, exitOnSignal, Lifecycle, processMetrics, startOperationsServer } from '#observability';
+import { startCrmRelay } from './start-crm-relay.js';
+
+/**
+ * The CRM feed as its own service: one instance per deployment (two would publish everything twice,
+ * harmless for consumers that drop repeats by id, but wasteful). Health and metrics on OPERATIONS_PORT;
+ * SIGTERM finishes the batch in flight.
+ */
+async function main(): Promise<void> {
+  const settings = loadSettings();
+  const log = createLogger({ service: 'crm-relay', level: settings.operations.logLevel });
+  const running = await startCrmRelay(settings, { log: (line) => log.warn(line) });
+  const lifecycle = new Lifecycle();
+  const operations = await startOperationsServer({
+    host: settings.httpHost,
+    port: settings.operations.operationsPort,
+    checks: {
+      // Ready while publishing or caught up; not while backing off from a broker or database failure.
+      'crm-relay': async () => {
+        if (running.relay.stats.lastError) throw new Error(running.relay.stats.lastError);
+        return running.relay.stats;
+      },
+    },
+    healthCheckTimeoutMs: settings.operations.healthCheckTimeoutMs,
+    lifecycle,
+    metrics: processMetrics(),
+    metricsToken: settings.operations.metricsToken,
+    log,
+  });
+  log.info({ eventStore: settings.eventStore, brokers: settings.kafka.brokers, topic: settings.kafka.topics.events }, 'crm-relay started');
+  const stop = drainInOrder(
+    [
+      { name: 'operations', run: () => operations.close() },
+      { name: 'crm-relay', run: () => running.stop() },
+    ],
+    { lifecycle, logger: log, timeoutMs: settings.operations.shutdownTimeoutMs },
+  );
+  exitOnSignal(stop, log);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigurationError ? `configuration error: ${error.message}` : error);
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { openEventStore, type Settings } from '#config';
+import { createPostgresDriver, type EventStore } from '#event-store';
+import { createKafka, FileCheckpointStore, KafkaPublisher, KafkaTopicAdmin, SqlCheckpointStore, topicSpecs, type CheckpointStore } from '#messaging';
+import { CrmRelay } from './crm-relay.js';
+
+export interface RunningCrmRelay {
+  relay: CrmRelay;
+  /** Stops the relay, then closes what it opened (a store passed in stays open). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the CRM relay. Pass `store` to share the process's event store (the all-in-one main, and the
+ * only way with the embedded store, which one process owns); without it the relay opens its own.
+ * The checkpoint lives in PostgreSQL whenever DATABASE_URL is set (postgres and EventStoreDB modes),
+ * else in a file under DATA_DIR beside the embedded store.
+ */
+export async function startCrmRelay(settings: Settings, options: { store?: EventStore; log?: (line: string) => void } = {}): Promise<RunningCrmRelay> {
+  const kafkaSettings = settings.kafka;
+  if (kafkaSettings.brokers.length === 0) throw new Error('the CRM relay needs KAFKA_BROKERS');
+  const store = options.store ?? (await openEventStore(settings));
+  const checkpoints: CheckpointStore = settings.databaseUrl
+    ? await SqlCheckpointStore.open(createPostgresDriver({ connectionString: settings.databaseUrl, poolSize: 2 }))
+    : new FileCheckpointStore(join(settings.dataDir, 'checkpoints'));
+  const kafka = createKafka({ brokers: kafkaSettings.brokers, clientId: `${kafkaSettings.clientId}.crm-relay` });
+  const publisher = new KafkaPublisher(kafka);
+  const admin = new KafkaTopicAdmin(kafka);
+  const relay = new CrmRelay(store, publisher, admin, checkpoints, {
+    name: kafkaSettings.relayName,
+    source: kafkaSettings.eventSource,
+    topics: kafkaSettings.topics,
+    topicSpecs: topicSpecs(kafkaSettings).relay,
+    ...(options.log ? { log: options.log } : {}),
+  });
+  relay.start();
+  return {
+    relay,
+    async stop() {
+      await relay.stop();
+      await publisher.close();
+      await checkpoints.close();
+      if (!options.store) await store.close();
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import 'reflect-metadata';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadKafkaSettings, type KafkaSettings } from '#config';
+import { samplePolicy } from '#domain';
+import { createEmbeddedEventStore, type EventStore } from '#event-store';
+import { GestureLedger } from '#ledger';
+import { createKafka, FileCheckpointStore, KafkaPublisher, KafkaTopicAdmin, loadSchemaBook, readTopic, topicSpecs, type ReadRecord } from '#messaging';
+import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
+import { CrmRelay } from '../src/crm-relay.js';
+import { allEvents, enrol, everyKindOfEvent, gestures } from './traffic.js';
+
+
+/** The records of each key in offset order must be one partition and strictly increasing stream revisions. */
+function expectPerKeyOrder(records: readonly ReadRecord[]): void {
+  const byKey = new Map<string, ReadRecord[]>();
+  for (const r of records) byKey.set(r.key!, [...(byKey.get(r.key!) ?? []), r]);
+  for (const [key, list] of byKey) {
+    expect({ key, partitions: new Set(list.map((r) => r.partition)).size }).toEqual({ key, partitions: 1 });
+    const revisions = list.map((r) => Number(r.headers.ce_streamrevision));
+    for (let i = 1; i < revisions.length; i++) if (list[i]!.headers.ce_subject === list[i - 1]!.headers.ce_subject) expect(revisions[i]).toBeGreaterThan(revisions[i - 1]!);
+  }
+}
+
+withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
+  describe('CRM relay (real broker, embedded store)', () => {
+    const run = `r${Date.now().toString(36)}${process.pid}`;
+    const kafka = createKafka({ brokers: brokers.split(','), clientId: `test-${run}`, logLevel: 'nothing' });
+    let settings: KafkaSettings;
+    let store: EventStore;
+    let ledger: GestureLedger;
+    let checkpointDir: string;
+    const book = loadSchemaBook();
+
+    const publishers: KafkaPublisher[] = [];
+    const newRelay = () =>
+      new CrmRelay(store, publishers[publishers.push(new KafkaPublisher(kafka)) - 1]!, new KafkaTopicAdmin(kafka), new FileCheckpointStore(checkpointDir), {
+        name: 'crm-relay-test',
+        source: '/gesture-ledger/test',
+        topics: settings.topics,
+        topicSpecs: topicSpecs(settings).relay,
+        batchEventsMax: 200,
+        log: () => undefined,
+      });
+
+    beforeAll(async () => {
+      settings = loadKafkaSettings({ KAFKA_BROKERS: brokers, KAFKA_TOPIC_EVENTS: `test.${run}.events`, KAFKA_TOPIC_CUSTOMER_LOYALTY: `test.${run}.loyalty`, KAFKA_TOPIC_EMPLOYEE_DISCRETION: `test.${run}.discretion` });
+      checkpointDir = mkdtempSync(join(tmpdir(), 'gl-relay-'));
+      store = await createEmbeddedEventStore({ dataDir: 'memory://' });
+      ledger = new GestureLedger(store);
+      await ledger.start(samplePolicy());
+    }, 60_000);
+
+    afterAll(async () => {
+      for (const publisher of publishers) await publisher.close();
+      await store?.close();
+      rmSync(checkpointDir, { recursive: true, force: true });
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: Object.values(settings.topics).filter((t) => t.startsWith('test.')) }).catch(() => undefined);
+      await admin.disconnect();
+    }, 60_000);
+
+    it('creates its topics: the event feed partitioned, the state topics compacted', async () => {
+      const relay = newRelay();
+      relay.start();
+      const deadline = Date.now() + 20_000;
+      while (!relay.stats.caughtUp && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await relay.stop();
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const metadata = await admin.fetchTopicMetadata({ topics: [settings.topics.events, settings.topics.customerLoyalty] });
+        expect(metadata.topics.find((t) => t.name === settings.topics.events)!.partitions).toHaveLength(12);
+        const configs = await admin.describeConfigs({ includeSynonyms: false, resources: [settings.topics.customerLoyalty, settings.topics.employeeDiscretion, settings.topics.events].map((name) => ({ type: 2, name, configNames: ['cleanup.policy'] })) });
+        const policy = Object.fromEntries(configs.resources.map((r) => [r.resourceName, r.configEntries[0]!.configValue]));
+        expect(policy).toEqual({ [settings.topics.customerLoyalty]: 'compact', [settings.topics.employeeDiscretion]: 'compact', [settings.topics.events]: 'delete' });
+      } finally {
+        await admin.disconnect();
+      }
+    }, 60_000);
+
+    it('publishes every event once, keyed per party in stream order, as CloudEvents that match their schemas; and each party\'s latest state', async () => {
+      const { employees, customers } = await everyKindOfEvent(ledger, run);
+      const crowd = await enrol(ledger, run, 5);
+      await gestures(ledger, run, crowd, 300);
+      const relay = newRelay();
+      relay.start();
+      const head = await store.headPosition();
+      await relay.until(head as Exclude<typeof head, 'start'>, 30_000);
+      await relay.stop();
+
+      const events = await allEvents(store);
+      const records = await readTopic(kafka, settings.topics.events);
+      expect(records.map((r) => r.headers.ce_id).sort()).toEqual(events.map((e) => e.id).sort());
+      expectPerKeyOrder(records);
+      const types = new Set<string>();
+      for (const record of records) {
+        const type = record.headers.ce_type!.replace(/^dev\.gesture-ledger\./, '').replace(/\.v1$/, '');
+        types.add(type);
+        expect({ id: record.headers.ce_id, type, problems: book.problems(type, JSON.parse(record.value!)) }).toEqual({ id: record.headers.ce_id, type, problems: [] });
+        expect(record.headers).toMatchObject({ ce_specversion: '1.0', ce_source: '/gesture-ledger/test', 'content-type': 'application/json' });
+        expect(record.headers.ce_subject!.endsWith(record.key!)).toBe(true);
+        expect(Date.parse(record.headers.ce_time!)).not.toBeNaN();
+      }
+      expect([...types].sort()).toEqual(expect.arrayContaining(['BudgetAllocated', 'GestureGranted', 'GestureEscalated', 'GestureApproved', 'GestureDenied', 'GestureRefused', 'GestureReversed', 'BudgetAdjusted', 'PurchaseRecorded', 'PointsEarned', 'BonusPointsCredited', 'PointsRedeemed', 'FeedbackReceived', 'PolicyPublished']));
+
+      const latest = (list: ReadRecord[]) => new Map(list.map((r) => [r.key!, JSON.parse(r.value!)]));
+      const loyaltyRecords = await readTopic(kafka, settings.topics.customerLoyalty);
+      const discretionRecords = await readTopic(kafka, settings.topics.employeeDiscretion);
+      for (const r of loyaltyRecords) expect(book.problems('CustomerLoyaltyState', JSON.parse(r.value!))).toEqual([]);
+      for (const r of discretionRecords) expect(book.problems('EmployeeDiscretionState', JSON.parse(r.value!))).toEqual([]);
+      const loyalty = latest(loyaltyRecords);
+      const discretion = latest(discretionRecords);
+      // What a new CRM consumer bootstraps from the compacted topics equals the ledger's own answer.
+      for (const customerId of customers) {
+        const summary = await ledger.loyaltyOf(customerId);
+        if (summary.tier === null && summary.balancePoints === 0 && !loyalty.has(customerId)) continue;
+        expect(loyalty.get(customerId)).toMatchObject({ customerId, balancePoints: summary.balancePoints, tier: summary.tier });
+      }
+      const system = { subject: 'admin-1', roles: ['admin' as const], storeId: null };
+      for (const employeeId of [...employees, ...crowd]) {
+        const budget = await ledger.budget(employeeId, system);
+        if (budget.kind !== 'ok') throw new Error(`no budget for ${employeeId}`);
+        const state = discretion.get(employeeId);
+        expect(state.periods.map((p: { periodKey: string; spentMinor: number; reservedMinor: number }) => [p.periodKey, p.spentMinor, p.reservedMinor])).toEqual(budget.value.periods.map((p) => [p.periodKey, p.spentMinor, p.reservedMinor]));
+      }
+      expect(discretion.get(crowd[0]!).periods[0].spentMinor).toBeGreaterThan(0);
+    }, 120_000);
+
+    it('resumes from its checkpoint: a restarted relay publishes only what came after', async () => {
+      const before = (await readTopic(kafka, settings.topics.events)).length;
+      const crowd = await enrol(ledger, `${run}b`, 2);
+      await gestures(ledger, `${run}b`, crowd, 40);
+      const relay = newRelay();
+      relay.start();
+      const head = await store.headPosition();
+      await relay.until(head as Exclude<typeof head, 'start'>, 30_000);
+      await relay.stop();
+      const after = await readTopic(kafka, settings.topics.events);
+      expect(after.length - before).toBe(2 + 40);
+      expect(new Set(after.map((r) => r.headers.ce_id)).size).toBe(after.length);
+    }, 60_000);
+  });
+});

@@ -1,0 +1,76 @@
+import { expect } from '@jest/globals';
+import { START, type EventStore, type ReadFrom, type RecordedEvent } from '#event-store';
+import type { GestureLedger, RequestContext, Result } from '#ledger';
+
+export const storeId = 'nyc-fifth-ave';
+const admin: RequestContext = { principal: { subject: 'admin-1', roles: ['admin'], storeId: null }, correlationId: 'relay-test' };
+const as = (subject: string, role: 'associate' | 'senior_associate' | 'supervisor' | 'manager'): RequestContext => ({ principal: { subject, roles: [role], storeId }, correlationId: `relay-test-${subject}` });
+
+function ok<T>(result: Result<T>): T {
+  if (result.kind !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(result)}`);
+  return result.value;
+}
+
+/** Enrols `count` associates `<run>-e<i>` with a large allowance. */
+export async function enrol(ledger: GestureLedger, run: string, count: number): Promise<string[]> {
+  const ids = Array.from({ length: count }, (_, i) => `${run}-e${i}`);
+  for (const employeeId of ids) ok(await ledger.allocateBudget({ employeeId, role: 'associate', storeId, allowanceOverrideMinor: 500_000_000, idempotencyKey: `enrol-${employeeId}` }, admin));
+  return ids;
+}
+
+/** Granted gestures spread over `employees`, `concurrency` at a time. */
+export async function gestures(ledger: GestureLedger, run: string, employees: readonly string[], count: number, concurrency = 16, from = 0): Promise<void> {
+  let next = from;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < from + count; i = next++) {
+        const employeeId = employees[i % employees.length]!;
+        ok(await ledger.requestGesture({ employeeId, customerId: `${run}-c${i % 997}`, gestureType: 'goodwill_credit', amountMinor: 100 + (i % 50), currency: 'USD', channel: 'pos', storeId, reasonCode: 'service_failure', note: 'late', occurredAt: new Date().toISOString(), idempotencyKey: `${run}-g${i}` }, as(employeeId, 'associate')));
+      }
+    }),
+  );
+}
+
+/**
+ * One of (nearly) every event type: allocation, grant, escalation with partial approval and denial,
+ * refusal, reversal (of money and of bonus points), adjustment, purchases (points, tier), feedback,
+ * redemption, bonus points.
+ */
+export async function everyKindOfEvent(ledger: GestureLedger, run: string): Promise<{ employees: string[]; customers: string[] }> {
+  const emp = `${run}-assoc`;
+  const sup = `${run}-sup`;
+  const mgr = `${run}-mgr`;
+  const cust = `${run}-cust`;
+  for (const [employeeId, role] of [[emp, 'associate'], [sup, 'senior_associate'], [mgr, 'manager']] as const) ok(await ledger.allocateBudget({ employeeId, role, storeId, idempotencyKey: `enrol-${employeeId}` }, admin));
+  const now = () => new Date().toISOString();
+  const gesture = (key: string, over: Record<string, unknown> = {}) =>
+    ledger.requestGesture({ employeeId: emp, customerId: cust, gestureType: 'goodwill_credit', amountMinor: 1_000, currency: 'USD', channel: 'pos', storeId, reasonCode: 'service_failure', note: 'late', occurredAt: now(), idempotencyKey: `${run}-${key}`, ...over }, as(emp, 'associate'));
+  const granted = ok(await gesture('granted'));
+  expect(granted.outcome).toBe('granted');
+  const escalated = ok(await gesture('escalated', { amountMinor: 4_000, customerId: `${cust}-2` }));
+  expect(escalated.outcome).toBe('escalated');
+  ok(await ledger.approveGesture(escalated.gestureId, { approvedAmountMinor: 3_000, reasonCode: 'partial' }, as(sup, 'senior_associate')));
+  const denied = ok(await gesture('denied', { amountMinor: 4_000, customerId: `${cust}-3` }));
+  ok(await ledger.denyGesture(denied.gestureId, { reasonCode: 'not_warranted' }, as(sup, 'senior_associate')));
+  expect(ok(await gesture('refused', { gestureType: 'cash_payout', reasonCode: 'claim_settlement' })).outcome).toBe('refused');
+  ok(await ledger.reverseGesture(granted.gestureId, { reasonCode: 'entered_twice' }, admin));
+  ok(await ledger.adjustBudget(emp, { deltaMinor: 5_000, reasonCode: 'busy_weekend', idempotencyKey: `${run}-adjust` }, as(mgr, 'manager')));
+  ok(await ledger.recordPurchase({ customerId: cust, purchaseId: `${run}-p1`, amountMinor: 250_000, currency: 'USD', channel: 'pos', storeId, occurredAt: now() }, admin));
+  const bonus = ok(await gesture('bonus', { gestureType: 'bonus_loyalty_points', amountMinor: undefined, currency: undefined, points: 200 }));
+  expect(bonus.outcome).toBe('granted');
+  ok(await ledger.recordFeedback({ customerId: cust, feedbackId: `${run}-f1`, kind: 'csat', score: 5, gestureId: granted.gestureId, occurredAt: now() }, admin));
+  ok(await ledger.redeemPoints({ customerId: cust, redemptionId: `${run}-r1`, points: 50, channel: 'pos', storeId, occurredAt: now() }, admin));
+  ok(await ledger.reverseGesture(bonus.gestureId, { reasonCode: 'entered_twice' }, admin));
+  return { employees: [emp, sup, mgr], customers: [cust, `${cust}-2`, `${cust}-3`] };
+}
+
+/** The whole log, in global order. */
+export async function allEvents(store: EventStore): Promise<RecordedEvent[]> {
+  const out: RecordedEvent[] = [];
+  for (let from: ReadFrom = START; ; ) {
+    const page = await store.readAll({ from, limit: 5_000 });
+    out.push(...page);
+    if (page.length < 5_000) return out;
+    from = page[page.length - 1]!.position;
+  }
+}

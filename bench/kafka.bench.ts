@@ -1,0 +1,242 @@
+import { execFileSync, spawn } from 'node:child_process';
+import autocannon, { type Request as LoadRequest } from 'autocannon';
+import { mintToken } from '#auth';
+import { loadKafkaSettings, type KafkaSettings } from '#config';
+import { samplePolicy } from '#domain';
+import { createPostgresEventStore, type EventStore, type Position } from '#event-store';
+import { GestureLedger, gestureIdFor, type RequestContext } from '#ledger';
+import { createKafka, KafkaPublisher, KafkaTopicAdmin, SqlCheckpointStore, topicSpecs, toCloudEventMessage } from '#messaging';
+import { createPostgresDriver } from '#event-store';
+import { CrmRelay } from '../apps/crm-relay/src/crm-relay.js';
+import { spawnLedgerApi } from './api-server.js';
+import { LatencyRecorder, round, type BenchRow } from './harness.js';
+
+const jwt = { hs256Secret: 'bench-secret-bench-secret-bench-secret-01', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
+const storeId = 'nyc-fifth-ave';
+const admin: RequestContext = { principal: { subject: 'bench-admin', roles: ['admin'], storeId: null }, correlationId: 'bench' };
+
+/**
+ * Kafka in and out, on the real broker:
+ * - relay throughput: a pre-seeded log (BENCH_KAFKA_EVENTS, 100,000 by default) to acknowledged writes,
+ *   against Kafka's own ProducerPerformance run in the same run with the same record count and size;
+ * - end to end: POST /gestures (ledger-api process) → event consumable from the topic (relay process),
+ *   paced at 1,000 gestures/s, p50/p99;
+ * - inbound: frontline actions consumed and applied by ledger-api, messages/s.
+ */
+export async function benchKafka(seconds: number, databaseUrl: string | undefined): Promise<BenchRow[]> {
+  if (!databaseUrl) {
+    console.error('kafka bench: needs DATABASE_URL (the relay and the API share a PostgreSQL event store); skipped');
+    return [];
+  }
+  const brokers = process.env.KAFKA_BROKERS || execFileSync('bash', ['deploy/local/kafka.sh', 'start'], { encoding: 'utf8' }).match(/KAFKA_BROKERS=(\S+)/)![1]!;
+  const run = `b${Date.now().toString(36)}`;
+  const settings = loadKafkaSettings({
+    KAFKA_BROKERS: brokers,
+    KAFKA_TOPIC_EVENTS: `bench.${run}.events`,
+    KAFKA_TOPIC_CUSTOMER_LOYALTY: `bench.${run}.loyalty`,
+    KAFKA_TOPIC_EMPLOYEE_DISCRETION: `bench.${run}.discretion`,
+    KAFKA_TOPIC_ACTIONS: `bench.${run}.actions`,
+    KAFKA_TOPIC_ACTIONS_DLQ: `bench.${run}.actions.dlq`,
+    KAFKA_ACTIONS_GROUP_ID: `bench.${run}.ledger`,
+    CRM_RELAY_NAME: `bench-${run}`,
+  });
+  const kafka = createKafka({ brokers: settings.brokers, clientId: `bench-${run}`, logLevel: 'nothing' });
+  const rows: BenchRow[] = [];
+  try {
+    const measured = (row: BenchRow) => {
+      console.error(`kafka bench: ${row.scenario}: ${row.rate} ${row.unit}${row.p99Ms === undefined ? '' : ` p50 ${row.p50Ms} ms p99 ${row.p99Ms} ms`} ${JSON.stringify(row.extra ?? {})}`);
+      rows.push(row);
+    };
+    const scenarios = (process.env.BENCH_KAFKA_SCENARIOS ?? 'relay,e2e,inbound').split(',');
+    if (scenarios.includes('relay')) (await relayThroughput(settings, databaseUrl, run)).forEach(measured);
+    if (scenarios.includes('e2e')) measured(await endToEnd(settings, databaseUrl, run, seconds));
+    if (scenarios.includes('inbound')) measured(await inbound(settings, databaseUrl, run));
+  } finally {
+    const a = kafka.admin();
+    await a.connect();
+    await a.deleteTopics({ topics: [...Object.values(settings.topics), `bench.${run}.perf`] }).catch(() => undefined);
+    await a.disconnect();
+  }
+  return rows;
+}
+
+async function seed(store: EventStore, run: string, events: number): Promise<void> {
+  const ledger = new GestureLedger(store);
+  await ledger.start(samplePolicy());
+  const employees = Array.from({ length: 2_000 }, (_, i) => `${run}-e${i}`);
+  await inParallel(64, employees, (employeeId) => ledger.allocateBudget({ employeeId, role: 'associate', storeId, allowanceOverrideMinor: 500_000_000, idempotencyKey: `enrol-${employeeId}` }, admin));
+  const gestures = Math.max(0, events - employees.length);
+  await inParallel(64, Array.from({ length: gestures }, (_, i) => i), (i) => {
+    const employeeId = employees[i % employees.length]!;
+    return ledger.requestGesture({ employeeId, customerId: `${run}-c${i % 100_000}`, gestureType: 'goodwill_credit', amountMinor: 100 + (i % 400), currency: 'USD', channel: 'pos', storeId, reasonCode: 'service_failure', note: 'late delivery', occurredAt: new Date().toISOString(), idempotencyKey: `${run}-${i}` }, { principal: { subject: employeeId, roles: ['associate'], storeId }, correlationId: 'bench' });
+  });
+}
+
+async function relayThroughput(settings: KafkaSettings, databaseUrl: string, run: string): Promise<BenchRow[]> {
+  const events = Number(process.env.BENCH_KAFKA_EVENTS ?? 100_000);
+  const store = await createPostgresEventStore({ connectionString: databaseUrl });
+  const start = await store.headPosition();
+  await seed(store, run, events);
+  const head = (await store.headPosition()) as Position;
+  const checkpoints = await SqlCheckpointStore.open(createPostgresDriver({ connectionString: databaseUrl, poolSize: 2 }));
+  await checkpoints.save(settings.relayName, start);
+  // The record size the ceiling is measured with: what the relay sends per event (key, value, headers).
+  const sample = await store.readAll({ from: start, limit: 1_000 });
+  const recordBytes = Math.round(sample.map((e) => toCloudEventMessage(e, settings.eventSource)).reduce((s, m) => s + m.key.length + String(m.value).length + Object.entries(m.headers).reduce((h, [k, v]) => h + k.length + v.length, 0), 0) / sample.length);
+  const kafka = createKafka({ brokers: settings.brokers, clientId: `bench-relay-${run}` });
+  const publisher = new KafkaPublisher(kafka);
+  const relay = new CrmRelay(store, publisher, new KafkaTopicAdmin(kafka), checkpoints, { name: settings.relayName, source: settings.eventSource, topics: settings.topics, topicSpecs: topicSpecs(settings).relay, log: () => undefined });
+  await new KafkaTopicAdmin(kafka).ensureTopics(topicSpecs(settings).relay);
+  const started = performance.now();
+  relay.start();
+  await relay.until(head, 600_000);
+  const elapsedS = (performance.now() - started) / 1000;
+  await relay.stop();
+  await publisher.close();
+  await checkpoints.close();
+  await store.close();
+  const published = relay.stats.eventsPublished;
+  const perf = JSON.parse(
+    execFileSync('bash', ['deploy/local/kafka.sh', 'perf'], { encoding: 'utf8', env: { ...process.env, KAFKA_PORT: settings.brokers[0]!.split(':')[1]!, PERF_TOPIC: `bench.${run}.perf`, PERF_RECORDS: String(published), PERF_RECORD_SIZE: String(recordBytes) } }).trim().split('\n').pop()!,
+  ) as { records_per_s: number; p99_ms: number };
+  const rate = published / elapsedS;
+  return [
+    { group: 'kafka', adapter: 'postgres', scenario: `relay: log → acked Kafka writes (${published.toLocaleString('en-US')} events)`, rate: round(rate), unit: 'events/s', extra: { recordBytes, ceiling: perf.records_per_s, ratio: round(rate / perf.records_per_s), batches: relay.stats.batchesPublished } },
+    { group: 'kafka', adapter: 'broker', scenario: `ceiling: ProducerPerformance acks=all idempotent, same count and size`, rate: perf.records_per_s, unit: 'records/s', p99Ms: perf.p99_ms },
+  ];
+}
+
+async function endToEnd(settings: KafkaSettings, databaseUrl: string, run: string, seconds: number): Promise<BenchRow> {
+  const ratePerS = 1_000;
+  const env = { JWT_SECRET: jwt.hs256Secret, SEED_SAMPLE_POLICY: 'true', NODE_ENV: 'production', EXPIRE_ESCALATIONS: 'false', EVENT_STORE: 'postgres', DATABASE_URL: databaseUrl, KAFKA_BROKERS: settings.brokers.join(','), KAFKA_CONSUME_ACTIONS: 'false', KAFKA_TOPIC_EVENTS: settings.topics.events, KAFKA_TOPIC_CUSTOMER_LOYALTY: settings.topics.customerLoyalty, KAFKA_TOPIC_EMPLOYEE_DISCRETION: settings.topics.employeeDiscretion, CRM_RELAY_NAME: settings.relayName, RATE_LIMIT_REQUESTS: '10000000', OPERATIONS_PORT: '0' };
+  // The relay starts at the head of the log: the latency measured is of live events, not of a backlog.
+  const headStore = await createPostgresEventStore({ connectionString: databaseUrl });
+  const checkpoints = await SqlCheckpointStore.open(createPostgresDriver({ connectionString: databaseUrl, poolSize: 1 }));
+  await checkpoints.save(settings.relayName, await headStore.headPosition());
+  await checkpoints.close();
+  await headStore.close();
+  const api = await spawnLedgerApi(env, 3991);
+  const relay = spawn(process.execPath, ['--max-old-space-size=192', 'dist/apps/crm-relay/src/main.js'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const kafka = createKafka({ brokers: settings.brokers, clientId: `bench-e2e-${run}` });
+  const consumer = kafka.consumer({ groupId: `bench-${run}-e2e`, maxWaitTimeInMs: 50, sessionTimeout: 10_000 });
+  const sentAt = new Map<string, number>();
+  const latency = new LatencyRecorder();
+  let received = 0;
+  try {
+    const employees = Array.from({ length: 200 }, (_, i) => `${run}-l${i}`);
+    const adminToken = await mintToken(jwt, { sub: 'bench-admin', roles: ['admin'] });
+    const till = await mintToken(jwt, { sub: 'bench-till', roles: ['pos-system'], store: storeId });
+    await inParallel(16, employees, (employeeId) => post(api.url, '/budgets', adminToken, { employeeId, role: 'associate', storeId, allowanceOverrideMinor: 500_000_000, idempotencyKey: `enrol-${employeeId}` }));
+    await new KafkaTopicAdmin(kafka).ensureTopics(topicSpecs(settings).relay);
+    await consumer.connect();
+    await consumer.subscribe({ topic: settings.topics.events, fromBeginning: false });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const at = performance.now();
+        const gestureId = (JSON.parse(message.value!.toString()) as { gestureId?: string }).gestureId;
+        const t0 = gestureId === undefined ? undefined : sentAt.get(gestureId);
+        if (t0 !== undefined && message.headers?.ce_type?.toString().includes('GestureGranted')) {
+          latency.record((at - t0) * 1e6);
+          sentAt.delete(gestureId!);
+          received++;
+        }
+      },
+    });
+    await new Promise((r) => setTimeout(r, 3_000)); // group joined, relay caught up with the enrolments
+    // autocannon paces the load (as the API benchmark does); each request's send time is noted as it is built.
+    let seq = 0;
+    const started = performance.now();
+    const load = await autocannon({
+      url: api.url,
+      connections: 32,
+      duration: seconds,
+      overallRate: ratePerS,
+      requests: [
+        {
+          method: 'POST',
+          path: '/gestures',
+          setupRequest: (request: LoadRequest) => {
+            const i = seq++;
+            const employeeId = employees[i % employees.length]!;
+            const idempotencyKey = `${run}-e2e-${i}`;
+            sentAt.set(gestureIdFor(employeeId, idempotencyKey), performance.now());
+            return {
+              ...request,
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${till}` },
+              body: JSON.stringify({ employeeId, customerId: `${run}-c${i}`, gestureType: 'goodwill_credit', amountMinor: 100, currency: 'USD', channel: 'pos', storeId, reasonCode: 'service_failure', note: 'late delivery', occurredAt: new Date().toISOString(), idempotencyKey }),
+            };
+          },
+        },
+      ],
+    });
+    const total = load['2xx'];
+    const deadline = Date.now() + 30_000;
+    while (received < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const elapsedS = (performance.now() - started) / 1000;
+    return { group: 'kafka', adapter: 'postgres', scenario: `end to end: POST /gestures → consumable from the topic, paced ${ratePerS}/s`, rate: round(received / elapsedS), unit: 'gestures/s', p50Ms: latency.p50Ms, p99Ms: latency.p99Ms, extra: { sent: total, received, httpP50Ms: load.latency.p50, httpP99Ms: load.latency.p99, non2xx: load.non2xx } };
+  } finally {
+    await consumer.disconnect();
+    relay.kill('SIGTERM');
+    await api.stop();
+  }
+}
+
+async function inbound(settings: KafkaSettings, databaseUrl: string, run: string): Promise<BenchRow> {
+  const messages = Number(process.env.BENCH_KAFKA_ACTIONS ?? 20_000);
+  const env = { JWT_SECRET: jwt.hs256Secret, SEED_SAMPLE_POLICY: 'true', NODE_ENV: 'production', EXPIRE_ESCALATIONS: 'false', EVENT_STORE: 'postgres', DATABASE_URL: databaseUrl, KAFKA_BROKERS: settings.brokers.join(','), KAFKA_TOPIC_ACTIONS: settings.topics.actions, KAFKA_TOPIC_ACTIONS_DLQ: settings.topics.actionsDeadLetter, KAFKA_ACTIONS_GROUP_ID: settings.actionsGroupId };
+  const api = await spawnLedgerApi(env, 3992);
+  const kafka = createKafka({ brokers: settings.brokers, clientId: `bench-inbound-${run}` });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const a = kafka.admin();
+  try {
+    const employees = Array.from({ length: 500 }, (_, i) => `${run}-i${i}`);
+    const adminToken = await mintToken(jwt, { sub: 'bench-admin', roles: ['admin'] });
+    const till = `Bearer ${await mintToken(jwt, { sub: 'bench-till', roles: ['pos-system'], store: storeId })}`;
+    await inParallel(16, employees, (employeeId) => post(api.url, '/budgets', adminToken, { employeeId, role: 'associate', storeId, allowanceOverrideMinor: 500_000_000, idempotencyKey: `enrol-${employeeId}` }));
+    await a.connect();
+    for (let stable = false, deadline = Date.now() + 30_000; !stable && Date.now() < deadline; ) {
+      stable = (await a.describeGroups([settings.actionsGroupId])).groups[0]?.state === 'Stable';
+      if (!stable) await new Promise((r) => setTimeout(r, 200));
+    }
+    await producer.connect();
+    const started = performance.now();
+    for (let i = 0; i < messages; i += 1_000) {
+      await producer.send({
+        topic: settings.topics.actions,
+        acks: -1,
+        messages: Array.from({ length: Math.min(1_000, messages - i) }, (_, j) => {
+          const n = i + j;
+          const employeeId = employees[n % employees.length]!;
+          return { key: employeeId, headers: { authorization: till }, value: JSON.stringify({ type: 'gesture.requested', data: { employeeId, customerId: `${run}-c${n}`, gestureType: 'goodwill_credit', amountMinor: 100, currency: 'USD', channel: 'pos', storeId, reasonCode: 'service_failure', note: 'late delivery', occurredAt: new Date().toISOString(), idempotencyKey: `${run}-in-${n}` } }) };
+        }),
+      });
+    }
+    const ends = await a.fetchTopicOffsets(settings.topics.actions);
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      const [committed] = await a.fetchOffsets({ groupId: settings.actionsGroupId, topics: [settings.topics.actions] });
+      const done = ends.every((e) => committed!.partitions.find((p) => p.partition === e.partition)?.offset === e.high);
+      if (done || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const elapsedS = (performance.now() - started) / 1000;
+    return { group: 'kafka', adapter: 'postgres', scenario: `inbound: frontline actions applied by ledger-api (${messages.toLocaleString('en-US')} gestures)`, rate: round(messages / elapsedS), unit: 'messages/s', extra: { seconds: round(elapsedS) } };
+  } finally {
+    await producer.disconnect();
+    await a.disconnect();
+    await api.stop();
+  }
+}
+
+async function post(base: string, path: string, token: string, body: unknown): Promise<number> {
+  const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+  await res.text();
+  return res.status;
+}
+
+async function inParallel<T>(concurrency: number, items: readonly T[], work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}

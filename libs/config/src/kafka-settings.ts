@@ -1,0 +1,88 @@
+import { ConfigurationError } from './settings.js';
+
+type Env = Record<string, string | undefined>;
+
+/** Topic names; each can be overridden (tests use unique names per run). */
+export interface KafkaTopicNames {
+  /** Inbound: frontline actions from tills, call-center desktops and the CRM. */
+  actions: string;
+  /** Inbound messages that cannot be processed, with the reason in their headers. */
+  actionsDeadLetter: string;
+  /** Outbound: every domain event, CloudEvents binary mode. */
+  events: string;
+  /** Outbound, compacted: the latest loyalty summary per customer. */
+  customerLoyalty: string;
+  /** Outbound, compacted: the latest discretion-budget summary per employee. */
+  employeeDiscretion: string;
+}
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  topics: KafkaTopicNames;
+  /** Whether the ledger API consumes the actions topic (when brokers are configured). */
+  consumeActions: boolean;
+  actionsGroupId: string;
+  /** Partitions consumed at once by one ledger-api instance (messages of one partition stay in order). */
+  actionsPartitionsConcurrently: number;
+  /** Created-if-missing settings; a 1-node dev broker needs replication 1 and min ISR 1. */
+  eventsPartitions: number;
+  statePartitions: number;
+  actionsPartitions: number;
+  replicationFactor: number;
+  minInsyncReplicas: number;
+  /** CloudEvents `source` of everything the relay publishes. */
+  eventSource: string;
+  /** Name of the relay's checkpoint; two relays with different names can feed different clusters. */
+  relayName: string;
+}
+
+export function loadKafkaSettings(env: Env): KafkaSettings {
+  const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  for (const broker of brokers) {
+    if (!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(broker)) throw new ConfigurationError('KAFKA_BROKERS', `must be a comma-separated list of host:port, got ${JSON.stringify(broker)}`);
+  }
+  return {
+    brokers,
+    clientId: name(env, 'KAFKA_CLIENT_ID', 'gesture-ledger'),
+    topics: {
+      actions: name(env, 'KAFKA_TOPIC_ACTIONS', 'frontline.actions.v1'),
+      actionsDeadLetter: name(env, 'KAFKA_TOPIC_ACTIONS_DLQ', 'frontline.actions.v1.dlq'),
+      events: name(env, 'KAFKA_TOPIC_EVENTS', 'gesture-ledger.events.v1'),
+      customerLoyalty: name(env, 'KAFKA_TOPIC_CUSTOMER_LOYALTY', 'gesture-ledger.customer-loyalty.v1'),
+      employeeDiscretion: name(env, 'KAFKA_TOPIC_EMPLOYEE_DISCRETION', 'gesture-ledger.employee-discretion.v1'),
+    },
+    consumeActions: flag(env, 'KAFKA_CONSUME_ACTIONS', true),
+    actionsGroupId: name(env, 'KAFKA_ACTIONS_GROUP_ID', 'gesture-ledger.frontline-actions'),
+    actionsPartitionsConcurrently: count(env, 'KAFKA_ACTIONS_CONCURRENCY', 6, 1, 64),
+    eventsPartitions: count(env, 'KAFKA_EVENTS_PARTITIONS', 12, 1, 1000),
+    statePartitions: count(env, 'KAFKA_STATE_PARTITIONS', 6, 1, 1000),
+    actionsPartitions: count(env, 'KAFKA_ACTIONS_PARTITIONS', 12, 1, 1000),
+    replicationFactor: count(env, 'KAFKA_REPLICATION_FACTOR', 1, 1, 10),
+    minInsyncReplicas: count(env, 'KAFKA_MIN_INSYNC_REPLICAS', 1, 1, 10),
+    eventSource: name(env, 'KAFKA_EVENT_SOURCE', '/gesture-ledger'),
+    relayName: name(env, 'CRM_RELAY_NAME', 'crm-relay'),
+  };
+}
+
+/** Kafka topic, group and client names: 1-249 of [A-Za-z0-9._-] (a CloudEvents source may add '/'). */
+function name(env: Env, variable: string, fallback: string): string {
+  const raw = env[variable]?.trim();
+  if (!raw) return fallback;
+  if (!/^[A-Za-z0-9._\-/]{1,249}$/.test(raw)) throw new ConfigurationError(variable, `must be 1-249 letters, digits, '.', '_', '-' or '/', got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+function flag(env: Env, variable: string, fallback: boolean): boolean {
+  const raw = env[variable]?.trim();
+  if (!raw) return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigurationError(variable, `must be true or false, got ${JSON.stringify(raw)}`);
+  return raw === 'true';
+}
+
+function count(env: Env, variable: string, fallback: number, min: number, max: number): number {
+  const raw = env[variable]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ConfigurationError(variable, `must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from '@jest/globals';
+import { loadKafkaSettings } from './kafka-settings.js';
+import { ConfigurationError } from './settings.js';
+
+describe('Kafka settings', () => {
+  it('defaults to the documented topic names, 12 event partitions and a 1-node broker', () => {
+    const s = loadKafkaSettings({});
+    expect(s.brokers).toEqual([]);
+    expect(s.topics).toEqual({
+      actions: 'frontline.actions.v1',
+      actionsDeadLetter: 'frontline.actions.v1.dlq',
+      events: 'gesture-ledger.events.v1',
+      customerLoyalty: 'gesture-ledger.customer-loyalty.v1',
+      employeeDiscretion: 'gesture-ledger.employee-discretion.v1',
+    });
+    expect(s).toMatchObject({ consumeActions: true, eventsPartitions: 12, replicationFactor: 1, minInsyncReplicas: 1 });
+  });
+
+  it.each([
+    ['KAFKA_BROKERS', 'localhost'],
+    ['KAFKA_TOPIC_EVENTS', 'has spaces'],
+    ['KAFKA_EVENTS_PARTITIONS', '0'],
+    ['KAFKA_CONSUME_ACTIONS', 'yes'],
+  ])('refuses %s=%s naming the variable', (variable, value) => {
+    expect(() => loadKafkaSettings({ [variable]: value })).toThrow(ConfigurationError);
+    expect(() => loadKafkaSettings({ [variable]: value })).toThrow(variable);
+  });
+});

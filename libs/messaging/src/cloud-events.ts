@@ -1,0 +1,53 @@
+import type { RecordedEvent } from '#event-store';
+import { budgetStreamPrefix, loyaltyStreamPrefix, policyStreamName } from '#domain';
+import type { OutgoingMessage } from './port.js';
+
+/** Where the JSON Schemas are published: the `$id` of `schemas/<Name>.json` is this plus the file name. */
+export const schemaBaseUri = 'https://schemas.gesture-ledger.dev/v1/';
+
+/** Version 1 of a type is `<Type>.json`; a later version gets its own file, `<Type>.v<n>.json`. */
+export function eventSchemaUri(type: string, schemaVersion: number): string {
+  return `${schemaBaseUri}${type}${schemaVersion === 1 ? '' : `.v${schemaVersion}`}.json`;
+}
+
+/** The CloudEvents `type` of a domain event: reverse-DNS-ish, versioned like the schema. */
+export function cloudEventType(type: string, schemaVersion: number): string {
+  return `dev.gesture-ledger.${type}.v${schemaVersion}`;
+}
+
+/**
+ * The partition key of an event: the employee for budget events (so an employee's gestures stay in the
+ * order they were decided), the customer for loyalty events, `policy` for the policy. Streams are one
+ * per employee or customer, so the key follows from the stream name; other streams key by name.
+ */
+export function partitionKeyOf(streamName: string): string {
+  if (streamName.startsWith(budgetStreamPrefix)) return streamName.slice(budgetStreamPrefix.length);
+  if (streamName.startsWith(loyaltyStreamPrefix)) return streamName.slice(loyaltyStreamPrefix.length);
+  return streamName === policyStreamName ? 'policy' : streamName;
+}
+
+/**
+ * A recorded event as a Kafka record in CloudEvents binary mode (Kafka protocol binding 1.0): the event
+ * data is the value, its attributes `ce_` headers. `ce_id` is the event id, unique and stable across
+ * redeliveries, so consumers drop repeats by it; the schema version is in `ce_type` and `ce_dataschema`.
+ * Extensions: `streamrevision` (strictly increasing per key: the order check a consumer can make),
+ * `correlationid` and `causationid`. The partition key is the record key (the partitioning extension's
+ * `partitionkey` is not repeated as a header: kafkajs pays for every header of every record, and the
+ * relay's throughput is bounded by that encoding).
+ */
+export function toCloudEventMessage(event: RecordedEvent, source: string): OutgoingMessage {
+  const headers: Record<string, string> = {
+    ce_specversion: '1.0',
+    ce_id: event.id,
+    ce_source: source,
+    ce_type: cloudEventType(event.type, event.schemaVersion),
+    ce_time: event.metadata.recordedAt,
+    ce_subject: event.streamName,
+    ce_dataschema: eventSchemaUri(event.type, event.schemaVersion),
+    ce_streamrevision: String(event.revision),
+    ce_correlationid: event.metadata.correlationId,
+    'content-type': 'application/json',
+  };
+  if (event.metadata.causationId) headers.ce_causationid = event.metadata.causationId;
+  return { key: partitionKeyOf(event.streamName), value: JSON.stringify(event.data), headers };
+}

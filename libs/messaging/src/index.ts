@@ -1,0 +1,10 @@
+export * from './port.js';
+export * from './topics.js';
+export * from './backoff.js';
+export * from './cloud-events.js';
+export * from './checkpoint.js';
+export { createKafka, type KafkaClientOptions } from './kafka/kafka-client.js';
+export { KafkaPublisher, type KafkaPublisherOptions } from './kafka/kafka-publisher.js';
+export { KafkaTopicAdmin } from './kafka/kafka-topic-admin.js';
+export { readTopic, type ReadRecord } from './testing/read-topic.js';
+export { loadSchemaBook, schemasDirectory, type SchemaBook } from './schemas.js';

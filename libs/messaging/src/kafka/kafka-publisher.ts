@@ -1,0 +1,70 @@
+import kafkajs, { type Kafka, type Producer } from 'kafkajs';
+import type { MessagePublisher, TopicMessages } from '../port.js';
+
+export interface KafkaPublisherOptions {
+  /** Limit for the broker's acknowledgement of one batch (acks = all). */
+  ackTimeoutMs?: number;
+}
+
+/**
+ * The publisher on kafkajs: an idempotent producer (the broker drops a retried batch it already has,
+ * so kafkajs' own retries add no duplicates), acks from every in-sync replica, no compression (kafkajs
+ * has only gzip built in, which costs more CPU than it saves on loopback), and Java's murmur2
+ * partitioner, so a key lands on the partition any other Kafka client would choose. After a failure the
+ * producer is replaced: a fresh producer id cannot be stuck on an old sequence number.
+ */
+export class KafkaPublisher implements MessagePublisher {
+  private producer: Producer | null = null;
+  private connecting: Promise<Producer> | null = null;
+  private readonly ackTimeoutMs: number;
+
+  constructor(
+    private readonly kafka: Kafka,
+    options: KafkaPublisherOptions = {},
+  ) {
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
+  }
+
+  async publish(batches: TopicMessages[]): Promise<void> {
+    const topicMessages = batches.filter((b) => b.messages.length > 0);
+    if (topicMessages.length === 0) return;
+    const producer = await this.connected();
+    try {
+      await producer.sendBatch({ topicMessages, acks: -1, timeout: this.ackTimeoutMs, compression: kafkajs.CompressionTypes.None });
+    } catch (error) {
+      await this.reset();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.reset();
+  }
+
+  private connected(): Promise<Producer> {
+    if (this.producer) return Promise.resolve(this.producer);
+    this.connecting ??= (async () => {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+      });
+      try {
+        await producer.connect();
+      } catch (error) {
+        await producer.disconnect().catch(() => undefined);
+        throw error;
+      }
+      this.producer = producer;
+      return producer;
+    })().finally(() => (this.connecting = null));
+    return this.connecting;
+  }
+
+  private async reset(): Promise<void> {
+    const producer = this.producer;
+    this.producer = null;
+    await producer?.disconnect().catch(() => undefined);
+  }
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from '@jest/globals';
+import { existsSync, readFileSync } from 'node:fs';
+import yaml from 'js-yaml';
+import { loadKafkaSettings } from '#config';
+import { loadSchemaBook, schemasDirectory } from '#messaging';
+
+interface AsyncApi {
+  asyncapi: string;
+  channels: Record<string, { address: string; messages: Record<string, { $ref: string }>; bindings: { kafka: { topic: string; topicConfiguration: Record<string, unknown> } } }>;
+  operations: Record<string, { action: string; channel: { $ref: string } }>;
+  components: { messages: Record<string, { payload: { $ref?: string }; bindings: { kafka: { key: { type: string } } } }> };
+}
+
+const doc = yaml.load(readFileSync(new URL('../asyncapi.yaml', import.meta.url), 'utf8')) as AsyncApi;
+const book = loadSchemaBook();
+const stateSchemas = ['CustomerLoyaltyState', 'EmployeeDiscretionState'];
+const eventSchemas = book.names.filter((n) => n !== 'common' && n !== 'FrontlineAction' && !stateSchemas.includes(n));
+
+describe('the AsyncAPI document', () => {
+  it('is AsyncAPI 3.0 and names every default topic, each with its Kafka binding', () => {
+    expect(doc.asyncapi).toBe('3.0.0');
+    const topics = loadKafkaSettings({}).topics;
+    const addresses = Object.values(doc.channels).map((c) => c.address).sort();
+    expect(addresses).toEqual(Object.values(topics).sort());
+    for (const channel of Object.values(doc.channels)) expect(channel.bindings.kafka.topic).toBe(channel.address);
+    const compacted = Object.values(doc.channels).filter((c) => (c.bindings.kafka.topicConfiguration['cleanup.policy'] as string[]).includes('compact')).map((c) => c.address);
+    expect(compacted.sort()).toEqual([topics.customerLoyalty, topics.employeeDiscretion].sort());
+  });
+
+  it('lists one message per event type on the event topic, each referencing its JSON Schema and saying its key', () => {
+    const events = Object.values(doc.channels).find((c) => c.address === loadKafkaSettings({}).topics.events)!;
+    expect(Object.keys(events.messages).sort()).toEqual(eventSchemas);
+    for (const name of eventSchemas) {
+      const message = doc.components.messages[name]!;
+      expect(message.payload.$ref).toBe(`./schemas/${name}.json`);
+      expect(message.bindings.kafka.key.type).toBe('string');
+    }
+  });
+
+  it('references only schemas that exist, and every schema but the shared definitions is referenced', () => {
+    const refs = Object.values(doc.components.messages).flatMap((m) => (m.payload.$ref ? [m.payload.$ref] : []));
+    for (const ref of refs) expect(existsSync(`${schemasDirectory()}${ref.replace('./schemas/', '')}`)).toBe(true);
+    expect(refs.map((r) => r.replace('./schemas/', '').replace('.json', '')).sort()).toEqual(book.names.filter((n) => n !== 'common'));
+    for (const operation of Object.values(doc.operations)) expect(doc.channels[operation.channel.$ref.replace('#/channels/', '')]).toBeDefined();
+  });
+});
+
+describe('the JSON Schemas', () => {
+  it('all compile (draft 2020-12, strict) and reject what they should', () => {
+    expect(book.problems('PurchaseRecorded', { customerId: 'c-1' }).length).toBeGreaterThan(0);
+    const money = { amountMinor: 12.5, currency: 'USD' };
+    expect(book.problems('PurchaseRecorded', { customerId: 'c-1', purchaseId: 'p', amount: money, month: '2026-11', where: { channel: 'pos', storeId: 's' }, occurredAt: '2026-11-23T10:00:00Z', recordedAt: '2026-11-23T10:00:00Z', policyVersion: 1 }).join()).toContain('/amount/amountMinor');
+    expect(book.problems('PurchaseRecorded', { customerId: 'c-1', purchaseId: 'p', amount: { ...money, amountMinor: 1250 }, month: '2026-11', where: { channel: 'pos', storeId: 's' }, occurredAt: '2026-11-23T10:00:00Z', recordedAt: '2026-11-23T10:00:00Z', policyVersion: 1 })).toEqual([]);
+  });
+});
