@@ -251,3 +251,16 @@ describe('deploy/k8s', () => {
     }
   });
 });
+
+describe('nest-cli.json', () => {
+  const nest = JSON.parse(readFileSync('nest-cli.json', 'utf8')) as { monorepo: boolean; projects: Record<string, { type: string; root: string; sourceRoot: string }> };
+  const folders = (kind: 'apps' | 'libs') => readdirSync(kind, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `${kind}/${d.name}`).sort();
+
+  it('is a monorepo manifest naming every app and library folder, and nothing else', () => {
+    expect(nest.monorepo).toBe(true);
+    const projects = Object.values(nest.projects);
+    expect(projects.filter((p) => p.type === 'application').map((p) => p.root).sort()).toEqual(folders('apps'));
+    expect(projects.filter((p) => p.type === 'library').map((p) => p.root).sort()).toEqual(folders('libs'));
+    for (const project of projects) expect(existsSync(join(project.sourceRoot, project.type === 'application' ? 'main.ts' : 'index.ts'))).toBe(true);
+  });
+});

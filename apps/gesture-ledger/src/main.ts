@@ -1,7 +1,11 @@
 import 'reflect-metadata';
 import { mintToken } from '#auth';
-import { ConfigurationError, loadSettings } from '#config';
+import { ConfigurationError, loadSettings, openStorage } from '#config';
+import { drainInOrder, exitOnSignal, Lifecycle } from '#observability';
+import { startCrmRelay } from '../../crm-relay/src/start-crm-relay.js';
 import { startLedgerApi } from '../../ledger-api/src/start-ledger-api.js';
+import { financeApiModule } from '../../projector/src/finance/index.js';
+import { startProjector } from '../../projector/src/start-projector.js';
 
 /**
  * The main job: every service in one process on the embedded store under ./data, with the sample
@@ -10,11 +14,34 @@ import { startLedgerApi } from '../../ledger-api/src/start-ledger-api.js';
  */
 async function main(): Promise<void> {
   const settings = loadSettings();
-  const { ledger, url } = await startLedgerApi(settings, { expireEscalations: settings.expireEscalations });
+  // One store for every part: the embedded PGlite admits one owner per data directory.
+  const storage = await openStorage(settings);
+  const projector = await startProjector(settings, { storage, serveHttp: false });
+  const relay = settings.kafka.brokers.length > 0 ? await startCrmRelay(settings, { store: storage.store }) : undefined;
+  const api = await startLedgerApi(settings, {
+    expireEscalations: settings.expireEscalations,
+    exitOnSignal: false,
+    store: storage.store,
+    modules: [projector.queryModule, financeApiModule(storage)],
+  });
+  // Commands stop first (nothing new is appended), then the readers finish their batch and commit their checkpoints.
+  const drain = drainInOrder(
+    [
+      { name: 'api', run: async () => void (await api.stop()) },
+      { name: 'projector', run: () => projector.stop() },
+      ...(relay ? [{ name: 'crm-relay', run: () => relay.stop() }] : []),
+      { name: 'storage', run: () => storage.close() },
+    ],
+    { lifecycle: new Lifecycle(), logger: api.log, timeoutMs: settings.operations.shutdownTimeoutMs },
+  );
+  exitOnSignal(drain, api.log);
+  const { ledger, url } = api;
   const policy = ledger.policies.current();
   const aStore = Object.keys(policy.stores)[0] ?? null;
   console.log(`Gesture Ledger is running on ${url} (event store: ${settings.eventStore}${settings.eventStore === 'embedded' ? ` in ${settings.dataDir}` : ''}, policy v${policy.version})`);
-  console.log(`  API documentation: ${url}/docs   OpenAPI: ${url}/docs-json   health: ${url}/health/ready`);
+  console.log(`  API documentation: ${url}/docs   OpenAPI: ${url}/docs-json   health: ${url}/health/ready   metrics: ${url}/metrics`);
+  console.log(`  read models: ${url}/read/...   finance: ${url}/finance/...   projector lag: ${url}/projections/status`);
+  console.log(`  CRM feed to Kafka: ${relay ? settings.kafka.brokers.join(',') : 'off (set KAFKA_BROKERS to publish and to consume frontline actions)'}`);
   if (settings.jwt.generated) {
     const admin = await mintToken(settings.jwt, { sub: 'admin-1', roles: ['admin'] });
     const till = await mintToken(settings.jwt, { sub: 'till-1', roles: ['pos-system'], store: aStore });
