@@ -99,6 +99,27 @@ async function main(): Promise<void> {
   const sample = staff.find((s) => s.role === 'associate')!;
   const budget = (await call('GET', `/budgets/${sample.id}`, admin)).body;
   console.log(`\nbudget of ${sample.id}: ${JSON.stringify(budget.periods)}`);
+  await readSide(admin, sample.id);
+}
+
+/** What the projector made of the day: once it has caught up, the finance views and the audit of the journal. */
+async function readSide(admin: string, employeeId: string): Promise<void> {
+  const finance = await token('demo-finance', ['finance'], null);
+  for (let i = 0; i < 100; i++) {
+    const status = (await call('GET', '/projections/status', admin)).body;
+    if (status?.lag?.eventsBehind === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const period = (await call('GET', `/read/employees/${employeeId}/budget`, admin)).body.period;
+  console.log(`the projector's read model of it: period ${period?.periodKey} spent ${period?.spentMinor}, reserved ${period?.reservedMinor}, remaining ${period?.remainingMinor}`);
+  const from = new Date(Date.now() - 86_400_000).toISOString();
+  const to = new Date(Date.now() + 86_400_000).toISOString();
+  const spend = (await call('GET', `/finance/spend?groupBy=day&by=store&from=${from}&to=${to}`, finance)).body;
+  console.log(`\nfinance, spend by store and day: ${JSON.stringify(spend)}`);
+  const anomalies = (await call('GET', `/finance/anomalies?from=${from}&to=${to}`, finance)).body;
+  console.log(`finance, anomalies: ${JSON.stringify(anomalies).slice(0, 600)}`);
+  const audit = (await call('GET', '/finance/audit/verify', finance)).body;
+  console.log(`finance, journal hash chain: ${JSON.stringify(audit)}`);
 }
 
 main().catch((error: unknown) => {

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     exitOnSignal: false,
     store: storage.store,
     modules: [projector.queryModule, financeApiModule(storage)],
+    readinessChecks: { readModels: () => storage.readModels.query('select 1', []) },
   });
   // Commands stop first (nothing new is appended), then the readers finish their batch and commit their checkpoints.
   const drain = drainInOrder(
