@@ -38,6 +38,9 @@ fi
 note "DATABASE_URL=${DATABASE_URL:-<unset>} KAFKA_BROKERS=${KAFKA_BROKERS:-<unset>} EVENTSTORE_URL=${EVENTSTORE_URL:-<unset>}"
 
 export KAFKAJS_NO_PARTITIONER_WARNING=1
+# Suites that spawn the deployed services run dist/: build it once here rather than in each of them.
+npm run build --silent || { note "npm run build failed"; exit 1; }
+export GESTURE_LEDGER_DIST_BUILT=1
 report=$(mktemp)
 NODE_OPTIONS=--experimental-vm-modules npx jest --ci --maxWorkers=2 --json --outputFile="$report" "$@"
 status=$?

@@ -2,11 +2,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 /**
- * Builds dist/ once per test file (tsc emits even when some other file has a type error; what matters
- * is that the app's entry point exists afterwards). Tests that run the deployed process use it.
+ * Builds dist/ for tests that run the deployed process (tsc emits even when some other file has a type
+ * error; what matters is that the app's entry point exists afterwards). `npm test` builds once before
+ * Jest starts and says so in GESTURE_LEDGER_DIST_BUILT, so parallel test files never rewrite dist/
+ * under a process another file is running.
  */
 export function buildDist(entry: string): void {
-  spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'ignore', timeout: 240_000 });
+  if (process.env.GESTURE_LEDGER_DIST_BUILT !== '1') spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'ignore', timeout: 240_000 });
   if (!existsSync(entry)) throw new Error(`build did not produce ${entry}`);
 }
 
