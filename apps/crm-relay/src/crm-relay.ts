@@ -1,5 +1,5 @@
 import { comparePositions, type EventStore, type Position, type ReadFrom, type RecordedEvent, type Subscription } from '#event-store';
-import { backoffDelayMs, sleep, toCloudEventMessage, type BackoffLimits, type CheckpointStore, type MessagePublisher, type OutgoingMessage, type TopicAdmin, type TopicMessages, type TopicSpec } from '#messaging';
+import { backoffDelayMs, sleep, toCloudEventMessage, type BackoffLimits, LeaseLostError, type CheckpointStore, type MessagePublisher, type OutgoingMessage, type TopicAdmin, type TopicMessages, type TopicSpec } from '#messaging';
 import { PartyStates, defaultPartyStatesLimits, type PartyStatesLimits } from './party-states.js';
 import { stateMessage } from './state-messages.js';
 
@@ -16,6 +16,8 @@ export interface CrmRelayOptions {
   /** Outer retry after a failure (broker or database away): bounded exponential, with jitter. */
   backoff?: BackoffLimits;
   partyStates?: PartyStatesLimits;
+  /** How often the checkpoint's lease is renewed while following, and looked at while on standby (5 s). */
+  leaseRenewMs?: number;
   log?: (line: string) => void;
 }
 
@@ -25,6 +27,8 @@ export interface CrmRelayStats {
   failures: number;
   checkpoint: ReadFrom;
   caughtUp: boolean;
+  /** This instance holds the checkpoint's lease (false: a standby waiting for it). */
+  active: boolean;
   /** The last attempt failed and the relay is backing off (readiness reports it). */
   lastError: string | null;
 }
@@ -47,7 +51,7 @@ export class CrmRelay {
   private readonly stopping = new AbortController();
   private topicsReady = false;
   private readonly waiters = new Set<{ position: Position; resolve: () => void }>();
-  readonly stats: CrmRelayStats = { eventsPublished: 0, batchesPublished: 0, failures: 0, checkpoint: 'start', caughtUp: false, lastError: null };
+  readonly stats: CrmRelayStats = { eventsPublished: 0, batchesPublished: 0, failures: 0, checkpoint: 'start', caughtUp: false, active: false, lastError: null };
 
   constructor(
     private readonly store: EventStore,
@@ -71,6 +75,8 @@ export class CrmRelay {
     this.stopping.abort();
     await this.subscription?.stop();
     await this.running;
+    if (this.stats.active) await this.checkpoints.release(this.options.name).catch(() => undefined);
+    this.stats.active = false;
   }
 
   /** Resolves once the checkpoint is at or past `position` (tests, benchmarks). */
@@ -109,10 +115,25 @@ export class CrmRelay {
       if (created.length > 0) this.log(`crm-relay: created topics ${created.join(', ')}`);
       this.topicsReady = true;
     }
+    if (!(await this.awaitLease())) return;
     const from = await this.checkpoints.load(this.options.name);
     this.stats.checkpoint = from;
     const subscription = this.store.subscribeToAll({ from, maxBatchSize: this.batchEventsMax });
     this.subscription = subscription;
+    // Renewed between batches too, so a relay idling at the head keeps its lease; losing it (another
+    // instance took over after a stall) ends this subscription, and `follow` goes back to standby.
+    const renewal = setInterval(() => {
+      this.checkpoints.claim(this.options.name).then(
+        (held) => {
+          if (!held) {
+            this.stats.active = false;
+            this.log('crm-relay: lost the checkpoint lease to another instance');
+            void subscription.stop();
+          }
+        },
+        () => undefined,
+      );
+    }, this.options.leaseRenewMs ?? 5_000);
     let announced = false;
     // One batch is published while the next is read and folded: the producer allows one request in
     // flight, so this keeps it busy. Batches are still acknowledged and checkpointed strictly in order.
@@ -139,11 +160,32 @@ export class CrmRelay {
         publishing.catch(() => undefined);
       }
       await publishing;
+      if (!this.stats.active && !this.stopping.signal.aborted) throw new LeaseLostError(this.options.name);
     } finally {
+      clearInterval(renewal);
       this.subscription = null;
       await subscription.stop();
       await publishing?.catch(() => undefined);
     }
+  }
+
+  /**
+   * Waits, as a standby, until this instance holds the checkpoint's lease: one relay publishes per
+   * checkpoint, so two can never interleave a key's events. False when stopped while waiting.
+   */
+  private async awaitLease(): Promise<boolean> {
+    let announced = false;
+    while (!this.stopping.signal.aborted) {
+      if (await this.checkpoints.claim(this.options.name)) {
+        if (announced) this.log('crm-relay: took the checkpoint lease; following the log');
+        this.stats.active = true;
+        return true;
+      }
+      if (!announced) this.log('crm-relay: another instance holds the checkpoint lease; standing by');
+      announced = true;
+      await sleep(this.options.leaseRenewMs ?? 5_000, this.stopping.signal);
+    }
+    return false;
   }
 
   /** The batch's records: every event, and the latest state of each party it touched. */

@@ -1,23 +1,71 @@
 import { mkdirSync, openSync, closeSync, fsyncSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 import { parsePosition, positionToString, START, type ReadFrom, type SqlDriver } from '#event-store';
 
-/** Where a log follower keeps its place. `save` resolves only once the position is durable. */
+/**
+ * Where a log follower keeps its place, and the lease that makes it the one active follower of that
+ * checkpoint. `save` resolves only once the position is durable, and throws `LeaseLostError` when
+ * another instance holds the lease, so a follower that lost it can never move the checkpoint.
+ */
 export interface CheckpointStore {
+  /** Takes the lease of `name`, or renews it; false while another live instance holds it. */
+  claim(name: string): Promise<boolean>;
+  /** Gives the lease up (on shutdown), so a standby takes over without waiting for it to expire. */
+  release(name: string): Promise<void>;
   load(name: string): Promise<ReadFrom>;
   save(name: string, position: ReadFrom): Promise<void>;
   close(): Promise<void>;
 }
 
+export class LeaseLostError extends Error {
+  constructor(readonly checkpoint: string) {
+    super(`the lease of checkpoint ${checkpoint} is held by another instance`);
+    this.name = 'LeaseLostError';
+  }
+}
+
 const table = 'gl_checkpoints';
 
-/** Checkpoints in a PostgreSQL table (the same database as the event store or the read models). */
+/**
+ * Checkpoints in a PostgreSQL table (the same database as the event store or the read models), each
+ * with a lease: the owner's id and when its claim runs out. A second instance of a follower is a
+ * standby until the owner releases the lease or stops renewing it; every `save` is fenced by the owner.
+ */
 export class SqlCheckpointStore implements CheckpointStore {
-  private constructor(private readonly driver: SqlDriver) {}
+  /** This instance, as lease owner. */
+  readonly owner = randomUUID();
 
-  static async open(driver: SqlDriver): Promise<SqlCheckpointStore> {
-    await driver.exec(`CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, position text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`);
-    return new SqlCheckpointStore(driver);
+  private constructor(
+    private readonly driver: SqlDriver,
+    private readonly leaseMs: number,
+  ) {}
+
+  /** `leaseMs`: how long a claim lasts unrenewed (a follower renews it at least every third of it). */
+  static async open(driver: SqlDriver, options: { leaseMs?: number } = {}): Promise<SqlCheckpointStore> {
+    await driver.exec(`
+      CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, position text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
+      ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS owner text, ADD COLUMN IF NOT EXISTS lease_expires_at timestamptz;`);
+    return new SqlCheckpointStore(driver, options.leaseMs ?? 15_000);
+  }
+
+  get leaseDurationMs(): number {
+    return this.leaseMs;
+  }
+
+  async claim(name: string): Promise<boolean> {
+    const rows = await this.driver.query<{ owner: string }>(
+      `INSERT INTO ${table} AS c (name, position, owner, lease_expires_at) VALUES ($1, '${START}', $2, now() + make_interval(secs => $3 / 1000.0))
+       ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, lease_expires_at = excluded.lease_expires_at
+       WHERE c.owner IS NULL OR c.owner = excluded.owner OR c.lease_expires_at < now()
+       RETURNING owner`,
+      [name, this.owner, this.leaseMs],
+    );
+    return rows.length === 1;
+  }
+
+  async release(name: string): Promise<void> {
+    await this.driver.query(`UPDATE ${table} SET owner = NULL, lease_expires_at = NULL WHERE name = $1 AND owner = $2`, [name, this.owner]);
   }
 
   async load(name: string): Promise<ReadFrom> {
@@ -25,9 +73,14 @@ export class SqlCheckpointStore implements CheckpointStore {
     return !row || row.position === START ? START : parsePosition(row.position);
   }
 
+  /** Moves the checkpoint and renews the lease, only while this instance holds it. */
   async save(name: string, position: ReadFrom): Promise<void> {
     const text = position === START ? START : positionToString(position);
-    await this.driver.query(`INSERT INTO ${table} (name, position) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = now()`, [name, text]);
+    const rows = await this.driver.query<{ name: string }>(
+      `UPDATE ${table} SET position = $2, updated_at = now(), lease_expires_at = now() + make_interval(secs => $4 / 1000.0) WHERE name = $1 AND owner = $3 RETURNING name`,
+      [name, text, this.owner, this.leaseMs],
+    );
+    if (rows.length !== 1) throw new LeaseLostError(name);
   }
 
   close(): Promise<void> {
@@ -74,6 +127,13 @@ export class FileCheckpointStore implements CheckpointStore {
       closeSync(dir);
     }
   }
+
+  /** One process owns an embedded data directory, so it is always the one follower. */
+  async claim(): Promise<boolean> {
+    return true;
+  }
+
+  async release(): Promise<void> {}
 
   async close(): Promise<void> {}
 

@@ -1,0 +1,125 @@
+import 'reflect-metadata';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { loadKafkaSettings, type KafkaSettings } from '#config';
+import { samplePolicy } from '#domain';
+import { createEmbeddedEventStore, createPostgresDriver, type EventStore, type SqlDriver } from '#event-store';
+import { GestureLedger } from '#ledger';
+import { createKafka, KafkaPublisher, KafkaTopicAdmin, LeaseLostError, readTopic, SqlCheckpointStore, topicSpecs } from '#messaging';
+import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
+import { CrmRelay } from '../src/crm-relay.js';
+import { allEvents, enrol, gestures } from './traffic.js';
+
+const waitFor = async (condition: () => boolean, timeoutMs: number) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+};
+
+withBackend('DATABASE_URL', 'CRM relay checkpoint lease (PostgreSQL)', (connectionString) => {
+  describe('checkpoint lease', () => {
+    const name = `lease-${Date.now().toString(36)}-${process.pid}`;
+    const drivers: SqlDriver[] = [];
+    const open = async (leaseMs: number) => SqlCheckpointStore.open(drivers[drivers.push(createPostgresDriver({ connectionString, poolSize: 1 })) - 1]!, { leaseMs });
+
+    afterAll(async () => {
+      for (const driver of drivers) await driver.close();
+    });
+
+    it('admits one holder; the other cannot move the checkpoint until the lease is released or runs out', async () => {
+      const a = await open(60_000);
+      const b = await open(60_000);
+      expect(await a.claim(name)).toBe(true);
+      expect(await b.claim(name)).toBe(false);
+      await a.save(name, { commit: 10n, prepare: 5n });
+      await expect(b.save(name, { commit: 11n, prepare: 6n })).rejects.toBeInstanceOf(LeaseLostError);
+      expect(await b.load(name)).toEqual({ commit: 10n, prepare: 5n });
+
+      await a.release(name);
+      expect(await b.claim(name)).toBe(true);
+      await expect(a.save(name, { commit: 12n, prepare: 7n })).rejects.toBeInstanceOf(LeaseLostError);
+      await b.save(name, { commit: 12n, prepare: 7n });
+      expect(await a.load(name)).toEqual({ commit: 12n, prepare: 7n });
+    });
+
+    it('lets a standby take over a lease its holder stopped renewing, and fences the old holder', async () => {
+      const stalled = await open(200);
+      const standby = await open(200);
+      const other = `${name}-expiry`;
+      expect(await stalled.claim(other)).toBe(true);
+      expect(await standby.claim(other)).toBe(false);
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      expect(await standby.claim(other)).toBe(true);
+      await expect(stalled.save(other, { commit: 1n, prepare: 1n })).rejects.toBeInstanceOf(LeaseLostError);
+      expect(await stalled.claim(other)).toBe(false);
+    });
+  });
+
+  withBackend('KAFKA_BROKERS', 'CRM relay standby (real broker)', (brokers) => {
+    describe('two relays on one checkpoint', () => {
+      const run = `l${Date.now().toString(36)}${process.pid}`;
+      const kafka = createKafka({ brokers: brokers.split(','), clientId: `test-${run}`, logLevel: 'nothing' });
+      const drivers: SqlDriver[] = [];
+      const publishers: KafkaPublisher[] = [];
+      let settings: KafkaSettings;
+      let store: EventStore;
+      let ledger: GestureLedger;
+
+      const newRelay = async () =>
+        new CrmRelay(store, publishers[publishers.push(new KafkaPublisher(kafka)) - 1]!, new KafkaTopicAdmin(kafka), await SqlCheckpointStore.open(drivers[drivers.push(createPostgresDriver({ connectionString, poolSize: 2 })) - 1]!), {
+          name: `crm-relay-${run}`,
+          source: '/gesture-ledger/test',
+          topics: settings.topics,
+          topicSpecs: topicSpecs(settings).relay,
+          batchEventsMax: 100,
+          leaseRenewMs: 100,
+          log: () => undefined,
+        });
+
+      beforeAll(async () => {
+        settings = loadKafkaSettings({ KAFKA_BROKERS: brokers, KAFKA_TOPIC_EVENTS: `test.${run}.events`, KAFKA_TOPIC_CUSTOMER_LOYALTY: `test.${run}.loyalty`, KAFKA_TOPIC_EMPLOYEE_DISCRETION: `test.${run}.discretion` });
+        store = await createEmbeddedEventStore({ dataDir: 'memory://' });
+        ledger = new GestureLedger(store);
+        await ledger.start(samplePolicy());
+      }, 60_000);
+
+      afterAll(async () => {
+        for (const publisher of publishers) await publisher.close();
+        for (const driver of drivers) await driver.close();
+        await store?.close();
+        const admin = kafka.admin();
+        await admin.connect();
+        await admin.deleteTopics({ topics: Object.values(settings.topics).filter((t) => t.startsWith('test.')) }).catch(() => undefined);
+        await admin.disconnect();
+      }, 60_000);
+
+      it('publishes from one only: the second stands by, and takes over where the first stopped', async () => {
+        const crowd = await enrol(ledger, run, 3);
+        await gestures(ledger, run, crowd, 60);
+        const first = await newRelay();
+        const second = await newRelay();
+        first.start();
+        await waitFor(() => first.stats.active, 20_000);
+        second.start();
+        const head = await store.headPosition();
+        await first.until(head as Exclude<typeof head, 'start'>, 30_000);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(second.stats).toMatchObject({ active: false, eventsPublished: 0 });
+
+        await first.stop();
+        await gestures(ledger, `${run}b`, crowd, 30);
+        const later = await store.headPosition();
+        await waitFor(() => second.stats.active, 10_000);
+        await second.until(later as Exclude<typeof later, 'start'>, 30_000);
+        await second.stop();
+
+        const records = await readTopic(kafka, settings.topics.events);
+        const published = records.map((r) => r.headers.ce_id);
+        expect(new Set(published).size).toBe(published.length);
+        expect([...published].sort()).toEqual((await allEvents(store)).map((e) => e.id).sort());
+        expect(second.stats.eventsPublished).toBe(published.length - first.stats.eventsPublished);
+      }, 90_000);
+    });
+  });
+});
