@@ -9,7 +9,7 @@ import { storeOf, type Policy } from '../policy/policy.js';
 import { formatMonth, localMonthAt, parseDate } from '../time/calendar.js';
 import { addMinutes, parseInstant } from '../time/instant.js';
 import { feedbackKinds, type CreditBonusPoints, type ExpirePoints, type LoyaltyCommand, type RecordFeedback, type RecordPurchase, type RedeemPoints, type ReverseBonusPoints } from './commands.js';
-import type { LoyaltyEvent } from './events.js';
+import type { LoyaltyEvent, PointLot } from './events.js';
 import { evolveLoyalty } from './evolve.js';
 import { dueForExpiry, newestFirst, oldestFirst, pointsForPurchase, totalPoints } from './lots.js';
 import type { LoyaltyRefusalReason } from './refusals.js';
@@ -100,8 +100,7 @@ function reverseBonusPoints({ data }: ReverseBonusPoints, state: LoyaltyState, p
 
   const draft = new Draft(state);
   // Points past their expiry are lost to the customer already; they cannot also pay back the bonus.
-  draft.expireDue(data.customerId, localMonthAt(parseInstant(data.recordedAt, 'recordedAt'), store.timeZone), data.recordedAt, policy);
-  const lots = draft.state.status === 'active' ? draft.state.lots : [];
+  const lots = draft.spendableLots(data.customerId, localMonthAt(parseInstant(data.recordedAt, 'recordedAt'), store.timeZone), data.recordedAt, policy);
   const balance = totalPoints(lots);
   const taken = Math.min(data.points, balance);
   draft.add({
@@ -139,8 +138,7 @@ function redeemPoints({ data }: RedeemPoints, state: LoyaltyState, policy: Polic
   if (store === undefined) return refuse('unknown_store');
 
   const draft = new Draft(state);
-  draft.expireDue(data.customerId, localMonthAt(parseInstant(data.recordedAt, 'recordedAt'), store.timeZone), data.recordedAt, policy);
-  const lots = draft.state.status === 'active' ? draft.state.lots : [];
+  const lots = draft.spendableLots(data.customerId, localMonthAt(parseInstant(data.recordedAt, 'recordedAt'), store.timeZone), data.recordedAt, policy);
   const balance = totalPoints(lots);
   if (data.points > balance) return refuse('insufficient_points', [`balance is ${balance}`]);
   draft.add({
@@ -212,6 +210,12 @@ class Draft {
     const lots = dueForExpiry(this.state.lots, asOfMonth, policy.loyalty.pointsExpireAfterMonths);
     if (lots.length === 0) return;
     this.add({ type: 'PointsExpired', schemaVersion: 1, data: { customerId, asOfMonth, points: totalPoints(lots), lots, recordedAt, policyVersion: policy.version } });
+  }
+
+  /** The lots points can be taken from now: whatever is past its expiry is expired first (and recorded). */
+  spendableLots(customerId: string, asOfMonth: string, recordedAt: string, policy: Policy): readonly PointLot[] {
+    this.expireDue(customerId, asOfMonth, recordedAt, policy);
+    return this.state.status === 'active' ? this.state.lots : [];
   }
 
   retier(customerId: string, asOfMonth: string, recordedAt: string, policy: Policy): void {
