@@ -16,7 +16,9 @@ export interface RunningServer {
  * not share an event loop, exactly as the anchor's no-op ceiling is measured.
  */
 export async function spawnLedgerApi(env: Record<string, string>, port: number): Promise<RunningServer> {
-  const child = spawn(process.execPath, [...serviceNodeFlags, 'dist/apps/ledger-api/src/main.js'], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_PROFILE=api-server: the server writes a V8 CPU profile of its whole life when it exits.
+  const profile = (process.env.BENCH_PROFILE ?? '').split(',').includes('api-server') ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles', '--cpu-prof-interval=200'] : [];
+  const child = spawn(process.execPath, [...serviceNodeFlags, ...profile, 'dist/apps/ledger-api/src/main.js'], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));

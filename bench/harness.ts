@@ -95,3 +95,28 @@ export function writeResults(rows: BenchRow[], context: Record<string, unknown>)
 
 /** The V8 flags the services run with (package.json start scripts, Dockerfile): measured the same way here. */
 export const serviceNodeFlags = ['--max-old-space-size=192'];
+
+/**
+ * Runs `work` under the V8 CPU profiler when BENCH_PROFILE names `name` (comma-separated list), and
+ * writes `bench/results/profiles/<name>.cpuprofile` (open it in Chrome DevTools): the profile covers the
+ * measured part only, not the seeding around it.
+ */
+export async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
+  if (!(process.env.BENCH_PROFILE ?? '').split(',').includes(name)) return work();
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    const dir = join('bench', 'results', 'profiles');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    console.error(`profile of ${name}: ${join(dir, `${name}.cpuprofile`)}`);
+  }
+}

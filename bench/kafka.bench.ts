@@ -9,7 +9,7 @@ import { createKafka, KafkaPublisher, KafkaTopicAdmin, SqlCheckpointStore, topic
 import { createPostgresDriver } from '#event-store';
 import { CrmRelay } from '../apps/crm-relay/src/crm-relay.js';
 import { spawnLedgerApi } from './api-server.js';
-import { LatencyRecorder, round, type BenchRow } from './harness.js';
+import { LatencyRecorder, profiled, round, type BenchRow } from './harness.js';
 
 const jwt = { hs256Secret: 'bench-secret-bench-secret-bench-secret-01', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
 const storeId = 'nyc-fifth-ave';
@@ -79,7 +79,10 @@ async function relayThroughput(settings: KafkaSettings, databaseUrl: string, run
   await seed(store, run, events);
   const head = (await store.headPosition()) as Position;
   const checkpoints = await SqlCheckpointStore.open(createPostgresDriver({ connectionString: databaseUrl, poolSize: 2 }));
+  // Positioned as a previous owner would have left it; the lease is released for the relay to claim.
+  await checkpoints.claim(settings.relayName);
   await checkpoints.save(settings.relayName, start);
+  await checkpoints.release(settings.relayName);
   // The record size the ceiling is measured with: what the relay sends per event (key, value, headers).
   const sample = await store.readAll({ from: start, limit: 1_000 });
   const recordBytes = Math.round(sample.map((e) => toCloudEventMessage(e, settings.eventSource)).reduce((s, m) => s + m.key.length + String(m.value).length + Object.entries(m.headers).reduce((h, [k, v]) => h + k.length + v.length, 0), 0) / sample.length);
@@ -89,8 +92,10 @@ async function relayThroughput(settings: KafkaSettings, databaseUrl: string, run
   await new KafkaTopicAdmin(kafka).ensureTopics(topicSpecs(settings).relay);
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
-  relay.start();
-  await relay.until(head, 600_000);
+  await profiled('relay', async () => {
+    relay.start();
+    await relay.until(head, 600_000);
+  });
   const elapsedS = (performance.now() - started) / 1000;
   // CPU per event of this process (the relay alone runs in it now): comparable across runs on a busy machine.
   const cpu = process.cpuUsage(cpuBefore);
@@ -115,7 +120,9 @@ async function endToEnd(settings: KafkaSettings, databaseUrl: string, run: strin
   // The relay starts at the head of the log: the latency measured is of live events, not of a backlog.
   const headStore = await createPostgresEventStore({ connectionString: databaseUrl });
   const checkpoints = await SqlCheckpointStore.open(createPostgresDriver({ connectionString: databaseUrl, poolSize: 1 }));
+  await checkpoints.claim(settings.relayName);
   await checkpoints.save(settings.relayName, await headStore.headPosition());
+  await checkpoints.release(settings.relayName);
   await checkpoints.close();
   await headStore.close();
   const api = await spawnLedgerApi(env, 3991);
