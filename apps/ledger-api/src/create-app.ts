@@ -1,12 +1,9 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import type { DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '#auth';
 import { loadOperationsSettings, type OperationsSettings } from '#config';
-import { createServiceAdapter, HttpEdgeModule, protectEdge, RateLimitModule, validationPipe } from '#http';
-import { closeConnectionsWhenDraining, createLogger, HealthModule, Lifecycle, logRequests, MetricsModule, nestLogger, processMetrics, type DependencyCheck, type ServiceMetrics } from '#observability';
+import { createServiceApp, processMetrics, type DependencyCheck, type Lifecycle, type ServiceMetrics } from '#observability';
 import { LedgerApiModule, type LedgerApiDependencies } from './ledger-api.module.js';
 
 export interface LedgerAppOptions extends LedgerApiDependencies {
@@ -31,47 +28,28 @@ export interface LedgerAppOptions extends LedgerApiDependencies {
   readinessChecks?: Record<string, DependencyCheck>;
 }
 
-/**
- * Builds the command API on Fastify: authentication then per-client rate limiting on every route,
- * validation, the body limit (413), security headers, CORS when configured, one log line per request,
- * `/health/live`, `/health/ready`, `/metrics` and the OpenAPI document.
- */
+/** The command API: the shared service edge (see `createServiceApp`) around the ledger's routes. */
 export async function createLedgerApp(options: LedgerAppOptions): Promise<NestFastifyApplication> {
-  const operations = options.operations ?? loadOperationsSettings();
-  const log = options.log ?? createLogger({ service: 'ledger-api', level: options.logger === false ? 'silent' : operations.logLevel });
   const ledger = options.ledger;
-  const lifecycle = options.lifecycle ?? new Lifecycle();
-  const health = HealthModule.forRoot({
-    checks: {
+  return createServiceApp({
+    service: 'ledger-api',
+    title: 'Gesture Ledger',
+    description: 'Discretionary gestures by frontline staff, within budgets, with escalation; loyalty; policy.',
+    verifier: options.verifier,
+    modules: [LedgerApiModule.forRoot(options), ...(options.modules ?? [])],
+    bodyLimitBytes: options.bodyLimitBytes,
+    operations: options.operations ?? loadOperationsSettings(),
+    readinessChecks: {
       eventStore: () => ledger.store.headPosition(),
       policy: async () => {
         if (!ledger.policies.published) throw new Error('no policy published');
       },
       ...options.readinessChecks,
     },
-    timeoutMs: operations.healthCheckTimeoutMs,
-    lifecycle,
+    metrics: options.metrics ?? processMetrics(),
+    lifecycle: options.lifecycle,
+    log: options.log,
+    logger: options.logger,
+    swaggerUi: options.swaggerUi,
   });
-  const metrics = MetricsModule.forRoot({ registry: (options.metrics ?? processMetrics()).registry, token: operations.metricsToken });
-  // AuthGuard is registered before the rate limit's guard, so requests are counted by their subject.
-  @Module({ imports: [HttpEdgeModule.forRoot(options.verifier), RateLimitModule.forRoot(operations.rateLimit), LedgerApiModule.forRoot(options), health, metrics, ...(options.modules ?? [])] })
-  class LedgerAppModule {}
-  const adapter = createServiceAdapter({ bodyLimitBytes: options.bodyLimitBytes, trustProxy: operations.trustProxy });
-  const app = await NestFactory.create<NestFastifyApplication>(LedgerAppModule, adapter, { logger: options.logger === false ? false : nestLogger(log), abortOnError: false });
-  const fastify = app.getHttpAdapter().getInstance();
-  logRequests(fastify as never, log);
-  closeConnectionsWhenDraining(fastify as never, lifecycle);
-  await protectEdge(app, { corsOrigins: operations.corsOrigins });
-  app.useGlobalPipes(validationPipe);
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Gesture Ledger')
-      .setDescription('Discretionary gestures by frontline staff, within budgets, with escalation; loyalty; policy.')
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', ui: options.swaggerUi ?? true, raw: ['json'] });
-  return app;
 }

@@ -1,35 +1,42 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { DynamicModule } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { TokenVerifier } from '#auth';
-import { HttpEdgeModule } from '#http';
+import { loadOperationsSettings, type OperationsSettings } from '#config';
+import { createServiceApp, processMetrics, type DependencyCheck, type Lifecycle, type ServiceMetrics } from '#observability';
 
 export interface ProjectorAppOptions {
   verifier: TokenVerifier;
-  /** The query API, and whatever else this service serves (health, metrics, finance). */
+  /** The query API, and whatever else this service serves (finance). */
   modules: DynamicModule[];
+  /** Rate limits, CORS, metrics token, health timeout; those of an empty environment when absent. */
+  operations?: OperationsSettings;
+  /** What `/health/ready` waits for (the event store, the read-model database). */
+  readinessChecks?: Record<string, DependencyCheck>;
+  metrics?: ServiceMetrics;
+  lifecycle?: Lifecycle;
   logger?: false | Array<'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal'>;
   /** Swagger UI at /docs (off under Jest, which cannot load its ESM asset server); /docs-json always. */
   swaggerUi?: boolean;
 }
 
-/** The projector service's HTTP side: the read-only query API on Fastify behind the shared bearer-token edge. */
+/**
+ * The projector service's HTTP side: the read-only query and finance APIs behind the same edge as the
+ * command API (authentication, rate limits, headers, request log, health, metrics).
+ */
 export async function createProjectorApp(options: ProjectorAppOptions): Promise<NestFastifyApplication> {
-  // Queries have no bodies; a small limit keeps anyone from streaming megabytes at a read-only service.
-  const adapter = new FastifyAdapter({ bodyLimit: 16 * 1024 });
-  @Module({ imports: [HttpEdgeModule.forRoot(options.verifier), ...options.modules] })
-  class ProjectorAppModule {}
-  const app = await NestFactory.create<NestFastifyApplication>(ProjectorAppModule, adapter, { logger: options.logger ?? ['error', 'warn'], abortOnError: false });
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Gesture Ledger read models')
-      .setDescription('Budgets, approval queues and customer 360 as the projector keeps them; its lag.')
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', ui: options.swaggerUi ?? true, raw: ['json'] });
-  return app;
+  return createServiceApp({
+    service: 'projector',
+    title: 'Gesture Ledger read models',
+    description: 'Budgets, approval queues, customer 360 and the finance journal as the projector keeps them; its lag.',
+    verifier: options.verifier,
+    modules: options.modules,
+    // Queries have no bodies; a small limit keeps anyone from streaming megabytes at a read-only service.
+    bodyLimitBytes: 16 * 1024,
+    operations: options.operations ?? loadOperationsSettings(),
+    readinessChecks: options.readinessChecks ?? {},
+    metrics: options.metrics ?? processMetrics(),
+    lifecycle: options.lifecycle,
+    logger: options.logger,
+    swaggerUi: options.swaggerUi,
+  });
 }

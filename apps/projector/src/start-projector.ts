@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TokenVerifier } from '#auth';
 import { openStorage, type Settings, type Storage } from '#config';
 import { allProjections, formatProgress, Projector, ReadModels, ReadQueries, type Projection } from '#projections';
-import { HealthModule, Lifecycle, MetricsModule, processMetrics } from '#observability';
+import { Lifecycle, processMetrics } from '#observability';
 import { createProjectorApp } from './create-app.js';
 import { financeApiModule } from './finance/index.js';
 import type { ProjectorStatus } from './query-api/projector-status.js';
@@ -78,20 +78,14 @@ export async function startProjector(settings: Settings, options: ProjectorStart
     app = await createProjectorApp({
       verifier: new TokenVerifier(settings.jwt),
       swaggerUi: options.swaggerUi ?? true,
-      modules: [
-        queryModule,
-        financeApiModule(storage),
-        ...(options.modules ?? []),
-        MetricsModule.forRoot({ registry: metrics.registry, token: settings.operations.metricsToken }),
-        HealthModule.forRoot({
-          lifecycle,
-          timeoutMs: settings.operations.healthCheckTimeoutMs,
-          checks: {
-            eventStore: () => storage.store.headPosition(),
-            readModels: () => storage.readModels.query('select 1', []),
-          },
-        }),
-      ],
+      modules: [queryModule, financeApiModule(storage), ...(options.modules ?? [])],
+      operations: settings.operations,
+      metrics,
+      lifecycle,
+      readinessChecks: {
+        eventStore: () => storage.store.headPosition(),
+        readModels: () => storage.readModels.query('select 1', []),
+      },
     });
     await app.listen(settings.projector.httpPort, settings.httpHost);
     const address = app.getHttpServer().address();

@@ -7,3 +7,4 @@ export * from './logging.js';
 export * from './shutdown.js';
 export * from './http-draining.js';
 export * from './operations-server.js';
+export { createServiceApp, type ServiceAppOptions } from './service-app.js';
