@@ -207,6 +207,24 @@ describe('operations of the ledger API (HTTP, embedded store)', () => {
       for (let i = 0; i < 30; i++) expect((await fetch(`${ops.base}/policy`, { headers: { authorization: `Bearer ${till}` } })).status).toBe(200);
     });
 
+    it('counts failed authentications against the address: 401 within its quota, then 429, while valid tokens from it still pass', async () => {
+      const other = await start({ RATE_LIMIT_WINDOW_SECONDS: '60', RATE_LIMIT_REQUESTS: '5' });
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < 4; i++) statuses.push((await fetch(`${other.base}/policy`)).status);
+        for (let i = 0; i < 3; i++) statuses.push((await fetch(`${other.base}/policy`, { headers: { authorization: 'Bearer not.a.token' } })).status);
+        expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+        const flooded = await fetch(`${other.base}/policy`, { headers: { authorization: 'Bearer still.not.valid' } });
+        expect(flooded.status).toBe(429);
+        expect(Number(flooded.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        // The subject has a quota of its own: a flood of bad tokens from its address does not lock it out.
+        expect((await fetch(`${other.base}/policy`, { headers: { authorization: `Bearer ${await token('ops-behind-same-nat', ['associate'])}` } })).status).toBe(200);
+      } finally {
+        await other.app.close();
+        await other.store.close();
+      }
+    }, 30_000);
+
     it('never throttles health probes', async () => {
       for (let i = 0; i < 30; i++) expect((await fetch(`${ops.base}/health/live`)).status).toBe(200);
     });

@@ -9,4 +9,4 @@ export { TOKEN_VERIFIER } from './tokens.js';
 export { HttpEdgeModule } from './http-edge.module.js';
 export { createServiceAdapter, connectionLimits, type ServiceAdapterOptions } from './service-adapter.js';
 export { protectEdge, type EdgeProtectionOptions } from './edge-protection.js';
-export { RateLimitModule, RateLimitGuard, FixedWindowCounter, SkipRateLimit, trackedClientsMax, type RateLimitOptions } from './rate-limit.js';
+export { RateLimitModule, RateLimitGuard, ClientQuotas, FixedWindowCounter, SkipRateLimit, trackedClientsMax, type RateLimitOptions } from './rate-limit.js';

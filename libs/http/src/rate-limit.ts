@@ -1,4 +1,4 @@
-import { HttpException, Inject, Injectable, Module, SetMetadata, type CanActivate, type DynamicModule, type ExecutionContext } from '@nestjs/common';
+import { HttpException, Injectable, Module, SetMetadata, type CanActivate, type DynamicModule, type ExecutionContext } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import type { Principal } from '#auth';
 
@@ -55,11 +55,40 @@ export class FixedWindowCounter {
   }
 }
 
+/**
+ * The quota of every client: the authenticated subject (a till behind a NAT is one client, two tills
+ * are two), else the address. Shared by `RateLimitGuard` (every authenticated request) and `AuthGuard`
+ * (every failed authentication, counted against the address), so a flood of missing or bad tokens
+ * meets the same limit as any other anonymous traffic instead of none.
+ */
+export class ClientQuotas {
+  private readonly counter: FixedWindowCounter;
+
+  constructor(readonly options: RateLimitOptions) {
+    this.counter = new FixedWindowCounter(options.windowSeconds * 1000);
+  }
+
+  /** Counts one request; returns 0 when within quota, else the seconds to wait (for `Retry-After`). */
+  hit(principal: Principal | undefined, address: string): number {
+    const client = principal ? `sub:${principal.subject}` : `ip:${address}`;
+    return this.counter.hit(client, this.limitOf(principal));
+  }
+
+  limitOf(principal: Principal | undefined): number {
+    return principal?.roles.some((r) => systemRoles.has(r)) ? this.options.systemRequestsPerWindow : this.options.requestsPerWindow;
+  }
+
+  /** The 429 answer, with `Retry-After` set on `response`. */
+  tooMany(response: { header(name: string, value: string): unknown }, principal: Principal | undefined, retryAfterSeconds: number): HttpException {
+    response.header('retry-after', String(retryAfterSeconds));
+    return new HttpException({ statusCode: 429, error: 'Too Many Requests', message: `more than ${this.limitOf(principal)} requests in ${this.options.windowSeconds} s; retry after ${retryAfterSeconds} s` }, 429);
+  }
+}
+
 const SKIP_RATE_LIMIT = 'gesture-ledger:skip-rate-limit';
 /** Marks routes that are never limited: health probes and metrics scrapes come from the platform. */
 export const SkipRateLimit = () => SetMetadata(SKIP_RATE_LIMIT, true);
 
-const RATE_LIMIT_OPTIONS = Symbol('RateLimitOptions');
 
 interface LimitedRequest {
   ip: string;
@@ -67,31 +96,22 @@ interface LimitedRequest {
 }
 
 /**
- * Per-client rate limiting: a client is the authenticated subject (a till behind a NAT is one client,
- * two tills are two), else the address. Over its quota a request gets 429 with `Retry-After` in
- * seconds. Registered after `AuthGuard`, so the subject is known when it runs.
+ * Per-client rate limiting (see `ClientQuotas`): over its quota a request gets 429 with `Retry-After`
+ * in seconds. Registered after `AuthGuard`, so the subject is known when it runs.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
-  private readonly counter: FixedWindowCounter;
-
   constructor(
-    @Inject(RATE_LIMIT_OPTIONS) private readonly options: RateLimitOptions,
+    private readonly quotas: ClientQuotas,
     private readonly reflector: Reflector,
-  ) {
-    this.counter = new FixedWindowCounter(options.windowSeconds * 1000);
-  }
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     if (this.reflector.getAllAndOverride<boolean>(SKIP_RATE_LIMIT, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<LimitedRequest>();
-    const principal = request.principal;
-    const client = principal ? `sub:${principal.subject}` : `ip:${request.ip}`;
-    const limit = principal?.roles.some((r) => systemRoles.has(r)) ? this.options.systemRequestsPerWindow : this.options.requestsPerWindow;
-    const retryAfterSeconds = this.counter.hit(client, limit);
+    const retryAfterSeconds = this.quotas.hit(request.principal, request.ip);
     if (retryAfterSeconds === 0) return true;
-    context.switchToHttp().getResponse<{ header(name: string, value: string): unknown }>().header('retry-after', String(retryAfterSeconds));
-    throw new HttpException({ statusCode: 429, error: 'Too Many Requests', message: `more than ${limit} requests in ${this.options.windowSeconds} s; retry after ${retryAfterSeconds} s` }, 429);
+    throw this.quotas.tooMany(context.switchToHttp().getResponse(), request.principal, retryAfterSeconds);
   }
 }
 
@@ -100,7 +120,10 @@ export class RateLimitModule {
   static forRoot(options: RateLimitOptions): DynamicModule {
     return {
       module: RateLimitModule,
-      providers: [{ provide: RATE_LIMIT_OPTIONS, useValue: options }, { provide: APP_GUARD, useClass: RateLimitGuard }],
+      // Global so that `AuthGuard` (of the edge module) counts failed authentications in the same quotas.
+      global: true,
+      providers: [{ provide: ClientQuotas, useValue: new ClientQuotas(options) }, { provide: APP_GUARD, useClass: RateLimitGuard }],
+      exports: [ClientQuotas],
     };
   }
 }
