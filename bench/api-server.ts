@@ -43,7 +43,7 @@ export async function spawnLedgerApi(env: Record<string, string>, port: number):
 }
 
 /** utime + stime from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 10 ms on Linux). */
-function cpuMicros(pid: number): number {
+export function cpuMicros(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -1,5 +1,4 @@
 import { execFileSync, spawn } from 'node:child_process';
-import autocannon, { type Request as LoadRequest } from 'autocannon';
 import { mintToken } from '#auth';
 import { loadKafkaSettings, type KafkaSettings } from '#config';
 import { samplePolicy } from '#domain';
@@ -10,6 +9,7 @@ import { createPostgresDriver } from '#event-store';
 import { CrmRelay } from '../apps/crm-relay/src/crm-relay.js';
 import { spawnLedgerApi } from './api-server.js';
 import { LatencyRecorder, profiled, round, type BenchRow } from './harness.js';
+import { runLoad } from './http-load.js';
 
 const jwt = { hs256Secret: 'bench-secret-bench-secret-bench-secret-01', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
 const storeId = 'nyc-fifth-ave';
@@ -153,37 +153,32 @@ async function endToEnd(settings: KafkaSettings, databaseUrl: string, run: strin
       },
     });
     await new Promise((r) => setTimeout(r, 3_000)); // group joined, relay caught up with the enrolments
-    // autocannon paces the load (as the API benchmark does); each request's send time is noted as it is built.
+    // Paced by the benchmark's own HTTP client (as the API benchmark is); each request's send time is noted as it is built.
     let seq = 0;
     const started = performance.now();
-    const load = await autocannon({
+    const load = await runLoad({
       url: api.url,
       connections: 32,
-      duration: seconds,
-      overallRate: ratePerS,
-      requests: [
-        {
+      seconds,
+      ratePerS,
+      next: (sentAtMs) => {
+        const i = seq++;
+        const employeeId = employees[i % employees.length]!;
+        const idempotencyKey = `${run}-e2e-${i}`;
+        sentAt.set(gestureIdFor(employeeId, idempotencyKey), sentAtMs);
+        return {
           method: 'POST',
           path: '/gestures',
-          setupRequest: (request: LoadRequest) => {
-            const i = seq++;
-            const employeeId = employees[i % employees.length]!;
-            const idempotencyKey = `${run}-e2e-${i}`;
-            sentAt.set(gestureIdFor(employeeId, idempotencyKey), performance.now());
-            return {
-              ...request,
-              headers: { 'content-type': 'application/json', authorization: `Bearer ${till}` },
-              body: JSON.stringify({ employeeId, customerId: `${run}-c${i}`, gestureType: 'goodwill_credit', amountMinor: 100, currency: 'USD', channel: 'pos', storeId, reasonCode: 'service_failure', note: 'late delivery', occurredAt: new Date().toISOString(), idempotencyKey }),
-            };
-          },
-        },
-      ],
+          bearer: till,
+          body: JSON.stringify({ employeeId, customerId: `${run}-c${i}`, gestureType: 'goodwill_credit', amountMinor: 100, currency: 'USD', channel: 'pos', storeId, reasonCode: 'service_failure', note: 'late delivery', occurredAt: new Date().toISOString(), idempotencyKey }),
+        };
+      },
     });
-    const total = load['2xx'];
+    const total = load.ok;
     const deadline = Date.now() + 30_000;
     while (received < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const elapsedS = (performance.now() - started) / 1000;
-    return { group: 'kafka', adapter: 'postgres', scenario: `end to end: POST /gestures → consumable from the topic, paced ${ratePerS}/s`, rate: round(received / elapsedS), unit: 'gestures/s', p50Ms: latency.p50Ms, p99Ms: latency.p99Ms, extra: { sent: total, received, httpP50Ms: load.latency.p50, httpP99Ms: load.latency.p99, non2xx: load.non2xx } };
+    return { group: 'kafka', adapter: 'postgres', scenario: `end to end: POST /gestures → consumable from the topic, paced ${ratePerS}/s`, rate: round(received / elapsedS), unit: 'gestures/s', p50Ms: latency.p50Ms, p99Ms: latency.p99Ms, extra: { sent: total, received, httpP50Ms: load.p50Ms, httpP99Ms: load.p99Ms, non2xx: load.non2xx, clientCpuUsPerRequest: load.clientCpuUsPerRequest } };
   } finally {
     await consumer.disconnect();
     relay.kill('SIGTERM');

@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark of the project in one table, and the same rows as JSON under
  * bench/results/. Compare them with `bash ../shared/anchors/run-all.sh` run just before, on the same machine.
  */
-import { benchApi } from './api.bench.js';
+import { benchApi, benchNoopCeiling } from './api.bench.js';
 import { benchEventStores } from './event-store.bench.js';
 import { benchProjections } from './projections.bench.js';
 import { benchFinance } from './finance.bench.js';
@@ -16,7 +16,7 @@ const wanted = (name: string) => only.length === 0 || only.includes(name);
 
 const rows: BenchRow[] = [];
 if (wanted('store')) rows.push(...(await benchEventStores(seconds, process.env.DATABASE_URL)));
-if (wanted('api')) rows.push(...(await benchApi(seconds, process.env.DATABASE_URL)));
+if (wanted('api')) rows.push(...(await benchNoopCeiling(seconds)), ...(await benchApi(seconds, process.env.DATABASE_URL)));
 if (wanted('projections') || wanted('projector')) rows.push(...(await benchProjections(seconds, process.env.DATABASE_URL)));
 if (wanted('finance')) rows.push(...(await benchFinance(seconds, process.env.DATABASE_URL)));
 if (wanted('kafka') || wanted('relay')) rows.push(...(await benchKafka(seconds, process.env.DATABASE_URL)));
