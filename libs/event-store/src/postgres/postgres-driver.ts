@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { SqlDriver } from '../sql/sql-driver.js';
+import { listen } from './listener.js';
 
 export interface PostgresDriverOptions {
   connectionString: string;
@@ -50,6 +51,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): SqlDriver 
         client.release();
       }
     },
+    listen: (channel, onNotify) => listen({ connectionString: options.connectionString, channel, onNotify }),
     close: () => pool.end(),
   };
 }

@@ -184,6 +184,11 @@ begin
     end loop;
   end if;
 
+  -- Wakes subscribers in other processes (delivered at commit; repeats within a transaction fold into one).
+  if cardinality(ok_idx) > 0 then
+    perform pg_notify('gl_appended', '');
+  end if;
+
   for i in 0 .. appends - 1 loop
     if repeats[i + 1] is not null then
       k := repeats[i + 1] + 1;

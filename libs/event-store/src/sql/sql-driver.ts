@@ -8,6 +8,12 @@ export interface SqlDriver {
   transaction<T>(work: (query: <R>(text: string, params: unknown[]) => Promise<R[]>) => Promise<T>): Promise<T>;
   /** Transactions that can usefully run at once (the pool size for `pg`, 1 for PGlite). */
   readonly concurrentTransactionsMax: number;
+  /**
+   * Calls `onNotify` on every notification of `channel` from any session, on a connection of its own
+   * that is re-established after a failure (and `onNotify` called then too, since notifications may
+   * have been missed meanwhile). Absent where every writer is in this process (PGlite). Returns a stop.
+   */
+  listen?(channel: string, onNotify: () => void): () => Promise<void>;
   close(): Promise<void>;
 }
 

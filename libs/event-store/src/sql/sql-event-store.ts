@@ -25,6 +25,9 @@ export interface SqlEventStoreOptions {
   subscriptionIdlePollMs?: number;
 }
 
+/** Notified by `gl_append` (schema.ts) in every transaction that appended. */
+const appendedChannel = 'gl_appended';
+
 interface PendingAppend {
   stream: string;
   /** The append as a JSON object text, ready to be spliced into the batch array. */
@@ -39,6 +42,8 @@ export class SqlEventStore implements EventStore {
   private readonly appendListeners = new Set<() => void>();
   private readonly subscriptions = new Set<Subscription>();
   private readonly idlePollMs: number;
+  /** Stops the LISTEN for appends by other processes; started with the first subscription. */
+  private stopListening: (() => Promise<void>) | null = null;
 
   private constructor(
     private readonly driver: SqlDriver,
@@ -80,6 +85,8 @@ export class SqlEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {
+    // Appends by other processes wake subscribers at once instead of at their next poll.
+    this.stopListening ??= this.driver.listen?.(appendedChannel, () => this.notifyAppended()) ?? null;
     const subscription = pollingSubscription({
       from: options.from,
       batchSize: options.maxBatchSize ?? 1000,
@@ -109,6 +116,7 @@ export class SqlEventStore implements EventStore {
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     this.subscriptions.clear();
+    await this.stopListening?.();
     await this.committer.drained();
     await this.driver.close();
   }

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { deterministicEventId } from '../event-id.js';
+import { NO_STREAM, type EventStore, type RecordedEvent } from '../port.js';
+import { SqlEventStore } from '../sql/sql-event-store.js';
+import { withBackend } from '../testing/infra.js';
+import { createPostgresDriver } from './postgres-driver.js';
+
+/** Two stores on one database stand for two processes: the writer's appends must wake the reader. */
+withBackend('DATABASE_URL', 'PostgreSQL append notifications', (connectionString) => {
+  describe('subscriptions woken by appends of other processes (LISTEN/NOTIFY)', () => {
+    // Polling alone would take 30 s: anything sooner was a notification.
+    const idlePollMs = 30_000;
+    let reader: EventStore;
+    let writer: EventStore;
+    const run = `listen-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    let appended = 0;
+
+    const append = (stream: string) =>
+      writer.appendToStream(stream, [{ id: deterministicEventId(`${run}/${appended++}`), type: 'Tested', schemaVersion: 1, data: { n: appended }, metadata: {} }], { expectedRevision: NO_STREAM });
+
+    /** Resolves with the first events of `stream` the subscription delivers, and how long it took. */
+    async function nextOf(iterator: AsyncIterator<{ kind: string; events?: RecordedEvent[] }>, stream: string, started: number): Promise<number> {
+      for (;;) {
+        const { value, done } = await iterator.next();
+        if (done) throw new Error('subscription ended');
+        if (value.kind === 'events' && value.events!.some((e) => e.streamName === stream)) return performance.now() - started;
+      }
+    }
+
+    beforeAll(async () => {
+      reader = await SqlEventStore.open(createPostgresDriver({ connectionString, poolSize: 2 }), { subscriptionIdlePollMs: idlePollMs });
+      writer = await SqlEventStore.open(createPostgresDriver({ connectionString, poolSize: 2 }));
+    });
+    afterAll(async () => {
+      await reader?.close();
+      await writer?.close();
+    });
+
+    it('delivers another process\'s append within a fraction of the poll interval, and again after its listening connection was killed', async () => {
+      const subscription = reader.subscribeToAll({ from: await reader.headPosition(), maxBatchSize: 100 });
+      const iterator = subscription[Symbol.asyncIterator]();
+      try {
+        // Caught up first, so the subscription is asleep in its idle poll when the append lands.
+        expect((await iterator.next()).value).toMatchObject({ kind: 'caught_up' });
+        await new Promise((r) => setTimeout(r, 300));
+        let started = performance.now();
+        const first = nextOf(iterator, `${run}-a`, started);
+        await append(`${run}-a`);
+        expect(await first).toBeLessThan(5_000);
+
+        // The listening session dies (a failover, an idle-session killer): the listener reconnects.
+        const admin = new pg.Client({ connectionString });
+        await admin.connect();
+        try {
+          const killed = await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where query ilike 'LISTEN%gl_appended%' and pid <> pg_backend_pid()`);
+          expect(killed.rowCount).toBeGreaterThanOrEqual(1);
+        } finally {
+          await admin.end();
+        }
+        await new Promise((r) => setTimeout(r, 1_500));
+        started = performance.now();
+        const second = nextOf(iterator, `${run}-b`, started);
+        await append(`${run}-b`);
+        expect(await second).toBeLessThan(5_000);
+      } finally {
+        await subscription.stop();
+      }
+    }, 30_000);
+  });
+});
