@@ -17,7 +17,7 @@ withBackend('DATABASE_URL', 'PostgreSQL append notifications', (connectionString
     let appended = 0;
 
     const append = (stream: string) =>
-      writer.appendToStream(stream, [{ id: deterministicEventId(`${run}/${appended++}`), type: 'Tested', schemaVersion: 1, data: { n: appended }, metadata: {} }], { expectedRevision: NO_STREAM });
+      writer.appendToStream(stream, [{ id: deterministicEventId(`${run}/${appended++}`), type: 'Tested', schemaVersion: 1, data: { n: appended }, metadata: { correlationId: run, causationId: null, actor: 'listener-test', recordedAt: new Date().toISOString() } }], { expectedRevision: NO_STREAM });
 
     /** Resolves with the first events of `stream` the subscription delivers, and how long it took. */
     async function nextOf(iterator: AsyncIterator<{ kind: string; events?: RecordedEvent[] }>, stream: string, started: number): Promise<number> {
