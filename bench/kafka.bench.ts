@@ -4,7 +4,7 @@ import { loadKafkaSettings, type KafkaSettings } from '#config';
 import { samplePolicy } from '#domain';
 import { createPostgresEventStore, type EventStore, type Position } from '#event-store';
 import { GestureLedger, gestureIdFor, type RequestContext } from '#ledger';
-import { createKafka, KafkaPublisher, KafkaTopicAdmin, SqlCheckpointStore, topicSpecs, toCloudEventMessage } from '#messaging';
+import { createKafka, installFastProduceEncoding, KafkaPublisher, KafkaTopicAdmin, SqlCheckpointStore, topicSpecs, toCloudEventMessage } from '#messaging';
 import { createPostgresDriver } from '#event-store';
 import { CrmRelay } from '../apps/crm-relay/src/crm-relay.js';
 import { spawnLedgerApi } from './api-server.js';
@@ -14,6 +14,8 @@ import { runLoad } from './http-load.js';
 const jwt = { hs256Secret: 'bench-secret-bench-secret-bench-secret-01', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
 const storeId = 'nyc-fifth-ave';
 const admin: RequestContext = { principal: { subject: 'bench-admin', roles: ['admin'], storeId: null }, correlationId: 'bench' };
+/** BENCH_FAST_PRODUCE=false measures kafkajs' own Produce encoding (set for the whole run: the install is per process). */
+const fastProduceEncoding = process.env.BENCH_FAST_PRODUCE !== 'false';
 
 /**
  * Kafka in and out, on the real broker:
@@ -40,7 +42,7 @@ export async function benchKafka(seconds: number, databaseUrl: string | undefine
     KAFKA_ACTIONS_GROUP_ID: `bench.${run}.ledger`,
     CRM_RELAY_NAME: `bench-${run}`,
   });
-  const kafka = createKafka({ brokers: settings.brokers, clientId: `bench-${run}`, logLevel: 'nothing' });
+  const kafka = createKafka({ brokers: settings.brokers, clientId: `bench-${run}`, logLevel: 'nothing', fastProduceEncoding });
   const rows: BenchRow[] = [];
   try {
     const measured = (row: BenchRow) => {
@@ -86,10 +88,12 @@ async function relayThroughput(settings: KafkaSettings, databaseUrl: string, run
   // The record size the ceiling is measured with: what the relay sends per event (key, value, headers).
   const sample = await store.readAll({ from: start, limit: 1_000 });
   const recordBytes = Math.round(sample.map((e) => toCloudEventMessage(e, settings.eventSource)).reduce((s, m) => s + m.key.length + String(m.value).length + Object.entries(m.headers).reduce((h, [k, v]) => h + k.length + v.length, 0), 0) / sample.length);
-  const kafka = createKafka({ brokers: settings.brokers, clientId: `bench-relay-${run}` });
+  const kafka = createKafka({ brokers: settings.brokers, clientId: `bench-relay-${run}`, fastProduceEncoding });
   const publisher = new KafkaPublisher(kafka);
-  const relay = new CrmRelay(store, publisher, new KafkaTopicAdmin(kafka), checkpoints, { name: settings.relayName, source: settings.eventSource, topics: settings.topics, topicSpecs: topicSpecs(settings).relay, log: () => undefined });
+  const relay = new CrmRelay(store, publisher, new KafkaTopicAdmin(kafka), checkpoints, { name: settings.relayName, source: settings.eventSource, topics: settings.topics, topicSpecs: topicSpecs(settings).relay, log: () => undefined, ...(process.env.BENCH_RELAY_BATCH ? { batchEventsMax: Number(process.env.BENCH_RELAY_BATCH) } : {}) });
   await new KafkaTopicAdmin(kafka).ensureTopics(topicSpecs(settings).relay);
+  const encoding = fastProduceEncoding ? installFastProduceEncoding() : { encoded: 0, fellBack: 0 };
+  const encodedBefore = { ...encoding };
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   await profiled('relay', async () => {
@@ -109,7 +113,7 @@ async function relayThroughput(settings: KafkaSettings, databaseUrl: string, run
   ) as { records_per_s: number; p99_ms: number };
   const rate = published / elapsedS;
   return [
-    { group: 'kafka', adapter: 'postgres', scenario: `relay: log → acked Kafka writes (${published.toLocaleString('en-US')} events)`, rate: round(rate), unit: 'events/s', extra: { recordBytes, ceiling: perf.records_per_s, ratio: round(rate / perf.records_per_s), batches: relay.stats.batchesPublished, cpuUsPerEvent: round((cpu.user + cpu.system) / published) } },
+    { group: 'kafka', adapter: 'postgres', scenario: `relay: log → acked Kafka writes (${published.toLocaleString('en-US')} events)`, rate: round(rate), unit: 'events/s', extra: { recordBytes, ceiling: perf.records_per_s, ratio: round(rate / perf.records_per_s), batches: relay.stats.batchesPublished, fastEncodedRequests: encoding.encoded - encodedBefore.encoded, kafkajsEncodedRequests: encoding.fellBack - encodedBefore.fellBack, cpuUsPerEvent: round((cpu.user + cpu.system) / published) } },
     { group: 'kafka', adapter: 'broker', scenario: `ceiling: ProducerPerformance acks=all idempotent, same count and size`, rate: perf.records_per_s, unit: 'records/s', p99Ms: perf.p99_ms },
   ];
 }
@@ -127,7 +131,7 @@ async function endToEnd(settings: KafkaSettings, databaseUrl: string, run: strin
   await headStore.close();
   const api = await spawnLedgerApi(env, 3991);
   const relay = spawn(process.execPath, ['--max-old-space-size=192', 'dist/apps/crm-relay/src/main.js'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  const kafka = createKafka({ brokers: settings.brokers, clientId: `bench-e2e-${run}` });
+  const kafka = createKafka({ brokers: settings.brokers, clientId: `bench-e2e-${run}`, fastProduceEncoding });
   const consumer = kafka.consumer({ groupId: `bench-${run}-e2e`, maxWaitTimeInMs: 50, sessionTimeout: 10_000 });
   const sentAt = new Map<string, number>();
   const latency = new LatencyRecorder();
@@ -190,7 +194,7 @@ async function inbound(settings: KafkaSettings, databaseUrl: string, run: string
   const messages = Number(process.env.BENCH_KAFKA_ACTIONS ?? 20_000);
   const env = { JWT_SECRET: jwt.hs256Secret, SEED_SAMPLE_POLICY: 'true', NODE_ENV: 'production', EXPIRE_ESCALATIONS: 'false', EVENT_STORE: 'postgres', DATABASE_URL: databaseUrl, KAFKA_BROKERS: settings.brokers.join(','), KAFKA_TOPIC_ACTIONS: settings.topics.actions, KAFKA_TOPIC_ACTIONS_DLQ: settings.topics.actionsDeadLetter, KAFKA_ACTIONS_GROUP_ID: settings.actionsGroupId };
   const api = await spawnLedgerApi(env, 3992);
-  const kafka = createKafka({ brokers: settings.brokers, clientId: `bench-inbound-${run}` });
+  const kafka = createKafka({ brokers: settings.brokers, clientId: `bench-inbound-${run}`, fastProduceEncoding });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const a = kafka.admin();
   try {

@@ -6,5 +6,6 @@ export * from './checkpoint.js';
 export { createKafka, type KafkaClientOptions } from './kafka/kafka-client.js';
 export { KafkaPublisher, type KafkaPublisherOptions } from './kafka/kafka-publisher.js';
 export { KafkaTopicAdmin } from './kafka/kafka-topic-admin.js';
+export { installFastProduceEncoding, type FastProduceStats } from './kafka/fast-produce/kafkajs-fast-produce.js';
 export { readTopic, type ReadRecord } from './testing/read-topic.js';
 export { loadSchemaBook, schemasDirectory, type SchemaBook } from './schemas.js';

@@ -1,5 +1,6 @@
 import kafkajs, { type Kafka, type Producer } from 'kafkajs';
 import type { MessagePublisher, TopicMessages } from '../port.js';
+import { JavaCompatiblePartitioner } from './java-compatible-partitioner.js';
 
 export interface KafkaPublisherOptions {
   /** Limit for the broker's acknowledgement of one batch (acks = all). */
@@ -10,8 +11,9 @@ export interface KafkaPublisherOptions {
  * The publisher on kafkajs: an idempotent producer (the broker drops a retried batch it already has,
  * so kafkajs' own retries add no duplicates), acks from every in-sync replica, no compression (kafkajs
  * has only gzip built in, which costs more CPU than it saves on loopback), and Java's murmur2
- * partitioner, so a key lands on the partition any other Kafka client would choose. After a failure the
- * producer is replaced: a fresh producer id cannot be stuck on an old sequence number.
+ * partitioner (kafkajs' DefaultPartitioner, recomputed cheaply), so a key lands on the partition any
+ * other Kafka client would choose. After a failure the producer is replaced: a fresh producer id cannot
+ * be stuck on an old sequence number.
  */
 export class KafkaPublisher implements MessagePublisher {
   private producer: Producer | null = null;
@@ -48,7 +50,7 @@ export class KafkaPublisher implements MessagePublisher {
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
-        createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+        createPartitioner: JavaCompatiblePartitioner,
       });
       try {
         await producer.connect();
