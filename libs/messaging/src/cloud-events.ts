@@ -15,6 +15,19 @@ export function cloudEventType(type: string, schemaVersion: number): string {
   return `dev.gesture-ledger.${type}.v${schemaVersion}`;
 }
 
+/** `ce_type` and `ce_dataschema` per event type and version, built once: the relay sets them on every record. */
+const typeAttributes = new Map<string, { type: string; dataschema: string }>();
+function typeAttributesOf(type: string, schemaVersion: number): { type: string; dataschema: string } {
+  const key = `${type}/${schemaVersion}`;
+  let attributes = typeAttributes.get(key);
+  if (!attributes) {
+    attributes = { type: cloudEventType(type, schemaVersion), dataschema: eventSchemaUri(type, schemaVersion) };
+    // Bounded by the event types the domain defines; the guard keeps a bug from growing it without end.
+    if (typeAttributes.size < 1_000) typeAttributes.set(key, attributes);
+  }
+  return attributes;
+}
+
 /**
  * The partition key of an event: the employee for budget events (so an employee's gestures stay in the
  * order they were decided), the customer for loyalty events, `policy` for the policy. Streams are one
@@ -36,14 +49,15 @@ export function partitionKeyOf(streamName: string): string {
  * relay's throughput is bounded by that encoding).
  */
 export function toCloudEventMessage(event: RecordedEvent, source: string): OutgoingMessage {
+  const attributes = typeAttributesOf(event.type, event.schemaVersion);
   const headers: Record<string, string> = {
     ce_specversion: '1.0',
     ce_id: event.id,
     ce_source: source,
-    ce_type: cloudEventType(event.type, event.schemaVersion),
+    ce_type: attributes.type,
     ce_time: event.metadata.recordedAt,
     ce_subject: event.streamName,
-    ce_dataschema: eventSchemaUri(event.type, event.schemaVersion),
+    ce_dataschema: attributes.dataschema,
     ce_streamrevision: String(event.revision),
     ce_correlationid: event.metadata.correlationId,
     'content-type': 'application/json',
