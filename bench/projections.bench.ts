@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createPostgresDriver, SqlEventStore } from '#event-store';
-import { ReadModels, type EmployeeView } from '#projections';
+import { dropAbandonedRebuilds, ReadModels, type EmployeeView } from '#projections';
 import { freshDatabase } from '../libs/projections/src/testing/fresh-database.js';
 import { LatencyRecorder, runFor, serviceNodeFlags, type BenchRow } from './harness.js';
 import { writeProjectionLog } from './projection-log.js';
@@ -13,16 +13,30 @@ export async function benchProjections(seconds: number, databaseUrl: string | un
   if (!databaseUrl) return [];
   const events = Number(process.env.BENCH_PROJECTION_EVENTS ?? 1_000_000);
   const shape = { events, employees: 2_000, customers: Math.max(1_000, Math.round(events / 5)), days: 30 };
-  const fresh = await freshDatabase(databaseUrl, 'gl_bench_projector');
+  // The seeded log is kept between runs (one database per shape and generator version): seeding a million
+  // events takes longer than rebuilding them. BENCH_PROJECTION_FRESH=1 seeds a throwaway database instead.
+  const reuse = process.env.BENCH_PROJECTION_FRESH !== '1';
+  const fresh = reuse ? await seededDatabase(databaseUrl, `gl_bench_projlog_v1_${events}`) : { ...(await freshDatabase(databaseUrl, 'gl_bench_projector')), seeded: false };
   try {
-    const seedDriver = createPostgresDriver({ connectionString: fresh.url, poolSize: 2 });
-    await (await SqlEventStore.open(seedDriver)).close();
-    const seedDb = createPostgresDriver({ connectionString: fresh.url, poolSize: 2 });
-    const seedStarted = performance.now();
-    const written = await writeProjectionLog(seedDb, shape);
-    await seedDb.exec('vacuum analyze gl_events;');
-    await seedDb.close();
-    console.error(`projector bench: ${written.toLocaleString('en-US')} events seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
+    if (!fresh.seeded) {
+      const seedDriver = createPostgresDriver({ connectionString: fresh.url, poolSize: 2 });
+      await (await SqlEventStore.open(seedDriver)).close();
+      const seedDb = createPostgresDriver({ connectionString: fresh.url, poolSize: 2 });
+      const seedStarted = performance.now();
+      const written = await writeProjectionLog(seedDb, shape);
+      await seedDb.exec('vacuum analyze gl_events;');
+      if (reuse) await seedDb.exec(`create table bench_log_seeded (events int not null);\ninsert into bench_log_seeded values (${written});`);
+      await seedDb.close();
+      console.error(`projector bench: ${written.toLocaleString('en-US')} events seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
+    } else {
+      // Every run rebuilds from nothing: the previous run's read models go first.
+      const db = createPostgresDriver({ connectionString: fresh.url, poolSize: 1 });
+      await db.exec('drop schema if exists read_models cascade;');
+      await dropAbandonedRebuilds(db);
+      await db.exec('checkpoint;').catch(() => undefined);
+      await db.close();
+      console.error(`projector bench: reusing the seeded log in database ${new URL(fresh.url).pathname.slice(1)} (BENCH_PROJECTION_FRESH=1 seeds a new one)`);
+    }
 
     const output = execFileSync(process.execPath, [...serviceNodeFlags, 'dist/bench/projections.main.js', fresh.url], {
       env: process.env,
@@ -34,7 +48,28 @@ export async function benchProjections(seconds: number, databaseUrl: string | un
     rows.push(...(await benchQueries(fresh.url, shape, seconds)));
     return rows;
   } finally {
-    await fresh.drop();
+    if (!reuse) await fresh.drop();
+  }
+}
+
+/** The kept bench database named `name` (created when missing), and whether a complete log was seeded in it. */
+async function seededDatabase(baseUrl: string, name: string): Promise<{ url: string; seeded: boolean; drop: () => Promise<void> }> {
+  const url = new URL(baseUrl);
+  const admin = createPostgresDriver({ connectionString: ((url.pathname = '/postgres'), url.toString()), poolSize: 1 });
+  try {
+    const exists = (await admin.query<{ n: number }>('select count(*)::int as n from pg_database where datname = $1', [name]))[0]!.n > 0;
+    url.pathname = `/${name}`;
+    if (exists) {
+      const db = createPostgresDriver({ connectionString: url.toString(), poolSize: 1 });
+      const seeded = (await db.query<{ n: number }>(`select count(*)::int as n from pg_tables where tablename = 'bench_log_seeded'`, []))[0]!.n > 0;
+      await db.close();
+      if (seeded) return { url: url.toString(), seeded: true, drop: async () => undefined };
+      await admin.exec(`drop database ${name} with (force)`);
+    }
+    await admin.exec(`create database ${name}`);
+    return { url: url.toString(), seeded: false, drop: async () => undefined };
+  } finally {
+    await admin.close();
   }
 }
 

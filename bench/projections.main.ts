@@ -1,5 +1,5 @@
 import { createPostgresDriver, createPostgresEventStore } from '#event-store';
-import { allProjections, formatProgress, rebuildReadModels } from '#projections';
+import { allProjections, formatProgress, rebuildReadModels, type RebuildStep } from '#projections';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { withPeakRss, type BenchRow } from './harness.js';
@@ -23,6 +23,25 @@ if (!url) throw new Error('usage: projections.main.js <postgres url>');
 const store = await createPostgresEventStore({ connectionString: url, poolSize: 2 });
 const db = createPostgresDriver({ connectionString: url, poolSize: 2, statementTimeoutMs: 120_000 });
 const tty = process.stderr.isTTY;
+
+/** CPU seconds of every backend serving this database (this process's pools: the rebuild's own work). */
+async function databaseCpuSeconds(): Promise<number> {
+  const backends = await db.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database()`, []);
+  return backends.reduce((sum, b) => sum + backendCpuSeconds(b.pid), 0);
+}
+
+/** Wall time and CPU of Node and PostgreSQL per rebuild step, on stderr: where a rebuild's time goes. */
+const steps: string[] = [];
+let last = { at: performance.now(), node: process.cpuUsage(), pg: 0 };
+const onStep = async (step: RebuildStep) => {
+  const now = { at: performance.now(), node: process.cpuUsage(), pg: await databaseCpuSeconds() };
+  if (step !== 'created') {
+    const node = (now.node.user + now.node.system - last.node.user - last.node.system) / 1e6;
+    steps.push(`${step.padEnd(9)} ${((now.at - last.at) / 1000).toFixed(2).padStart(6)} s  node ${node.toFixed(2).padStart(6)} s  pg ${(now.pg - last.pg).toFixed(2).padStart(6)} s`);
+  }
+  last = { at: performance.now(), node: process.cpuUsage(), pg: now.pg };
+};
+
 try {
   const cpuBefore = process.cpuUsage();
   const { result, peakRssMb } = await withPeakRss(() =>
@@ -31,11 +50,14 @@ try {
       db,
       projections: allProjections,
       batchSize: Number(process.env.BENCH_PROJECTION_BATCH ?? 5_000),
+      bulkBatchSize: process.env.BENCH_PROJECTION_BULK_BATCH ? Number(process.env.BENCH_PROJECTION_BULK_BATCH) : undefined,
       progressEveryMs: tty ? 250 : 2_000,
       onProgress: (p) => process.stderr.write(`${tty ? '\r' : ''}${formatProgress(p)}${tty ? '' : '\n'}`),
+      onStep,
     }),
   );
   if (tty) process.stderr.write('\n');
+  process.stderr.write(`rebuild steps (wall, CPU):\n  ${steps.join('\n  ')}\n`);
   const cpu = process.cpuUsage(cpuBefore);
   const nodeCpuSeconds = (cpu.user + cpu.system) / 1e6;
   // The backends serving this process (its two pools) have done all of the database's work for it.

@@ -9,7 +9,7 @@ export { asLedgerEvent, type LedgerEvent } from './domain-events.js';
 export { Projector, type ProjectorOptions, type ProjectorStats } from './runtime/projector.js';
 export { applyBatch, isAfter, type BatchOutcome } from './runtime/apply-batch.js';
 export { readCheckpoint, versionsOf, createSchemaSql, createIndexesSql, insertCheckpoint, type Checkpoint } from './runtime/checkpoint.js';
-export { rebuildReadModels, dropAbandonedRebuilds, readModelsLockKey, type RebuildOptions, type RebuildProgress, type RebuildResult } from './runtime/rebuild.js';
+export { rebuildReadModels, dropAbandonedRebuilds, readModelsLockKey, type RebuildOptions, type RebuildProgress, type RebuildResult, type RebuildStep } from './runtime/rebuild.js';
 export { measureLag, type ProjectionLag } from './runtime/lag.js';
 export { formatProgress } from './runtime/progress-bar.js';
 export { budgetProjection } from './budget/budget-projection.js';

@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '#event-store';
+import type { BulkTarget } from './runtime/bulk-append.js';
 
 /** One statement against the read-model database, inside the projector's current transaction. */
 export type Query = <R = Record<string, unknown>>(text: string, params: unknown[]) => Promise<R[]>;
@@ -31,7 +32,12 @@ export interface Projection {
    * The rebuild's bulk path (optional: without it a rebuild applies batches like the live path). One
    * load per rebuild, into a schema nobody reads yet, so it may keep what it needs between batches.
    */
-  bulkLoad?(schema: string): BulkLoad;
+  bulkLoad?(schema: string, options: BulkLoadOptions): BulkLoad;
+}
+
+export interface BulkLoadOptions {
+  /** Events a load folds into one staging batch before writing it (its deltas aggregate over them). */
+  readonly batchEvents: number;
 }
 
 /**
@@ -42,10 +48,21 @@ export interface BulkLoad {
   /** DDL of the staging tables (unlogged, no keys), created before the first batch. */
   readonly stagingSql: string;
   /**
-   * Folds one batch (in log order, numbered from 0) synchronously and returns its writes. The rebuild
-   * folds batch n+1 while batch n's writes run, and starts them only when batch n's are done.
+   * The load's tables it fills only by appends and set-based merges, never by upserts: the rebuild builds
+   * their primary keys once they are filled (one sorted build instead of a random index insert per row).
    */
-  fold(events: readonly RecordedEvent[], batch: number): (query: Query) => Promise<void>;
+  readonly keyedAfterLoad: readonly string[];
+  /**
+   * Folds events (read in log order, a page at a time) synchronously into what the next writes carry:
+   * folding pages one after another is folding them as one batch.
+   */
+  fold(events: readonly RecordedEvent[]): void;
+  /**
+   * The writes of what was folded since the last ones (appends go by COPY where the driver has it), or null
+   * while the load gathers more (at most `batchEvents`; always writes at the `end` of the log). The rebuild
+   * folds the next pages while these writes run, and starts the next ones only when these are done.
+   */
+  writes(end: boolean): ((target: BulkTarget) => Promise<void>) | null;
   /** Merges everything staged into the projection's tables (as the live path would have left them) and drops the staging. */
   finish(query: Query): Promise<void>;
 }

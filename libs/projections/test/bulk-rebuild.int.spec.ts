@@ -5,6 +5,7 @@ import { GestureLedger } from '#ledger';
 import { allProjections, Projector, rebuildReadModels } from '#projections';
 import { writeProjectionLog } from '../../../bench/projection-log.js';
 import { withBackend } from '../../event-store/src/testing/infra.js';
+import { bulkTarget } from '../src/runtime/bulk-append.js';
 import { arrayLiterals } from '../src/runtime/staging.js';
 import { dumpSchema } from '../src/testing/dump-schema.js';
 import { openPgliteBackend, openPostgresBackend, until, type TestBackend } from '../src/testing/test-backends.js';
@@ -68,6 +69,21 @@ function bulkSuite(name: string, open: () => Promise<TestBackend>): void {
       // Quoted value by value too (a column holding an object, or a JSON escape other than \" and \\).
       const [quoted] = arrayLiterals([{ v: 'a\nb' }, { v: 'c"d' }], ['v']);
       expect((await db.query<{ v: string[] }>(`select $1::text[] as v`, [quoted]))[0]!.v).toEqual(['a\nb', 'c"d']);
+    });
+
+    it('appends any text, null and JSON unchanged (COPY on PostgreSQL, arrays on PGlite)', async () => {
+      const texts = ['plain', 'tab\there', 'line\nbreak', 'carriage\rreturn', 'back\\slash', '\\N', '\\.', 'NULL', '', 'ünïcödé ✓', '"quoted"'];
+      const rows = [...texts.map((t, i) => ({ t, n: i - 3, j: { note: t, nested: [t] } })), { t: null, n: null, j: null }];
+      const table = `bulk_append_${run}`;
+      await db.exec(`create table ${table} (k int, t text, n bigint, j jsonb)`);
+      const columns = [['k', 'int'], ['t', 'text'], ['n', 'bigint'], ['j', 'jsonb']] as const;
+      await bulkTarget(db).append(table, columns, rows, (row, i) => (i === 0 ? rows.indexOf(row) : row[columns[i]![0] as 't' | 'n' | 'j']));
+      const got = await db.query<{ t: string | null; n: string | null; j: unknown }>(`select t, n::text, j from ${table} order by k`, []);
+      expect(got).toEqual(rows.map((r) => ({ t: r.t, n: r.n === null ? null : String(r.n), j: r.j })));
+      // A COPY that fails (a text where a number goes) rejects naming the problem, writes nothing, and the driver goes on working.
+      if (db.copyIn) await expect(db.copyIn(`copy ${table} (k) from stdin`, '7\nx\n')).rejects.toThrow(/integer/);
+      expect(await db.query(`select count(*)::int as n from ${table}`, [])).toEqual([{ n: rows.length }]);
+      await db.exec(`drop table ${table}`);
     });
   });
 }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { SqlDriver } from '../sql/sql-driver.js';
 import { listen } from './listener.js';
+import { copyIn } from './copy-in.js';
 
 export interface PostgresDriverOptions {
   connectionString: string;
@@ -52,6 +53,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): SqlDriver 
       }
     },
     listen: (channel, onNotify) => listen({ connectionString: options.connectionString, channel, onNotify }),
+    copyIn: (statement, data) => copyIn(pool, statement, data),
     close: () => pool.end(),
   };
 }

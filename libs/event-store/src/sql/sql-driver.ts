@@ -14,6 +14,11 @@ export interface SqlDriver {
    * have been missed meanwhile). Absent where every writer is in this process (PGlite). Returns a stop.
    */
   listen?(channel: string, onNotify: () => void): () => Promise<void>;
+  /**
+   * `COPY … FROM STDIN` of `data` (COPY's text format): the cheapest way into a table, for bulk loads (a
+   * read-model rebuild). Absent where the driver cannot stream a COPY (PGlite): callers then INSERT.
+   */
+  copyIn?(statement: string, data: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
-import type { BulkLoad } from '../projection.js';
+import type { BulkLoad, BulkLoadOptions } from '../projection.js';
 import { assertSchemaName } from '../sql-names.js';
-import { appendStaged, dropStagingSql, first, last, latestSet, stagingName, stagingTablesSql, type StagingTable } from '../runtime/staging.js';
-import { foldBudgetEvents } from './budget-fold.js';
+import { appendStaged, dropStagingSql, stagedBatches, first, last, latestSet, stagingName, stagingTablesSql, type StagingTable } from '../runtime/staging.js';
+import { emptyBudgetDeltas, foldBudgetEvents } from './budget-fold.js';
 
 const employees: StagingTable = {
   name: 'budget_employees',
@@ -29,21 +29,19 @@ const staged = [employees, periods, gestureTypes, opened, closed];
  * set them, an employee's enrolment time from the first, an escalation kept when no decision came in its
  * batch or after (the live path inserts a batch's opened escalations before deleting its closed ones).
  */
-export function budgetBulkLoad(schema: string): BulkLoad {
+export function budgetBulkLoad(schema: string, options: BulkLoadOptions): BulkLoad {
   const s = assertSchemaName(schema);
   const at = (t: StagingTable) => stagingName(s, t);
   return {
     stagingSql: stagingTablesSql(s, staged),
-    fold(events, batch) {
-      const d = foldBudgetEvents(events);
-      return async (query) => {
-        await appendStaged(query, s, employees, batch, d.employees.values());
-        await appendStaged(query, s, periods, batch, d.periods.values());
-        await appendStaged(query, s, gestureTypes, batch, d.gestureTypes.values());
-        await appendStaged(query, s, opened, batch, d.opened.values());
-        await appendStaged(query, s, closed, batch, [...d.closed].map((gesture_id) => ({ gesture_id })));
-      };
-    },
+    keyedAfterLoad: ['budget_employees', 'budget_periods', 'budget_period_gestures', 'pending_escalations'],
+    ...stagedBatches(options, emptyBudgetDeltas, foldBudgetEvents, async (target, d, b) => {
+      await appendStaged(target, s, employees, b, d.employees.values());
+      await appendStaged(target, s, periods, b, d.periods.values());
+      await appendStaged(target, s, gestureTypes, b, d.gestureTypes.values());
+      await appendStaged(target, s, opened, b, d.opened.values());
+      await appendStaged(target, s, closed, b, [...d.closed].map((gesture_id) => ({ gesture_id })));
+    }),
     async finish(query) {
       await query(
         `insert into ${s}.budget_employees (employee_id, role, store_id, time_zone, currency, allowance_override_minor, enrolled_at, policy_version)

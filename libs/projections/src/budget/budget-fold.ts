@@ -66,9 +66,15 @@ export interface BudgetDeltas {
   closed: Set<string>;
 }
 
-/** Folds a batch of events into per-key deltas in memory; the batch's statements then write them set-based. */
-export function foldBudgetEvents(events: readonly RecordedEvent[]): BudgetDeltas {
-  const deltas: BudgetDeltas = { employees: new Map(), periods: new Map(), gestureTypes: new Map(), opened: new Map(), closed: new Set() };
+export function emptyBudgetDeltas(): BudgetDeltas {
+  return { employees: new Map(), periods: new Map(), gestureTypes: new Map(), opened: new Map(), closed: new Set() };
+}
+
+/**
+ * Folds a batch of events into per-key deltas in memory; the batch's statements then write them set-based.
+ * Folding into `deltas` what an earlier call returned is folding both batches as one (a rebuild's reads).
+ */
+export function foldBudgetEvents(events: readonly RecordedEvent[], deltas: BudgetDeltas = emptyBudgetDeltas()): BudgetDeltas {
   for (const recorded of events) {
     const event = asLedgerEvent(recorded);
     switch (event.type) {

@@ -1,7 +1,7 @@
-import type { BulkLoad } from '../projection.js';
+import type { BulkLoad, BulkLoadOptions } from '../projection.js';
 import { assertSchemaName } from '../sql-names.js';
-import { appendStaged, dropStagingSql, latestSet, stagingName, stagingTablesSql, type StagingTable } from '../runtime/staging.js';
-import { foldCustomerEvents } from './customer-fold.js';
+import { appendStaged, dropStagingSql, stagedBatches, latestSet, stagingName, stagingTablesSql, type StagingTable } from '../runtime/staging.js';
+import { emptyCustomerDeltas, foldCustomerEvents } from './customer-fold.js';
 
 const customers: StagingTable = {
   name: 'customers',
@@ -19,19 +19,17 @@ const staged = [customers, months, gestures];
  * leave: sums added up, the latest purchase, the latest tier and feedback set, and each gesture's facts from
  * the first batch that saw it (only ever inserted) with its status and value from the last (always overwritten).
  */
-export function customerBulkLoad(schema: string): BulkLoad {
+export function customerBulkLoad(schema: string, options: BulkLoadOptions): BulkLoad {
   const s = assertSchemaName(schema);
   const at = (t: StagingTable) => stagingName(s, t);
   return {
     stagingSql: stagingTablesSql(s, staged),
-    fold(events, batch) {
-      const d = foldCustomerEvents(events);
-      return async (query) => {
-        await appendStaged(query, s, customers, batch, d.customers.values());
-        await appendStaged(query, s, months, batch, d.months.values());
-        await appendStaged(query, s, gestures, batch, d.gestures.values());
-      };
-    },
+    keyedAfterLoad: ['customers', 'customer_spend_months', 'customer_gestures'],
+    ...stagedBatches(options, emptyCustomerDeltas, foldCustomerEvents, async (target, d, b) => {
+      await appendStaged(target, s, customers, b, d.customers.values());
+      await appendStaged(target, s, months, b, d.months.values());
+      await appendStaged(target, s, gestures, b, d.gestures.values());
+    }),
     async finish(query) {
       await query(
         `insert into ${s}.customers (customer_id, currency, points_balance, lifetime_spend_minor, purchases, last_purchase_at, tier, tier_changed_at,

@@ -47,8 +47,12 @@ export interface CustomerDeltas {
   gestures: Map<string, CustomerGestureRow>;
 }
 
-export function foldCustomerEvents(events: readonly RecordedEvent[]): CustomerDeltas {
-  const deltas: CustomerDeltas = { customers: new Map(), months: new Map(), gestures: new Map() };
+export function emptyCustomerDeltas(): CustomerDeltas {
+  return { customers: new Map(), months: new Map(), gestures: new Map() };
+}
+
+/** Folds a batch into per-key deltas; folding into an earlier call's `deltas` is folding both batches as one. */
+export function foldCustomerEvents(events: readonly RecordedEvent[], deltas: CustomerDeltas = emptyCustomerDeltas()): CustomerDeltas {
   for (const recorded of events) {
     const event = asLedgerEvent(recorded);
     switch (event.type) {

@@ -4,7 +4,7 @@ import { jsonRows } from '../json-rows.js';
 import type { Projection, Query } from '../projection.js';
 import { createFinanceIndexes, createFinanceTables, financeTables, type FinanceTables } from './finance-tables.js';
 import { chainLines, emptyChain, type ChainHead, type HashedLine } from './hash-chain.js';
-import { arrayLiterals, unnestColumns } from '../runtime/staging.js';
+import type { AppendColumn } from '../runtime/bulk-append.js';
 import { canonicalInstant, journalFactsOf, type JournalFacts, type JournalLine } from './journal-line.js';
 
 /**
@@ -29,20 +29,36 @@ export const financeJournalProjection: Projection = {
     const t = financeTables(schema);
     let head: ChainHead = emptyChain;
     let headPosition: string | null = null;
+    // What the next flush writes: journal lines hashed as they are folded, in log order.
+    let batch = emptyBatch();
+    let lines: HashedLine[] = [];
     return {
       stagingSql: '',
+      // Policies, stores and employees are upserted (an employee enrols again); the journal and feedback only appended.
+      keyedAfterLoad: ['finance_journal', 'finance_feedback'],
       fold(events) {
-        const batch = sortBatch(events);
-        const chained = batch.facts.length > 0 ? chainLines(head, batch.facts) : null;
-        if (chained) {
-          head = chained.head;
-          headPosition = batch.lastJournalPosition;
-        }
-        return async (query) => {
-          if (batch.policies.length > 0) await writePolicies(batch.policies, query, t);
-          if (batch.employees.size > 0) await writeEmployees([...batch.employees.values()], query, t);
-          if (batch.feedback.length > 0) await writeFeedback(batch.feedback, query, t);
-          if (chained) await insertJournalLines(chained.lines, query, t);
+        sortBatch(events, batch);
+        if (batch.facts.length === 0) return;
+        const chained = chainLines(head, batch.facts);
+        head = chained.head;
+        headPosition = batch.lastJournalPosition;
+        for (const line of chained.lines) lines.push(line);
+        // The facts are hashed into lines now: only the lines wait for the flush.
+        batch.facts = [];
+      },
+      // Journal lines aggregate nothing: written page by page, so they never outlive V8's nursery by much.
+      writes() {
+        if (batch.policies.length === 0 && batch.employees.size === 0 && batch.feedback.length === 0 && lines.length === 0) return null;
+        const b = batch;
+        const hashed = lines;
+        batch = emptyBatch();
+        lines = [];
+        return async ({ query, append }) => {
+          if (b.policies.length > 0) await writePolicies(b.policies, query, t);
+          if (b.employees.size > 0) await writeEmployees([...b.employees.values()], query, t);
+          // Each event is read once by a rebuild: its feedback is appended, no conflict to check.
+          if (b.feedback.length > 0) await append(t.feedback, feedbackColumns, b.feedback.map(feedbackRow), feedbackValue);
+          if (hashed.length > 0) await append(t.journal, journalAppendColumns, hashed, journalValue);
         };
       },
       async finish(query) {
@@ -61,8 +77,12 @@ interface SortedBatch {
   feedback: RecordedEvent[];
 }
 
-function sortBatch(events: readonly RecordedEvent[]): SortedBatch {
-  const batch: SortedBatch = { facts: [], lastJournalPosition: '', policies: [], employees: new Map(), feedback: [] };
+function emptyBatch(): SortedBatch {
+  return { facts: [], lastJournalPosition: '', policies: [], employees: new Map(), feedback: [] };
+}
+
+/** Sorts `events` into `batch` (a fresh one unless given: sorting into an earlier batch extends it). */
+function sortBatch(events: readonly RecordedEvent[], batch: SortedBatch = emptyBatch()): SortedBatch {
   for (const event of events) {
     switch (event.type) {
       case 'PolicyPublished':
@@ -114,16 +134,9 @@ const journalColumns: ReadonlyArray<readonly [string, string, keyof JournalLine]
   ['period_key', 'text', 'periodKey'], ['occurred_at', 'timestamptz', 'occurredAt'], ['recorded_at', 'timestamptz', 'recordedAt'],
 ];
 
-/** The rebuild's journal insert: the same rows as the live path's, sent as one typed array per column. */
-async function insertJournalLines(lines: readonly HashedLine[], query: Query, t: FinanceTables): Promise<void> {
-  const fields = arrayLiterals(lines.map((l) => l.line as unknown as Record<string, unknown>), journalColumns.map(([, , field]) => field));
-  const hashes = arrayLiterals(lines as unknown as Record<string, unknown>[], ['hash']);
-  await query(
-    `insert into ${t.journal} (${journalColumns.map(([c]) => c).join(', ')}, hash)
-     select * from ${unnestColumns([...journalColumns.map(([, type]) => type), 'text'], 1)}`,
-    [...fields, ...hashes],
-  );
-}
+/** The rebuild's journal append: the same rows as the live path's, each column read straight off the hashed line. */
+const journalAppendColumns: readonly AppendColumn[] = [...journalColumns.map(([column, type]) => [column, type] as const), ['hash', 'text']];
+const journalValue = (l: HashedLine, i: number): unknown => (i < journalColumns.length ? l.line[journalColumns[i]![2]] : l.hash);
 
 /** The journal's insert from `$1`, its rows as `json_to_recordset` reads them. */
 function insertJournalSql(t: FinanceTables): string {
@@ -174,14 +187,24 @@ async function writeEmployees(employees: BudgetAllocated['data'][], query: Query
   );
 }
 
+/** finance_feedback's columns, as the rebuild appends them and the live path upserts them. */
+const feedbackColumns: readonly AppendColumn[] = [
+  ['event_id', 'text'], ['feedback_id', 'text'], ['customer_id', 'text'], ['kind', 'text'], ['score', 'int'], ['gesture_id', 'text'],
+  ['employee_id', 'text'], ['channel', 'text'], ['occurred_at', 'timestamptz'], ['recorded_at', 'timestamptz'],
+];
+
+function feedbackRow(event: RecordedEvent) {
+  const f = event.data as unknown as FeedbackReceived['data'];
+  return {
+    event_id: event.id, feedback_id: f.feedbackId, customer_id: f.customerId, kind: f.kind, score: f.score, gesture_id: f.gestureId,
+    employee_id: f.employeeId, channel: f.channel, occurred_at: f.occurredAt, recorded_at: f.recordedAt,
+  };
+}
+
+const feedbackValue = (row: ReturnType<typeof feedbackRow>, i: number): unknown => row[feedbackColumns[i]![0] as keyof typeof row];
+
 async function writeFeedback(events: RecordedEvent[], query: Query, t: FinanceTables): Promise<void> {
-  const rows = events.map((event) => {
-    const f = event.data as unknown as FeedbackReceived['data'];
-    return {
-      event_id: event.id, feedback_id: f.feedbackId, customer_id: f.customerId, kind: f.kind, score: f.score, gesture_id: f.gestureId,
-      employee_id: f.employeeId, channel: f.channel, occurred_at: f.occurredAt, recorded_at: f.recordedAt,
-    };
-  });
+  const rows = events.map(feedbackRow);
   await query(
     `insert into ${t.feedback} (event_id, feedback_id, customer_id, kind, score, gesture_id, employee_id, channel, occurred_at, recorded_at)
      select * from json_to_recordset($1::json) as r(event_id text, feedback_id text, customer_id text, kind text, score int, gesture_id text,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as digestOf } from 'node:crypto';
 import { journalFields, type JournalFacts, type JournalLine } from './journal-line.js';
 
 /** The hash before the first line: fixed, so two journals built from the same log hash alike. */
@@ -9,9 +9,9 @@ export function canonicalLine(line: JournalLine): string {
   return JSON.stringify(journalFields.map((field) => line[field]));
 }
 
-/** SHA-256(previous hash ‖ newline ‖ canonical line), hex. */
+/** SHA-256(previous hash ‖ newline ‖ canonical line), hex: one call into the hash (a rebuild hashes every journal line). */
 export function lineHash(previousHash: string, line: JournalLine): string {
-  return createHash('sha256').update(previousHash).update('\n').update(canonicalLine(line)).digest('hex');
+  return digestOf('sha256', `${previousHash}\n${canonicalLine(line)}`, 'hex');
 }
 
 export interface ChainHead {

@@ -1,19 +1,23 @@
 import { START, type ReadFrom, type SqlDriver } from '#event-store';
-import type { BulkLoad, Projection, Query } from '../projection.js';
+import type { BulkLoad, BulkLoadOptions, Projection } from '../projection.js';
+import { bulkTarget } from './bulk-append.js';
 import { lastRecordedAt } from './apply-batch.js';
 import { advanceCheckpoint } from './checkpoint.js';
 import type { ReadAhead } from './read-ahead.js';
 
 /** The bulk loads of `projections`, or null when one of them has none (the rebuild then applies batches like the live path). */
-export function bulkLoadsOf(projections: readonly Projection[], schema: string): BulkLoad[] | null {
+export function bulkLoadsOf(projections: readonly Projection[], schema: string, options: BulkLoadOptions): BulkLoad[] | null {
   if (!projections.every((p) => p.bulkLoad !== undefined)) return null;
-  return projections.map((p) => p.bulkLoad!(schema));
+  return projections.map((p) => p.bulkLoad!(schema, options));
 }
 
 /**
- * Loads the whole log into a fresh rebuild schema through the projections' bulk loads: batch n+1 is read
- * (read ahead) and folded in Node while batch n's appends run in PostgreSQL; a batch's writes start only
- * when the previous batch's are done, so the projections see their writes in log order. Then the
+ * Loads the whole log into a fresh rebuild schema through the projections' bulk loads. The log is read in
+ * pages of `pageSize` (one read ahead), each folded as soon as it arrives; every `batchSize` events the
+ * folded deltas are flushed as one staging batch, whose writes run in PostgreSQL while the next pages are
+ * read and folded in Node. A batch's writes start only when the previous batch's are done, so the
+ * projections see their writes in log order. Small pages die young in V8's nursery (a 10,000-event page
+ * outgrows it and costs old-generation collections); large batches stage fewer rows. Then the
  * projections merge their staging side by side, and the checkpoint moves to the last event. Nothing here
  * is visible before the swap, and a failure abandons the whole schema (the caller drops it), so neither a
  * batch nor the merges need to share a transaction with the checkpoint.
@@ -23,29 +27,35 @@ export async function loadInBulk(
   schema: string,
   loads: readonly BulkLoad[],
   reader: ReadAhead,
-  batchSize: number,
+  pageSize: number,
   onBatch: (applied: number) => void,
+  onStep: (step: 'loaded' | 'merged') => void | Promise<void> = () => undefined,
 ): Promise<{ checkpoint: ReadFrom; applied: number }> {
   const staging = loads.map((l) => l.stagingSql).filter((sql) => sql !== '');
   if (staging.length > 0) await db.exec(staging.join('\n'));
-  const query: Query = (text, params) => db.query(text, params);
+  const target = bulkTarget(db);
   let checkpoint: ReadFrom = START;
   let applied = 0;
   let recordedAt: string | null = null;
   let writing: Promise<unknown> = Promise.resolve();
   try {
-    for (let batch = 0; ; batch++) {
+    for (;;) {
       const events = await reader.next(checkpoint);
-      if (events.length === 0) break;
-      const writes = loads.map((l) => l.fold(events, batch));
-      await writing;
-      writing = allDone(writes.map((write) => write(query)));
-      writing.catch(() => undefined);
-      checkpoint = events[events.length - 1]!.position;
-      applied += events.length;
-      recordedAt = lastRecordedAt(events) ?? recordedAt;
+      if (events.length > 0) {
+        for (const load of loads) load.fold(events);
+        checkpoint = events[events.length - 1]!.position;
+        applied += events.length;
+        recordedAt = lastRecordedAt(events) ?? recordedAt;
+      }
+      const end = events.length < pageSize;
+      const writes = loads.map((l) => l.writes(end)).filter((w) => w !== null);
+      if (writes.length > 0) {
+        await writing;
+        writing = allDone(writes.map((write) => write(target)));
+        writing.catch(() => undefined);
+      }
       onBatch(applied);
-      if (events.length < batchSize) break;
+      if (end) break;
     }
     await writing;
   } catch (error) {
@@ -53,6 +63,7 @@ export async function loadInBulk(
     await Promise.allSettled([writing]);
     throw error;
   }
+  await onStep('loaded');
   // Each projection merges in a transaction of its own, side by side on the pool's connections.
   await allDone(
     loads.map((load) =>
@@ -65,6 +76,7 @@ export async function loadInBulk(
       }),
     ),
   );
+  await onStep('merged');
   await db.transaction((q) => advanceCheckpoint(q, schema, checkpoint, applied, recordedAt));
   return { checkpoint, applied };
 }
@@ -82,4 +94,22 @@ export async function inLanes(db: SqlDriver, scripts: readonly string[]): Promis
     while (next < scripts.length) await db.exec(scripts[next++]!);
   };
   await allDone(Array.from({ length: Math.max(1, Math.min(2, db.concurrentTransactionsMax)) }, lane));
+}
+
+/**
+ * Drops the primary keys of `tables` in `schema` (still empty) and returns the statements that add them back,
+ * as they were: a rebuild fills these tables by appends and merges alone, then builds each key in one pass.
+ */
+export async function detachPrimaryKeys(db: SqlDriver, schema: string, tables: readonly string[]): Promise<string[]> {
+  if (tables.length === 0) return [];
+  const keys = await db.query<{ relname: string; conname: string; def: string }>(
+    `select c.relname, k.conname, pg_get_constraintdef(k.oid) as def
+       from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
+      where k.contype = 'p' and n.nspname = $1 and c.relname = any($2::text[])`,
+    [schema, [...tables]],
+  );
+  const table = (relname: string) => `${schema}."${relname.replace(/"/g, '""')}"`;
+  const constraint = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  if (keys.length > 0) await db.exec(keys.map((k) => `alter table ${table(k.relname)} drop constraint ${constraint(k.conname)};`).join('\n'));
+  return keys.map((k) => `alter table ${table(k.relname)} add constraint ${constraint(k.conname)} ${k.def};`);
 }

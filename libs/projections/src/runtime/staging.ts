@@ -1,4 +1,6 @@
-import type { Query } from '../projection.js';
+import type { RecordedEvent } from '#event-store';
+import type { BulkLoad, BulkLoadOptions } from '../projection.js';
+import type { BulkTarget } from './bulk-append.js';
 import { assertSchemaName } from '../sql-names.js';
 
 /** A rebuild's staging table: the columns of one projection's per-batch deltas, plus the batch they came from. */
@@ -21,11 +23,40 @@ export function dropStagingSql(schema: string, tables: readonly StagingTable[]):
   return `drop table if exists ${tables.map((t) => stagingName(schema, t)).join(', ')}`;
 }
 
-/** Appends one batch's rows: a plain INSERT (no conflict to check) from one typed array per column. */
-export async function appendStaged(query: Query, schema: string, table: StagingTable, batch: number, rows: Iterable<object>): Promise<void> {
+/**
+ * A staging bulk load's fold and writes: pages folded into one set of deltas until `batchEvents` events (or the
+ * end of the log), then written as one staging batch (numbered from 0) while fresh deltas gather the next.
+ */
+export function stagedBatches<D>(
+  options: BulkLoadOptions,
+  empty: () => D,
+  fold: (events: readonly RecordedEvent[], into: D) => unknown,
+  write: (target: BulkTarget, deltas: D, batch: number) => Promise<void>,
+): Pick<BulkLoad, 'fold' | 'writes'> {
+  let deltas = empty();
+  let folded = 0;
+  let batch = 0;
+  return {
+    fold(events) {
+      fold(events, deltas);
+      folded += events.length;
+    },
+    writes(end) {
+      if (folded === 0 || (!end && folded < options.batchEvents)) return null;
+      const gathered = deltas;
+      const number = batch++;
+      deltas = empty();
+      folded = 0;
+      return (target) => write(target, gathered, number);
+    },
+  };
+}
+
+/** Appends one batch's rows: plain appends (no conflict to check), each row tagged with its batch. */
+export async function appendStaged(target: BulkTarget, schema: string, table: StagingTable, batch: number, rows: Iterable<object>): Promise<void> {
   const list = (Array.isArray(rows) ? rows : [...rows]) as readonly Record<string, unknown>[];
-  if (list.length === 0) return;
-  await query(`insert into ${stagingName(schema, table)} select $1::int, * from ${unnestColumns(table.columns.map(([, type]) => type), 2)}`, [batch, ...arrayLiterals(list, table.columns.map(([c]) => c))]);
+  const keys = table.columns.map(([c]) => c);
+  await target.append(stagingName(schema, table), [['batch', 'int'], ...table.columns], list, (row, i) => (i === 0 ? batch : row[keys[i - 1]!]));
 }
 
 /** `unnest($first::type[], ...)`: the rows of the column arrays `arrayLiterals` encodes, one per type. */
@@ -39,14 +70,16 @@ export function unnestColumns(types: readonly string[], first: number): string {
  * as JSON.stringify (pg's own array encoder is several times slower). Objects are stored as their JSON.
  */
 export function arrayLiterals(rows: readonly Record<string, unknown>[], keys: readonly string[]): string[] {
-  return keys.map((key) => {
-    const values = rows.map((row) => row[key]);
-    // A JSON array of numbers, null and strings whose only escapes are \" and \\ reads the same as an array
-    // literal between braces (PostgreSQL takes NULL in any case); anything else is quoted value by value.
-    const json = JSON.stringify(values);
-    if (!values.some(isObject) && !otherJsonEscape.test(json)) return `{${json.slice(1, -1)}}`;
-    return `{${values.map(arrayItem).join(',')}}`;
-  });
+  return keys.map((key) => arrayLiteral(rows.map((row) => row[key])));
+}
+
+/** The array literal of one column's values (see `arrayLiterals`). */
+export function arrayLiteral(values: readonly unknown[]): string {
+  // A JSON array of numbers, null and strings whose only escapes are \" and \\ reads the same as an array
+  // literal between braces (PostgreSQL takes NULL in any case); anything else is quoted value by value.
+  const json = JSON.stringify(values);
+  if (!values.some(isObject) && !otherJsonEscape.test(json)) return `{${json.slice(1, -1)}}`;
+  return `{${values.map(arrayItem).join(',')}}`;
 }
 
 function isObject(value: unknown): boolean {
