@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mintToken } from '#auth';
 import { loadKafkaSettings, type KafkaSettings } from '#config';
 import { samplePolicy } from '#domain';
@@ -132,31 +132,36 @@ async function endToEnd(settings: KafkaSettings, databaseUrl: string, run: strin
   const api = await spawnLedgerApi(env, 3991);
   const relay = spawn(process.execPath, ['--max-old-space-size=192', 'dist/apps/crm-relay/src/main.js'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const kafka = createKafka({ brokers: settings.brokers, clientId: `bench-e2e-${run}`, fastProduceEncoding });
-  const consumer = kafka.consumer({ groupId: `bench-${run}-e2e`, maxWaitTimeInMs: 50, sessionTimeout: 10_000 });
+  let consumer: ChildProcess | null = null;
+  // Send times as absolute milliseconds (time origin + now): the consumer's process reports the same.
   const sentAt = new Map<string, number>();
   const latency = new LatencyRecorder();
   let received = 0;
+  let joined = false;
+  const onConsumerMessage = (message: { kind: 'joined' } | { kind: 'consumed'; at: number; gestureIds: string[] }) => {
+    if (message.kind === 'joined') joined = true;
+    else
+      for (const gestureId of message.gestureIds) {
+        const t0 = sentAt.get(gestureId);
+        if (t0 === undefined) continue;
+        latency.record((message.at - t0) * 1e6);
+        sentAt.delete(gestureId);
+        received++;
+      }
+  };
   try {
     const employees = Array.from({ length: 200 }, (_, i) => `${run}-l${i}`);
     const adminToken = await mintToken(jwt, { sub: 'bench-admin', roles: ['admin'] });
     const till = await mintToken(jwt, { sub: 'bench-till', roles: ['pos-system'], store: storeId });
     await inParallel(16, employees, (employeeId) => post(api.url, '/budgets', adminToken, { employeeId, role: 'associate', storeId, allowanceOverrideMinor: 500_000_000, idempotencyKey: `enrol-${employeeId}` }));
     await new KafkaTopicAdmin(kafka).ensureTopics(topicSpecs(settings).relay);
-    await consumer.connect();
-    await consumer.subscribe({ topic: settings.topics.events, fromBeginning: false });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const at = performance.now();
-        const gestureId = (JSON.parse(message.value!.toString()) as { gestureId?: string }).gestureId;
-        const t0 = gestureId === undefined ? undefined : sentAt.get(gestureId);
-        if (t0 !== undefined && message.headers?.ce_type?.toString().includes('GestureGranted')) {
-          latency.record((at - t0) * 1e6);
-          sentAt.delete(gestureId!);
-          received++;
-        }
-      },
-    });
-    await new Promise((r) => setTimeout(r, 3_000)); // group joined, relay caught up with the enrolments
+    consumer = spawn(process.execPath, ['dist/bench/e2e-consumer.main.js', settings.brokers.join(','), settings.topics.events, `bench-${run}-e2e`], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    consumer.on('message', onConsumerMessage);
+    for (const deadline = Date.now() + 30_000; !joined; ) {
+      if (Date.now() > deadline || consumer.exitCode !== null) throw new Error('e2e consumer did not join its group');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 2_000)); // partitions assigned, relay caught up with the enrolments
     // Paced by the benchmark's own HTTP client (as the API benchmark is); each request's send time is noted as it is built.
     let seq = 0;
     const started = performance.now();
@@ -169,7 +174,7 @@ async function endToEnd(settings: KafkaSettings, databaseUrl: string, run: strin
         const i = seq++;
         const employeeId = employees[i % employees.length]!;
         const idempotencyKey = `${run}-e2e-${i}`;
-        sentAt.set(gestureIdFor(employeeId, idempotencyKey), sentAtMs);
+        sentAt.set(gestureIdFor(employeeId, idempotencyKey), performance.timeOrigin + sentAtMs);
         return {
           method: 'POST',
           path: '/gestures',
@@ -184,7 +189,7 @@ async function endToEnd(settings: KafkaSettings, databaseUrl: string, run: strin
     const elapsedS = (performance.now() - started) / 1000;
     return { group: 'kafka', adapter: 'postgres', scenario: `end to end: POST /gestures → consumable from the topic, paced ${ratePerS}/s`, rate: round(received / elapsedS), unit: 'gestures/s', p50Ms: latency.p50Ms, p99Ms: latency.p99Ms, extra: { sent: total, received, httpP50Ms: load.p50Ms, httpP99Ms: load.p99Ms, non2xx: load.non2xx, clientCpuUsPerRequest: load.clientCpuUsPerRequest } };
   } finally {
-    await consumer.disconnect();
+    consumer?.kill('SIGTERM');
     relay.kill('SIGTERM');
     await api.stop();
   }
