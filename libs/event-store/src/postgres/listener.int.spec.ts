@@ -69,3 +69,19 @@ withBackend('DATABASE_URL', 'PostgreSQL append notifications', (connectionString
     }, 30_000);
   });
 });
+
+withBackend('DATABASE_URL', 'PostgreSQL driver session settings', (connectionString) => {
+  describe('createPostgresDriver({ synchronousCommit })', () => {
+    it('turns synchronous_commit off for its sessions only when asked', async () => {
+      const relaxed = createPostgresDriver({ connectionString, poolSize: 1, synchronousCommit: false });
+      const strict = createPostgresDriver({ connectionString, poolSize: 1 });
+      try {
+        expect(await relaxed.query<{ synchronous_commit: string }>('show synchronous_commit', [])).toEqual([{ synchronous_commit: 'off' }]);
+        expect(await strict.query<{ synchronous_commit: string }>('show synchronous_commit', [])).toEqual([{ synchronous_commit: 'on' }]);
+      } finally {
+        await relaxed.close();
+        await strict.close();
+      }
+    });
+  });
+});

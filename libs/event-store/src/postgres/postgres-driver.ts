@@ -9,6 +9,12 @@ export interface PostgresDriverOptions {
   poolSize?: number;
   statementTimeoutMs?: number;
   connectionTimeoutMs?: number;
+  /**
+   * `false` sets `synchronous_commit = off` for this pool's sessions: a commit returns before its WAL is
+   * flushed, so a server crash may forget the last fraction of a second of commits (never tear one).
+   * Only for writes that are safe to lose and redo, such as an at-least-once relay's checkpoint.
+   */
+  synchronousCommit?: boolean;
 }
 
 /** `pg` as a `SqlDriver`: named (server-side prepared) statements, one pool. */
@@ -20,6 +26,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): SqlDriver 
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     idleTimeoutMillis: 30_000,
+    ...(options.synchronousCommit === false ? { options: '-c synchronous_commit=off' } : {}),
   });
   // An idle client that loses its connection emits here; without a listener the process would crash.
   pool.on('error', () => undefined);
