@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { mintToken, type CallerRole } from '#auth';
 import { samplePolicy } from '#domain';
 import { cpuMicros, spawnLedgerApi } from './api-server.js';
-import type { BenchRow } from './harness.js';
+import { inParallel, postJson, type BenchRow } from './harness.js';
 import { runLoad, type LoadReport, type LoadRequest } from './http-load.js';
 
 const jwt = { hs256Secret: 'bench-secret-bench-secret-bench-secret-01', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
@@ -28,7 +28,7 @@ export async function benchApi(seconds: number, databaseUrl: string | undefined)
     const admin = await mintToken(jwt, { sub: 'bench-admin', roles: ['admin'] });
     const tills = await Promise.all(stores.map((s) => mintToken(jwt, { sub: `till-${s}`, roles: ['pos-system' as CallerRole], store: s })));
     const employees = Array.from({ length: EMPLOYEES }, (_, i) => ({ id: `b${run}-e${i}`, store: i % stores.length }));
-    await inParallel(64, employees, (e) => post(server.url, '/budgets', admin, { employeeId: e.id, role: 'associate', storeId: stores[e.store], allowanceOverrideMinor: 50_000_000, idempotencyKey: `enrol-${e.id}` }));
+    await inParallel(64, employees, (e) => postJson(server.url, '/budgets', admin, { employeeId: e.id, role: 'associate', storeId: stores[e.store], allowanceOverrideMinor: 50_000_000, idempotencyKey: `enrol-${e.id}` }));
 
     let seq = 0;
     const gesture = (e: { id: string; store: number }): LoadRequest => {
@@ -65,7 +65,7 @@ export async function benchApi(seconds: number, databaseUrl: string | undefined)
     // One employee, 16 connections: the allowance runs out mid-run, and not one cent may pass it.
     const hot = { id: `b${run}-hot`, store: 0 };
     const allowance = 400_000;
-    await post(server.url, '/budgets', admin, { employeeId: hot.id, role: 'associate', storeId: stores[0], allowanceOverrideMinor: allowance, idempotencyKey: `enrol-${hot.id}` });
+    await postJson(server.url, '/budgets', admin, { employeeId: hot.id, role: 'associate', storeId: stores[0], allowanceOverrideMinor: allowance, idempotencyKey: `enrol-${hot.id}` });
     let grantedMinor = 0;
     let granted = 0;
     let refused = 0;
@@ -143,21 +143,10 @@ export async function benchNoopCeiling(seconds: number): Promise<BenchRow[]> {
   }
 }
 
-async function post(url: string, path: string, bearer: string, body: unknown): Promise<unknown> {
-  const res = await fetch(url + path, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
 
 async function get(url: string, path: string, bearer: string): Promise<unknown> {
   const res = await fetch(url + path, { headers: { authorization: `Bearer ${bearer}` } });
   return res.json();
 }
 
-async function inParallel<T>(width: number, items: T[], work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
-}
 

@@ -120,3 +120,25 @@ export async function profiled<T>(name: string, work: () => Promise<T>): Promise
     console.error(`profile of ${name}: ${join(dir, `${name}.cpuprofile`)}`);
   }
 }
+
+/** Runs `work(i)` for i in 0 … count − 1 with at most `width` in flight; no array of the indices is built (the memory bench counts to a million). */
+export async function inParallelCount(width: number, count: number, work: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+}
+
+/** Runs `work` over `items` with at most `width` in flight (seeding, enrolment). */
+export function inParallel<T>(width: number, items: readonly T[], work: (item: T) => Promise<unknown>): Promise<void> {
+  return inParallelCount(width, items.length, (i) => work(items[i]!));
+}
+
+/** A JSON POST with a bearer token; anything but 2xx throws with the answer, so a failed set-up is never measured. */
+export async function postJson(url: string, path: string, bearer: string, body: unknown): Promise<unknown> {
+  const res = await fetch(url + path, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}

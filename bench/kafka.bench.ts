@@ -8,7 +8,7 @@ import { createKafka, installFastProduceEncoding, KafkaPublisher, KafkaTopicAdmi
 import { createPostgresDriver } from '#event-store';
 import { CrmRelay } from '../apps/crm-relay/src/crm-relay.js';
 import { spawnLedgerApi } from './api-server.js';
-import { LatencyRecorder, profiled, round, type BenchRow } from './harness.js';
+import { inParallel, inParallelCount, LatencyRecorder, postJson, profiled, round, type BenchRow } from './harness.js';
 import { runLoad } from './http-load.js';
 
 const jwt = { hs256Secret: 'bench-secret-bench-secret-bench-secret-01', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
@@ -68,7 +68,7 @@ async function seed(store: EventStore, run: string, events: number): Promise<voi
   const employees = Array.from({ length: 2_000 }, (_, i) => `${run}-e${i}`);
   await inParallel(64, employees, (employeeId) => ledger.allocateBudget({ employeeId, role: 'associate', storeId, allowanceOverrideMinor: 500_000_000, idempotencyKey: `enrol-${employeeId}` }, admin));
   const gestures = Math.max(0, events - employees.length);
-  await inParallel(64, Array.from({ length: gestures }, (_, i) => i), (i) => {
+  await inParallelCount(64, gestures, (i) => {
     const employeeId = employees[i % employees.length]!;
     return ledger.requestGesture({ employeeId, customerId: `${run}-c${i % 100_000}`, gestureType: 'goodwill_credit', amountMinor: 100 + (i % 400), currency: 'USD', channel: 'pos', storeId, reasonCode: 'service_failure', note: 'late delivery', occurredAt: new Date().toISOString(), idempotencyKey: `${run}-${i}` }, { principal: { subject: employeeId, roles: ['associate'], storeId }, correlationId: 'bench' });
   });
@@ -153,7 +153,7 @@ async function endToEnd(settings: KafkaSettings, databaseUrl: string, run: strin
     const employees = Array.from({ length: 200 }, (_, i) => `${run}-l${i}`);
     const adminToken = await mintToken(jwt, { sub: 'bench-admin', roles: ['admin'] });
     const till = await mintToken(jwt, { sub: 'bench-till', roles: ['pos-system'], store: storeId });
-    await inParallel(16, employees, (employeeId) => post(api.url, '/budgets', adminToken, { employeeId, role: 'associate', storeId, allowanceOverrideMinor: 500_000_000, idempotencyKey: `enrol-${employeeId}` }));
+    await inParallel(16, employees, (employeeId) => postJson(api.url, '/budgets', adminToken, { employeeId, role: 'associate', storeId, allowanceOverrideMinor: 500_000_000, idempotencyKey: `enrol-${employeeId}` }));
     await new KafkaTopicAdmin(kafka).ensureTopics(topicSpecs(settings).relay);
     consumer = spawn(process.execPath, ['dist/bench/e2e-consumer.main.js', settings.brokers.join(','), settings.topics.events, `bench-${run}-e2e`], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     consumer.on('message', onConsumerMessage);
@@ -206,7 +206,7 @@ async function inbound(settings: KafkaSettings, databaseUrl: string, run: string
     const employees = Array.from({ length: 500 }, (_, i) => `${run}-i${i}`);
     const adminToken = await mintToken(jwt, { sub: 'bench-admin', roles: ['admin'] });
     const till = `Bearer ${await mintToken(jwt, { sub: 'bench-till', roles: ['pos-system'], store: storeId })}`;
-    await inParallel(16, employees, (employeeId) => post(api.url, '/budgets', adminToken, { employeeId, role: 'associate', storeId, allowanceOverrideMinor: 500_000_000, idempotencyKey: `enrol-${employeeId}` }));
+    await inParallel(16, employees, (employeeId) => postJson(api.url, '/budgets', adminToken, { employeeId, role: 'associate', storeId, allowanceOverrideMinor: 500_000_000, idempotencyKey: `enrol-${employeeId}` }));
     await a.connect();
     for (let stable = false, deadline = Date.now() + 30_000; !stable && Date.now() < deadline; ) {
       stable = (await a.describeGroups([settings.actionsGroupId])).groups[0]?.state === 'Stable';
@@ -242,15 +242,4 @@ async function inbound(settings: KafkaSettings, databaseUrl: string, run: string
   }
 }
 
-async function post(base: string, path: string, token: string, body: unknown): Promise<number> {
-  const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
-  await res.text();
-  return res.status;
-}
 
-async function inParallel<T>(concurrency: number, items: readonly T[], work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
-}

@@ -1,7 +1,7 @@
 import { samplePolicy } from '#domain';
 import { createPostgresEventStore, createEmbeddedEventStore, type EventStore } from '#event-store';
 import { GestureLedger, type RequestContext } from '#ledger';
-import { withPeakRss, type BenchRow } from './harness.js';
+import { inParallelCount, withPeakRss, type BenchRow } from './harness.js';
 
 /**
  * What the API keeps in memory stays bounded: 100,000 employees enrolled and making a gesture each,
@@ -22,7 +22,7 @@ export async function benchMemory(databaseUrl: string | undefined): Promise<Benc
     await ledger.start(samplePolicy());
     const { result, peakRssMb } = await withPeakRss(async () => {
       const started = performance.now();
-      await inParallel(512, employees, async (i) => {
+      await inParallelCount(512, employees, async (i) => {
         const employeeId = `m${run}-e${i}`;
         const home = stores[i % stores.length]!;
         const enrolled = await ledger.allocateBudget({ employeeId, role: 'associate', storeId: home, idempotencyKey: `enrol-${i}` }, admin);
@@ -34,7 +34,7 @@ export async function benchMemory(databaseUrl: string | undefined): Promise<Benc
         );
         if (gesture.kind !== 'ok') throw new Error(`gesture refused: ${JSON.stringify(gesture)}`);
       });
-      await inParallel(512, customers, async (i) => {
+      await inParallelCount(512, customers, async (i) => {
         const home = stores[i % stores.length]!;
         const bought = await ledger.recordPurchase({ customerId: `m${run}-c${i}`, purchaseId: `p-${i}`, amountMinor: 2500, currency: 'USD', channel: 'pos', storeId: home, occurredAt: new Date().toISOString() }, till(home));
         if (bought.kind !== 'ok') throw new Error(`purchase refused: ${JSON.stringify(bought)}`);
@@ -56,9 +56,3 @@ export async function benchMemory(databaseUrl: string | undefined): Promise<Benc
   }
 }
 
-async function inParallel(width: number, count: number, work: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < count) await work(next++);
-  }));
-}
