@@ -8,7 +8,7 @@ import { createKafka, installFastProduceEncoding, KafkaPublisher, KafkaTopicAdmi
 import { createPostgresDriver } from '#event-store';
 import { CrmRelay } from '../apps/crm-relay/src/crm-relay.js';
 import { spawnLedgerApi } from './api-server.js';
-import { inParallel, inParallelCount, LatencyRecorder, postJson, profiled, round, type BenchRow } from './harness.js';
+import { inParallel, inParallelCount, LatencyRecorder, postJson, profiled, round, serviceNodeFlags, type BenchRow } from './harness.js';
 import { runLoad } from './http-load.js';
 
 const jwt = { hs256Secret: 'bench-secret-bench-secret-bench-secret-01', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
@@ -130,7 +130,7 @@ async function endToEnd(settings: KafkaSettings, databaseUrl: string, run: strin
   await checkpoints.close();
   await headStore.close();
   const api = await spawnLedgerApi(env, 3991);
-  const relay = spawn(process.execPath, ['--max-old-space-size=192', 'dist/apps/crm-relay/src/main.js'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const relay = spawn(process.execPath, [...serviceNodeFlags, 'dist/apps/crm-relay/src/main.js'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const kafka = createKafka({ brokers: settings.brokers, clientId: `bench-e2e-${run}`, fastProduceEncoding });
   let consumer: ChildProcess | null = null;
   // Send times as absolute milliseconds (time origin + now): the consumer's process reports the same.
