@@ -3,6 +3,7 @@ export * from './position.js';
 export * from './errors.js';
 export * from './limits.js';
 export * from './event-id.js';
+export * from './log-partition.js';
 export { validateAppend } from './validate-append.js';
 export { pollingSubscription } from './polling-subscription.js';
 export { SqlEventStore, type SqlEventStoreOptions } from './sql/sql-event-store.js';

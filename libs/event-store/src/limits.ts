@@ -6,4 +6,6 @@ export const limits = {
   eventBytesMax: 256 * 1024,
   readCountMax: 10_000,
   subscriptionBatchMax: 5_000,
+  /** Shares a log can be cut into for followers working side by side (`LogPartition`). */
+  logPartitionsMax: 64,
 } as const;

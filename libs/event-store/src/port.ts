@@ -3,6 +3,7 @@
  * Adapters (embedded PGlite, PostgreSQL, EventStoreDB) live in sibling folders and all pass
  * the same contract suite (`testing/event-store-contract.ts`).
  */
+import type { LogPartition } from './log-partition.js';
 import type { Position } from './position.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -69,12 +70,16 @@ export type ReadFrom = typeof START | Position;
 export interface ReadAllOptions {
   from: ReadFrom;
   limit: number;
+  /** Only the events of streams in this share of the log (all of them when absent). */
+  partition?: LogPartition;
 }
 
 export interface SubscribeOptions {
   from: ReadFrom;
   /** Largest batch handed to the consumer at once. */
   maxBatchSize?: number;
+  /** Only the events of streams in this share of the log (all of them when absent). */
+  partition?: LogPartition;
 }
 
 /**

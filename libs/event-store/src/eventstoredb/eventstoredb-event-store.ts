@@ -1,6 +1,7 @@
 import { excludeSystemEvents, jsonEvent } from '@eventstore/db-client';
 import { EventIdConflictError, InvalidAppendError } from '../errors.js';
 import { limits } from '../limits.js';
+import { assertLogPartition, isInLogPartition } from '../log-partition.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -132,6 +133,9 @@ export class EventStoreDbEventStore implements EventStore {
    * events; a page shorter than asked for is the end of the log.
    */
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    if (options.partition) assertLogPartition(options.partition);
+    // EventStoreDB cannot hash a stream name on the server: another share's events are skipped here, like system events.
+    const inPartition = (record: EsdbRecordedEvent) => !options.partition || isInLogPartition(record.streamId, options.partition);
     const want = Math.min(Math.max(1, Math.floor(options.limit)), limits.readCountMax);
     const events: RecordedEvent[] = [];
     let cursor: ReadFrom = options.from;
@@ -139,7 +143,7 @@ export class EventStoreDbEventStore implements EventStore {
     for (let page = 0; page < allScanPagesMax; page++) {
       const records = await this.readAllPage(cursor, 'forwards', pageSize);
       for (const record of records) {
-        if (!isAfter(record.position, cursor) || !isApplicationEvent(record)) continue;
+        if (!isAfter(record.position, cursor) || !isApplicationEvent(record) || !inPartition(record)) continue;
         events.push(toRecordedEvent(record));
         if (events.length === want) return events;
       }
@@ -153,6 +157,8 @@ export class EventStoreDbEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeOptions): Subscription {
     if (this.closed) throw new Error('event store is closed');
+    const partition = options.partition;
+    if (partition) assertLogPartition(partition);
     const subscription: Subscription = serverSubscription({
       from: options.from,
       batchSize: options.maxBatchSize ?? 1000,
@@ -163,7 +169,13 @@ export class EventStoreDbEventStore implements EventStore {
           { fromPosition: from === START ? 'start' : from, resolveLinkTos: false, filter: excludeSystemEvents() },
           { highWaterMark: this.subscriptionBufferEvents },
         ),
-      decode: decodeAllStreamItem,
+      // Another share's events move the position on like system events, and are not handed over.
+      decode: partition
+        ? (item) => {
+            const decoded = decodeAllStreamItem(item);
+            return decoded?.event && !isInLogPartition(decoded.event.streamName, partition) ? { position: decoded.position, event: null } : decoded;
+          }
+        : decodeAllStreamItem,
       unsubscribeTimeoutMs: this.unsubscribeTimeoutMs,
       onEnd: () => this.subscriptions.delete(subscription),
     });

@@ -8,6 +8,7 @@
  * (transaction_id, global_position) and only read below the oldest transaction still running
  * (`pg_snapshot_xmin`), below which nothing can commit any more.
  */
+import { sqlLogPartitionFilter } from '../log-partition.js';
 export const SCHEMA_LOCK_KEY = 7_301_447_001;
 
 export const schemaSql = `
@@ -215,6 +216,12 @@ export const sql = {
   readAll: `select ${eventColumns} from gl_events
     where (transaction_id, global_position) > ($1::xid8, $2::bigint)
       and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+    order by transaction_id, global_position limit $3`,
+  // The same, for one share of the log (a follower among several): filtered here, so no other share's row leaves the server.
+  readAllPartition: `select ${eventColumns} from gl_events
+    where (transaction_id, global_position) > ($1::xid8, $2::bigint)
+      and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+      and ${sqlLogPartitionFilter(4)}
     order by transaction_id, global_position limit $3`,
   head: `select transaction_id::text as commit_id, global_position::text as prepare from gl_events
     where transaction_id < pg_snapshot_xmin(pg_current_snapshot())

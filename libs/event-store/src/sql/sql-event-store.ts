@@ -1,5 +1,6 @@
 import { EventIdConflictError, WrongExpectedRevisionError } from '../errors.js';
 import { limits } from '../limits.js';
+import { assertLogPartition } from '../log-partition.js';
 import { pollingSubscription } from '../polling-subscription.js';
 import type {
   AppendOptions,
@@ -80,18 +81,24 @@ export class SqlEventStore implements EventStore {
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
     const limit = Math.min(Math.max(1, options.limit), limits.readCountMax);
     const from = options.from === START ? { commit: 0n, prepare: 0n } : options.from;
-    const rows = await this.driver.query<EventRow>(sql.readAll, [String(from.commit), String(from.prepare), limit]);
+    const partition = options.partition;
+    if (partition) assertLogPartition(partition);
+    const rows =
+      partition && partition.count > 1
+        ? await this.driver.query<EventRow>(sql.readAllPartition, [String(from.commit), String(from.prepare), limit, partition.count, partition.index])
+        : await this.driver.query<EventRow>(sql.readAll, [String(from.commit), String(from.prepare), limit]);
     return rows.map(toRecorded);
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {
+    if (options.partition) assertLogPartition(options.partition);
     // Appends by other processes wake subscribers at once instead of at their next poll.
     this.stopListening ??= this.driver.listen?.(appendedChannel, () => this.notifyAppended()) ?? null;
     const subscription = pollingSubscription({
       from: options.from,
       batchSize: options.maxBatchSize ?? 1000,
       idlePollMs: this.idlePollMs,
-      readAll: (from, limit) => this.readAll({ from, limit }),
+      readAll: (from, limit) => this.readAll({ from, limit, partition: options.partition }),
       onAppended: (wake) => {
         this.appendListeners.add(wake);
         return () => this.appendListeners.delete(wake);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { EventIdConflictError, InvalidAppendError, WrongExpectedRevisionError } from '../errors.js';
 import { deterministicEventId } from '../event-id.js';
+import { logPartitionOf } from '../log-partition.js';
 import { comparePositions, positionToString } from '../position.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, type EventStore, type EventToAppend, type JsonObject, type ReadFrom, type RecordedEvent } from '../port.js';
 
@@ -306,6 +307,61 @@ export function eventStoreContract(adapter: string, setup: ContractSetup): void 
         for (let i = 1; i < received.length; i++) expect(comparePositions(received[i - 1]!.position, received[i]!.position)).toBe(-1);
       }, 60_000);
 
+      it('cuts the log into shares by stream: together every event once, each share in log order, a stream in one share', async () => {
+        const prefix = newStream();
+        const head = await store.headPosition();
+        const streams = streamsOverEveryShare(prefix, 3);
+        for (let i = 0; i < 24; i++) await store.appendToStream(streams[i % streams.length]!, [event(prefix, i)], { expectedRevision: ANY });
+        const shares = await Promise.all(
+          [0, 1, 2].map(async (index) => {
+            const read: RecordedEvent[] = [];
+            let from: ReadFrom = head;
+            for (;;) {
+              const page = await store.readAll({ from, limit: 3, partition: { count: 3, index } });
+              if (page.length === 0) break;
+              read.push(...page);
+              from = page[page.length - 1]!.position;
+            }
+            return read;
+          }),
+        );
+        for (const [index, share] of shares.entries()) {
+          for (const e of share) expect({ stream: e.streamName, share: logPartitionOf(e.streamName, 3) }).toEqual({ stream: e.streamName, share: index });
+          for (let i = 1; i < share.length; i++) expect(comparePositions(share[i - 1]!.position, share[i]!.position)).toBe(-1);
+          expect(share.filter((e) => e.streamName.startsWith(prefix)).length).toBeGreaterThan(0);
+        }
+        const numbers = shares.flat().filter((e) => e.streamName.startsWith(prefix)).map((e) => (e.data as { n: number }).n);
+        expect(numbers.sort((a, b) => a - b)).toEqual(Array.from({ length: 24 }, (_, i) => i));
+        expect(await rejection(store.readAll({ from: head, limit: 3, partition: { count: 3, index: 3 } }))).toBeInstanceOf(RangeError);
+        expect(await rejection(store.readAll({ from: head, limit: 3, partition: { count: 0, index: 0 } }))).toBeInstanceOf(RangeError);
+      });
+
+      it('follows one share of the log: its events only, in log order, live after catching up', async () => {
+        const prefix = newStream();
+        const head = await store.headPosition();
+        const streams = streamsOverEveryShare(prefix, 2);
+        const mine = (stream: string) => logPartitionOf(stream, 2) === 1;
+        for (let i = 0; i < 10; i++) await store.appendToStream(streams[i % streams.length]!, [event(prefix, i)], { expectedRevision: ANY });
+        const expected = (upTo: number) => Array.from({ length: upTo }, (_, i) => i).filter((i) => mine(streams[i % streams.length]!));
+        const subscription = store.subscribeToAll({ from: head, maxBatchSize: 2, partition: { count: 2, index: 1 } });
+        const seen: RecordedEvent[] = [];
+        let wroteLive = false;
+        for await (const message of subscription) {
+          if (message.kind === 'caught_up') {
+            if (!wroteLive) {
+              wroteLive = true;
+              for (let i = 10; i < 16; i++) await store.appendToStream(streams[i % streams.length]!, [event(prefix, i)], { expectedRevision: ANY });
+            }
+            continue;
+          }
+          for (const e of message.events) expect(logPartitionOf(e.streamName, 2)).toBe(1);
+          seen.push(...message.events.filter((e) => e.streamName.startsWith(prefix)));
+          if (seen.length >= expected(16).length) break;
+        }
+        await subscription.stop();
+        expect(seen.map((e) => (e.data as { n: number }).n)).toEqual(expected(16));
+      }, 30_000);
+
       it('reports the head of the log as the position of the newest event', async () => {
         const stream = newStream();
         const result = await store.appendToStream(stream, [event(stream, 0)], { expectedRevision: NO_STREAM });
@@ -316,6 +372,13 @@ export function eventStoreContract(adapter: string, setup: ContractSetup): void 
       });
     });
   });
+}
+
+/** At least six stream names under `prefix`, covering every one of `count` shares of the log. */
+function streamsOverEveryShare(prefix: string, count: number): string[] {
+  const streams: string[] = [];
+  for (let k = 0; streams.length < 6 || new Set(streams.map((s) => logPartitionOf(s, count))).size < count; k++) streams.push(`${prefix}-${k}`);
+  return streams;
 }
 
 function newStream(): string {
