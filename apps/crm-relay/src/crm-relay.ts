@@ -1,11 +1,17 @@
-import { comparePositions, type EventStore, type Position, type ReadFrom, type RecordedEvent, type Subscription } from '#event-store';
+import { assertLogPartition, comparePositions, START, type EventStore, type LogPartition, type Position, type ReadFrom, type RecordedEvent, type Subscription } from '#event-store';
 import { backoffDelayMs, sleep, toCloudEventMessage, type BackoffLimits, LeaseLostError, type CheckpointStore, type MessagePublisher, type OutgoingMessage, type TopicAdmin, type TopicMessages, type TopicSpec } from '#messaging';
 import { PartyStates, defaultPartyStatesLimits, type PartyStatesLimits } from './party-states.js';
 import { stateMessage } from './state-messages.js';
 
 export interface CrmRelayOptions {
-  /** The checkpoint's name. */
+  /** The checkpoint's name (a shard's is derived from it). */
   name: string;
+  /**
+   * The share of the log this instance publishes, when several relays work side by side (one process
+   * each): every stream, and so every message key, belongs to exactly one shard, so per-key order holds.
+   * Each shard keeps its own checkpoint and lease. Absent: the whole log.
+   */
+  shard?: LogPartition;
   /** CloudEvents `source`. */
   source: string;
   topics: { events: string; customerLoyalty: string; employeeDiscretion: string };
@@ -39,10 +45,14 @@ export interface CrmRelayStats {
  * topics — all in one batch, and the checkpoint moves only after the broker acknowledged all of it.
  * Delivery is at-least-once: a crash between the ack and the checkpoint republishes that batch, with the
  * same event ids. Any failure (broker away, database away) restarts the subscription from the stored
- * checkpoint after a bounded backoff: the relay never exits on its own and never skips.
+ * checkpoint after a bounded backoff: the relay never exits on its own and never skips. Several relays
+ * can share the work, each publishing one shard of the log (`shard`): a stream's events, and so a key's,
+ * all go through one of them, in order.
  */
 export class CrmRelay {
   private readonly batchEventsMax: number;
+  /** Where this instance keeps its place: the relay's name, or for a shard `<name>.shard-<index>-of-<count>`. */
+  readonly checkpointName: string;
   private readonly backoff: BackoffLimits;
   private readonly log: (line: string) => void;
   private states: PartyStates;
@@ -61,6 +71,8 @@ export class CrmRelay {
     private readonly options: CrmRelayOptions,
   ) {
     this.batchEventsMax = options.batchEventsMax ?? 5_000;
+    if (options.shard) assertLogPartition(options.shard);
+    this.checkpointName = options.shard && options.shard.count > 1 ? `${options.name}.shard-${options.shard.index}-of-${options.shard.count}` : options.name;
     this.backoff = options.backoff ?? { initialMs: 250, maxMs: 10_000 };
     this.log = options.log ?? ((line) => console.error(line));
     this.states = new PartyStates(store, options.partyStates ?? defaultPartyStatesLimits);
@@ -75,7 +87,7 @@ export class CrmRelay {
     this.stopping.abort();
     await this.subscription?.stop();
     await this.running;
-    if (this.stats.active) await this.checkpoints.release(this.options.name).catch(() => undefined);
+    if (this.stats.active) await this.checkpoints.release(this.checkpointName).catch(() => undefined);
     this.stats.active = false;
   }
 
@@ -116,14 +128,14 @@ export class CrmRelay {
       this.topicsReady = true;
     }
     if (!(await this.awaitLease())) return;
-    const from = await this.checkpoints.load(this.options.name);
+    const from = await this.startingPoint();
     this.stats.checkpoint = from;
-    const subscription = this.store.subscribeToAll({ from, maxBatchSize: this.batchEventsMax });
+    const subscription = this.store.subscribeToAll({ from, maxBatchSize: this.batchEventsMax, ...(this.options.shard ? { partition: this.options.shard } : {}) });
     this.subscription = subscription;
     // Renewed between batches too, so a relay idling at the head keeps its lease; losing it (another
     // instance took over after a stall) ends this subscription, and `follow` goes back to standby.
     const renewal = setInterval(() => {
-      this.checkpoints.claim(this.options.name).then(
+      this.checkpoints.claim(this.checkpointName).then(
         (held) => {
           if (!held) {
             this.stats.active = false;
@@ -160,7 +172,7 @@ export class CrmRelay {
         publishing.catch(() => undefined);
       }
       await publishing;
-      if (!this.stats.active && !this.stopping.signal.aborted) throw new LeaseLostError(this.options.name);
+      if (!this.stats.active && !this.stopping.signal.aborted) throw new LeaseLostError(this.checkpointName);
     } finally {
       clearInterval(renewal);
       this.subscription = null;
@@ -170,13 +182,24 @@ export class CrmRelay {
   }
 
   /**
+   * The stored checkpoint. A shard that has none yet starts where the relay's unsharded checkpoint is:
+   * a shard publishes nothing before its checkpoint exists, and everything up to the unsharded one was
+   * published by the single relay that kept it, so going from one relay to several republishes at most
+   * the last batch (changing the number of shards later restarts from there too: at-least-once).
+   */
+  private async startingPoint(): Promise<ReadFrom> {
+    const own = await this.checkpoints.load(this.checkpointName);
+    return own === START && this.checkpointName !== this.options.name ? this.checkpoints.load(this.options.name) : own;
+  }
+
+  /**
    * Waits, as a standby, until this instance holds the checkpoint's lease: one relay publishes per
    * checkpoint, so two can never interleave a key's events. False when stopped while waiting.
    */
   private async awaitLease(): Promise<boolean> {
     let announced = false;
     while (!this.stopping.signal.aborted) {
-      if (await this.checkpoints.claim(this.options.name)) {
+      if (await this.checkpoints.claim(this.checkpointName)) {
         if (announced) this.log('crm-relay: took the checkpoint lease; following the log');
         this.stats.active = true;
         return true;
@@ -207,7 +230,7 @@ export class CrmRelay {
   /** Sends a prepared batch; the checkpoint moves only after the broker acknowledged all of it. */
   private async publish(batch: TopicMessages[], events: number, checkpoint: Position): Promise<void> {
     await this.publisher.publish(batch);
-    await this.checkpoints.save(this.options.name, checkpoint);
+    await this.checkpoints.save(this.checkpointName, checkpoint);
     this.stats.checkpoint = checkpoint;
     this.stats.eventsPublished += events;
     this.stats.batchesPublished++;

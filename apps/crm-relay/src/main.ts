@@ -4,9 +4,9 @@ import { createLogger, drainInOrder, exitOnSignal, Lifecycle, processMetrics, st
 import { startCrmRelay } from './start-crm-relay.js';
 
 /**
- * The CRM feed as its own service: one instance per deployment (two would publish everything twice,
- * harmless for consumers that drop repeats by id, but wasteful). Health and metrics on OPERATIONS_PORT;
- * SIGTERM finishes the batch in flight.
+ * The CRM feed as its own service: one active instance per shard of the log (`CRM_RELAY_SHARD`, the
+ * whole log by default); a second instance of the same shard stands by on its checkpoint's lease.
+ * Health and metrics on OPERATIONS_PORT; SIGTERM finishes the batch in flight.
  */
 async function main(): Promise<void> {
   const settings = loadSettings();
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     metricsToken: settings.operations.metricsToken,
     log,
   });
-  log.info({ eventStore: settings.eventStore, brokers: settings.kafka.brokers, topic: settings.kafka.topics.events }, 'crm-relay started');
+  log.info({ eventStore: settings.eventStore, brokers: settings.kafka.brokers, topic: settings.kafka.topics.events, shard: `${settings.kafka.relayShard.index}/${settings.kafka.relayShard.count}` }, 'crm-relay started');
   const stop = drainInOrder(
     [
       { name: 'operations', run: () => operations.close() },

@@ -31,6 +31,7 @@ export async function startCrmRelay(settings: Settings, options: { store?: Event
   const admin = new KafkaTopicAdmin(kafka);
   const relay = new CrmRelay(store, publisher, admin, checkpoints, {
     name: kafkaSettings.relayName,
+    shard: kafkaSettings.relayShard,
     source: kafkaSettings.eventSource,
     topics: kafkaSettings.topics,
     topicSpecs: topicSpecs(kafkaSettings).relay,

@@ -2,12 +2,12 @@ import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadKafkaSettings, type KafkaSettings } from '#config';
 import { samplePolicy } from '#domain';
-import { createEmbeddedEventStore, createPostgresDriver, type EventStore, type SqlDriver } from '#event-store';
+import { createEmbeddedEventStore, createPostgresDriver, logPartitionOf, type EventStore, type LogPartition, type Position, type SqlDriver } from '#event-store';
 import { GestureLedger } from '#ledger';
 import { createKafka, KafkaPublisher, KafkaTopicAdmin, LeaseLostError, readTopic, SqlCheckpointStore, topicSpecs } from '#messaging';
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
 import { CrmRelay } from '../src/crm-relay.js';
-import { allEvents, enrol, gestures } from './traffic.js';
+import { allEvents, enrol, expectPerKeyOrder, gestures } from './traffic.js';
 
 const waitFor = async (condition: () => boolean, timeoutMs: number) => {
   const deadline = Date.now() + timeoutMs;
@@ -66,19 +66,24 @@ withBackend('DATABASE_URL', 'CRM relay checkpoint lease (PostgreSQL)', (connecti
       let store: EventStore;
       let ledger: GestureLedger;
 
-      const newRelay = async () =>
+      const newRelay = async (options: { name?: string; shard?: LogPartition; on?: KafkaSettings } = {}) =>
         new CrmRelay(store, publishers[publishers.push(new KafkaPublisher(kafka)) - 1]!, new KafkaTopicAdmin(kafka), await SqlCheckpointStore.open(drivers[drivers.push(createPostgresDriver({ connectionString, poolSize: 2 })) - 1]!), {
-          name: `crm-relay-${run}`,
+          name: options.name ?? `crm-relay-${run}`,
+          ...(options.shard ? { shard: options.shard } : {}),
           source: '/gesture-ledger/test',
-          topics: settings.topics,
-          topicSpecs: topicSpecs(settings).relay,
+          topics: (options.on ?? settings).topics,
+          topicSpecs: topicSpecs(options.on ?? settings).relay,
           batchEventsMax: 100,
           leaseRenewMs: 100,
           log: () => undefined,
         });
 
+      const topicsOf = (prefix: string) => loadKafkaSettings({ KAFKA_BROKERS: brokers, KAFKA_TOPIC_EVENTS: `test.${prefix}.events`, KAFKA_TOPIC_CUSTOMER_LOYALTY: `test.${prefix}.loyalty`, KAFKA_TOPIC_EMPLOYEE_DISCRETION: `test.${prefix}.discretion` });
+      let sharded: KafkaSettings;
+
       beforeAll(async () => {
-        settings = loadKafkaSettings({ KAFKA_BROKERS: brokers, KAFKA_TOPIC_EVENTS: `test.${run}.events`, KAFKA_TOPIC_CUSTOMER_LOYALTY: `test.${run}.loyalty`, KAFKA_TOPIC_EMPLOYEE_DISCRETION: `test.${run}.discretion` });
+        settings = topicsOf(run);
+        sharded = topicsOf(`${run}s`);
         store = await createEmbeddedEventStore({ dataDir: 'memory://' });
         ledger = new GestureLedger(store);
         await ledger.start(samplePolicy());
@@ -90,7 +95,7 @@ withBackend('DATABASE_URL', 'CRM relay checkpoint lease (PostgreSQL)', (connecti
         await store?.close();
         const admin = kafka.admin();
         await admin.connect();
-        await admin.deleteTopics({ topics: Object.values(settings.topics).filter((t) => t.startsWith('test.')) }).catch(() => undefined);
+        await admin.deleteTopics({ topics: [...Object.values(settings.topics), ...Object.values(sharded.topics)].filter((t) => t.startsWith('test.')) }).catch(() => undefined);
         await admin.disconnect();
       }, 60_000);
 
@@ -119,6 +124,34 @@ withBackend('DATABASE_URL', 'CRM relay checkpoint lease (PostgreSQL)', (connecti
         expect(new Set(published).size).toBe(published.length);
         expect([...published].sort()).toEqual((await allEvents(store)).map((e) => e.id).sort());
         expect(second.stats.eventsPublished).toBe(published.length - first.stats.eventsPublished);
+      }, 90_000);
+
+      it('publishes the log as two shards side by side: every event once, per-key order, each shard on its own checkpoint from where one relay stopped', async () => {
+        const name = `crm-relay-${run}-sharded`;
+        const crowd = await enrol(ledger, `${run}s`, 8);
+        await gestures(ledger, `${run}s`, crowd, 40);
+        const single = await newRelay({ name, on: sharded });
+        single.start();
+        const handedOver = (await store.headPosition()) as Position;
+        await single.until(handedOver, 30_000);
+        await single.stop();
+
+        await gestures(ledger, `${run}s2`, crowd, 80);
+        const after = (await allEvents(store)).filter((e) => e.position.commit > handedOver.commit || (e.position.commit === handedOver.commit && e.position.prepare > handedOver.prepare));
+        const shares = [0, 1].map((index) => after.filter((e) => logPartitionOf(e.streamName, 2) === index));
+        expect(shares.map((share) => share.length > 0)).toEqual([true, true]);
+        const shards = [await newRelay({ name, on: sharded, shard: { count: 2, index: 0 } }), await newRelay({ name, on: sharded, shard: { count: 2, index: 1 } })];
+        expect(shards.map((s) => s.checkpointName)).toEqual([`${name}.shard-0-of-2`, `${name}.shard-1-of-2`]);
+        for (const shard of shards) shard.start();
+        await Promise.all(shards.map((shard, index) => shard.until(shares[index]!.at(-1)!.position, 30_000)));
+        for (const shard of shards) await shard.stop();
+
+        expect(shards.map((s) => s.stats.eventsPublished)).toEqual(shares.map((share) => share.length));
+        const records = await readTopic(kafka, sharded.topics.events);
+        const published = records.map((r) => r.headers.ce_id);
+        expect(new Set(published).size).toBe(published.length);
+        expect([...published].sort()).toEqual((await allEvents(store)).map((e) => e.id).sort());
+        expectPerKeyOrder(records);
       }, 90_000);
     });
   });

@@ -10,19 +10,8 @@ import { GestureLedger } from '#ledger';
 import { createKafka, FileCheckpointStore, KafkaPublisher, KafkaTopicAdmin, loadSchemaBook, readTopic, topicSpecs, type ReadRecord } from '#messaging';
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
 import { CrmRelay } from '../src/crm-relay.js';
-import { allEvents, enrol, everyKindOfEvent, gestures } from './traffic.js';
+import { allEvents, enrol, everyKindOfEvent, expectPerKeyOrder, gestures } from './traffic.js';
 
-
-/** The records of each key in offset order must be one partition and strictly increasing stream revisions. */
-function expectPerKeyOrder(records: readonly ReadRecord[]): void {
-  const byKey = new Map<string, ReadRecord[]>();
-  for (const r of records) byKey.set(r.key!, [...(byKey.get(r.key!) ?? []), r]);
-  for (const [key, list] of byKey) {
-    expect({ key, partitions: new Set(list.map((r) => r.partition)).size }).toEqual({ key, partitions: 1 });
-    const revisions = list.map((r) => Number(r.headers.ce_streamrevision));
-    for (let i = 1; i < revisions.length; i++) if (list[i]!.headers.ce_subject === list[i - 1]!.headers.ce_subject) expect(revisions[i]).toBeGreaterThan(revisions[i - 1]!);
-  }
-}
 
 withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
   describe('CRM relay (real broker, embedded store)', () => {

@@ -1,6 +1,7 @@
 import { expect } from '@jest/globals';
 import { START, type EventStore, type ReadFrom, type RecordedEvent } from '#event-store';
 import type { GestureLedger, RequestContext, Result } from '#ledger';
+import type { ReadRecord } from '#messaging';
 
 export const storeId = 'nyc-fifth-ave';
 const admin: RequestContext = { principal: { subject: 'admin-1', roles: ['admin'], storeId: null }, correlationId: 'relay-test' };
@@ -72,5 +73,16 @@ export async function allEvents(store: EventStore): Promise<RecordedEvent[]> {
     out.push(...page);
     if (page.length < 5_000) return out;
     from = page[page.length - 1]!.position;
+  }
+}
+
+/** The records of each key in offset order must be one partition and strictly increasing stream revisions. */
+export function expectPerKeyOrder(records: readonly ReadRecord[]): void {
+  const byKey = new Map<string, ReadRecord[]>();
+  for (const r of records) byKey.set(r.key!, [...(byKey.get(r.key!) ?? []), r]);
+  for (const [key, list] of byKey) {
+    expect({ key, partitions: new Set(list.map((r) => r.partition)).size }).toEqual({ key, partitions: 1 });
+    const revisions = list.map((r) => Number(r.headers.ce_streamrevision));
+    for (let i = 1; i < revisions.length; i++) if (list[i]!.headers.ce_subject === list[i - 1]!.headers.ce_subject) expect(revisions[i]).toBeGreaterThan(revisions[i - 1]!);
   }
 }

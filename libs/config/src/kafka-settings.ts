@@ -35,6 +35,8 @@ export interface KafkaSettings {
   eventSource: string;
   /** Name of the relay's checkpoint; two relays with different names can feed different clusters. */
   relayName: string;
+  /** The share of the log this relay instance publishes (`CRM_RELAY_SHARD=index/count`, default 0/1: all of it). */
+  relayShard: { index: number; count: number };
 }
 
 export function loadKafkaSettings(env: Env): KafkaSettings {
@@ -62,7 +64,19 @@ export function loadKafkaSettings(env: Env): KafkaSettings {
     minInsyncReplicas: count(env, 'KAFKA_MIN_INSYNC_REPLICAS', 1, 1, 10),
     eventSource: name(env, 'KAFKA_EVENT_SOURCE', '/gesture-ledger'),
     relayName: name(env, 'CRM_RELAY_NAME', 'crm-relay'),
+    relayShard: shard(env, 'CRM_RELAY_SHARD'),
   };
+}
+
+/** Relays side by side: `index/count`, 0 ≤ index < count ≤ 64 (the event store's limit on log partitions). */
+function shard(env: Env, variable: string): { index: number; count: number } {
+  const raw = env[variable]?.trim();
+  if (!raw) return { index: 0, count: 1 };
+  const match = /^(\d{1,2})\/(\d{1,2})$/.exec(raw);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || count > 64 || index >= count) throw new ConfigurationError(variable, `must be index/count with 0 <= index < count <= 64, e.g. 0/2, got ${JSON.stringify(raw)}`);
+  return { index, count };
 }
 
 /** Kafka topic, group and client names: 1-249 of [A-Za-z0-9._-] (a CloudEvents source may add '/'). */

@@ -13,7 +13,12 @@ describe('Kafka settings', () => {
       customerLoyalty: 'gesture-ledger.customer-loyalty.v1',
       employeeDiscretion: 'gesture-ledger.employee-discretion.v1',
     });
-    expect(s).toMatchObject({ consumeActions: true, eventsPartitions: 12, replicationFactor: 1, minInsyncReplicas: 1 });
+    expect(s).toMatchObject({ consumeActions: true, eventsPartitions: 12, replicationFactor: 1, minInsyncReplicas: 1, relayShard: { index: 0, count: 1 } });
+  });
+
+  it('reads the relay shard as index/count', () => {
+    expect(loadKafkaSettings({ CRM_RELAY_SHARD: '1/2' }).relayShard).toEqual({ index: 1, count: 2 });
+    expect(loadKafkaSettings({ CRM_RELAY_SHARD: ' 0/64 ' }).relayShard).toEqual({ index: 0, count: 64 });
   });
 
   it.each([
@@ -21,6 +26,10 @@ describe('Kafka settings', () => {
     ['KAFKA_TOPIC_EVENTS', 'has spaces'],
     ['KAFKA_EVENTS_PARTITIONS', '0'],
     ['KAFKA_CONSUME_ACTIONS', 'yes'],
+    ['CRM_RELAY_SHARD', '2/2'],
+    ['CRM_RELAY_SHARD', '0/0'],
+    ['CRM_RELAY_SHARD', '0/65'],
+    ['CRM_RELAY_SHARD', '1'],
   ])('refuses %s=%s naming the variable', (variable, value) => {
     expect(() => loadKafkaSettings({ [variable]: value })).toThrow(ConfigurationError);
     expect(() => loadKafkaSettings({ [variable]: value })).toThrow(variable);
