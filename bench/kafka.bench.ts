@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mintToken } from '#auth';
 import { loadKafkaSettings, type KafkaSettings } from '#config';
 import { samplePolicy } from '#domain';
-import { createPostgresEventStore, type EventStore, type Position } from '#event-store';
+import { comparePositions, createPostgresEventStore, positionToString, type EventStore, type Position, type ReadFrom } from '#event-store';
 import { GestureLedger, gestureIdFor, type RequestContext } from '#ledger';
 import { createKafka, installFastProduceEncoding, KafkaPublisher, KafkaTopicAdmin, SqlCheckpointStore, topicSpecs, toCloudEventMessage } from '#messaging';
 import { createPostgresDriver } from '#event-store';
@@ -112,10 +112,67 @@ async function relayThroughput(settings: KafkaSettings, databaseUrl: string, run
     execFileSync('bash', ['deploy/local/kafka.sh', 'perf'], { encoding: 'utf8', env: { ...process.env, KAFKA_PORT: settings.brokers[0]!.split(':')[1]!, PERF_TOPIC: `bench.${run}.perf`, PERF_RECORDS: String(published), PERF_RECORD_SIZE: String(recordBytes) } }).trim().split('\n').pop()!,
   ) as { records_per_s: number; p99_ms: number };
   const rate = published / elapsedS;
+  const shardCount = Number(process.env.BENCH_RELAY_SHARDS ?? 2);
+  const shards = shardCount > 1 ? await shardedRelay(settings, databaseUrl, run, start, head, shardCount) : null;
   return [
     { group: 'kafka', adapter: 'postgres', scenario: `relay: log → acked Kafka writes (${published.toLocaleString('en-US')} events)`, rate: round(rate), unit: 'events/s', extra: { recordBytes, ceiling: perf.records_per_s, ratio: round(rate / perf.records_per_s), batches: relay.stats.batchesPublished, fastEncodedRequests: encoding.encoded - encodedBefore.encoded, kafkajsEncodedRequests: encoding.fellBack - encodedBefore.fellBack, cpuUsPerEvent: round((cpu.user + cpu.system) / published) } },
+    ...(shards
+      ? [{ group: 'kafka', adapter: 'postgres', scenario: `relay, ${shardCount} shards side by side (a process each): the same log → acked Kafka writes`, rate: round(shards.events / shards.seconds), unit: 'events/s', extra: { ceiling: perf.records_per_s, ratio: round(shards.events / shards.seconds / perf.records_per_s), eventsPerShard: shards.eventsPerShard.join('/'), cpuUsPerEvent: round(shards.cpuUs / shards.events) } }]
+      : []),
     { group: 'kafka', adapter: 'broker', scenario: `ceiling: ProducerPerformance acks=all idempotent, same count and size`, rate: perf.records_per_s, unit: 'records/s', p99Ms: perf.p99_ms },
   ];
+}
+
+/**
+ * The same log published again by `count` relay shards, each in a process of its own (bench/relay-shard.main.ts),
+ * from the checkpoint the single relay was given: each shard starts there (it has none of its own yet), and
+ * all start on one signal once connected. Timed from that signal to the last shard's last acknowledged batch.
+ */
+async function shardedRelay(settings: KafkaSettings, databaseUrl: string, run: string, start: ReadFrom, head: Position, count: number): Promise<{ events: number; seconds: number; cpuUs: number; eventsPerShard: number[] }> {
+  const name = `${settings.relayName}-sharded`;
+  const store = await createPostgresEventStore({ connectionString: databaseUrl });
+  const checkpoints = await SqlCheckpointStore.open(createPostgresDriver({ connectionString: databaseUrl, poolSize: 1 }));
+  await checkpoints.claim(name);
+  await checkpoints.save(name, start);
+  await checkpoints.release(name);
+  await checkpoints.close();
+  // Each shard is done at the last event of its share up to the head.
+  const targets: Position[] = [];
+  for (let index = 0; index < count; index++) {
+    let last: Position | null = null;
+    for (let from: ReadFrom = start; ; ) {
+      const page = await store.readAll({ from, limit: 10_000, partition: { count, index } });
+      const within = page.filter((e) => comparePositions(e.position, head) <= 0);
+      if (within.length > 0) last = within[within.length - 1]!.position;
+      if (page.length < 10_000 || within.length < page.length) break;
+      from = page[page.length - 1]!.position;
+    }
+    if (last === null) throw new Error(`relay shard ${index}/${count} has no event to publish`);
+    targets.push(last);
+  }
+  await store.close();
+  const env = { ...process.env, KAFKA_BROKERS: settings.brokers.join(','), KAFKA_TOPIC_EVENTS: settings.topics.events, KAFKA_TOPIC_CUSTOMER_LOYALTY: settings.topics.customerLoyalty, KAFKA_TOPIC_EMPLOYEE_DISCRETION: settings.topics.employeeDiscretion, CRM_RELAY_NAME: name, KAFKA_CLIENT_ID: `bench-${run}` };
+  const children = targets.map((target, index) => spawn(process.execPath, [...serviceNodeFlags, 'dist/bench/relay-shard.main.js', databaseUrl, `${index}/${count}`, positionToString(target)], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+  try {
+    const message = (child: ChildProcess, kind: string) =>
+      new Promise<Record<string, number>>((resolve, reject) => {
+        child.on('message', (m: { kind: string }) => m.kind === kind && resolve(m as unknown as Record<string, number>));
+        child.once('exit', (code) => reject(new Error(`relay shard exited with ${code} before '${kind}'`)));
+      });
+    await Promise.all(children.map((child) => message(child, 'ready')));
+    const done = children.map((child) => message(child, 'done'));
+    const goAt = performance.timeOrigin + performance.now();
+    for (const child of children) child.send('go');
+    const reports = await Promise.all(done);
+    return {
+      events: reports.reduce((sum, r) => sum + r.events!, 0),
+      seconds: (Math.max(...reports.map((r) => r.at!)) - goAt) / 1000,
+      cpuUs: reports.reduce((sum, r) => sum + r.cpuUs!, 0),
+      eventsPerShard: reports.map((r) => r.events!),
+    };
+  } finally {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  }
 }
 
 async function endToEnd(settings: KafkaSettings, databaseUrl: string, run: string, seconds: number): Promise<BenchRow> {
