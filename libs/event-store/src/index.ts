@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './limits.js';
 export * from './event-id.js';
 export * from './log-partition.js';
+export * from './backoff.js';
 export { validateAppend } from './validate-append.js';
 export { pollingSubscription } from './polling-subscription.js';
 export { SqlEventStore, type SqlEventStoreOptions } from './sql/sql-event-store.js';

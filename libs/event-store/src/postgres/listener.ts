@@ -1,10 +1,11 @@
 import pg from 'pg';
+import { backoffDelayMs } from '../backoff.js';
 
 export interface ListenerOptions {
   connectionString: string;
   channel: string;
   onNotify: () => void;
-  /** Wait before reconnecting after a failure, doubled up to `retryMaxMs`. */
+  /** Wait before reconnecting after a failure, doubled (with jitter) up to `retryMaxMs`. */
   retryInitialMs?: number;
   retryMaxMs?: number;
 }
@@ -46,8 +47,7 @@ export function listen(options: ListenerOptions): () => Promise<void> {
     if (stopped || client !== failed) return;
     client = null;
     failed.end().catch(() => undefined);
-    const delay = Math.min(retryMaxMs, retryInitialMs * 2 ** Math.min(failures++, 16));
-    retryTimer = setTimeout(() => void connect(), delay);
+    retryTimer = setTimeout(() => void connect(), backoffDelayMs(failures++, { initialMs: retryInitialMs, maxMs: retryMaxMs }));
     retryTimer.unref();
   };
 

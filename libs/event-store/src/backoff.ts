@@ -1,4 +1,7 @@
-/** Bounded exponential backoff with full jitter: the n-th wait is random in [0, min(max, initial·2ⁿ)]. */
+/**
+ * Bounded exponential backoff with full jitter: the n-th wait is random in [0, min(max, initial·2ⁿ)]. Here, at
+ * the bottom of the libraries, so the event store's LISTEN reconnects and messaging's retries wait alike.
+ */
 export interface BackoffLimits {
   initialMs: number;
   maxMs: number;
