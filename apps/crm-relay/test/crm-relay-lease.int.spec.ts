@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { loadKafkaSettings, type KafkaSettings } from '#config';
+import type { KafkaSettings } from '#config';
 import { samplePolicy } from '#domain';
 import { createEmbeddedEventStore, createPostgresDriver, logPartitionOf, type EventStore, type LogPartition, type Position, type SqlDriver } from '#event-store';
 import { GestureLedger } from '#ledger';
 import { createKafka, KafkaPublisher, KafkaTopicAdmin, LeaseLostError, readTopic, SqlCheckpointStore, topicSpecs } from '#messaging';
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
 import { CrmRelay } from '../src/crm-relay.js';
-import { allEvents, enrol, expectPerKeyOrder, gestures } from './traffic.js';
+import { allEvents, deleteTestTopics, enrol, expectPerKeyOrder, gestures, testTopics } from './traffic.js';
 
 const waitFor = async (condition: () => boolean, timeoutMs: number) => {
   const deadline = Date.now() + timeoutMs;
@@ -78,12 +78,11 @@ withBackend('DATABASE_URL', 'CRM relay checkpoint lease (PostgreSQL)', (connecti
           log: () => undefined,
         });
 
-      const topicsOf = (prefix: string) => loadKafkaSettings({ KAFKA_BROKERS: brokers, KAFKA_TOPIC_EVENTS: `test.${prefix}.events`, KAFKA_TOPIC_CUSTOMER_LOYALTY: `test.${prefix}.loyalty`, KAFKA_TOPIC_EMPLOYEE_DISCRETION: `test.${prefix}.discretion` });
       let sharded: KafkaSettings;
 
       beforeAll(async () => {
-        settings = topicsOf(run);
-        sharded = topicsOf(`${run}s`);
+        settings = testTopics(brokers, run);
+        sharded = testTopics(brokers, `${run}s`);
         store = await createEmbeddedEventStore({ dataDir: 'memory://' });
         ledger = new GestureLedger(store);
         await ledger.start(samplePolicy());
@@ -93,10 +92,7 @@ withBackend('DATABASE_URL', 'CRM relay checkpoint lease (PostgreSQL)', (connecti
         for (const publisher of publishers) await publisher.close();
         for (const driver of drivers) await driver.close();
         await store?.close();
-        const admin = kafka.admin();
-        await admin.connect();
-        await admin.deleteTopics({ topics: [...Object.values(settings.topics), ...Object.values(sharded.topics)].filter((t) => t.startsWith('test.')) }).catch(() => undefined);
-        await admin.disconnect();
+        await deleteTestTopics(kafka, settings, sharded);
       }, 60_000);
 
       it('publishes from one only: the second stands by, and takes over where the first stopped', async () => {

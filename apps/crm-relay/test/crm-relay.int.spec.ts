@@ -3,14 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadKafkaSettings, type KafkaSettings } from '#config';
+import type { KafkaSettings } from '#config';
 import { samplePolicy } from '#domain';
 import { createEmbeddedEventStore, type EventStore } from '#event-store';
 import { GestureLedger } from '#ledger';
 import { createKafka, FileCheckpointStore, KafkaPublisher, KafkaTopicAdmin, loadSchemaBook, readTopic, topicSpecs, type ReadRecord } from '#messaging';
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
 import { CrmRelay } from '../src/crm-relay.js';
-import { allEvents, enrol, everyKindOfEvent, expectPerKeyOrder, gestures } from './traffic.js';
+import { allEvents, deleteTestTopics, enrol, everyKindOfEvent, expectPerKeyOrder, gestures, testTopics } from './traffic.js';
 
 
 withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
@@ -35,7 +35,7 @@ withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
       });
 
     beforeAll(async () => {
-      settings = loadKafkaSettings({ KAFKA_BROKERS: brokers, KAFKA_TOPIC_EVENTS: `test.${run}.events`, KAFKA_TOPIC_CUSTOMER_LOYALTY: `test.${run}.loyalty`, KAFKA_TOPIC_EMPLOYEE_DISCRETION: `test.${run}.discretion` });
+      settings = testTopics(brokers, run);
       checkpointDir = mkdtempSync(join(tmpdir(), 'gl-relay-'));
       store = await createEmbeddedEventStore({ dataDir: 'memory://' });
       ledger = new GestureLedger(store);
@@ -46,10 +46,7 @@ withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
       for (const publisher of publishers) await publisher.close();
       await store?.close();
       rmSync(checkpointDir, { recursive: true, force: true });
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.deleteTopics({ topics: Object.values(settings.topics).filter((t) => t.startsWith('test.')) }).catch(() => undefined);
-      await admin.disconnect();
+      await deleteTestTopics(kafka, settings);
     }, 60_000);
 
     it('creates its topics: the event feed partitioned, the state topics compacted', async () => {

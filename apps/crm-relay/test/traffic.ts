@@ -1,7 +1,10 @@
 import { expect } from '@jest/globals';
 import { START, type EventStore, type ReadFrom, type RecordedEvent } from '#event-store';
+import { loadKafkaSettings, type KafkaSettings } from '#config';
 import type { GestureLedger, RequestContext, Result } from '#ledger';
-import type { ReadRecord } from '#messaging';
+import type { createKafka, ReadRecord } from '#messaging';
+
+type Kafka = ReturnType<typeof createKafka>;
 
 export const storeId = 'nyc-fifth-ave';
 const admin: RequestContext = { principal: { subject: 'admin-1', roles: ['admin'], storeId: null }, correlationId: 'relay-test' };
@@ -85,4 +88,17 @@ export function expectPerKeyOrder(records: readonly ReadRecord[]): void {
     const revisions = list.map((r) => Number(r.headers.ce_streamrevision));
     for (let i = 1; i < revisions.length; i++) if (list[i]!.headers.ce_subject === list[i - 1]!.headers.ce_subject) expect(revisions[i]).toBeGreaterThan(revisions[i - 1]!);
   }
+}
+
+/** Kafka settings whose relay topics are the test's own: `test.<prefix>.events`, `.loyalty`, `.discretion`. */
+export function testTopics(brokers: string, prefix: string): KafkaSettings {
+  return loadKafkaSettings({ KAFKA_BROKERS: brokers, KAFKA_TOPIC_EVENTS: `test.${prefix}.events`, KAFKA_TOPIC_CUSTOMER_LOYALTY: `test.${prefix}.loyalty`, KAFKA_TOPIC_EMPLOYEE_DISCRETION: `test.${prefix}.discretion` });
+}
+
+/** Deletes the test's own topics of `settings` (those named `test.…`); a topic already gone is no failure. */
+export async function deleteTestTopics(kafka: Kafka, ...settings: KafkaSettings[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: settings.flatMap((s) => Object.values(s.topics)).filter((t) => t.startsWith('test.')) }).catch(() => undefined);
+  await admin.disconnect();
 }
