@@ -5,6 +5,7 @@
  * `BENCH_FINANCE_EVENTS` sets the log size (100,000 by default).
  */
 import { samplePolicy } from '#domain';
+import { createReadModelDriver } from '#config';
 import { createPgliteDriver, createPostgresDriver, SqlEventStore, START, type ReadFrom, type RecordedEvent, type SqlDriver } from '#event-store';
 import { financeProjections, FinanceViews, type FinancePeriod } from '#projections';
 import { applyInBatches, createProjectionSchema } from '../libs/projections/src/finance/testing/project-log.js';
@@ -25,7 +26,7 @@ export async function benchFinance(seconds: number, databaseUrl?: string): Promi
     await admin.close();
     const url = new URL(databaseUrl);
     url.pathname = '/gl_bench_finance';
-    rows.push(...(await benchOn('postgres', createPostgresDriver({ connectionString: url.toString(), poolSize: 4 }), events, seconds)));
+    rows.push(...(await benchOn('postgres', createReadModelDriver(url.toString()), events, seconds)));
   }
   return rows;
 }

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createReadModelDriver } from '#config';
 import { createPostgresDriver, SqlEventStore } from '#event-store';
 import { dropAbandonedRebuilds, ReadModels, type EmployeeView } from '#projections';
 import { freshDatabase } from '../libs/projections/src/testing/fresh-database.js';
@@ -74,7 +75,7 @@ async function seededDatabase(baseUrl: string, name: string): Promise<{ url: str
 }
 
 async function benchQueries(url: string, shape: { employees: number; customers: number }, seconds: number): Promise<BenchRow[]> {
-  const db = createPostgresDriver({ connectionString: url, poolSize: 4 });
+  const db = createReadModelDriver(url);
   const reads = new ReadModels(db);
   const per = Math.max(1, Math.round(seconds / 2));
   const employee = async (i: number): Promise<EmployeeView> => (await reads.employee(`be${i % shape.employees}`))!;

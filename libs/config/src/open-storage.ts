@@ -25,7 +25,7 @@ export async function openStorage(settings: Settings): Promise<Storage> {
     return { store, readModels, close: () => store.close() };
   }
   const store = await openEventStore(settings);
-  const readModels = createPostgresDriver({ connectionString: settings.projector.readModelDatabaseUrl!, poolSize: 4 });
+  const readModels = createReadModelDriver(settings.projector.readModelDatabaseUrl!);
   return {
     store,
     readModels,
@@ -34,4 +34,12 @@ export async function openStorage(settings: Settings): Promise<Storage> {
       await store.close();
     },
   };
+}
+
+/**
+ * The pool of the read-model database, as the projector and its query APIs use it: four connections, and no
+ * JIT compilation (read-model queries are short; compiling cost several times their run time).
+ */
+export function createReadModelDriver(connectionString: string): SqlDriver {
+  return createPostgresDriver({ connectionString, poolSize: 4, jit: false });
 }

@@ -15,6 +15,21 @@ export interface PostgresDriverOptions {
    * Only for writes that are safe to lose and redo, such as an at-least-once relay's checkpoint.
    */
   synchronousCommit?: boolean;
+  /**
+   * `false` sets `jit = off` for this pool's sessions. PostgreSQL compiles a query with LLVM once its estimated
+   * cost passes a threshold, which correlated subqueries over a read model's few tens of thousands of rows
+   * pass easily: measured on a finance spend query, 590 ms of compiling for 110 ms of execution.
+   */
+  jit?: boolean;
+}
+
+/** The pool's session settings as the startup packet's `options` (`-c name=value …`), or '' for none. */
+function sessionSettings(options: PostgresDriverOptions): string {
+  const settings = [options.synchronousCommit === false ? 'synchronous_commit=off' : null, options.jit === false ? 'jit=off' : null];
+  return settings
+    .filter((setting) => setting !== null)
+    .map((setting) => `-c ${setting}`)
+    .join(' ');
 }
 
 /** `pg` as a `SqlDriver`: named (server-side prepared) statements, one pool. */
@@ -26,7 +41,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): SqlDriver 
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     idleTimeoutMillis: 30_000,
-    ...(options.synchronousCommit === false ? { options: '-c synchronous_commit=off' } : {}),
+    ...(sessionSettings(options) ? { options: sessionSettings(options) } : {}),
   });
   // An idle client that loses its connection emits here; without a listener the process would crash.
   pool.on('error', () => undefined);

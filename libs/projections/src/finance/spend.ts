@@ -2,6 +2,7 @@ import { addMinor } from '#domain';
 import type { Query } from '../projection.js';
 import { financeTables } from './finance-tables.js';
 import type { FinancePeriod } from './gesture-lines.js';
+import { openingKinds } from './journal-line.js';
 import { minorFromSql } from './minor-units.js';
 
 export const spendBuckets = ['day', 'week', 'month'] as const;
@@ -29,31 +30,38 @@ export interface SpendReport {
   totals: Array<{ currency: string; postedMinor: number; pendingReservedMinor: number; postings: number }>;
 }
 
+/** `openingKinds` as an SQL list (fixed words, so safe to splice). */
+const openingKindsSql = `(${openingKinds.map((kind) => `'${kind}'`).join(', ')})`;
+
 /**
- * Dimension → SQL over journal entry `e` (and its opening entry `o` for the reason: an approval's
- * own reason is the approver's, but spend by reason means the reason the gesture was made for).
+ * Dimension → SQL over journal entry `e` in `journal`. Spend by reason means the reason the gesture was made
+ * for: an opening line carries it; an approval's own reason is the approver's, so a decision or a reversal
+ * looks up its gesture's opening line (a CASE, so the lookup runs for those lines only, not for every line).
  * Spliced into SQL text, so only these fixed expressions can reach it.
  */
-const dimensionSql: Record<SpendDimension, string> = {
-  store: 'e.store_id',
-  region: `coalesce(r.region, '(unknown)')`,
-  employee: 'e.employee_id',
-  type: 'e.gesture_type',
-  reason: `coalesce(o.reason_code, '(none)')`,
-};
+function dimensionSql(by: SpendDimension, journal: string): string {
+  switch (by) {
+    case 'store':
+      return 'e.store_id';
+    case 'region':
+      return `coalesce(r.region, '(unknown)')`;
+    case 'employee':
+      return 'e.employee_id';
+    case 'type':
+      return 'e.gesture_type';
+    case 'reason':
+      return `coalesce(case when e.kind in ${openingKindsSql} then e.reason_code
+        else (select x.reason_code from ${journal} x where x.gesture_id = e.gesture_id and x.kind in ${openingKindsSql} order by x.seq limit 1) end, '(none)')`;
+  }
+}
 
 /** Spend grouped by time bucket × one dimension, per currency, as the journal stood at `asOf`. */
 export async function spendReport(query: Query, schema: string, period: FinancePeriod, groupBy: SpendBucket, by: SpendDimension): Promise<SpendReport> {
   const t = financeTables(schema);
-  const joins = [
-    by === 'region' ? `left join ${t.store} r on r.store_id = e.store_id` : '',
-    by === 'reason'
-      ? `left join lateral (select x.reason_code from ${t.journal} x where x.gesture_id = e.gesture_id and x.kind in ('granted', 'escalated', 'refused') order by x.seq limit 1) o on true`
-      : '',
-  ].join(' ');
+  const joins = by === 'region' ? `left join ${t.store} r on r.store_id = e.store_id` : '';
   const rows = await query<{ bucket: string; key: string; currency: string; posted_minor: string; pending_minor: string; postings: string }>(
     `with known as (
-       select e.seq, e.gesture_id, e.kind, e.occurred_at, e.store_id, e.employee_id, e.gesture_type, e.currency, e.posted_minor,
+       select e.seq, e.gesture_id, e.kind, e.occurred_at, e.store_id, e.employee_id, e.gesture_type, e.reason_code, e.currency, e.posted_minor,
               case when e.kind = 'escalated' and not exists (
                 select 1 from ${t.journal} d
                  where d.gesture_id = e.gesture_id and d.kind in ('approved', 'denied', 'expired') and ($3::timestamptz is null or d.recorded_at <= $3))
@@ -62,7 +70,7 @@ export async function spendReport(query: Query, schema: string, period: FinanceP
         where e.occurred_at >= $1 and e.occurred_at < $2 and ($3::timestamptz is null or e.recorded_at <= $3)
           and (e.posted_minor <> 0 or e.kind = 'escalated')
      )
-     select to_char(date_trunc($4, e.occurred_at at time zone 'UTC'), 'YYYY-MM-DD') as bucket, ${dimensionSql[by]} as key, e.currency,
+     select to_char(date_trunc($4, e.occurred_at at time zone 'UTC'), 'YYYY-MM-DD') as bucket, ${dimensionSql(by, t.journal)} as key, e.currency,
             sum(e.posted_minor)::text as posted_minor, sum(e.pending_minor)::text as pending_minor,
             count(*) filter (where e.posted_minor <> 0)::text as postings
        from known e ${joins}
