@@ -6,15 +6,14 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mintToken, TokenVerifier } from '#auth';
 import { loadKafkaSettings, type KafkaSettings } from '#config';
-import { samplePolicy } from '#domain';
-import { createEmbeddedEventStore, type EventStore } from '#event-store';
-import { GestureLedger } from '#ledger';
+import type { EventStore } from '#event-store';
+import type { GestureLedger } from '#ledger';
 import { createKafka, FileCheckpointStore, KafkaPublisher, KafkaTopicAdmin, readTopic, topicSpecs } from '#messaging';
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
 import { createLedgerApp } from '../../ledger-api/src/create-app.js';
 import { CrmRelay } from '../src/crm-relay.js';
 import { DisposableBroker } from './disposable-broker.js';
-import { allEvents, enrol, storeId } from './traffic.js';
+import { allEvents, enrol, sampleLedger, storeId } from './traffic.js';
 
 const jwt = { hs256Secret: 'outage-secret-outage-secret-outage-0123', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
 const outageMs = 30_000;
@@ -36,9 +35,7 @@ withBackend('KAFKA_BROKERS', 'CRM relay broker-outage fault test', () => {
     beforeAll(async () => {
       broker.start();
       settings = loadKafkaSettings({ KAFKA_BROKERS: broker.brokers, KAFKA_TOPIC_EVENTS: `test.${run}.events` });
-      store = await createEmbeddedEventStore({ dataDir: 'memory://' });
-      ledger = new GestureLedger(store);
-      await ledger.start(samplePolicy());
+      ({ store, ledger } = await sampleLedger());
       app = await createLedgerApp({ ledger, verifier: new TokenVerifier(jwt), bodyLimitBytes: 64 * 1024, logger: false, swaggerUi: false });
       await app.listen(0, '127.0.0.1');
       base = await app.getUrl();

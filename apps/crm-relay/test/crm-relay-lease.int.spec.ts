@@ -1,13 +1,12 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KafkaSettings } from '#config';
-import { samplePolicy } from '#domain';
-import { createEmbeddedEventStore, createPostgresDriver, logPartitionOf, type EventStore, type LogPartition, type Position, type SqlDriver } from '#event-store';
-import { GestureLedger } from '#ledger';
+import { createPostgresDriver, logPartitionOf, type EventStore, type LogPartition, type Position, type SqlDriver } from '#event-store';
+import type { GestureLedger } from '#ledger';
 import { createKafka, KafkaPublisher, KafkaTopicAdmin, LeaseLostError, readTopic, SqlCheckpointStore, topicSpecs } from '#messaging';
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
 import { CrmRelay } from '../src/crm-relay.js';
-import { allEvents, deleteTestTopics, enrol, expectPerKeyOrder, gestures, testTopics } from './traffic.js';
+import { allEvents, deleteTestTopics, enrol, expectPerKeyOrder, gestures, sampleLedger, testTopics } from './traffic.js';
 
 const waitFor = async (condition: () => boolean, timeoutMs: number) => {
   const deadline = Date.now() + timeoutMs;
@@ -83,9 +82,7 @@ withBackend('DATABASE_URL', 'CRM relay checkpoint lease (PostgreSQL)', (connecti
       beforeAll(async () => {
         settings = testTopics(brokers, run);
         sharded = testTopics(brokers, `${run}s`);
-        store = await createEmbeddedEventStore({ dataDir: 'memory://' });
-        ledger = new GestureLedger(store);
-        await ledger.start(samplePolicy());
+        ({ store, ledger } = await sampleLedger());
       }, 60_000);
 
       afterAll(async () => {

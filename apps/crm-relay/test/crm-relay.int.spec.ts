@@ -4,13 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KafkaSettings } from '#config';
-import { samplePolicy } from '#domain';
-import { createEmbeddedEventStore, type EventStore } from '#event-store';
-import { GestureLedger } from '#ledger';
+import type { EventStore } from '#event-store';
+import type { GestureLedger } from '#ledger';
 import { createKafka, FileCheckpointStore, KafkaPublisher, KafkaTopicAdmin, loadSchemaBook, readTopic, topicSpecs, type ReadRecord } from '#messaging';
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
 import { CrmRelay } from '../src/crm-relay.js';
-import { allEvents, deleteTestTopics, enrol, everyKindOfEvent, expectPerKeyOrder, gestures, testTopics } from './traffic.js';
+import { allEvents, deleteTestTopics, enrol, everyKindOfEvent, expectPerKeyOrder, gestures, sampleLedger, testTopics } from './traffic.js';
 
 
 withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
@@ -37,9 +36,7 @@ withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
     beforeAll(async () => {
       settings = testTopics(brokers, run);
       checkpointDir = mkdtempSync(join(tmpdir(), 'gl-relay-'));
-      store = await createEmbeddedEventStore({ dataDir: 'memory://' });
-      ledger = new GestureLedger(store);
-      await ledger.start(samplePolicy());
+      ({ store, ledger } = await sampleLedger());
     }, 60_000);
 
     afterAll(async () => {

@@ -1,7 +1,8 @@
 import { expect } from '@jest/globals';
-import { START, type EventStore, type ReadFrom, type RecordedEvent } from '#event-store';
+import { samplePolicy } from '#domain';
+import { createEmbeddedEventStore, START, type EventStore, type ReadFrom, type RecordedEvent } from '#event-store';
 import { loadKafkaSettings, type KafkaSettings } from '#config';
-import type { GestureLedger, RequestContext, Result } from '#ledger';
+import { GestureLedger, type RequestContext, type Result } from '#ledger';
 import type { createKafka, ReadRecord } from '#messaging';
 
 type Kafka = ReturnType<typeof createKafka>;
@@ -9,6 +10,14 @@ type Kafka = ReturnType<typeof createKafka>;
 export const storeId = 'nyc-fifth-ave';
 const admin: RequestContext = { principal: { subject: 'admin-1', roles: ['admin'], storeId: null }, correlationId: 'relay-test' };
 const as = (subject: string, role: 'associate' | 'senior_associate' | 'supervisor' | 'manager'): RequestContext => ({ principal: { subject, roles: [role], storeId }, correlationId: `relay-test-${subject}` });
+
+/** An in-memory embedded store and a ledger on it, started with the sample policy. */
+export async function sampleLedger(): Promise<{ store: EventStore; ledger: GestureLedger }> {
+  const store = await createEmbeddedEventStore({ dataDir: 'memory://' });
+  const ledger = new GestureLedger(store);
+  await ledger.start(samplePolicy());
+  return { store, ledger };
+}
 
 function ok<T>(result: Result<T>): T {
   if (result.kind !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(result)}`);

@@ -35,13 +35,14 @@ function sessionSettings(options: PostgresDriverOptions): string {
 /** `pg` as a `SqlDriver`: named (server-side prepared) statements, one pool. */
 export function createPostgresDriver(options: PostgresDriverOptions): SqlDriver {
   const poolSize = options.poolSize ?? 8;
+  const settings = sessionSettings(options);
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: poolSize,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     idleTimeoutMillis: 30_000,
-    ...(sessionSettings(options) ? { options: sessionSettings(options) } : {}),
+    ...(settings ? { options: settings } : {}),
   });
   // An idle client that loses its connection emits here; without a listener the process would crash.
   pool.on('error', () => undefined);
