@@ -151,8 +151,8 @@ async function shardedRelay(settings: KafkaSettings, databaseUrl: string, run: s
     targets.push(last);
   }
   await store.close();
-  const env = { ...process.env, KAFKA_BROKERS: settings.brokers.join(','), KAFKA_TOPIC_EVENTS: settings.topics.events, KAFKA_TOPIC_CUSTOMER_LOYALTY: settings.topics.customerLoyalty, KAFKA_TOPIC_EMPLOYEE_DISCRETION: settings.topics.employeeDiscretion, CRM_RELAY_NAME: name, KAFKA_CLIENT_ID: `bench-${run}` };
-  const children = targets.map((target, index) => spawn(process.execPath, [...serviceNodeFlags, 'dist/bench/relay-shard.main.js', databaseUrl, `${index}/${count}`, positionToString(target)], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+  const env = { ...process.env, EVENT_STORE: 'postgres', DATABASE_URL: databaseUrl, KAFKA_BROKERS: settings.brokers.join(','), KAFKA_TOPIC_EVENTS: settings.topics.events, KAFKA_TOPIC_CUSTOMER_LOYALTY: settings.topics.customerLoyalty, KAFKA_TOPIC_EMPLOYEE_DISCRETION: settings.topics.employeeDiscretion, CRM_RELAY_NAME: name, KAFKA_CLIENT_ID: `bench-${run}` };
+  const children = targets.map((target, index) => spawn(process.execPath, [...serviceNodeFlags, 'dist/bench/relay-shard.main.js', positionToString(target)], { env: { ...env, CRM_RELAY_SHARD: `${index}/${count}` }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
   try {
     const message = (child: ChildProcess, kind: string) =>
       new Promise<Record<string, number>>((resolve, reject) => {
