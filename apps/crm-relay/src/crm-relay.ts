@@ -168,8 +168,10 @@ export class CrmRelay {
           succeeded();
         }
         publishing = this.publish(batch, message.events.length, message.checkpoint);
-        // Observed here so a failure is not reported as unhandled before the next await picks it up.
-        publishing.catch(() => undefined);
+        // A failed publish ends the subscription at once, so the failure surfaces below and `follow`
+        // retries from the checkpoint. Otherwise a relay at the head of a quiet log would wait for the
+        // next append to notice, and until then leave its last batch unpublished.
+        publishing.catch(() => void subscription.stop());
       }
       await publishing;
       if (!this.stats.active && !this.stopping.signal.aborted) throw new LeaseLostError(this.checkpointName);

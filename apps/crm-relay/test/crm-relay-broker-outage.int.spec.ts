@@ -31,6 +31,8 @@ withBackend('KAFKA_BROKERS', 'CRM relay broker-outage fault test', () => {
     let publisher: KafkaPublisher;
     const checkpointDir = mkdtempSync(join(tmpdir(), 'gl-relay-outage-'));
     let base = '';
+    // Shown when the relay fails to catch up, with its stats: CI keeps only the test's output.
+    const relayLog: string[] = [];
 
     beforeAll(async () => {
       broker.start();
@@ -47,7 +49,7 @@ withBackend('KAFKA_BROKERS', 'CRM relay broker-outage fault test', () => {
         topics: settings.topics,
         topicSpecs: topicSpecs(settings).relay,
         backoff: { initialMs: 200, maxMs: 2_000 },
-        log: () => undefined,
+        log: (line) => relayLog.push(`${new Date().toISOString()} ${line}`),
       });
     }, 180_000);
 
@@ -95,7 +97,9 @@ withBackend('KAFKA_BROKERS', 'CRM relay broker-outage fault test', () => {
       await postFor(1_000);
 
       const head = await store.headPosition();
-      await relay.until(head as Exclude<typeof head, 'start'>, 45_000);
+      await relay.until(head as Exclude<typeof head, 'start'>, 45_000).catch((error: Error) => {
+        throw new Error(`${error.message}; relay stats ${JSON.stringify(relay.stats)}; its last log lines:\n${relayLog.slice(-15).join('\n')}`);
+      });
       expect(statuses.every((s) => s === 201)).toBe(true);
       expect(duringOutage).toBeGreaterThan(100);
       expect(failuresDuringOutage).toBeGreaterThan(0);

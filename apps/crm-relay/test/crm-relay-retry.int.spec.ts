@@ -1,0 +1,73 @@
+import 'reflect-metadata';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EventStore } from '#event-store';
+import type { GestureLedger } from '#ledger';
+import { FileCheckpointStore, topicSpecs, type MessagePublisher, type TopicAdmin, type TopicMessages } from '#messaging';
+import { CrmRelay } from '../src/crm-relay.js';
+import { allEvents, enrol, gestures, sampleLedger, testTopics } from './traffic.js';
+
+/**
+ * The relay's retry, without a broker: a publisher that refuses its first batches stands in for one
+ * that went away. (The broker-outage fault test does this against a real broker; this one pins down
+ * the case where the failed batch is the last one and nothing more is appended.)
+ */
+class FlakyPublisher implements MessagePublisher {
+  readonly accepted: TopicMessages[][] = [];
+  constructor(private refusals: number) {}
+
+  async publish(batches: TopicMessages[]): Promise<void> {
+    await new Promise((r) => setTimeout(r, 5));
+    if (this.refusals > 0) {
+      this.refusals--;
+      throw new Error('broker not available');
+    }
+    this.accepted.push(batches);
+  }
+
+  async close(): Promise<void> {}
+}
+
+const noTopicsToCreate: TopicAdmin = { ensureTopics: async () => [], close: async () => {} };
+
+describe('CRM relay retries a failed publish (no broker: a refusing publisher)', () => {
+  const run = `retry${Date.now().toString(36)}`;
+  const settings = testTopics('127.0.0.1:1', run);
+  let store: EventStore;
+  let ledger: GestureLedger;
+  const checkpointDir = mkdtempSync(join(tmpdir(), 'gl-relay-retry-'));
+
+  beforeAll(async () => {
+    ({ store, ledger } = await sampleLedger());
+    await gestures(ledger, run, await enrol(ledger, run, 3), 30);
+  }, 60_000);
+
+  afterAll(async () => {
+    await store?.close();
+    rmSync(checkpointDir, { recursive: true, force: true });
+  });
+
+  it('publishes the last batch of a quiet log after its first attempt failed, with no further appends to wake it', async () => {
+    const publisher = new FlakyPublisher(2);
+    const relay = new CrmRelay(store, publisher, noTopicsToCreate, new FileCheckpointStore(checkpointDir), {
+      name: 'crm-relay-retry-test',
+      source: '/gesture-ledger/test',
+      topics: settings.topics,
+      topicSpecs: topicSpecs(settings).relay,
+      backoff: { initialMs: 10, maxMs: 50 },
+      log: () => undefined,
+    });
+    const head = await store.headPosition();
+    relay.start();
+    try {
+      await relay.until(head as Exclude<typeof head, 'start'>, 10_000);
+    } finally {
+      await relay.stop();
+    }
+    expect(relay.stats.failures).toBe(2);
+    const published = publisher.accepted.flatMap((batch) => batch.find((b) => b.topic === settings.topics.events)!.messages.map((m) => m.headers.ce_id));
+    expect(published.sort()).toEqual((await allEvents(store)).map((e) => e.id).sort());
+  }, 30_000);
+});
