@@ -13,7 +13,8 @@ import { canonicalInstant, journalFactsOf, type JournalFacts, type JournalLine }
  */
 export const financeJournalProjection: Projection = {
   name: 'finance',
-  version: 1,
+  // 2: stores keep their time zone, so spend is bucketed by the store's local date.
+  version: 2,
   createTables: createFinanceTables,
   createIndexes: createFinanceIndexes,
   async apply(events, query, schema) {
@@ -169,10 +170,11 @@ async function writePolicies(events: RecordedEvent[], query: Query, t: FinanceTa
        on conflict (version) do nothing`,
       [policy.version, policy.currency, JSON.stringify(policy.roles), canonicalInstant(policy.publishedAt)],
     );
-    const stores = Object.entries(policy.stores).map(([store_id, rule]) => ({ store_id, region: rule.region }));
+    const stores = Object.entries(policy.stores).map(([store_id, rule]) => ({ store_id, region: rule.region, time_zone: rule.timeZone }));
     await query(
-      `insert into ${t.store} (store_id, region) select store_id, region from json_to_recordset($1::json) as r(store_id text, region text)
-       on conflict (store_id) do update set region = excluded.region`,
+      `insert into ${t.store} (store_id, region, time_zone)
+       select store_id, region, time_zone from json_to_recordset($1::json) as r(store_id text, region text, time_zone text)
+       on conflict (store_id) do update set region = excluded.region, time_zone = excluded.time_zone`,
       [jsonRows(stores)],
     );
   }

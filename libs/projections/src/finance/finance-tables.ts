@@ -18,7 +18,7 @@ export type FinanceTables = ReturnType<typeof financeTables>;
 /**
  * The journal is append-only and hash-chained (`hash` covers the previous line's hash). Timestamps
  * are `timestamptz` for range queries; the hash was taken over their millisecond ISO text.
- * Policies, stores and employees are kept only to look up caps, thresholds, regions and roles.
+ * Policies, stores and employees are kept only to look up caps, thresholds, regions, time zones and roles.
  */
 export function createFinanceTables(schema: string): string {
   const t = financeTables(schema);
@@ -63,8 +63,9 @@ create table if not exists ${t.policy} (
   published_at timestamptz not null
 );
 create table if not exists ${t.store} (
-  store_id text primary key,
-  region   text not null
+  store_id  text primary key,
+  region    text not null,
+  time_zone text not null
 );
 create table if not exists ${t.employee} (
   employee_id text primary key,

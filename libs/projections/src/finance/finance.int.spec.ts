@@ -7,7 +7,7 @@ import { financeProjections } from './index.js';
 import { journalFactsOf } from './journal-line.js';
 import { applyInBatches, createProjectionSchema } from './testing/project-log.js';
 import { parseCsv } from './testing/csv-reader.js';
-import { financeFixture, fixtureDays, storeA, type FinanceFixture } from './testing/finance-fixture.js';
+import { eveningGestureAt, financeFixture, fixtureDays, storeA, type FinanceFixture } from './testing/finance-fixture.js';
 
 const dayAfter = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString();
 const periodOf = (day: string, asOf: string | null = null) => ({ from: `${day}T00:00:00.000Z`, to: dayAfter(day), asOf });
@@ -95,6 +95,14 @@ function financeSuite(name: string, open: () => Promise<SqlDriver>) {
       const byReason = await views.spend(periodOf(fixtureDays.decisions), 'day', 'reason');
       expect(byReason.rows.find((r) => r.key === 'damaged_item')?.postedMinor).toBe(3_500);
       expect(byReason.rows.find((r) => r.key === 'goodwill')).toBeUndefined();
+    });
+
+    it("dates spend by the store's local day, week and month, as the budgets count them, not by UTC", async () => {
+      const around = { from: periodOf(fixtureDays.evening).from, to: dayAfter(dayAfter(fixtureDays.evening).slice(0, 10)), asOf: null };
+      const byDay = await views.spend(around, 'day', 'employee');
+      expect(byDay.rows.map((r) => [r.bucket, r.key, r.postedMinor])).toEqual([[fixtureDays.evening, 'dee', 1_300]]);
+      expect(eveningGestureAt.slice(0, 10)).not.toBe(fixtureDays.evening);
+      expect((await views.spend(around, 'week', 'store')).rows.map((r) => [r.bucket, r.key])).toEqual([['2025-03-10', storeA]]);
     });
 
     it('answers as of a past moment: what was known before the approval and before the late upload', async () => {

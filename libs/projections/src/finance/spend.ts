@@ -11,7 +11,11 @@ export const spendDimensions = ['store', 'region', 'employee', 'type', 'reason']
 export type SpendDimension = (typeof spendDimensions)[number];
 
 export interface SpendRow {
-  /** First day of the bucket (UTC; weeks start on Monday), `YYYY-MM-DD`. */
+  /**
+   * First day of the bucket as a business date, `YYYY-MM-DD` (weeks start on Monday): each entry is dated
+   * in its store's time zone, as its discretion budget's periods are, so a store's day, week and month here
+   * are the ones its budgets count (a gesture at 22:30 in Chicago is that evening's, not the next UTC day's).
+   */
   bucket: string;
   key: string;
   currency: string;
@@ -44,7 +48,7 @@ function dimensionSql(by: SpendDimension, journal: string): string {
     case 'store':
       return 'e.store_id';
     case 'region':
-      return `coalesce(r.region, '(unknown)')`;
+      return `coalesce(st.region, '(unknown)')`;
     case 'employee':
       return 'e.employee_id';
     case 'type':
@@ -55,10 +59,12 @@ function dimensionSql(by: SpendDimension, journal: string): string {
   }
 }
 
-/** Spend grouped by time bucket × one dimension, per currency, as the journal stood at `asOf`. */
+/**
+ * Spend grouped by time bucket × one dimension, per currency, as the journal stood at `asOf`. The period
+ * selects entries by instant; the buckets are their stores' local dates.
+ */
 export async function spendReport(query: Query, schema: string, period: FinancePeriod, groupBy: SpendBucket, by: SpendDimension): Promise<SpendReport> {
   const t = financeTables(schema);
-  const joins = by === 'region' ? `left join ${t.store} r on r.store_id = e.store_id` : '';
   const rows = await query<{ bucket: string; key: string; currency: string; posted_minor: string; pending_minor: string; postings: string }>(
     `with known as (
        select e.seq, e.gesture_id, e.kind, e.occurred_at, e.store_id, e.employee_id, e.gesture_type, e.reason_code, e.currency, e.posted_minor,
@@ -70,10 +76,10 @@ export async function spendReport(query: Query, schema: string, period: FinanceP
         where e.occurred_at >= $1 and e.occurred_at < $2 and ($3::timestamptz is null or e.recorded_at <= $3)
           and (e.posted_minor <> 0 or e.kind = 'escalated')
      )
-     select to_char(date_trunc($4, e.occurred_at at time zone 'UTC'), 'YYYY-MM-DD') as bucket, ${dimensionSql(by, t.journal)} as key, e.currency,
+     select to_char(date_trunc($4, e.occurred_at at time zone coalesce(st.time_zone, 'UTC')), 'YYYY-MM-DD') as bucket, ${dimensionSql(by, t.journal)} as key, e.currency,
             sum(e.posted_minor)::text as posted_minor, sum(e.pending_minor)::text as pending_minor,
             count(*) filter (where e.posted_minor <> 0)::text as postings
-       from known e ${joins}
+       from known e left join ${t.store} st on st.store_id = e.store_id
       group by 1, 2, 3
      having sum(e.posted_minor) <> 0 or sum(e.pending_minor) <> 0 or count(*) filter (where e.posted_minor <> 0) > 0
       order by 1, 2, 3`,

@@ -15,7 +15,12 @@ export const fixtureDays = {
   nearThreshold: '2025-03-06',
   peerOutlier: '2025-03-07',
   decisions: '2025-03-10',
+  /** One gesture late that evening in Chicago, which is already the next day in UTC. */
+  evening: '2025-03-12',
 } as const;
+
+/** 22:30 in Chicago (CDT, UTC−5) on the evening day. */
+export const eveningGestureAt = '2025-03-13T03:30:00.000Z';
 
 export const storeA = 'chicago-loop';
 export const storeB = 'la-santa-monica';
@@ -121,6 +126,8 @@ export async function financeFixture(): Promise<FinanceFixture> {
   await feedback('f-2', 'c-1', anaGesture, 'csat', 4, '18:01');
   await feedback('f-3', 'c-1', anaGesture, 'compliment', null, '18:02');
   await feedback('f-4', 'c-r1', reversed.gestureId, 'complaint', null, '18:03');
+
+  await gesture('dee', 'c-evening', 1_300, eveningGestureAt);
 
   const events = await readWholeLog(store);
   return { store, events, lateUploadRecordedAt, beforeApproval, escalatedGestureId: escalated.gestureId, approverId: 'eli-sup', close: () => store.close() };
