@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SqlDriver } from '#event-store';
+import { seededRandom } from '../libs/domain/test/prng.js';
 
 /**
  * A realistic log for the projector benchmark, written straight into `gl_events` in chunks of one
@@ -29,14 +30,7 @@ interface Row {
 }
 
 export async function writeProjectionLog(db: SqlDriver, shape: LogShape, seed = 1): Promise<number> {
-  let state = seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(seed);
   const int = (n: number) => Math.floor(random() * n);
   const revisions = new Map<string, number>();
   const start = Date.parse('2026-10-01T09:00:00Z');

@@ -4,6 +4,7 @@ import { ByteWriter } from '../src/kafka/fast-produce/byte-writer.js';
 import { crc32c } from '../src/kafka/fast-produce/crc32c.js';
 import { installFastProduceEncoding, kafkajsInternals } from '../src/kafka/fast-produce/kafkajs-fast-produce.js';
 import { encodeProduceRequest, NotEncodable, writeRecord, type ProduceMessage, type ProduceRequestArgs } from '../src/kafka/fast-produce/produce-request.js';
+import { seededRandom } from '../../domain/test/prng.js';
 
 // kafkajs' own encoders, straight from its sources: the reference every byte is compared with.
 const require = createRequire(import.meta.url);
@@ -15,14 +16,7 @@ const toLong = (v: unknown) => Long.fromValue(v);
 
 /** Deterministic (mulberry32), so a failing seed can be replayed. */
 function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const int = (n: number) => Math.floor(next() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
   return { next, int, pick };
