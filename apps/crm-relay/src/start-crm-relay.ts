@@ -27,7 +27,7 @@ export async function startCrmRelay(settings: Settings, options: { store?: Event
       await SqlCheckpointStore.open(createPostgresDriver({ connectionString: settings.databaseUrl, poolSize: 2, synchronousCommit: false }))
     : new FileCheckpointStore(join(settings.dataDir, 'checkpoints'));
   const kafka = createKafka({ brokers: kafkaSettings.brokers, clientId: `${kafkaSettings.clientId}.crm-relay` });
-  const publisher = new KafkaPublisher(kafka);
+  const publisher = new KafkaPublisher(kafka, { maxRequestBytes: kafkaSettings.maxRequestBytes });
   const admin = new KafkaTopicAdmin(kafka);
   const relay = new CrmRelay(store, publisher, admin, checkpoints, {
     name: kafkaSettings.relayName,

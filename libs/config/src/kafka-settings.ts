@@ -31,6 +31,11 @@ export interface KafkaSettings {
   actionsPartitions: number;
   replicationFactor: number;
   minInsyncReplicas: number;
+  /**
+   * Bytes of one produce request at most (estimated from above); a larger publish goes as several, in
+   * order. Keep it under the broker's `message.max.bytes`, which bounds each partition's batch.
+   */
+  maxRequestBytes: number;
   /** CloudEvents `source` of everything the relay publishes. */
   eventSource: string;
   /** Name of the relay's checkpoint; two relays with different names can feed different clusters. */
@@ -62,6 +67,7 @@ export function loadKafkaSettings(env: Env): KafkaSettings {
     actionsPartitions: count(env, 'KAFKA_ACTIONS_PARTITIONS', 12, 1, 1000),
     replicationFactor: count(env, 'KAFKA_REPLICATION_FACTOR', 1, 1, 10),
     minInsyncReplicas: count(env, 'KAFKA_MIN_INSYNC_REPLICAS', 1, 1, 10),
+    maxRequestBytes: count(env, 'KAFKA_MAX_REQUEST_BYTES', 1_000_000, 10_000, 100_000_000),
     eventSource: name(env, 'KAFKA_EVENT_SOURCE', '/gesture-ledger'),
     relayName: name(env, 'CRM_RELAY_NAME', 'crm-relay'),
     relayShard: shard(env, 'CRM_RELAY_SHARD'),

@@ -13,7 +13,7 @@ describe('Kafka settings', () => {
       customerLoyalty: 'gesture-ledger.customer-loyalty.v1',
       employeeDiscretion: 'gesture-ledger.employee-discretion.v1',
     });
-    expect(s).toMatchObject({ consumeActions: true, eventsPartitions: 12, replicationFactor: 1, minInsyncReplicas: 1, relayShard: { index: 0, count: 1 } });
+    expect(s).toMatchObject({ consumeActions: true, eventsPartitions: 12, replicationFactor: 1, minInsyncReplicas: 1, maxRequestBytes: 1_000_000, relayShard: { index: 0, count: 1 } });
   });
 
   it('reads the relay shard as index/count', () => {
@@ -25,6 +25,7 @@ describe('Kafka settings', () => {
     ['KAFKA_BROKERS', 'localhost'],
     ['KAFKA_TOPIC_EVENTS', 'has spaces'],
     ['KAFKA_EVENTS_PARTITIONS', '0'],
+    ['KAFKA_MAX_REQUEST_BYTES', '999'],
     ['KAFKA_CONSUME_ACTIONS', 'yes'],
     ['CRM_RELAY_SHARD', '2/2'],
     ['CRM_RELAY_SHARD', '0/0'],

@@ -42,7 +42,7 @@ export function frontlineActionsIn(options: FrontlineActionsOptions): FrontlineA
   const kafka = options.kafka;
   const log = options.log ?? ((line: string) => console.error(line));
   const client = createKafka({ brokers: kafka.brokers, clientId: `${kafka.clientId}.frontline-actions-dlq` });
-  const publisher = options.publisher ?? new KafkaPublisher(client);
+  const publisher = options.publisher ?? new KafkaPublisher(client, { maxRequestBytes: kafka.maxRequestBytes });
   const deadLetters = new DeadLetterQueue(publisher, kafka.topics.actionsDeadLetter, kafka.actionsGroupId);
   const handler = new FrontlineActionHandler(options.ledger, options.verifier, deadLetters, { valueBytesMax: options.valueBytesMax, log });
   const committer = new OffsetCommitter(options.commitIntervalMs ?? 200, log);

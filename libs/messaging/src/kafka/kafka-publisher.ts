@@ -1,10 +1,13 @@
 import kafkajs, { type Kafka, type Producer } from 'kafkajs';
 import type { MessagePublisher, TopicMessages } from '../port.js';
 import { JavaCompatiblePartitioner } from './java-compatible-partitioner.js';
+import { defaultMaxRequestBytes, splitIntoRequests } from './produce-requests.js';
 
 export interface KafkaPublisherOptions {
   /** Limit for the broker's acknowledgement of one batch (acks = all). */
   ackTimeoutMs?: number;
+  /** Estimated bytes of one produce request at most; a larger publish goes as several, in order (1,000,000). */
+  maxRequestBytes?: number;
 }
 
 /**
@@ -12,19 +15,22 @@ export interface KafkaPublisherOptions {
  * so kafkajs' own retries add no duplicates), acks from every in-sync replica, no compression (kafkajs
  * has only gzip built in, which costs more CPU than it saves on loopback), and Java's murmur2
  * partitioner (kafkajs' DefaultPartitioner, recomputed cheaply), so a key lands on the partition any
- * other Kafka client would choose. After a failure the producer is replaced: a fresh producer id cannot
+ * other Kafka client would choose. A publish larger than `maxRequestBytes` goes as several requests,
+ * one after another, so no partition's batch outgrows what the broker accepts. After a failure the producer is replaced: a fresh producer id cannot
  * be stuck on an old sequence number.
  */
 export class KafkaPublisher implements MessagePublisher {
   private producer: Producer | null = null;
   private connecting: Promise<Producer> | null = null;
   private readonly ackTimeoutMs: number;
+  private readonly maxRequestBytes: number;
 
   constructor(
     private readonly kafka: Kafka,
     options: KafkaPublisherOptions = {},
   ) {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
+    this.maxRequestBytes = options.maxRequestBytes ?? defaultMaxRequestBytes;
   }
 
   async publish(batches: TopicMessages[]): Promise<void> {
@@ -32,7 +38,9 @@ export class KafkaPublisher implements MessagePublisher {
     if (topicMessages.length === 0) return;
     const producer = await this.connected();
     try {
-      await producer.sendBatch({ topicMessages, acks: -1, timeout: this.ackTimeoutMs, compression: kafkajs.CompressionTypes.None });
+      for (const request of splitIntoRequests(topicMessages, this.maxRequestBytes)) {
+        await producer.sendBatch({ topicMessages: request, acks: -1, timeout: this.ackTimeoutMs, compression: kafkajs.CompressionTypes.None });
+      }
     } catch (error) {
       await this.reset();
       throw error;
