@@ -117,7 +117,7 @@ async function splitGestures(query: Query, t: FinanceTables, period: FinancePeri
       storeId: r.store_id,
       currency: r.currency,
       evidence: { gestureIds: r.ids.slice(0, max), amountsMinor: r.amounts.slice(0, max).map(Number), totalMinor: total, windowStart: iso(r.window_start), windowEnd: iso(r.window_end), referenceMinor: cap, counts: { gestures: n } },
-      why: `${r.employee_id} made ${n} gestures to customer ${r.customer_id} within ${anomalyRules.splitWindowMinutes} minutes totalling ${money(total, r.currency)}, more than the ${money(cap, r.currency)} a ${r.role} may give in one gesture.`,
+      why: `${r.employee_id} made ${n} gestures to customer ${r.customer_id} within ${anomalyRules.splitWindowMinutes} minutes totalling ${money(total, r.currency)}, more than the ${money(cap, r.currency)} ${aRole(r.role)} may give in one gesture.`,
     };
   });
 }
@@ -212,7 +212,7 @@ async function justUnderThreshold(query: Query, t: FinanceTables, period: Financ
       storeId: r.store_id,
       currency: r.currency,
       evidence: { gestureIds: r.ids, amountsMinor: r.amounts.map(Number), totalMinor: minorFromSql(r.total), windowStart: iso(r.window_start), windowEnd: iso(r.window_end), referenceMinor: threshold, counts: { gesturesNearThreshold: near, employeeGestures: n } },
-      why: `${near} of ${r.employee_id}'s ${n} gestures in the period were within ${anomalyRules.nearThresholdBandPercent}% below the ${money(threshold, r.currency)} a ${r.role} may give without approval.`,
+      why: `${near} of ${r.employee_id}'s ${n} gestures in the period were within ${anomalyRules.nearThresholdBandPercent}% below the ${money(threshold, r.currency)} ${aRole(r.role)} may give without approval.`,
     };
   });
 }
@@ -275,4 +275,10 @@ async function peerOutliers(query: Query, t: FinanceTables, period: FinancePerio
 
 function iso(value: Date | string | null): string | null {
   return value === null ? null : (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+/** A role as a reader says it: "an associate", "a senior associate". */
+function aRole(role: string): string {
+  const words = role.replace(/_/g, ' ');
+  return `${/^[aeiou]/i.test(words) ? 'an' : 'a'} ${words}`;
 }

@@ -157,6 +157,8 @@ function financeSuite(name: string, open: () => Promise<SqlDriver>) {
         expect(flag!.evidence.gestureIds.every((id) => id.startsWith(`${employeeId}~`))).toBe(true);
         expect(flag!.why).toContain(employeeId);
         expect(flag!.why.length).toBeGreaterThan(40);
+        // Said as a reader would: "an associate", never "a associate" or a raw "senior_associate".
+        expect(flag!.why).not.toMatch(/\ba [aeiou]|\b[a-z]+_associate\b/);
       });
     });
 
