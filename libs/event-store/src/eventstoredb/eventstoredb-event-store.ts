@@ -224,9 +224,22 @@ export class EventStoreDbEventStore implements EventStore {
       if (isMaxAppendSizeExceeded(error)) throw new InvalidAppendError('events', `larger than the server's maximum append size of ${error.maxAppendSize} bytes`);
       throw error;
     }
-    // `throwOnAppendFailure=false` in the connection string turns the refusal into a result.
-    if (!written.success) return this.afterRefusal(stream, events, expected, written.nextExpectedRevision);
+    // `throwOnAppendFailure=false` in the connection string turns the refusal into a result. Its
+    // `nextExpectedRevision` is not the stream's revision: client 6.2.1's batch append reports
+    // `BigInt(hasCurrentStreamRevision())`, 1n for any existing stream (batchAppend.js:28-29), so the
+    // actual revision is read from the stream instead.
+    if (!written.success) return this.afterRefusal(stream, events, expected, await this.currentRevision(stream));
     return this.resultOf(stream, events, written.nextExpectedRevision);
+  }
+
+  /** The revision of the stream's last event, or 'no_stream' for a missing or deleted stream. */
+  private async currentRevision(stream: string): Promise<EsdbCurrentRevision> {
+    let revision: EsdbCurrentRevision = 'no_stream';
+    await this.scanStream(stream, 'end', 'backwards', 1, (event) => {
+      revision = event.revision;
+      return false;
+    });
+    return revision;
   }
 
   /** A refused append may be a retry whose first attempt won the race: it then gets that attempt's result. */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { EventIdConflictError, InvalidAppendError } from '../errors.js';
+import { EventIdConflictError, InvalidAppendError, WrongExpectedRevisionError } from '../errors.js';
 import { deterministicEventId } from '../event-id.js';
-import { ANY, NO_STREAM, START, type EventToAppend } from '../port.js';
-import { EventStoreDbEventStore } from './eventstoredb-event-store.js';
-import { FakeEventStoreDb } from './fake-eventstoredb-client.js';
+import { ANY, NO_STREAM, START, type EventToAppend, type RecordedEvent, type SubscriptionMessage } from '../port.js';
+import { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb-event-store.js';
+import { FakeEventStoreDb, type FakeEventStoreDbOptions } from './fake-eventstoredb-client.js';
 
 function event(stream: string, n: number): EventToAppend {
   return {
@@ -15,9 +15,9 @@ function event(stream: string, n: number): EventToAppend {
   };
 }
 
-async function open() {
-  const server = new FakeEventStoreDb();
-  const store = await EventStoreDbEventStore.open(server.asClient());
+async function open(serverOptions: FakeEventStoreDbOptions = {}, storeOptions: EventStoreDbEventStoreOptions = {}) {
+  const server = new FakeEventStoreDb(serverOptions);
+  const store = await EventStoreDbEventStore.open(server.asClient(), storeOptions);
   return { server, store };
 }
 
@@ -67,6 +67,37 @@ describe('EventStoreDB adapter, over the in-memory stand-in', () => {
     await expect(store.appendToStream('b', [shared], { expectedRevision: ANY })).rejects.toEqual(new EventIdConflictError('b', shared.id, 'other_stream'));
     // `a` keeps the id: its own later append goes through.
     await expect(store.appendToStream('a', [shared], { expectedRevision: NO_STREAM })).resolves.toMatchObject({ nextExpectedRevision: 0n });
+  });
+
+  it('reports the actual revision of a refused append with throwOnAppendFailure=false, not the revision the client makes up', async () => {
+    // Client 6.2.1's batch append resolves such a refusal with nextExpectedRevision 1n for any existing stream.
+    const { store } = await open({ throwOnAppendFailure: false });
+    await store.appendToStream('t', [0, 1, 2].map((n) => event('t', n)), { expectedRevision: NO_STREAM });
+    const stale = store.appendToStream('t', [event('t', 3)], { expectedRevision: 0n });
+    await expect(stale).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+    await expect(stale).rejects.toMatchObject({ stream: 't', expected: 0n, actual: 2n });
+    await expect(store.appendToStream('u', [event('u', 0)], { expectedRevision: 4n })).rejects.toMatchObject({ actual: 'no_stream' });
+    // A retry refused the same way is still answered with the original result.
+    await expect(store.appendToStream('t', [event('t', 1), event('t', 2)], { expectedRevision: 5n })).resolves.toMatchObject({ nextExpectedRevision: 2n });
+  });
+
+  it('hands over every event once and in order when the server falls behind and catches up again', async () => {
+    const { store } = await open({}, { subscriptionBufferEvents: 1 });
+    const subscription = store.subscribeToAll({ from: START, maxBatchSize: 3 });
+    const iterator = subscription[Symbol.asyncIterator]();
+    expect(((await iterator.next()).value as SubscriptionMessage).kind).toBe('caught_up');
+    // Written while nobody reads: the server falls behind (fellBehind) and catches up later (caughtUp again).
+    for (let i = 0; i < 30; i++) await store.appendToStream(`live-${i}`, [event(`live-${i}`, 0)], { expectedRevision: NO_STREAM });
+    const seen: RecordedEvent[] = [];
+    const kinds: string[] = [];
+    while (seen.length < 30) {
+      const message = (await iterator.next()).value as SubscriptionMessage;
+      kinds.push(message.kind);
+      if (message.kind === 'events') seen.push(...message.events);
+    }
+    await subscription.stop();
+    expect(seen.map((e) => e.streamName)).toEqual(Array.from({ length: 30 }, (_, i) => `live-${i}`));
+    expect(kinds.filter((kind, i) => kind === 'caught_up' && kinds[i - 1] === 'caught_up')).toEqual([]);
   });
 
   it('finishes the appends already accepted before it closes', async () => {

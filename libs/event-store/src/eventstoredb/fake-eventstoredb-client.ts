@@ -1,20 +1,40 @@
 /**
- * For tests only: an in-memory stand-in for `@eventstore/db-client` that behaves the way the adapter
- * assumes the server does, so the contract suite can exercise the adapter's own logic (claims, retries,
- * paging past system events, exclusive checkpoints, batching) where no server can run. It proves nothing
- * about the server itself; `eventstoredb.int.spec.ts` against a real one does. Where the server's
- * behaviour is uncertain, the stand-in takes the less convenient reading:
- * - `readAll` includes the record at `fromPosition`, forwards and backwards;
- * - an append reports its write's first position, not its last event's, and no position when the
- *   server accepts it as idempotent; that idempotency compares ids only, never content;
- * - events of one write share a commit position and differ by prepare position;
- * - system events (`$stats`, `$$` metadata) are interleaved with application events;
- * - the caught-up signal is a plain event emitted while earlier events may still sit in the buffer.
+ * For tests only: an in-memory stand-in for `@eventstore/db-client` 6.x talking to EventStoreDB 23.10+ /
+ * KurrentDB, so the contract suite can exercise the adapter's own logic (claims, retries, paging past
+ * system events, exclusive checkpoints, batching) where no server can run. It proves nothing about the
+ * server itself; `eventstoredb.int.spec.ts` against a real one does. Each rule below was checked against
+ * the client's code in node_modules/@eventstore/db-client/dist and the server's source; where the real
+ * behaviour varies (between versions, or with timing), the stand-in takes the less convenient reading.
+ *
+ * - Positions. Every gRPC append writes each event as its own committed record
+ *   (`PrepareFlags.Data | PrepareFlags.IsCommitted` in StorageWriterService), so an event's position is
+ *   {commit: p, prepare: p} with p its byte offset in the log, the same in `$all` and stream reads
+ *   (`ResolvedEvent.CalculatePosition`). Offsets are not consecutive. The server refuses a position whose
+ *   commit is below its prepare (`Position` constructor), and so does the stand-in.
+ * - `readAll` includes the record at `fromPosition` forwards (the server reads records at or after it)
+ *   and, unlike the server, backwards too. The client sends no filter with it (readAll.js `setNoFilter`).
+ * - `subscribeToAll` starts strictly after `fromPosition`, applies the client's filter object
+ *   (`excludeSystemEvents()` is `{ filterOn: 'eventType', regex: '^[^$].*' }`, filter.js), and emits
+ *   `caughtUp` as a plain event from the subscription's transform (Subscription.js), possibly while
+ *   earlier events sit unread in the buffer. Like the server from 23.10, it says `fellBehind` when it
+ *   cannot keep up live, and `caughtUp` again once it has.
+ * - Appends follow the server's commit check (IndexWriter.CheckCommit): a retry with a revision is
+ *   idempotent when the ids sit right after that revision; with `any` / `stream_exists` when all ids are
+ *   in the stream; only some of them is a wrong expected version (CorruptedIdempotency); ids are compared,
+ *   never content. An idempotent answer carries the original last revision and no position.
+ * - A refused append throws `WrongExpectedVersionError` with `actualVersion` 'no_stream' or a bigint
+ *   (CommandError.js `fromWrongExpectedVersion`). With `throwOnAppendFailure: false` it resolves
+ *   `{ success: false }` instead, with the `nextExpectedRevision` client 6.2.1's batch append computes:
+ *   -1n for a missing stream and, through a bug (batchAppend.js:28-29, `BigInt(hasCurrentStreamRevision())`),
+ *   1n for any existing one.
+ * - A successful append reports its write's first position, not its last event's.
+ * - Reading a missing stream fails on iteration with `StreamNotFoundError` (ReadStream.js).
+ * - System events (`$stats`, `$$` metadata) are interleaved with application events.
  */
 import { randomUUID } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { StreamNotFoundError, WrongExpectedVersionError } from '@eventstore/db-client';
-import { comparePositions, type Position } from '../position.js';
+import { comparePositions, positionToString, type Position } from '../position.js';
 import type { EventStoreDbClient } from './eventstoredb-client.js';
 
 interface StoredRecord {
@@ -36,17 +56,34 @@ interface ProposedEvent {
 
 type ReadPosition = 'start' | 'end' | Position;
 type Expected = 'any' | 'no_stream' | 'stream_exists' | bigint;
+type CurrentRevision = 'no_stream' | bigint;
+
+interface FakeFilter {
+  filterOn?: 'streamName' | 'eventType';
+  regex?: string;
+  prefixes?: string[];
+}
+
+export interface FakeEventStoreDbOptions {
+  /** The client's `throwOnAppendFailure` connection setting (default true). */
+  throwOnAppendFailure?: boolean;
+}
+
+type CommitCheck = { decision: 'ok' } | { decision: 'idempotent'; lastRevision: bigint } | { decision: 'wrong_expected_version'; current: CurrentRevision };
 
 const caughtUpSignal = Object.freeze({ fakeCaughtUp: true });
+const fellBehindSignal = Object.freeze({ fakeFellBehind: true });
 
 export class FakeEventStoreDb {
   private readonly log: StoredRecord[] = [];
   private readonly streams = new Map<string, StoredRecord[]>();
   private readonly wakers = new Set<() => void>();
+  private readonly throwOnAppendFailure: boolean;
   private nextPosition = 0n;
   private writes = 0;
 
-  constructor() {
+  constructor(options: FakeEventStoreDbOptions = {}) {
+    this.throwOnAppendFailure = options.throwOnAppendFailure ?? true;
     this.write('$users', [{ id: randomUUID(), type: '$UserCreated', data: '{}', metadata: undefined }]);
     this.write('$scavenges', [{ id: randomUUID(), type: '$scavengeIndexInitialized', data: '{}', metadata: undefined }]);
   }
@@ -60,16 +97,12 @@ export class FakeEventStoreDb {
     await new Promise((resolve) => setImmediate(resolve));
     const proposed = Array.isArray(events) ? events : [events];
     const expected = options.expectedRevision ?? 'any';
-    const existing = this.streams.get(stream) ?? [];
-    const current = existing.length === 0 ? ('no_stream' as const) : BigInt(existing.length - 1);
-    const repeatAt = this.idempotentAt(existing, proposed, expected);
-    if (repeatAt !== undefined) return { success: true, nextExpectedRevision: BigInt(repeatAt + proposed.length - 1), position: undefined };
-    const accepted =
-      expected === 'any' ||
-      (expected === 'stream_exists' && current !== 'no_stream') ||
-      (expected === 'no_stream' && current === 'no_stream') ||
-      (typeof expected === 'bigint' && current === expected);
-    if (!accepted) throw new WrongExpectedVersionError(undefined, { streamName: stream, expected, current });
+    const check = this.checkCommit(stream, proposed, expected);
+    if (check.decision === 'idempotent') return { success: true, nextExpectedRevision: check.lastRevision, position: undefined };
+    if (check.decision === 'wrong_expected_version') {
+      if (this.throwOnAppendFailure) throw new WrongExpectedVersionError(undefined, { streamName: stream, expected, current: check.current });
+      return { success: false, nextExpectedRevision: check.current === 'no_stream' ? -1n : 1n, position: undefined };
+    }
     const written = this.write(
       stream,
       proposed.map((e) => ({ id: e.id, type: e.type, data: JSON.stringify(e.data), metadata: e.metadata === undefined ? undefined : JSON.stringify(e.metadata) })),
@@ -94,6 +127,8 @@ export class FakeEventStoreDb {
   readAll(options: { fromPosition?: ReadPosition; direction?: 'forwards' | 'backwards'; maxCount?: number | bigint } = {}) {
     const max = Number(options.maxCount ?? Number.MAX_SAFE_INTEGER);
     const from = options.fromPosition ?? 'start';
+    const invalid = invalidPosition(from);
+    if (invalid) return failingRead(invalid);
     if ((options.direction ?? 'forwards') === 'forwards') {
       const start = from === 'start' ? 0 : from === 'end' ? this.log.length : this.firstIndex((p) => comparePositions(p, from) >= 0);
       return read(this.log.slice(start, start + max));
@@ -102,11 +137,11 @@ export class FakeEventStoreDb {
     return read(this.log.slice(Math.max(0, last - max + 1), last + 1).reverse());
   }
 
-  subscribeToAll(options: { fromPosition?: ReadPosition; filter?: { regex?: string } } = {}, readableOptions: { highWaterMark?: number } = {}) {
+  subscribeToAll(options: { fromPosition?: ReadPosition; filter?: FakeFilter } = {}, readableOptions: { highWaterMark?: number } = {}) {
     const from = options.fromPosition ?? 'start';
-    const pattern = options.filter?.regex === undefined ? undefined : new RegExp(options.filter.regex);
+    const allowed = filterOf(options.filter);
     let index = from === 'start' ? 0 : from === 'end' ? this.log.length : this.firstIndex((p) => comparePositions(p, from) > 0);
-    let caughtUp = false;
+    let live = false;
     let waiting = false;
     const source = new Readable({
       objectMode: true,
@@ -117,11 +152,18 @@ export class FakeEventStoreDb {
       waiting = false;
       while (index < this.log.length) {
         const record = this.log[index++]!;
-        if (pattern && !pattern.test(record.type)) continue;
-        if (!source.push(resolved(record))) return;
+        if (!allowed(record)) continue;
+        if (!source.push(resolved(record))) {
+          // Live, the server drops what a slow reader cannot take and goes back to catching up.
+          if (live) {
+            live = false;
+            source.push(fellBehindSignal);
+          }
+          return;
+        }
       }
-      if (!caughtUp) {
-        caughtUp = true;
+      if (!live) {
+        live = true;
         if (!source.push(caughtUpSignal)) return;
       }
       waiting = true;
@@ -135,6 +177,12 @@ export class FakeEventStoreDb {
       source.unpipe(subscription);
       source.destroy();
     });
+    const invalid = invalidPosition(from);
+    if (invalid) {
+      // The server refuses the request; the client reports it as an error on the subscription.
+      setImmediate(() => subscription.emit('error', invalid));
+      return subscription;
+    }
     source.pipe(subscription);
     return subscription;
   }
@@ -153,21 +201,42 @@ export class FakeEventStoreDb {
     this.wakers.clear();
   }
 
-  /** The same ids where the write would have gone (or, with `any`, anywhere): the server answers success. */
-  private idempotentAt(existing: StoredRecord[], proposed: ProposedEvent[], expected: Expected): number | undefined {
-    const at =
-      expected === 'no_stream' ? 0 : typeof expected === 'bigint' ? Number(expected) + 1 : existing.findIndex((r) => r.id === proposed[0]!.id);
-    if (at < 0) return undefined;
-    return proposed.every((e, i) => existing[at + i]?.id === e.id) ? at : undefined;
+  /**
+   * The server's decision for an append (IndexWriter.CheckCommit): write it, answer it as a repeat of
+   * events already there, or refuse it. Event ids are compared, never content.
+   */
+  private checkCommit(stream: string, proposed: ProposedEvent[], expected: Expected): CommitCheck {
+    const existing = this.streams.get(stream) ?? [];
+    const current: CurrentRevision = existing.length === 0 ? 'no_stream' : BigInt(existing.length - 1);
+    const refused = { decision: 'wrong_expected_version', current } as const;
+    const currentNumber = existing.length - 1;
+    if (expected === 'stream_exists' && current === 'no_stream' && !this.streams.has(`$$${stream}`)) return refused;
+    if (expected === 'any' || expected === 'stream_exists') {
+      // The server looks the ids up wherever they are in the stream (in its cache of recent commits).
+      let lastRevision: bigint | undefined;
+      for (const [i, event] of proposed.entries()) {
+        const found = existing.find((record) => record.id === event.id);
+        if (!found) return i === 0 ? { decision: 'ok' } : refused;
+        lastRevision = found.revision;
+      }
+      return lastRevision === undefined ? { decision: 'ok' } : { decision: 'idempotent', lastRevision };
+    }
+    const expectedNumber = expected === 'no_stream' ? -1 : Number(expected);
+    if (expectedNumber > currentNumber) return refused;
+    if (expectedNumber === currentNumber) return { decision: 'ok' };
+    // The stream has moved past the expected revision: a repeat if the same ids follow it.
+    const repeat = proposed.length > 0 && proposed.every((event, i) => existing[expectedNumber + 1 + i]?.id === event.id);
+    return repeat ? { decision: 'idempotent', lastRevision: BigInt(expectedNumber + proposed.length) } : refused;
   }
 
   private write(streamId: string, events: Array<Omit<StoredRecord, 'streamId' | 'revision' | 'position'>>): StoredRecord[] {
     const records = this.streams.get(streamId) ?? [];
     this.streams.set(streamId, records);
-    const commit = this.nextPosition;
     const written = events.map((e) => {
-      const record: StoredRecord = { ...e, streamId, revision: BigInt(records.length), position: { commit, prepare: this.nextPosition } };
-      this.nextPosition += 128n;
+      // Each event commits itself: its commit and prepare positions are both its offset in the log.
+      const record: StoredRecord = { ...e, streamId, revision: BigInt(records.length), position: { commit: this.nextPosition, prepare: this.nextPosition } };
+      // Offsets are byte positions: the next record starts after this one's (variable) size.
+      this.nextPosition += BigInt(100 + streamId.length + e.type.length + e.data.length + (e.metadata?.length ?? 0));
       records.push(record);
       this.log.push(record);
       return record;
@@ -182,7 +251,7 @@ export class FakeEventStoreDb {
   }
 }
 
-/** Like the client's subscription: a transform that turns the server's caught-up message into an event. */
+/** Like the client's subscription: a transform that turns the server's caught-up and fell-behind messages into events. */
 class FakeSubscription extends Transform {
   constructor(
     highWaterMark: number,
@@ -192,8 +261,8 @@ class FakeSubscription extends Transform {
   }
 
   override _transform(item: unknown, _encoding: BufferEncoding, next: TransformCallback): void {
-    if (item === caughtUpSignal) {
-      this.emit('caughtUp');
+    if (item === caughtUpSignal || item === fellBehindSignal) {
+      this.emit(item === caughtUpSignal ? 'caughtUp' : 'fellBehind');
       next();
       return;
     }
@@ -203,6 +272,24 @@ class FakeSubscription extends Transform {
   unsubscribe(): Promise<void> {
     return this.cancel();
   }
+}
+
+/** The client's filter object (filter.js) as a predicate on records. */
+function filterOf(filter: FakeFilter | undefined): (record: StoredRecord) => boolean {
+  if (!filter) return () => true;
+  const field = (record: StoredRecord) => (filter.filterOn === 'streamName' ? record.streamId : record.type);
+  if (filter.prefixes) {
+    const prefixes = filter.prefixes;
+    return (record) => prefixes.some((prefix) => field(record).startsWith(prefix));
+  }
+  const pattern = filter.regex === undefined ? undefined : new RegExp(filter.regex);
+  return (record) => !pattern || pattern.test(field(record));
+}
+
+/** The server cannot build a position whose commit is below its prepare (`Position` constructor). */
+function invalidPosition(from: ReadPosition): Error | undefined {
+  if (from === 'start' || from === 'end' || from.commit >= from.prepare) return undefined;
+  return new Error(`invalid position ${positionToString(from)}: the commit position cannot be less than the prepare position`);
 }
 
 function resolved(record: StoredRecord) {
