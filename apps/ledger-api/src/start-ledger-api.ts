@@ -48,7 +48,7 @@ export async function startLedgerApi(settings: Settings, options: LedgerApiStart
   const store = options.store ?? (await openEventStore(settings));
   const ledger = new GestureLedger(store, { observer: ledgerMetrics(metrics) });
   await ledger.start(settings.seedSamplePolicy ? samplePolicy() : undefined);
-  const expiry = options.expireEscalations ? new EscalationExpiryScheduler(store, ledger) : undefined;
+  const expiry = options.expireEscalations ? new EscalationExpiryScheduler(store, ledger, { log: (line) => log.warn(line) }) : undefined;
   await expiry?.start();
   const verifier = new TokenVerifier(settings.jwt);
   // Frontline actions over Kafka (hybrid app) when brokers are configured and KAFKA_CONSUME_ACTIONS is not false.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { samplePolicy } from '#domain';
-import { createEmbeddedEventStore, type EventStore } from '#event-store';
+import { createEmbeddedEventStore, type EventStore, type Subscription, type SubscriptionMessage } from '#event-store';
 import { EscalationExpiryScheduler } from './escalation-expiry.js';
 import { GestureLedger, type RequestContext } from './gesture-ledger.js';
 
@@ -42,4 +42,47 @@ describe('EscalationExpiryScheduler', () => {
     expect(await scheduler.expireDue()).toBe(0);
     await scheduler.stop();
   });
+
+  it('follows the log again after its subscription fails, and still releases what was escalated after the failure', async () => {
+    const ledger = new GestureLedger(store, { clock });
+    await ledger.start(samplePolicy());
+    await ledger.allocateBudget({ employeeId: 'e-3', role: 'associate', storeId: 'nyc-fifth-ave', idempotencyKey: 'e-3' }, admin);
+    // The first subscription fails right after catching up, as one does when the database restarts.
+    const opened: string[] = [];
+    const flaky: EventStore = Object.create(store, {
+      subscribeToAll: {
+        value: (options: Parameters<EventStore['subscribeToAll']>[0]): Subscription => {
+          const inner = store.subscribeToAll(options);
+          opened.push(options.from === 'start' ? 'start' : `${options.from.commit}/${options.from.prepare}`);
+          if (opened.length > 1) return inner;
+          return {
+            stop: () => inner.stop(),
+            async *[Symbol.asyncIterator](): AsyncGenerator<SubscriptionMessage> {
+              for await (const message of inner) {
+                yield message;
+                if (message.kind === 'caught_up') throw new Error('connection terminated unexpectedly');
+              }
+            },
+          };
+        },
+      },
+    });
+    const logged: string[] = [];
+    const scheduler = new EscalationExpiryScheduler(flaky, ledger, { clock, checkEveryMs: 60_000, backoff: { initialMs: 10, maxMs: 20 }, log: (line) => logged.push(line) });
+    await scheduler.start();
+    const before = scheduler.pendingCount;
+    const escalated = await ledger.requestGesture({ employeeId: 'e-3', customerId: 'c-late', gestureType: 'goodwill_credit', amountMinor: 4000, currency: 'USD', channel: 'pos', storeId: 'nyc-fifth-ave', reasonCode: 'service_failure', note: 'n', occurredAt: clock().toISOString(), idempotencyKey: 'late' }, till);
+    expect(escalated).toMatchObject({ kind: 'ok', value: { outcome: 'escalated' } });
+    for (const deadline = Date.now() + 10_000; scheduler.pendingCount === before && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    expect(scheduler.pendingCount).toBe(before + 1);
+    expect(opened).toHaveLength(2);
+    expect(opened[1]).not.toBe('start'); // from the last batch seen, not the whole log again
+    expect(logged.join('\n')).toContain('connection terminated unexpectedly');
+
+    now += 31 * 60_000;
+    expect(await scheduler.expireDue()).toBeGreaterThanOrEqual(1);
+    const events = await store.readStream('discretion-budget-e-3');
+    expect(events.map((e) => e.type)).toEqual(['BudgetAllocated', 'GestureEscalated', 'EscalationExpired']);
+    await scheduler.stop();
+  }, 30_000);
 });

@@ -1,4 +1,4 @@
-import { START, type EventStore, type Subscription } from '#event-store';
+import { backoffDelayMs, sleep, START, type BackoffLimits, type EventStore, type ReadFrom, type Subscription } from '#event-store';
 import type { GestureLedger, RequestContext } from './gesture-ledger.js';
 
 export interface EscalationExpiryOptions {
@@ -7,6 +7,9 @@ export interface EscalationExpiryOptions {
   checkEveryMs?: number;
   /** Pending escalations tracked at most; more is a sign of a stuck approval process, not load. */
   pendingMax?: number;
+  /** Before following the log again after it failed (database or server away): bounded exponential, with jitter. */
+  backoff?: BackoffLimits;
+  log?: (line: string) => void;
 }
 
 const system: RequestContext = { principal: { subject: 'escalation-expiry', roles: ['admin'], storeId: null }, correlationId: 'escalation-expiry' };
@@ -14,7 +17,9 @@ const system: RequestContext = { principal: { subject: 'escalation-expiry', role
 /**
  * Releases reservations nobody decided in time: follows the log for escalations and their decisions,
  * and sends `ExpireEscalation` for each one past its `expiresAt`. Running it in several instances is
- * safe: expiry is idempotent, so a second instance's command appends nothing.
+ * safe: expiry is idempotent, so a second instance's command appends nothing. A subscription that fails
+ * once the scheduler is running (the database restarted, the server dropped the stream) is opened again
+ * from the last batch seen, after a backoff: otherwise reservations would silently stop being released.
  */
 export class EscalationExpiryScheduler {
   private readonly pending = new Map<string, number>();
@@ -25,6 +30,9 @@ export class EscalationExpiryScheduler {
   private readonly checkEveryMs: number;
   private readonly pendingMax: number;
   private caughtUp = false;
+  private readonly stopping = new AbortController();
+  private readonly backoff: BackoffLimits;
+  private readonly log: (line: string) => void;
 
   constructor(
     private readonly store: EventStore,
@@ -34,26 +42,51 @@ export class EscalationExpiryScheduler {
     this.clock = options.clock ?? (() => new Date());
     this.checkEveryMs = options.checkEveryMs ?? 5_000;
     this.pendingMax = options.pendingMax ?? 1_000_000;
+    this.backoff = options.backoff ?? { initialMs: 250, maxMs: 10_000 };
+    this.log = options.log ?? ((line) => console.error(line));
   }
 
-  /** Starts following the log; resolves once it has caught up with what was already there. */
+  /**
+   * Starts following the log; resolves once it has caught up with what was already there, and fails if
+   * the log cannot be read before that (a start-up error is the caller's to see, not to retry here).
+   */
   async start(): Promise<void> {
-    this.subscription = this.store.subscribeToAll({ from: START, maxBatchSize: 1_000 });
     let markCaughtUp!: () => void;
     const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
-    this.following = (async () => {
-      for await (const message of this.subscription!) {
-        if (message.kind === 'caught_up') {
-          this.caughtUp = true;
-          markCaughtUp();
-          continue;
-        }
-        for (const event of message.events) this.track(event.type, event.data as { gestureId?: string; expiresAt?: string });
-      }
-    })();
+    this.following = this.follow(markCaughtUp);
     await Promise.race([caughtUp, this.following]);
     this.timer = setInterval(() => void this.expireDue().catch(() => undefined), this.checkEveryMs);
     this.timer.unref();
+  }
+
+  /** Follows from the start, then after any failure from the last batch seen, until stopped. */
+  private async follow(markCaughtUp: () => void): Promise<void> {
+    let from: ReadFrom = START;
+    for (let attempt = 0; !this.stopping.signal.aborted; ) {
+      const subscription = this.store.subscribeToAll({ from, maxBatchSize: 1_000 });
+      this.subscription = subscription;
+      try {
+        for await (const message of subscription) {
+          attempt = 0;
+          if (message.kind === 'caught_up') {
+            this.caughtUp = true;
+            markCaughtUp();
+            continue;
+          }
+          for (const event of message.events) this.track(event.type, event.data as { gestureId?: string; expiresAt?: string });
+          from = message.checkpoint;
+        }
+        if (!this.stopping.signal.aborted) throw new Error('the subscription ended');
+      } catch (error) {
+        if (this.stopping.signal.aborted) return;
+        if (!this.caughtUp) throw error;
+        const delayMs = backoffDelayMs(attempt++, this.backoff);
+        this.log(`escalation expiry: ${(error as Error).message ?? error}; following the log again in ${delayMs} ms (attempt ${attempt})`);
+        await sleep(delayMs, this.stopping.signal);
+      } finally {
+        await subscription.stop().catch(() => undefined);
+      }
+    }
   }
 
   get pendingCount(): number {
@@ -76,6 +109,7 @@ export class EscalationExpiryScheduler {
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
     if (this.timer) clearInterval(this.timer);
     await this.subscription?.stop();
     await this.following?.catch(() => undefined);
