@@ -10,12 +10,13 @@ withBackend('KAFKA_BROKERS', 'Kafka publisher', (brokers) => {
     const publisher = new KafkaPublisher(kafka);
     const topics = [`test.${run}.a`, `test.${run}.b`];
     const oneKeyTopic = `test.${run}.one-key`;
+    const smallTopic = `test.${run}.small-batches`;
 
     afterAll(async () => {
       await publisher.close();
       const admin = kafka.admin();
       await admin.connect();
-      await admin.deleteTopics({ topics: [...topics, oneKeyTopic] }).catch(() => undefined);
+      await admin.deleteTopics({ topics: [...topics, oneKeyTopic, smallTopic] }).catch(() => undefined);
       await admin.disconnect();
     });
 
@@ -60,6 +61,20 @@ withBackend('KAFKA_BROKERS', 'Kafka publisher', (brokers) => {
       await publisher.publish([{ topic: oneKeyTopic, messages }]);
       const read = await readTopic(kafka, oneKeyTopic);
       expect(read.map((r) => r.headers.ce_id)).toEqual(messages.map((m) => m.headers.ce_id));
+    }, 60_000);
+
+    it('names the setting to change when a topic accepts less than a request carries', async () => {
+      await new KafkaTopicAdmin(kafka).ensureTopics([{ name: smallTopic, partitions: 1, replicationFactor: 1, config: { 'max.message.bytes': '50000' } }]);
+      const messages: OutgoingMessage[] = Array.from({ length: 200 }, (_, i) => ({ key: 'emp-1', value: 'v'.repeat(1_000), headers: { ce_id: `small-${i}` } }));
+      await expect(publisher.publish([{ topic: smallTopic, messages }])).rejects.toThrow(/KAFKA_MAX_REQUEST_BYTES.*max\.message\.bytes/);
+      // Within the topic's limit, the same messages go through.
+      const fitting = new KafkaPublisher(kafka, { maxRequestBytes: 40_000 });
+      try {
+        await fitting.publish([{ topic: smallTopic, messages }]);
+      } finally {
+        await fitting.close();
+      }
+      expect((await readTopic(kafka, smallTopic)).map((r) => r.headers.ce_id)).toEqual(messages.map((m) => m.headers.ce_id));
     }, 60_000);
   });
 });

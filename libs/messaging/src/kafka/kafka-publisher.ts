@@ -43,8 +43,16 @@ export class KafkaPublisher implements MessagePublisher {
       }
     } catch (error) {
       await this.reset();
-      throw error;
+      throw (error as { type?: string }).type === 'MESSAGE_TOO_LARGE' ? this.tooLarge(error as Error) : error;
     }
+  }
+
+  /** Says which limit to change: retrying the same publish would be refused the same way, forever. */
+  private tooLarge(error: Error): Error {
+    return new Error(
+      `${error.message}: a produce request carries up to ${this.maxRequestBytes} bytes (KAFKA_MAX_REQUEST_BYTES); the broker's message.max.bytes and each topic's max.message.bytes must be at least that, or the setting lowered`,
+      { cause: error },
+    );
   }
 
   async close(): Promise<void> {
