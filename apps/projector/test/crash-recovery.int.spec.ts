@@ -52,11 +52,15 @@ withBackend('DATABASE_URL', 'projector crash recovery on PostgreSQL', (url) => {
         LOG_LEVEL: 'silent',
       };
       const random = prng(Date.now() % 100_000);
-      const traffic = seedLedgerTraffic(ledger, { run: 'crash-b', steps: 400, seed: 12 });
       const checkpoints: number[] = [];
+      // Each life gets traffic of its own, appended while it starts and works: a life that found the log
+      // already applied could not move the checkpoint (one traffic run for all six lives ran out on a
+      // loaded CI machine, where lives start slowly, and the later lives then had nothing to do).
+      const traffic: Promise<unknown>[] = [];
       const applied = async () => (await measureLag(store, db, liveSchema).catch(() => ({ eventsApplied: 0 }))).eventsApplied;
       for (let kill = 0; kill < 6; kill++) {
         const before = await applied();
+        traffic.push(seedLedgerTraffic(ledger, { run: `crash-b${kill}`, steps: 70, seed: 12 + kill }));
         const service = spawnService(entry, env);
         // Killed while it works: once this life has committed a batch (booting Node, Nest and fresh database
         // sessions takes seconds on a busy machine), at a random moment after that.
@@ -67,7 +71,7 @@ withBackend('DATABASE_URL', 'projector crash recovery on PostgreSQL', (url) => {
         expect((await service.exited).signal).toBe('SIGKILL');
         checkpoints.push(await applied());
       }
-      await traffic;
+      await Promise.all(traffic);
       const last = spawnService(entry, env);
       await last.waitFor(/projector listening on/, 30_000);
       const deadline = Date.now() + 30_000;
