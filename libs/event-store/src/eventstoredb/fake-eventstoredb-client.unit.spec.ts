@@ -7,6 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 import { excludeSystemEvents, jsonEvent, StreamNotFoundError, WrongExpectedVersionError } from '@eventstore/db-client';
 import { randomUUID } from 'node:crypto';
 import type { Position } from '../position.js';
+import { rejection } from '../testing/event-store-contract.js';
 import { FakeEventStoreDb } from './fake-eventstoredb-client.js';
 
 type Item = { event: { streamId: string; id: string; type: string; revision: bigint; position: Position } };
@@ -17,15 +18,6 @@ async function collect(read: AsyncIterable<unknown>): Promise<Item[]> {
   const items: Item[] = [];
   for await (const item of read) items.push(item as Item);
   return items;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('stand-in for @eventstore/db-client: appends', () => {

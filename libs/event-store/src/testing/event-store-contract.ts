@@ -407,7 +407,8 @@ async function readOurs(store: EventStore, from: ReadFrom, prefix: string, want:
   return ours;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
+/** The error `promise` rejects with; fails when it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
   } catch (error) {
