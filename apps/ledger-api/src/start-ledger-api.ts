@@ -52,7 +52,15 @@ export async function startLedgerApi(settings: Settings, options: LedgerApiStart
   await expiry?.start();
   const verifier = new TokenVerifier(settings.jwt);
   // Frontline actions over Kafka (hybrid app) when brokers are configured and KAFKA_CONSUME_ACTIONS is not false.
-  const kafkaIn = settings.kafka.brokers.length > 0 && settings.kafka.consumeActions ? frontlineActionsIn({ ledger, verifier, kafka: settings.kafka, valueBytesMax: settings.bodyLimitBytes, log: (line) => log.warn(line) }) : undefined;
+  const kafkaIn = settings.kafka.brokers.length > 0 && settings.kafka.consumeActions ? frontlineActionsIn({
+          ledger,
+          verifier,
+          kafka: settings.kafka,
+          valueBytesMax: settings.bodyLimitBytes,
+          log: (line) => log.warn(line),
+          onDeadLettered: (reason) => metrics.dlqMessages.inc({ topic: settings.kafka.topics.actionsDeadLetter, reason }),
+          onConsumerCrash: (restartedBy) => metrics.consumerCrashes.inc({ consumer: 'frontline-actions', restarted_by: restartedBy }),
+        }) : undefined;
   const modules = [...(options.modules ?? []), ...(kafkaIn ? [kafkaIn.module] : [])];
   const app = await createLedgerApp({
     ledger,

@@ -37,6 +37,7 @@ withBackend('KAFKA_BROKERS', 'frontline actions over Kafka', (brokers) => {
     let ledger: GestureLedger;
     let app: NestFastifyApplication;
     let kafkaIn: FrontlineActionsIn;
+    const deadLettered: string[] = [];
     const kafka = createKafka({ brokers: brokers.split(','), clientId: `test-${run}`, logLevel: 'nothing' });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     const admin: RequestContext = { principal: { subject: 'admin-1', roles: ['admin'], storeId: null }, correlationId: 'test' };
@@ -56,7 +57,7 @@ withBackend('KAFKA_BROKERS', 'frontline actions over Kafka', (brokers) => {
         const result = await ledger.allocateBudget({ employeeId, role: employeeId === 'k-sup' ? 'supervisor' : 'associate', storeId: home, allowanceOverrideMinor: 10_000_000, idempotencyKey: `enrol-${employeeId}` }, admin);
         expect(result.kind).toBe('ok');
       }
-      kafkaIn = frontlineActionsIn({ ledger, verifier: new TokenVerifier(jwt), kafka: kafkaSettings, valueBytesMax: 64 * 1024, commitIntervalMs: 50, log: () => undefined });
+      kafkaIn = frontlineActionsIn({ ledger, verifier: new TokenVerifier(jwt), kafka: kafkaSettings, valueBytesMax: 64 * 1024, commitIntervalMs: 50, log: () => undefined, onDeadLettered: (reason) => deadLettered.push(reason) });
       app = await createLedgerApp({ ledger, verifier: new TokenVerifier(jwt), bodyLimitBytes: 64 * 1024, logger: false, swaggerUi: false, modules: [kafkaIn.module] });
       await kafkaIn.connect(app);
       await app.listen(0, '127.0.0.1');
@@ -130,6 +131,8 @@ withBackend('KAFKA_BROKERS', 'frontline actions over Kafka', (brokers) => {
 
       const letters = await readTopic(kafka, kafkaSettings.topics.actionsDeadLetter);
       expect(letters.map((l) => l.headers.dlq_reason).sort()).toEqual(poisonBurst.map((p) => p.reason).sort());
+      // What the DLQ metric counts, by reason.
+      expect(deadLettered.sort()).toEqual(poisonBurst.map((p) => p.reason).sort());
       const originals = await readTopic(kafka, kafkaSettings.topics.actions);
       for (const letter of letters) {
         expect(letter.headers).toMatchObject({ dlq_source_topic: kafkaSettings.topics.actions, dlq_consumer_group: kafkaSettings.actionsGroupId });

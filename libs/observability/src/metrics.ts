@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 /**
  * The named metrics of every Gesture Ledger service, on one registry. Services set only the ones that
- * concern them (the API the command metrics, the projector its lag, the relay its lag and DLQ); the
+ * concern them (the API the command metrics and its consumer's DLQ and crashes, the projector its lag, the relay its lag); the
  * rest stay at zero. Label values are always from small fixed sets, never ids.
  */
 export function createMetrics(registry: Registry = new Registry()) {
@@ -32,7 +32,13 @@ export function createMetrics(registry: Registry = new Registry()) {
     projectionLagSeconds: new Gauge({ ...metric, name: 'gesture_ledger_projection_lag_seconds', help: 'Age of the oldest event not yet applied to the read models', labelNames: ['projection'] as const }),
     relayLagEvents: new Gauge({ ...metric, name: 'gesture_ledger_relay_lag_events', help: 'Events in the log not yet published to Kafka', labelNames: ['relay'] as const }),
     relayLagSeconds: new Gauge({ ...metric, name: 'gesture_ledger_relay_lag_seconds', help: 'Age of the oldest event not yet published to Kafka', labelNames: ['relay'] as const }),
-    dlqMessages: new Counter({ ...metric, name: 'gesture_ledger_dlq_messages_total', help: 'Inbound messages sent to a dead-letter topic', labelNames: ['topic'] as const }),
+    dlqMessages: new Counter({ ...metric, name: 'gesture_ledger_dlq_messages_total', help: 'Inbound messages sent to a dead-letter topic, by the reason given', labelNames: ['topic', 'reason'] as const }),
+    consumerCrashes: new Counter({
+      ...metric,
+      name: 'gesture_ledger_kafka_consumer_crashes_total',
+      help: 'Kafka consumer crashes, by who restarted the consumer (kafkajs after a retriable error, else the supervisor)',
+      labelNames: ['consumer', 'restarted_by'] as const,
+    }),
   };
 }
 

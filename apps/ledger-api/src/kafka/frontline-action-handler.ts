@@ -17,6 +17,8 @@ export interface FrontlineActionHandlerOptions {
   /** Retries of a transient failure (store down, overloaded) back off within these bounds, forever. */
   backoff?: BackoffLimits;
   log?: (line: string) => void;
+  /** Told of each message once its dead letter is durable (metrics). */
+  onDeadLettered?: (reason: DeadLetterReason) => void;
 }
 
 /** Raised when the consumer is stopping before a message's outcome was durable: it must not be committed. */
@@ -59,6 +61,7 @@ export class FrontlineActionHandler {
         if (outcome.kind === 'rejected') {
           await this.deadLetters.send(message, outcome.reason, outcome.details);
           this.counts.deadLettered++;
+          this.options.onDeadLettered?.(outcome.reason);
           return { kind: 'dead_lettered', reason: outcome.reason, details: outcome.details };
         }
         this.counts.applied++;

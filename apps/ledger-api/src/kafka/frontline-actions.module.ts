@@ -1,10 +1,11 @@
-import { Module, type DynamicModule, type INestApplication, type OnApplicationShutdown } from '@nestjs/common';
-import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { Module, type BeforeApplicationShutdown, type DynamicModule, type INestApplication, type OnApplicationShutdown } from '@nestjs/common';
+import type { KafkaOptions } from '@nestjs/microservices';
 import type { TokenVerifier } from '#auth';
 import type { KafkaSettings } from '#config';
 import type { GestureLedger } from '#ledger';
-import { createKafka, KafkaPublisher, KafkaTopicAdmin, topicSpecs, type MessagePublisher } from '#messaging';
-import { DeadLetterQueue } from './dead-letters.js';
+import { createKafka, KafkaPublisher, KafkaTopicAdmin, topicSpecs, type BackoffLimits, type MessagePublisher } from '#messaging';
+import { ConsumerSupervisor, SupervisedKafkaServer } from './consumer-supervisor.js';
+import { DeadLetterQueue, type DeadLetterReason } from './dead-letters.js';
 import { FrontlineActionHandler } from './frontline-action-handler.js';
 import { FRONTLINE_ACTION_HANDLER, frontlineActionsController, OFFSET_COMMITTER } from './frontline-actions.controller.js';
 import { OffsetCommitter } from './offset-committer.js';
@@ -20,12 +21,25 @@ export interface FrontlineActionsOptions {
   /** The dead-letter writer's publisher; a kafkajs idempotent producer by default. */
   publisher?: MessagePublisher;
   log?: (line: string) => void;
+  /** Told of each consumer crash, and of each message dead-lettered (metrics). */
+  onConsumerCrash?: (restartedBy: 'kafkajs' | 'supervisor') => void;
+  onDeadLettered?: (reason: DeadLetterReason) => void;
+  /** The consumer's settings over the defaults below (tests). */
+  consumer?: Partial<ConsumerOptions>;
+  /** Backoff between restarts of a consumer that kafkajs gave up on. */
+  restartBackoff?: BackoffLimits;
 }
+
+type ConsumerOptions = NonNullable<Required<KafkaOptions>['options']['consumer']>;
 
 export interface FrontlineActionsIn {
   /** Add to the app's modules (`createLedgerApp({ modules: [...] })`) so the controller is registered. */
   module: DynamicModule;
   handler: FrontlineActionHandler;
+  /** Restarts the consumer when kafkajs gives up on it; says how it is doing. */
+  supervisor: ConsumerSupervisor;
+  /** Nest's Kafka server the consumer runs in (its `status` observable, `unwrap()`). */
+  server: SupervisedKafkaServer;
   /** Creates the topics if missing, connects the consumer to the app as a hybrid microservice and starts it. */
   connect(app: INestApplication): Promise<void>;
 }
@@ -44,10 +58,29 @@ export function frontlineActionsIn(options: FrontlineActionsOptions): FrontlineA
   const client = createKafka({ brokers: kafka.brokers, clientId: `${kafka.clientId}.frontline-actions-dlq` });
   const publisher = options.publisher ?? new KafkaPublisher(client, { maxRequestBytes: kafka.maxRequestBytes });
   const deadLetters = new DeadLetterQueue(publisher, kafka.topics.actionsDeadLetter, kafka.actionsGroupId);
-  const handler = new FrontlineActionHandler(options.ledger, options.verifier, deadLetters, { valueBytesMax: options.valueBytesMax, log });
+  const handler = new FrontlineActionHandler(options.ledger, options.verifier, deadLetters, { valueBytesMax: options.valueBytesMax, log, ...(options.onDeadLettered ? { onDeadLettered: options.onDeadLettered } : {}) });
   const committer = new OffsetCommitter(options.commitIntervalMs ?? 200, log);
+  const server = new SupervisedKafkaServer(
+    {
+      // Used as given: Nest would otherwise append '-server' to both.
+      postfixId: '',
+      client: { clientId: `${kafka.clientId}.frontline-actions`, brokers: kafka.brokers, connectionTimeout: 3_000, requestTimeout: 30_000, retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 } },
+      consumer: { groupId: kafka.actionsGroupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxBytesPerPartition: 1_048_576, retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 }, ...options.consumer },
+      subscribe: { fromBeginning: true },
+      run: { autoCommit: false, partitionsConsumedConcurrently: kafka.actionsPartitionsConcurrently },
+      // The handler parses the value itself, so "not JSON" is a reason it can report.
+      parser: { keepBinary: true },
+    },
+    (consumer) => supervisor.attach(consumer),
+  );
+  const supervisor = new ConsumerSupervisor(server, { log, ...(options.onConsumerCrash ? { onCrash: options.onConsumerCrash } : {}), ...(options.restartBackoff ? { backoff: options.restartBackoff } : {}) });
 
-  class PublisherCloser implements OnApplicationShutdown {
+  class FrontlineActionsShutdown implements BeforeApplicationShutdown, OnApplicationShutdown {
+    /** Before Nest closes the consumer: no restart may race with it. */
+    async beforeApplicationShutdown(): Promise<void> {
+      await supervisor.stop();
+    }
+
     async onApplicationShutdown(): Promise<void> {
       await publisher.close();
     }
@@ -58,30 +91,20 @@ export function frontlineActionsIn(options: FrontlineActionsOptions): FrontlineA
 
   return {
     handler,
+    supervisor,
+    server,
     module: {
       module: FrontlineActionsModule,
       controllers: [frontlineActionsController(kafka.topics.actions)],
       providers: [
         { provide: FRONTLINE_ACTION_HANDLER, useValue: handler },
         { provide: OFFSET_COMMITTER, useValue: committer },
-        PublisherCloser,
+        FrontlineActionsShutdown,
       ],
     },
     async connect(app) {
       await new KafkaTopicAdmin(client).ensureTopics(topicSpecs(kafka).actions);
-      app.connectMicroservice<MicroserviceOptions>({
-        transport: Transport.KAFKA,
-        options: {
-          // Used as given: Nest would otherwise append '-server' to both.
-          postfixId: '',
-          client: { clientId: `${kafka.clientId}.frontline-actions`, brokers: kafka.brokers, connectionTimeout: 3_000, requestTimeout: 30_000, retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 } },
-          consumer: { groupId: kafka.actionsGroupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxBytesPerPartition: 1_048_576, retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 } },
-          subscribe: { fromBeginning: true },
-          run: { autoCommit: false, partitionsConsumedConcurrently: kafka.actionsPartitionsConcurrently },
-          // The handler parses the value itself, so "not JSON" is a reason it can report.
-          parser: { keepBinary: true },
-        },
-      });
+      app.connectMicroservice({ strategy: server });
       await app.startAllMicroservices();
     },
   };
