@@ -1,6 +1,7 @@
 import { assertLogPartition, comparePositions, START, type EventStore, type LogPartition, type Position, type ReadFrom, type RecordedEvent, type Subscription } from '#event-store';
 import { backoffDelayMs, sleep, toCloudEventMessage, type BackoffLimits, LeaseLostError, type CheckpointStore, type MessagePublisher, type OutgoingMessage, type TopicAdmin, type TopicMessages, type TopicSpec } from '#messaging';
 import { PartyStates, defaultPartyStatesLimits, type PartyStatesLimits } from './party-states.js';
+import { resumePoint } from './resume-point.js';
 import { stateMessage } from './state-messages.js';
 
 export interface CrmRelayOptions {
@@ -184,14 +185,14 @@ export class CrmRelay {
   }
 
   /**
-   * The stored checkpoint. A shard that has none yet starts where the relay's unsharded checkpoint is:
-   * a shard publishes nothing before its checkpoint exists, and everything up to the unsharded one was
-   * published by the single relay that kept it, so going from one relay to several republishes at most
-   * the last batch (changing the number of shards later restarts from there too: at-least-once).
+   * The stored checkpoint, or further on when the relays of another layout (unsharded, or another number
+   * of shards) have together published everything before a later point (`resumePoint`): going from one
+   * relay to several, or changing the number of shards, republishes only what the previous layout's
+   * shards had not all reached (at-least-once).
    */
   private async startingPoint(): Promise<ReadFrom> {
     const own = await this.checkpoints.load(this.checkpointName);
-    return own === START && this.checkpointName !== this.options.name ? this.checkpoints.load(this.options.name) : own;
+    return resumePoint(this.options.name, own, await this.checkpoints.family(this.options.name));
   }
 
   /**

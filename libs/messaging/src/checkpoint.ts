@@ -1,4 +1,4 @@
-import { mkdirSync, openSync, closeSync, fsyncSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, fsyncSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 import { parsePosition, positionToString, START, type ReadFrom, type SqlDriver } from '#event-store';
@@ -15,7 +15,14 @@ export interface CheckpointStore {
   release(name: string): Promise<void>;
   load(name: string): Promise<ReadFrom>;
   save(name: string, position: ReadFrom): Promise<void>;
+  /** `name`'s checkpoint and those named `<name>.<anything>` (a relay's shards), in no particular order. */
+  family(name: string): Promise<NamedCheckpoint[]>;
   close(): Promise<void>;
+}
+
+export interface NamedCheckpoint {
+  name: string;
+  position: ReadFrom;
 }
 
 export class LeaseLostError extends Error {
@@ -73,6 +80,11 @@ export class SqlCheckpointStore implements CheckpointStore {
     return !row || row.position === START ? START : parsePosition(row.position);
   }
 
+  async family(name: string): Promise<NamedCheckpoint[]> {
+    const rows = await this.driver.query<{ name: string; position: string }>(`SELECT name, position FROM ${table} WHERE name = $1 OR starts_with(name, $1 || '.')`, [name]);
+    return rows.map((row) => ({ name: row.name, position: row.position === START ? START : parsePosition(row.position) }));
+  }
+
   /** Moves the checkpoint and renews the lease, only while this instance holds it. */
   async save(name: string, position: ReadFrom): Promise<void> {
     const text = position === START ? START : positionToString(position);
@@ -107,6 +119,13 @@ export class FileCheckpointStore implements CheckpointStore {
       throw error;
     }
     return text === START ? START : parsePosition(text);
+  }
+
+  async family(name: string): Promise<NamedCheckpoint[]> {
+    this.file(name);
+    const suffix = '.checkpoint';
+    const names = readdirSync(this.directory).filter((f) => f.endsWith(suffix)).map((f) => f.slice(0, -suffix.length)).filter((n) => n === name || n.startsWith(`${name}.`));
+    return Promise.all(names.map(async (n) => ({ name: n, position: await this.load(n) })));
   }
 
   async save(name: string, position: ReadFrom): Promise<void> {

@@ -1,0 +1,53 @@
+import { comparePositions, START, type ReadFrom } from '#event-store';
+import type { NamedCheckpoint } from '#messaging';
+
+/** `<relay name>.shard-<index>-of-<count>`, after the relay's name. */
+const shardSuffix = /^\.shard-(\d+)-of-(\d+)$/;
+
+/**
+ * Where a relay, or one shard of it, resumes: at its own checkpoint, or further on when the relays of
+ * some layout (one relay under the bare name, or all `count` shards of a sharded one) have between them
+ * published everything before a later point. That point is the earliest checkpoint of the layout's
+ * shards: each event belongs to exactly one shard, so every event before it was published. A layout
+ * missing one of its shards' checkpoints proves nothing and is ignored.
+ *
+ * So a change in the number of shards (1 → 2 → 3 → 1) republishes at most the events between the
+ * previous layout's earliest and latest checkpoint, rather than everything since the relay last ran
+ * unsharded, or the whole log.
+ */
+export function resumePoint(relayName: string, own: ReadFrom, family: readonly NamedCheckpoint[]): ReadFrom {
+  const layouts = new Map<number, Map<number, ReadFrom>>();
+  const put = (count: number, index: number, position: ReadFrom) => {
+    const shards = layouts.get(count) ?? new Map<number, ReadFrom>();
+    shards.set(index, position);
+    layouts.set(count, shards);
+  };
+  for (const checkpoint of family) {
+    if (checkpoint.name === relayName) {
+      put(1, 0, checkpoint.position);
+      continue;
+    }
+    const match = checkpoint.name.startsWith(`${relayName}.`) ? shardSuffix.exec(checkpoint.name.slice(relayName.length)) : null;
+    if (!match) continue;
+    const [index, count] = [Number(match[1]), Number(match[2])];
+    if (count >= 2 && index < count) put(count, index, checkpoint.position);
+  }
+  let resume = own;
+  for (const [count, shards] of layouts) {
+    if (shards.size < count) continue;
+    const published = [...shards.values()].reduce(earlier);
+    resume = later(resume, published);
+  }
+  return resume;
+}
+
+function earlier(a: ReadFrom, b: ReadFrom): ReadFrom {
+  if (a === START || b === START) return START;
+  return comparePositions(a, b) <= 0 ? a : b;
+}
+
+function later(a: ReadFrom, b: ReadFrom): ReadFrom {
+  if (a === START) return b;
+  if (b === START) return a;
+  return comparePositions(a, b) >= 0 ? a : b;
+}

@@ -1,0 +1,42 @@
+import { expect, it } from '@jest/globals';
+import { START } from '#event-store';
+import type { CheckpointStore } from '../checkpoint.js';
+
+/**
+ * What every `CheckpointStore` does with positions, whatever keeps them (the lease is the SQL store's
+ * own: the file store has one owner by construction). `open` gives a store; `name` a fresh checkpoint
+ * name for this run.
+ */
+export function checkpointStoreContract(open: () => Promise<CheckpointStore>, name: () => string): void {
+  it('keeps a position per name, START for a name never saved', async () => {
+    const store = await open();
+    const a = name();
+    expect(await store.claim(a)).toBe(true);
+    expect(await store.load(a)).toBe(START);
+    await store.save(a, { commit: 12n, prepare: 7n });
+    await store.save(a, { commit: 20n, prepare: 20n });
+    expect(await store.load(a)).toEqual({ commit: 20n, prepare: 20n });
+    expect(await store.load(`${a}-other`)).toBe(START);
+  });
+
+  it("lists a name's family: itself and `<name>.<anything>`, not names that only share the prefix", async () => {
+    const store = await open();
+    const relay = name();
+    const saved = [
+      [relay, { commit: 5n, prepare: 5n }],
+      [`${relay}.shard-0-of-2`, { commit: 9n, prepare: 8n }],
+      [`${relay}.shard-1-of-2`, START],
+    ] as const;
+    for (const [n, position] of saved) {
+      expect(await store.claim(n)).toBe(true);
+      await store.save(n, position);
+    }
+    for (const stranger of [`${relay}x`, `${relay}-eu.shard-0-of-2`, `x${relay}`]) {
+      await store.claim(stranger);
+      await store.save(stranger, { commit: 1n, prepare: 1n });
+    }
+    const family = await store.family(relay);
+    expect(family.sort((x, y) => x.name.localeCompare(y.name))).toEqual(saved.map(([n, position]) => ({ name: n, position })).sort((x, y) => x.name.localeCompare(y.name)));
+    expect(await store.family(`${relay}-none`)).toEqual([]);
+  });
+}
