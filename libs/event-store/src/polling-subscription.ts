@@ -14,7 +14,8 @@ export interface PollingOptions {
 /**
  * Catch-up then live: reads the log in batches from a checkpoint until a read comes back short, says
  * `caught_up` once, then waits for a local append (or the poll interval, for other writers) and goes on.
- * The consumer pulls, so a slow consumer holds at most one batch in memory.
+ * The consumer pulls, so a slow consumer holds at most two batches in memory (the one it works on and
+ * the next, read meanwhile).
  */
 export function pollingSubscription(options: PollingOptions): Subscription {
   const batchSize = Math.min(Math.max(1, options.batchSize), limits.subscriptionBatchMax);
@@ -27,14 +28,23 @@ export function pollingSubscription(options: PollingOptions): Subscription {
     let from = options.from;
     let announcedCaughtUp = false;
     try {
+      // While catching up, the next batch is read while the consumer works on this one (at most two
+      // batches in memory): the database's part of a read overlaps the consumer's, not adds to it.
+      let next: Promise<RecordedEvent[]> | null = null;
       while (!stopped) {
-        const read = options.readAll(from, batchSize);
+        const read = next ?? options.readAll(from, batchSize);
+        next = null;
         inFlight = read.catch(() => undefined);
         const events = await read;
         if (stopped) return;
         if (events.length > 0) {
           from = events[events.length - 1]!.position;
           announcedCaughtUp = false;
+          if (events.length === batchSize) {
+            next = options.readAll(from, batchSize);
+            // Handled here so a failure surfaces when the loop awaits it, not as an unhandled rejection.
+            inFlight = next.catch(() => undefined);
+          }
           yield { kind: 'events', events, checkpoint: from };
         }
         if (events.length < batchSize) {
