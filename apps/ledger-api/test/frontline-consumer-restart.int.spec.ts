@@ -10,6 +10,7 @@ import { GestureLedger, type RequestContext } from '#ledger';
 import { createKafka } from '#messaging';
 import { createLedgerApp } from '../src/create-app.js';
 import { frontlineActionsIn, type FrontlineActionsIn } from '../src/kafka/frontline-actions.module.js';
+import { removeActionsTopics } from './frontline-actions-testing.js';
 
 const jwt = { hs256Secret: 'kafka-secret-kafka-secret-kafka-secret-02', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
 const shop = 'nyc-fifth-ave';
@@ -62,11 +63,7 @@ withBackend('KAFKA_BROKERS', 'frontline actions consumer restart', (brokers) => 
       await producer.disconnect();
       await app?.close();
       await store?.close();
-      const a = kafka.admin();
-      await a.connect();
-      await a.deleteTopics({ topics: [kafkaSettings.topics.actions, kafkaSettings.topics.actionsDeadLetter] }).catch(() => undefined);
-      await a.deleteGroups([kafkaSettings.actionsGroupId]).catch(() => undefined);
-      await a.disconnect();
+      await removeActionsTopics(kafka, kafkaSettings);
     }, 60_000);
 
     it('is restarted with backoff, says why, and consumes every waiting action once the broker accepts it', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { pollingSubscription } from './polling-subscription.js';
-import type { Position, ReadFrom, RecordedEvent, SubscriptionMessage } from './port.js';
+import type { Position } from './position.js';
+import type { ReadFrom, RecordedEvent, SubscriptionMessage } from './port.js';
 
 /** A log of `count` events read through `readAll`, recording each read and whether one was already in flight. */
 function log(count: number) {
