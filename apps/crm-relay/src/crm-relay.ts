@@ -1,5 +1,5 @@
 import { assertLogPartition, comparePositions, START, type EventStore, type LogPartition, type Position, type ReadFrom, type RecordedEvent, type Subscription } from '#event-store';
-import { backoffDelayMs, sleep, toCloudEventMessage, type BackoffLimits, LeaseLostError, type CheckpointStore, type MessagePublisher, type OutgoingMessage, type TopicAdmin, type TopicMessages, type TopicSpec } from '#messaging';
+import { repeatWithBackoff, sleep, toCloudEventMessage, type BackoffLimits, LeaseLostError, type CheckpointStore, type MessagePublisher, type OutgoingMessage, type TopicAdmin, type TopicMessages, type TopicSpec } from '#messaging';
 import { PartyStates, defaultPartyStatesLimits, type PartyStatesLimits } from './party-states.js';
 import { resumePoint } from './resume-point.js';
 import { stateMessage } from './state-messages.js';
@@ -106,20 +106,17 @@ export class CrmRelay {
   }
 
   private async follow(): Promise<void> {
-    for (let attempt = 0; !this.stopping.signal.aborted; ) {
-      try {
-        await this.followOnce(() => (attempt = 0));
-      } catch (error) {
-        if (this.stopping.signal.aborted) break;
+    await repeatWithBackoff((progressed) => this.followOnce(progressed), {
+      signal: this.stopping.signal,
+      backoff: this.backoff,
+      failed: (error, delayMs, attempt) => {
         this.stats.failures++;
         this.stats.lastError = (error as Error).message ?? String(error);
         // States folded from a batch that was not acknowledged are dropped with it.
         this.states = new PartyStates(this.store, this.options.partyStates ?? defaultPartyStatesLimits);
-        const delayMs = backoffDelayMs(attempt++, this.backoff);
         this.log(`crm-relay: ${(error as Error).message ?? error}; retrying from the checkpoint in ${delayMs} ms (attempt ${attempt})`);
-        await sleep(delayMs, this.stopping.signal);
-      }
-    }
+      },
+    });
   }
 
   private async followOnce(succeeded: () => void): Promise<void> {

@@ -25,3 +25,28 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
   });
 }
+
+export interface RepeatOptions {
+  signal: AbortSignal;
+  backoff: BackoffLimits;
+  /** Told of each failure before the wait (log it, count it); throwing from it ends the repetition with that error. */
+  failed: (error: unknown, delayMs: number, attempt: number) => void;
+}
+
+/**
+ * Runs `run` again and again until `signal` aborts — the shape of every long-lived follower here (a relay,
+ * a scheduler following the log): after a failure it waits a backoff that grows with the failures in a row,
+ * and `run` calls `progressed` once it got somewhere, so the next failure starts from the first step again.
+ */
+export async function repeatWithBackoff(run: (progressed: () => void) => Promise<void>, options: RepeatOptions): Promise<void> {
+  for (let attempt = 0; !options.signal.aborted; ) {
+    try {
+      await run(() => (attempt = 0));
+    } catch (error) {
+      if (options.signal.aborted) return;
+      const delayMs = backoffDelayMs(attempt++, options.backoff);
+      options.failed(error, delayMs, attempt);
+      await sleep(delayMs, options.signal);
+    }
+  }
+}

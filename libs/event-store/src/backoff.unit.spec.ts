@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { backoffDelayMs, sleep } from './backoff.js';
+import { backoffDelayMs, repeatWithBackoff, sleep } from './backoff.js';
 
 describe('backoffDelayMs', () => {
   const limits = { initialMs: 250, maxMs: 10_000 };
@@ -27,5 +27,40 @@ describe('sleep', () => {
     abort.abort();
     await slept;
     expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('repeatWithBackoff', () => {
+  it('repeats after failures with a growing wait, starts over once a run progressed, and stops when aborted', async () => {
+    const stop = new AbortController();
+    const attempts: number[] = [];
+    let runs = 0;
+    await repeatWithBackoff(
+      async (progressed) => {
+        runs++;
+        if (runs === 3) progressed();
+        if (runs === 5) stop.abort();
+        throw new Error(`run ${runs}`);
+      },
+      { signal: stop.signal, backoff: { initialMs: 1, maxMs: 2 }, failed: (_error, _delayMs, attempt) => attempts.push(attempt) },
+    );
+    // The fifth run's failure comes after the abort: not told, no wait.
+    expect(attempts).toEqual([1, 2, 1, 2]);
+    expect(runs).toBe(5);
+  });
+
+  it('ends with the error `failed` throws', async () => {
+    const stop = new AbortController();
+    await expect(
+      repeatWithBackoff(
+        async () => {
+          throw new Error('not yet caught up');
+        },
+        { signal: stop.signal, backoff: { initialMs: 1, maxMs: 1 }, failed: (error) => {
+            throw error;
+          },
+        },
+      ),
+    ).rejects.toThrow('not yet caught up');
   });
 });

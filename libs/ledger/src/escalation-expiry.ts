@@ -1,4 +1,4 @@
-import { backoffDelayMs, sleep, START, type BackoffLimits, type EventStore, type ReadFrom, type Subscription } from '#event-store';
+import { repeatWithBackoff, START, type BackoffLimits, type EventStore, type ReadFrom, type Subscription } from '#event-store';
 import type { GestureLedger, RequestContext } from './gesture-ledger.js';
 
 export interface EscalationExpiryOptions {
@@ -62,31 +62,35 @@ export class EscalationExpiryScheduler {
   /** Follows from the start, then after any failure from the last batch seen, until stopped. */
   private async follow(markCaughtUp: () => void): Promise<void> {
     let from: ReadFrom = START;
-    for (let attempt = 0; !this.stopping.signal.aborted; ) {
-      const subscription = this.store.subscribeToAll({ from, maxBatchSize: 1_000 });
-      this.subscription = subscription;
-      try {
-        for await (const message of subscription) {
-          attempt = 0;
-          if (message.kind === 'caught_up') {
-            this.caughtUp = true;
-            markCaughtUp();
-            continue;
+    await repeatWithBackoff(
+      async (progressed) => {
+        const subscription = this.store.subscribeToAll({ from, maxBatchSize: 1_000 });
+        this.subscription = subscription;
+        try {
+          for await (const message of subscription) {
+            progressed();
+            if (message.kind === 'caught_up') {
+              this.caughtUp = true;
+              markCaughtUp();
+              continue;
+            }
+            for (const event of message.events) this.track(event.type, event.data as { gestureId?: string; expiresAt?: string });
+            from = message.checkpoint;
           }
-          for (const event of message.events) this.track(event.type, event.data as { gestureId?: string; expiresAt?: string });
-          from = message.checkpoint;
+          if (!this.stopping.signal.aborted) throw new Error('the subscription ended');
+        } finally {
+          await subscription.stop().catch(() => undefined);
         }
-        if (!this.stopping.signal.aborted) throw new Error('the subscription ended');
-      } catch (error) {
-        if (this.stopping.signal.aborted) return;
-        if (!this.caughtUp) throw error;
-        const delayMs = backoffDelayMs(attempt++, this.backoff);
-        this.log(`escalation expiry: ${(error as Error).message ?? error}; following the log again in ${delayMs} ms (attempt ${attempt})`);
-        await sleep(delayMs, this.stopping.signal);
-      } finally {
-        await subscription.stop().catch(() => undefined);
-      }
-    }
+      },
+      {
+        signal: this.stopping.signal,
+        backoff: this.backoff,
+        failed: (error, delayMs, attempt) => {
+          if (!this.caughtUp) throw error;
+          this.log(`escalation expiry: ${(error as Error).message ?? error}; following the log again in ${delayMs} ms (attempt ${attempt})`);
+        },
+      },
+    );
   }
 
   get pendingCount(): number {

@@ -1,7 +1,7 @@
 export * from './port.js';
 export * from './topics.js';
 // Where the services' retries import it from; it lives in the event store, which reconnects with it too.
-export { backoffDelayMs, sleep, type BackoffLimits } from '#event-store';
+export { backoffDelayMs, repeatWithBackoff, sleep, type BackoffLimits } from '#event-store';
 export * from './cloud-events.js';
 export * from './checkpoint.js';
 export { createKafka, type KafkaClientOptions } from './kafka/kafka-client.js';
