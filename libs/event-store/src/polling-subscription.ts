@@ -13,7 +13,11 @@ export interface PollingOptions {
 
 /**
  * Catch-up then live: reads the log in batches from a checkpoint until a read comes back short, says
- * `caught_up` once, then waits for a local append (or the poll interval, for other writers) and goes on.
+ * `caught_up` once, then reads again only when an append was announced since the last read began (or
+ * after the poll interval, for writers nobody announces). At the head that is one read per burst of
+ * appends, not an empty read after every batch: each read is a round trip for this process and the
+ * database, which at a few hundred commits a second cost more than the events they carry. An
+ * announcement that arrives while a read runs is kept, so it is never lost to the poll interval.
  * The consumer pulls, so a slow consumer holds at most two batches in memory (the one it works on and
  * the next, read meanwhile).
  */
@@ -21,8 +25,17 @@ export function pollingSubscription(options: PollingOptions): Subscription {
   const batchSize = Math.min(Math.max(1, options.batchSize), limits.subscriptionBatchMax);
   let stopped = false;
   let wake: (() => void) | null = null;
+  /** An append was announced since the latest read began: the head may have moved past that read. */
+  let announced = true;
   let inFlight: Promise<unknown> = Promise.resolve();
-  const unregister = options.onAppended(() => wake?.());
+  const unregister = options.onAppended(() => {
+    announced = true;
+    wake?.();
+  });
+  const readFrom = (from: ReadFrom): Promise<RecordedEvent[]> => {
+    announced = false;
+    return options.readAll(from, batchSize);
+  };
 
   async function* iterate(): AsyncGenerator<SubscriptionMessage> {
     let from = options.from;
@@ -32,7 +45,7 @@ export function pollingSubscription(options: PollingOptions): Subscription {
       // batches in memory): the database's part of a read overlaps the consumer's, not adds to it.
       let next: Promise<RecordedEvent[]> | null = null;
       while (!stopped) {
-        const read = next ?? options.readAll(from, batchSize);
+        const read = next ?? readFrom(from);
         next = null;
         inFlight = read.catch(() => undefined);
         const events = await read;
@@ -41,7 +54,7 @@ export function pollingSubscription(options: PollingOptions): Subscription {
           from = events[events.length - 1]!.position;
           announcedCaughtUp = false;
           if (events.length === batchSize) {
-            next = options.readAll(from, batchSize);
+            next = readFrom(from);
             // Handled here so a failure surfaces when the loop awaits it, not as an unhandled rejection.
             inFlight = next.catch(() => undefined);
           }
@@ -52,7 +65,7 @@ export function pollingSubscription(options: PollingOptions): Subscription {
             announcedCaughtUp = true;
             yield { kind: 'caught_up', checkpoint: from };
           }
-          if (events.length === 0) await sleepUntilWoken(options.idlePollMs);
+          if (!announced) await sleepUntilWoken(options.idlePollMs);
         }
       }
     } finally {

@@ -57,4 +57,50 @@ describe('pollingSubscription', () => {
     await expect(consume()).rejects.toThrow('connection terminated');
     expect(seen).toHaveLength(20);
   });
+
+  it('at the head, reads again only after an append was announced, including one announced during a read', async () => {
+    const events: RecordedEvent[] = [];
+    const append = () => events.push({ id: `e${events.length}`, position: { commit: BigInt(events.length + 1), prepare: BigInt(events.length + 1) } } as unknown as RecordedEvent);
+    let announce: () => void = () => undefined;
+    let onRead: () => void = () => undefined;
+    const reads: number[] = [];
+    const readAll = async (from: ReadFrom, limit: number) => {
+      reads.push(performance.now());
+      const start = from === 'start' ? 0 : Number((from as Position).commit);
+      const page = events.slice(start, start + limit);
+      onRead();
+      await new Promise((r) => setTimeout(r, 5));
+      return page;
+    };
+    append();
+    // A long poll interval: any read before it has passed was caused by an announcement.
+    const subscription = pollingSubscription({ from: 'start', batchSize: 10, idlePollMs: 60_000, readAll, onAppended: (wake) => ((announce = wake), () => undefined) });
+    const iterator = subscription[Symbol.asyncIterator]();
+    const next = async () => (await iterator.next()).value as SubscriptionMessage;
+
+    try {
+      expect(await next()).toMatchObject({ kind: 'events', events: [{ id: 'e0' }] });
+      expect(await next()).toMatchObject({ kind: 'caught_up' });
+      // A short batch and nothing announced: no read after it until something is.
+      const pending = next();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(reads).toHaveLength(1);
+
+      // Appended and announced while the next read is already running (it saw nothing): that announcement
+      // must not be lost, so another read follows at once and finds the event.
+      onRead = () => {
+        onRead = () => undefined;
+        append();
+        announce();
+      };
+      announce();
+      // Lost, the announcement would leave the event to the 60 s poll: give it 2 s.
+      const outcome = await Promise.race([pending, new Promise((r) => setTimeout(() => r('still waiting'), 2_000))]);
+      expect(outcome).toMatchObject({ kind: 'events', events: [{ id: 'e1' }] });
+      // The first read, the one that ran as the event was appended (and saw nothing), and the one after it.
+      expect(reads).toHaveLength(3);
+    } finally {
+      await subscription.stop();
+    }
+  });
 });

@@ -68,6 +68,22 @@ withBackend('DATABASE_URL', 'PostgreSQL append notifications', (connectionString
         await subscription.stop();
       }
     }, 30_000);
+
+    it("delivers the listening store's own append, announced once by PostgreSQL rather than also by the store itself", async () => {
+      const subscription = reader.subscribeToAll({ from: await reader.headPosition(), maxBatchSize: 100 });
+      const iterator = subscription[Symbol.asyncIterator]();
+      try {
+        for (let message = (await iterator.next()).value; message.kind !== 'caught_up'; message = (await iterator.next()).value) expect(message.kind).toBe('events');
+        await new Promise((r) => setTimeout(r, 300));
+        const stream = `${run}-own`;
+        const started = performance.now();
+        const own = nextOf(iterator, stream, started);
+        await reader.appendToStream(stream, [{ id: deterministicEventId(`${run}/own`), type: 'Tested', schemaVersion: 1, data: { n: 0 }, metadata: { correlationId: run, causationId: null, actor: 'listener-test', recordedAt: new Date().toISOString() } }], { expectedRevision: NO_STREAM });
+        expect(await own).toBeLessThan(5_000);
+      } finally {
+        await subscription.stop();
+      }
+    }, 30_000);
   });
 });
 

@@ -136,7 +136,7 @@ export class SqlEventStore implements EventStore {
       const rows = await this.driver.query<AppendRow>(sql.append, [`[${order.map((i) => batch[i]!.json).join(',')}]`]);
       const results = new Array<AppendResult | Error>(batch.length);
       for (const row of rows) results[order[row.idx]!] = toResult(row, batch[order[row.idx]!]!);
-      this.notifyAppended();
+      this.announceOwnAppend();
       return results;
     } catch (error) {
       if (batch.length === 1 || !retryableSqlStates.has(sqlState(error) ?? '')) throw error;
@@ -147,12 +147,21 @@ export class SqlEventStore implements EventStore {
   private async appendAlone(append: PendingAppend, attemptsLeft = 3): Promise<AppendResult | Error> {
     try {
       const [row] = await this.driver.query<AppendRow>(sql.append, [`[${append.json}]`]);
-      this.notifyAppended();
+      this.announceOwnAppend();
       return toResult(row!, append);
     } catch (error) {
       if (attemptsLeft > 1 && retryableSqlStates.has(sqlState(error) ?? '')) return this.appendAlone(append, attemptsLeft - 1);
       throw error;
     }
+  }
+
+  /**
+   * Wakes this process's subscribers after its own append, unless it listens to the database's
+   * announcements, which include its own appends: announced twice, each append would cost every
+   * subscriber a second read.
+   */
+  private announceOwnAppend(): void {
+    if (this.stopListening === null) this.notifyAppended();
   }
 
   private notifyAppended(): void {
