@@ -6,7 +6,7 @@ import type { Settings } from './settings.js';
 export async function openEventStore(settings: Settings): Promise<EventStore> {
   switch (settings.eventStore) {
     case 'embedded':
-      return createEmbeddedEventStore({ dataDir: join(settings.dataDir, 'event-store') });
+      return createEmbeddedEventStore({ dataDir: join(settings.dataDir, 'event-store'), sharedBuffersMb: settings.embeddedSharedBuffersMb });
     case 'postgres':
       return createPostgresEventStore({ connectionString: settings.databaseUrl! });
     case 'eventstoredb': {

@@ -18,7 +18,7 @@ export interface Storage {
  */
 export async function openStorage(settings: Settings): Promise<Storage> {
   if (settings.eventStore === 'embedded' && settings.projector.readModelDatabaseUrl === null) {
-    const driver = await createPgliteDriver({ dataDir: join(settings.dataDir, 'event-store') });
+    const driver = await createPgliteDriver({ dataDir: join(settings.dataDir, 'event-store'), sharedBuffersMb: settings.embeddedSharedBuffersMb });
     const store = await SqlEventStore.open(driver);
     // The store owns the PGlite instance: closing the read-model side must not close it under the store.
     const readModels: SqlDriver = { ...driver, close: async () => undefined };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pgliteSharedBuffersMbDefault } from '#event-store';
 import { loadKafkaSettings, type KafkaSettings } from './kafka-settings.js';
 import { loadProjectorSettings, type ProjectorSettings } from './projector-settings.js';
 
@@ -8,6 +9,8 @@ import { loadProjectorSettings, type ProjectorSettings } from './projector-setti
 export interface Settings {
   eventStore: 'embedded' | 'postgres' | 'eventstoredb';
   dataDir: string;
+  /** The embedded store's PostgreSQL page cache (`shared_buffers`) in megabytes, inside this process's memory. */
+  embeddedSharedBuffersMb: number;
   databaseUrl: string | null;
   eventStoreUrl: string | null;
   httpHost: string;
@@ -79,6 +82,7 @@ export function loadSettings(env: Env = process.env): Settings {
   return {
     eventStore,
     dataDir,
+    embeddedSharedBuffersMb: integer(env, 'EMBEDDED_SHARED_BUFFERS_MB', pgliteSharedBuffersMbDefault, 1, 4096),
     databaseUrl,
     eventStoreUrl,
     httpHost: env.HOST?.trim() || '127.0.0.1',

@@ -9,6 +9,6 @@ export { validateAppend } from './validate-append.js';
 export { pollingSubscription } from './polling-subscription.js';
 export { SqlEventStore, type SqlEventStoreOptions } from './sql/sql-event-store.js';
 export type { SqlDriver } from './sql/sql-driver.js';
-export { createEmbeddedEventStore, createPgliteDriver } from './embedded/index.js';
+export { createEmbeddedEventStore, createPgliteDriver, pgliteSharedBuffersMbDefault } from './embedded/index.js';
 export { createPostgresEventStore, createPostgresDriver } from './postgres/index.js';
 export { createEventStoreDbEventStore, createEventStoreDbClient, EventStoreDbEventStore, type EventStoreDbEventStoreOptions, type EventStoreDbClient } from './eventstoredb/index.js';

@@ -1,19 +1,34 @@
 import { PGlite } from '@electric-sql/pglite';
-import { mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SqlDriver } from '../sql/sql-driver.js';
 
 export interface PgliteDriverOptions {
   /** Data directory; `memory://` keeps everything in memory (tests). */
   dataDir: string;
+  /**
+   * PostgreSQL's own page cache in megabytes, inside the process's WebAssembly heap (default 64;
+   * PostgreSQL's is 128). That heap never shrinks, and the operating system caches the data directory's
+   * files as well, so a large cache here mostly holds pages twice.
+   */
+  sharedBuffersMb?: number;
 }
+
+export const pgliteSharedBuffersMbDefault = 64;
 
 /**
  * PGlite (PostgreSQL compiled to WebAssembly, in-process) as a `SqlDriver`. It runs one query at a
  * time, so group commit runs one batch transaction at a time: batching is what makes it fast.
  */
 export async function createPgliteDriver(options: PgliteDriverOptions): Promise<SqlDriver & { readonly db: PGlite }> {
-  if (!options.dataDir.startsWith('memory://')) mkdirSync(options.dataDir, { recursive: true });
-  const db = await PGlite.create(options.dataDir);
+  const sharedBuffersMb = options.sharedBuffersMb ?? pgliteSharedBuffersMbDefault;
+  if (!Number.isSafeInteger(sharedBuffersMb) || sharedBuffersMb < 1) throw new RangeError(`PGlite shared buffers must be a whole number of megabytes, at least 1, not ${sharedBuffersMb}`);
+  if (!options.dataDir.startsWith('memory://')) {
+    mkdirSync(options.dataDir, { recursive: true });
+    if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await initialiseInChildProcess(options.dataDir);
+  }
+  const db = await PGlite.create(options.dataDir, { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`] });
   return {
     db,
     concurrentTransactionsMax: 1,
@@ -28,4 +43,20 @@ export async function createPgliteDriver(options: PgliteDriverOptions): Promise<
     },
     close: () => db.close(),
   };
+}
+
+/**
+ * Creates a new data directory (PGlite's initdb) in a short-lived child process. Initialising grows
+ * the WebAssembly heap to ~700 MB, and a heap never gives memory back: done in this process, a fresh
+ * install would carry that peak for its whole life, against ~200 MB for one that opens an existing
+ * directory.
+ */
+async function initialiseInChildProcess(dataDir: string): Promise<void> {
+  const script = 'const { PGlite } = await import(process.argv[1]); const db = await PGlite.create(process.argv[2]); await db.close();';
+  await new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script, import.meta.resolve('@electric-sql/pglite'), dataDir], { timeout: 120_000 }, (error, _stdout, stderr) => {
+      if (error) reject(new Error(`initialising the embedded database in ${dataDir} failed: ${stderr.trim() || error.message}`));
+      else resolve();
+    });
+  });
 }
