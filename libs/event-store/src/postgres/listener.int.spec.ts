@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { deterministicEventId } from '../event-id.js';
-import { NO_STREAM, type EventStore, type RecordedEvent } from '../port.js';
+import { NO_STREAM, type EventStore, type RecordedEvent, type Subscription, type SubscriptionMessage } from '../port.js';
 import { SqlEventStore } from '../sql/sql-event-store.js';
 import { withBackend } from '../testing/infra.js';
 import { createPostgresDriver } from './postgres-driver.js';
@@ -16,8 +16,8 @@ withBackend('DATABASE_URL', 'PostgreSQL append notifications', (connectionString
     const run = `listen-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     let appended = 0;
 
-    const append = (stream: string) =>
-      writer.appendToStream(stream, [{ id: deterministicEventId(`${run}/${appended++}`), type: 'Tested', schemaVersion: 1, data: { n: appended }, metadata: { correlationId: run, causationId: null, actor: 'listener-test', recordedAt: new Date().toISOString() } }], { expectedRevision: NO_STREAM });
+    const append = (stream: string, store: EventStore = writer) =>
+      store.appendToStream(stream, [{ id: deterministicEventId(`${run}/${appended++}`), type: 'Tested', schemaVersion: 1, data: { n: appended }, metadata: { correlationId: run, causationId: null, actor: 'listener-test', recordedAt: new Date().toISOString() } }], { expectedRevision: NO_STREAM });
 
     /** Resolves with the first events of `stream` the subscription delivers, and how long it took. */
     async function nextOf(iterator: AsyncIterator<{ kind: string; events?: RecordedEvent[] }>, stream: string, started: number): Promise<number> {
@@ -26,6 +26,16 @@ withBackend('DATABASE_URL', 'PostgreSQL append notifications', (connectionString
         if (done) throw new Error('subscription ended');
         if (value.kind === 'events' && value.events!.some((e) => e.streamName === stream)) return performance.now() - started;
       }
+    }
+
+    /** Subscribes at the head and returns once caught up and asleep in its idle poll. */
+    async function atTheHead(): Promise<{ subscription: Subscription; iterator: AsyncIterator<SubscriptionMessage> }> {
+      const subscription = reader.subscribeToAll({ from: await reader.headPosition(), maxBatchSize: 100 });
+      const iterator = subscription[Symbol.asyncIterator]();
+      // Suites running beside this one append to the same database: their events may come first.
+      for (let message = (await iterator.next()).value; message.kind !== 'caught_up'; message = (await iterator.next()).value) expect(message.kind).toBe('events');
+      await new Promise((r) => setTimeout(r, 300));
+      return { subscription, iterator };
     }
 
     beforeAll(async () => {
@@ -38,13 +48,8 @@ withBackend('DATABASE_URL', 'PostgreSQL append notifications', (connectionString
     });
 
     it('delivers another process\'s append within a fraction of the poll interval, and again after its listening connection was killed', async () => {
-      const subscription = reader.subscribeToAll({ from: await reader.headPosition(), maxBatchSize: 100 });
-      const iterator = subscription[Symbol.asyncIterator]();
+      const { subscription, iterator } = await atTheHead();
       try {
-        // Caught up first, so the subscription is asleep in its idle poll when the append lands. Suites
-        // running beside this one append to the same database: their events may come first.
-        for (let message = (await iterator.next()).value; message.kind !== 'caught_up'; message = (await iterator.next()).value) expect(message.kind).toBe('events');
-        await new Promise((r) => setTimeout(r, 300));
         let started = performance.now();
         const first = nextOf(iterator, `${run}-a`, started);
         await append(`${run}-a`);
@@ -70,15 +75,10 @@ withBackend('DATABASE_URL', 'PostgreSQL append notifications', (connectionString
     }, 30_000);
 
     it("delivers the listening store's own append, announced once by PostgreSQL rather than also by the store itself", async () => {
-      const subscription = reader.subscribeToAll({ from: await reader.headPosition(), maxBatchSize: 100 });
-      const iterator = subscription[Symbol.asyncIterator]();
+      const { subscription, iterator } = await atTheHead();
       try {
-        for (let message = (await iterator.next()).value; message.kind !== 'caught_up'; message = (await iterator.next()).value) expect(message.kind).toBe('events');
-        await new Promise((r) => setTimeout(r, 300));
-        const stream = `${run}-own`;
-        const started = performance.now();
-        const own = nextOf(iterator, stream, started);
-        await reader.appendToStream(stream, [{ id: deterministicEventId(`${run}/own`), type: 'Tested', schemaVersion: 1, data: { n: 0 }, metadata: { correlationId: run, causationId: null, actor: 'listener-test', recordedAt: new Date().toISOString() } }], { expectedRevision: NO_STREAM });
+        const own = nextOf(iterator, `${run}-own`, performance.now());
+        await append(`${run}-own`, reader);
         expect(await own).toBeLessThan(5_000);
       } finally {
         await subscription.stop();
