@@ -92,7 +92,7 @@ export async function* journalCsv(query: Query, schema: string, period: FinanceP
       `select e.seq::text, e.recorded_at, e.occurred_at, e.kind, e.gesture_id, e.employee_id, e.customer_id, e.gesture_type, e.store_id, r.region,
               e.channel, e.reason_code, e.note, e.policy_version, e.actor_id, e.approver_id, e.currency, e.amount_minor::text,
               e.posted_minor::text, e.reserved_minor::text, e.hash
-         from ${t.journal} e left join ${t.store} r on r.store_id = e.store_id
+         from ${t.journal} e left join ${t.policyStore} r on r.policy_version = e.policy_version and r.store_id = e.store_id
         where ${where.join(' and ')}
         order by e.seq
         limit ${p.bind(pageRows)}`,

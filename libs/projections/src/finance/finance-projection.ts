@@ -14,7 +14,8 @@ import { canonicalInstant, journalFactsOf, type JournalFacts, type JournalLine }
 export const financeJournalProjection: Projection = {
   name: 'finance',
   // 2: stores keep their time zone, so spend is bucketed by the store's local date.
-  version: 2,
+  // 3: stores are kept per policy version, and a line is dated and grouped by its own policy's store.
+  version: 3,
   createTables: createFinanceTables,
   createIndexes: createFinanceIndexes,
   async apply(events, query, schema) {
@@ -170,11 +171,12 @@ async function writePolicies(events: RecordedEvent[], query: Query, t: FinanceTa
        on conflict (version) do nothing`,
       [policy.version, policy.currency, JSON.stringify(policy.roles), canonicalInstant(policy.publishedAt)],
     );
-    const stores = Object.entries(policy.stores).map(([store_id, rule]) => ({ store_id, region: rule.region, time_zone: rule.timeZone }));
+    // A published version never changes: a policy read twice (a batch applied again) writes nothing new.
+    const stores = Object.entries(policy.stores).map(([store_id, rule]) => ({ policy_version: policy.version, store_id, region: rule.region, time_zone: rule.timeZone }));
     await query(
-      `insert into ${t.store} (store_id, region, time_zone)
-       select store_id, region, time_zone from json_to_recordset($1::json) as r(store_id text, region text, time_zone text)
-       on conflict (store_id) do update set region = excluded.region, time_zone = excluded.time_zone`,
+      `insert into ${t.policyStore} (policy_version, store_id, region, time_zone)
+       select policy_version, store_id, region, time_zone from json_to_recordset($1::json) as r(policy_version int, store_id text, region text, time_zone text)
+       on conflict (policy_version, store_id) do nothing`,
       [jsonRows(stores)],
     );
   }

@@ -7,7 +7,7 @@ export function financeTables(schema: string) {
     journal: `${s}.finance_journal`,
     chain: `${s}.finance_chain`,
     policy: `${s}.finance_policy`,
-    store: `${s}.finance_store`,
+    policyStore: `${s}.finance_policy_store`,
     employee: `${s}.finance_employee`,
     feedback: `${s}.finance_feedback`,
   };
@@ -62,10 +62,14 @@ create table if not exists ${t.policy} (
   roles        jsonb not null,
   published_at timestamptz not null
 );
-create table if not exists ${t.store} (
-  store_id  text primary key,
-  region    text not null,
-  time_zone text not null
+-- Each policy version's stores: a journal line is dated and grouped by the store as the policy that decided
+-- it had it, so a later change of time zone or region leaves past reports (and views as of a past moment) as they were.
+create table if not exists ${t.policyStore} (
+  policy_version int not null,
+  store_id       text not null,
+  region         text not null,
+  time_zone      text not null,
+  primary key (policy_version, store_id)
 );
 create table if not exists ${t.employee} (
   employee_id text primary key,

@@ -61,13 +61,14 @@ function dimensionSql(by: SpendDimension, journal: string): string {
 
 /**
  * Spend grouped by time bucket × one dimension, per currency, as the journal stood at `asOf`. The period
- * selects entries by instant; the buckets are their stores' local dates.
+ * selects entries by instant; the buckets are their stores' local dates, and regions their stores'
+ * regions, as the policy version that decided each entry had them.
  */
 export async function spendReport(query: Query, schema: string, period: FinancePeriod, groupBy: SpendBucket, by: SpendDimension): Promise<SpendReport> {
   const t = financeTables(schema);
   const rows = await query<{ bucket: string; key: string; currency: string; posted_minor: string; pending_minor: string; postings: string }>(
     `with known as (
-       select e.seq, e.gesture_id, e.kind, e.occurred_at, e.store_id, e.employee_id, e.gesture_type, e.reason_code, e.currency, e.posted_minor,
+       select e.seq, e.gesture_id, e.kind, e.occurred_at, e.store_id, e.policy_version, e.employee_id, e.gesture_type, e.reason_code, e.currency, e.posted_minor,
               case when e.kind = 'escalated' and not exists (
                 select 1 from ${t.journal} d
                  where d.gesture_id = e.gesture_id and d.kind in ('approved', 'denied', 'expired') and ($3::timestamptz is null or d.recorded_at <= $3))
@@ -79,7 +80,7 @@ export async function spendReport(query: Query, schema: string, period: FinanceP
      select to_char(date_trunc($4, e.occurred_at at time zone coalesce(st.time_zone, 'UTC')), 'YYYY-MM-DD') as bucket, ${dimensionSql(by, t.journal)} as key, e.currency,
             sum(e.posted_minor)::text as posted_minor, sum(e.pending_minor)::text as pending_minor,
             count(*) filter (where e.posted_minor <> 0)::text as postings
-       from known e left join ${t.store} st on st.store_id = e.store_id
+       from known e left join ${t.policyStore} st on st.policy_version = e.policy_version and st.store_id = e.store_id
       group by 1, 2, 3
      having sum(e.posted_minor) <> 0 or sum(e.pending_minor) <> 0 or count(*) filter (where e.posted_minor <> 0) > 0
       order by 1, 2, 3`,

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { CallerRole } from '#auth';
+import { samplePolicy } from '#domain';
+import { createEmbeddedEventStore, createPgliteDriver, createPostgresDriver, type RecordedEvent, type SqlDriver } from '#event-store';
+import { GestureLedger, type RequestContext } from '#ledger';
+import { withBackend } from '../../../event-store/src/testing/infra.js';
+import { FinanceViews } from './finance-views.js';
+import { financeProjections } from './index.js';
+import { parseCsv } from './testing/csv-reader.js';
+import { applyInBatches, createProjectionSchema, readWholeLog } from './testing/project-log.js';
+
+/**
+ * A store whose time zone and region change in a later policy version (it was entered wrongly, or the
+ * store moved): entries keep the date and region their own policy gave them, so a report run after the
+ * change, and a view as of before it, say what a report said before it.
+ */
+const store = 'chicago-loop';
+/** 22:30 in Chicago on 12 March; already 13 March in UTC and 12:30 on the 13th in Tokyo. */
+const eveningInChicago = '2025-03-13T03:30:00.000Z';
+/** Policy 2 moves the store to Tokyo and to region apac. */
+const policyTwoAt = '2025-03-14T00:00:00.000Z';
+/** 01:30 on 15 March in Tokyo; still the 14th in Chicago. */
+const earlyInTokyo = '2025-03-14T16:30:00.000Z';
+const window = { from: '2025-03-12T00:00:00.000Z', to: '2025-03-17T00:00:00.000Z' };
+
+async function logWithAStoreMoved(): Promise<RecordedEvent[]> {
+  const events = await createEmbeddedEventStore({ dataDir: 'memory://' });
+  let now = new Date('2025-03-01T08:00:00.000Z');
+  const ledger = new GestureLedger(events, { clock: () => now });
+  try {
+    await ledger.start(samplePolicy());
+    const ctx = (subject: string, roles: CallerRole[], storeId: string | null): RequestContext => ({ principal: { subject, roles, storeId }, correlationId: `spec-${subject}` });
+    const expectOk = (result: { kind: string }) => expect(result).toMatchObject({ kind: 'ok' });
+    expectOk(await ledger.allocateBudget({ employeeId: 'dee', role: 'associate', storeId: store, idempotencyKey: 'enrol-dee' }, ctx('admin-1', ['admin'], null)));
+    const gesture = async (occurredAt: string, n: number) => {
+      now = new Date(occurredAt);
+      const request = { employeeId: 'dee', customerId: `c-${n}`, gestureType: 'goodwill_credit' as const, amountMinor: 1_000 + n, currency: 'USD', channel: 'pos' as const, storeId: store, reasonCode: 'service_failure', note: 'made it right', occurredAt, idempotencyKey: `g-${n}` };
+      expectOk(await ledger.requestGesture(request, ctx('dee', ['associate'], store)));
+    };
+    await gesture(eveningInChicago, 1);
+    now = new Date(policyTwoAt);
+    const sample = samplePolicy();
+    const moved = await ledger.policies.publish({ ...sample, version: 2, stores: { ...sample.stores, [store]: { timeZone: 'Asia/Tokyo', region: 'apac' } } }, 'admin-1', {
+      correlationId: 'spec-policy-2',
+      causationId: null,
+      actor: 'admin-1',
+      recordedAt: policyTwoAt,
+    });
+    expect(moved).toEqual({ kind: 'published', version: 2 });
+    await gesture(earlyInTokyo, 2);
+    const log = await readWholeLog(events);
+    expect(log.filter((e) => e.type === 'GestureGranted')).toHaveLength(2);
+    return log;
+  } finally {
+    await events.close();
+  }
+}
+
+function suite(name: string, open: () => Promise<SqlDriver>) {
+  describe(`finance reports when a store's time zone and region change (${name})`, () => {
+    const schema = `finance_moved_${process.pid}_${Date.now() % 100_000}_${name.replace(/\W/g, '')}`.toLowerCase();
+    let db: SqlDriver;
+    let views: FinanceViews;
+
+    beforeAll(async () => {
+      const log = await logWithAStoreMoved();
+      db = await open();
+      await createProjectionSchema(db, schema, financeProjections);
+      await applyInBatches(db, schema, financeProjections, log, 3);
+      views = new FinanceViews(db, schema);
+    }, 60_000);
+
+    afterAll(async () => {
+      await db?.exec(`drop schema if exists ${schema} cascade;`).catch(() => undefined);
+      await db?.close();
+    });
+
+    it('dates and groups each entry by the store its own policy version had', async () => {
+      const byDay = await views.spend({ ...window, asOf: null }, 'day', 'region');
+      expect(byDay.rows.map((r) => [r.bucket, r.key, r.postedMinor])).toEqual([
+        ['2025-03-12', 'us-central', 1_001],
+        ['2025-03-15', 'apac', 1_002],
+      ]);
+    });
+
+    it('answers as of before the change exactly as a report run then did', async () => {
+      const asOf = new Date(Date.parse(policyTwoAt) - 1).toISOString();
+      const known = await views.spend({ ...window, asOf }, 'day', 'region');
+      expect(known.rows.map((r) => [r.bucket, r.key, r.postedMinor])).toEqual([['2025-03-12', 'us-central', 1_001]]);
+    });
+
+    it("exports each entry with its own policy's region", async () => {
+      let text = '';
+      for await (const chunk of views.exportCsv({ ...window, asOf: null })) text += chunk;
+      const [header, ...rows] = parseCsv(text);
+      const column = (name: string) => header!.indexOf(name);
+      expect(rows.map((r) => [r[column('policy_version')], r[column('region')], r[column('posted_minor')]])).toEqual([
+        ['1', 'us-central', '1001'],
+        ['2', 'apac', '1002'],
+      ]);
+    });
+  });
+}
+
+suite('PGlite', async () => createPgliteDriver({ dataDir: 'memory://' }));
+
+withBackend('DATABASE_URL', 'finance reports across policy versions on PostgreSQL', (url) => {
+  suite('PostgreSQL', async () => createPostgresDriver({ connectionString: url, poolSize: 2 }));
+});
