@@ -46,10 +46,9 @@ export async function createPgliteDriver(options: PgliteDriverOptions): Promise<
 }
 
 /**
- * Creates a new data directory (PGlite's initdb) in a short-lived child process. Initialising grows
- * the WebAssembly heap to ~700 MB, and a heap never gives memory back: done in this process, a fresh
- * install would carry that peak for its whole life, against ~200 MB for one that opens an existing
- * directory.
+ * Creates a new data directory (PGlite's initdb) in a short-lived child process. Initialising takes
+ * ~750 MB, and memory PGlite takes is never given back: done in this process, a fresh install would
+ * carry that for its whole life, against ~230 MB for one that opens an existing directory.
  */
 async function initialiseInChildProcess(dataDir: string): Promise<void> {
   const script = 'const { PGlite } = await import(process.argv[1]); const db = await PGlite.create(process.argv[2]); await db.close();';
