@@ -59,13 +59,26 @@ export async function findAnomalies(query: Query, schema: string, period: Financ
   return found.flat();
 }
 
-/** Opening entries that asked for money in the period, with the caller's role limits under each one's policy version. */
+/**
+ * Each enrolment with the log span it governs, from its own position to the employee's next enrolment:
+ * a gesture was decided under the enrolment whose span holds its position. Positions compare as
+ * (commit, prepare); the journal keeps them as text.
+ */
+function enrolmentSpansSql(t: FinanceTables): string {
+  return `select employee_id, role, log_commit as from_commit, log_prepare as from_prepare,
+                 lead(log_commit) over w as to_commit, lead(log_prepare) over w as to_prepare
+            from ${t.enrolment} window w as (partition by employee_id order by log_commit, log_prepare)`;
+}
+
+/** Opening entries that asked for money in the period, with the caller's role limits (as they were then) under each one's policy version. */
 function requestsSql(t: FinanceTables): string {
   return `select j.seq, j.gesture_id, j.employee_id, j.customer_id, j.store_id, j.currency, j.amount_minor, j.occurred_at, emp.role,
                  (p.roles -> emp.role ->> 'capPerGestureMinor')::bigint as cap,
                  (p.roles -> emp.role ->> 'autoApproveUpToMinor')::bigint as threshold
             from ${t.journal} j
-            left join ${t.employee} emp on emp.employee_id = j.employee_id
+            left join (${enrolmentSpansSql(t)}) emp on emp.employee_id = j.employee_id
+                  and (split_part(j.position, '/', 1)::numeric, split_part(j.position, '/', 2)::numeric) > (emp.from_commit, emp.from_prepare)
+                  and (emp.to_commit is null or (split_part(j.position, '/', 1)::numeric, split_part(j.position, '/', 2)::numeric) < (emp.to_commit, emp.to_prepare))
             left join ${t.policy} p on p.version = j.policy_version
            where j.kind in ('granted', 'escalated') and j.occurred_at >= $1 and j.occurred_at < $2
              and ($3::timestamptz is null or j.recorded_at <= $3)`;

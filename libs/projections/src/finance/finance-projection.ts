@@ -15,14 +15,15 @@ export const financeJournalProjection: Projection = {
   name: 'finance',
   // 2: stores keep their time zone, so spend is bucketed by the store's local date.
   // 3: stores are kept per policy version, and a line is dated and grouped by its own policy's store.
-  version: 3,
+  // 4: every enrolment is kept at its place in the log, and a gesture judged by the role its employee had then.
+  version: 4,
   createTables: createFinanceTables,
   createIndexes: createFinanceIndexes,
   async apply(events, query, schema) {
     const t = financeTables(schema);
     const batch = sortBatch(events);
     if (batch.policies.length > 0) await writePolicies(batch.policies, query, t);
-    if (batch.employees.size > 0) await writeEmployees([...batch.employees.values()], query, t);
+    if (batch.enrolments.length > 0) await writeEnrolments(batch.enrolments, query, t);
     if (batch.feedback.length > 0) await writeFeedback(batch.feedback, query, t);
     if (batch.facts.length > 0) await appendToJournal(batch.facts, batch.lastJournalPosition, query, t);
   },
@@ -36,7 +37,7 @@ export const financeJournalProjection: Projection = {
     let lines: HashedLine[] = [];
     return {
       stagingSql: '',
-      // Policies, stores and employees are upserted (an employee enrols again); the journal and feedback only appended.
+      // Policies, stores and enrolments are few and written as the live path does; the journal and feedback only appended.
       keyedAfterLoad: ['finance_journal', 'finance_feedback'],
       fold(events) {
         sortBatch(events, batch);
@@ -50,14 +51,14 @@ export const financeJournalProjection: Projection = {
       },
       // Journal lines aggregate nothing: written page by page, so they never outlive V8's nursery by much.
       writes() {
-        if (batch.policies.length === 0 && batch.employees.size === 0 && batch.feedback.length === 0 && lines.length === 0) return null;
+        if (batch.policies.length === 0 && batch.enrolments.length === 0 && batch.feedback.length === 0 && lines.length === 0) return null;
         const b = batch;
         const hashed = lines;
         batch = emptyBatch();
         lines = [];
         return async ({ query, append }) => {
           if (b.policies.length > 0) await writePolicies(b.policies, query, t);
-          if (b.employees.size > 0) await writeEmployees([...b.employees.values()], query, t);
+          if (b.enrolments.length > 0) await writeEnrolments(b.enrolments, query, t);
           // Each event is read once by a rebuild: its feedback is appended, no conflict to check.
           if (b.feedback.length > 0) await append(t.feedback, feedbackColumns, b.feedback.map(feedbackRow), feedbackValue);
           if (hashed.length > 0) await append(t.journal, journalAppendColumns, hashed, journalValue);
@@ -74,13 +75,12 @@ interface SortedBatch {
   facts: JournalFacts[];
   lastJournalPosition: string;
   policies: RecordedEvent[];
-  /** The last enrolment of each employee in the batch: a later one in the batch wins. */
-  employees: Map<string, BudgetAllocated['data']>;
+  enrolments: RecordedEvent[];
   feedback: RecordedEvent[];
 }
 
 function emptyBatch(): SortedBatch {
-  return { facts: [], lastJournalPosition: '', policies: [], employees: new Map(), feedback: [] };
+  return { facts: [], lastJournalPosition: '', policies: [], enrolments: [], feedback: [] };
 }
 
 /** Sorts `events` into `batch` (a fresh one unless given: sorting into an earlier batch extends it). */
@@ -90,11 +90,9 @@ function sortBatch(events: readonly RecordedEvent[], batch: SortedBatch = emptyB
       case 'PolicyPublished':
         batch.policies.push(event);
         break;
-      case 'BudgetAllocated': {
-        const data = event.data as unknown as BudgetAllocated['data'];
-        batch.employees.set(data.employeeId, data);
+      case 'BudgetAllocated':
+        batch.enrolments.push(event);
         break;
-      }
       case 'FeedbackReceived':
         batch.feedback.push(event);
         break;
@@ -182,12 +180,18 @@ async function writePolicies(events: RecordedEvent[], query: Query, t: FinanceTa
   }
 }
 
-async function writeEmployees(employees: BudgetAllocated['data'][], query: Query, t: FinanceTables): Promise<void> {
+/** Enrolments are kept, not overwritten: a batch applied again writes nothing new. */
+async function writeEnrolments(events: RecordedEvent[], query: Query, t: FinanceTables): Promise<void> {
+  const rows = events.map((event) => {
+    const e = event.data as unknown as BudgetAllocated['data'];
+    return { event_id: event.id, employee_id: e.employeeId, role: e.role, store_id: e.storeId, log_commit: String(event.position.commit), log_prepare: String(event.position.prepare), recorded_at: e.recordedAt };
+  });
   await query(
-    `insert into ${t.employee} (employee_id, role, store_id)
-     select employee_id, role, store_id from json_to_recordset($1::json) as r(employee_id text, role text, store_id text)
-     on conflict (employee_id) do update set role = excluded.role, store_id = excluded.store_id`,
-    [jsonRows(employees.map((e) => ({ employee_id: e.employeeId, role: e.role, store_id: e.storeId })))],
+    `insert into ${t.enrolment} (event_id, employee_id, role, store_id, log_commit, log_prepare, recorded_at)
+     select event_id, employee_id, role, store_id, log_commit, log_prepare, recorded_at
+       from json_to_recordset($1::json) as r(event_id text, employee_id text, role text, store_id text, log_commit numeric, log_prepare numeric, recorded_at timestamptz)
+     on conflict (event_id) do nothing`,
+    [jsonRows(rows)],
   );
 }
 

@@ -8,7 +8,7 @@ export function financeTables(schema: string) {
     chain: `${s}.finance_chain`,
     policy: `${s}.finance_policy`,
     policyStore: `${s}.finance_policy_store`,
-    employee: `${s}.finance_employee`,
+    enrolment: `${s}.finance_enrolment`,
     feedback: `${s}.finance_feedback`,
   };
 }
@@ -71,10 +71,16 @@ create table if not exists ${t.policyStore} (
   time_zone      text not null,
   primary key (policy_version, store_id)
 );
-create table if not exists ${t.employee} (
-  employee_id text primary key,
-  role        text not null,
-  store_id    text not null
+-- Every enrolment (an employee enrols again when promoted or moved), at its place in the log: a gesture is
+-- judged against the role its employee had when it was decided, not a later one.
+create table if not exists ${t.enrolment} (
+  event_id     text primary key,
+  employee_id  text not null,
+  role         text not null,
+  store_id     text not null,
+  log_commit   numeric not null,
+  log_prepare  numeric not null,
+  recorded_at  timestamptz not null
 );
 create table if not exists ${t.feedback} (
   event_id    text primary key,
@@ -100,6 +106,7 @@ create index if not exists finance_journal_gesture on ${t.journal} (gesture_id, 
 create index if not exists finance_journal_employee on ${t.journal} (employee_id, occurred_at);
 create index if not exists finance_journal_store on ${t.journal} (store_id, occurred_at);
 create index if not exists finance_feedback_occurred on ${t.feedback} (occurred_at);
+create index if not exists finance_enrolment_employee on ${t.enrolment} (employee_id, log_commit, log_prepare);
 create index if not exists finance_feedback_employee on ${t.feedback} (employee_id, occurred_at);
 `;
 }

@@ -42,7 +42,8 @@ interface Row {
 
 /**
  * Feedback about employees (by the feedback's occurrence in the period, known at `asOf`) per employee
- * and store. The store is where the gesture the feedback is about happened, else the employee's home.
+ * and store. The store is where the gesture the feedback is about happened, else the employee's home when
+ * the feedback was recorded.
  */
 export async function recognitionReport(query: Query, schema: string, filter: RecognitionFilter): Promise<RecognitionReport> {
   const t = financeTables(schema);
@@ -51,7 +52,8 @@ export async function recognitionReport(query: Query, schema: string, filter: Re
        select f.employee_id, coalesce(g.store_id, emp.store_id, '(unknown)') as store_id, f.kind, f.score, f.gesture_id
          from ${t.feedback} f
          left join lateral (select j.store_id from ${t.journal} j where j.gesture_id = f.gesture_id order by j.seq limit 1) g on true
-         left join ${t.employee} emp on emp.employee_id = f.employee_id
+         left join lateral (select en.store_id from ${t.enrolment} en where en.employee_id = f.employee_id and en.recorded_at <= f.recorded_at
+                             order by en.recorded_at desc limit 1) emp on true
         where f.employee_id is not null and f.occurred_at >= $1 and f.occurred_at < $2 and ($3::timestamptz is null or f.recorded_at <= $3)
      ),
      praise as (

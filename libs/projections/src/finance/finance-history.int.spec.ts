@@ -10,9 +10,10 @@ import { parseCsv } from './testing/csv-reader.js';
 import { applyInBatches, createProjectionSchema, readWholeLog } from './testing/project-log.js';
 
 /**
- * A store whose time zone and region change in a later policy version (it was entered wrongly, or the
- * store moved): entries keep the date and region their own policy gave them, so a report run after the
- * change, and a view as of before it, say what a report said before it.
+ * History that finance reports must not rewrite. A store whose time zone and region change in a later
+ * policy version (entered wrongly, or the store moved): entries keep the date and region their own policy
+ * gave them, so a report run after the change, and a view as of before it, say what a report said before
+ * it. An employee promoted later: their earlier gestures are judged against the role they had then.
  */
 const store = 'chicago-loop';
 /** 22:30 in Chicago on 12 March; already 13 March in UTC and 12:30 on the 13th in Tokyo. */
@@ -22,8 +23,12 @@ const policyTwoAt = '2025-03-14T00:00:00.000Z';
 /** 01:30 on 15 March in Tokyo; still the 14th in Chicago. */
 const earlyInTokyo = '2025-03-14T16:30:00.000Z';
 const window = { from: '2025-03-12T00:00:00.000Z', to: '2025-03-17T00:00:00.000Z' };
+/** Three gestures just under an associate's 25.00 USD auto-approval limit (a senior associate's is 75.00). */
+const nearThresholdDay = { from: '2025-03-11T00:00:00.000Z', to: '2025-03-12T00:00:00.000Z', asOf: null };
+/** Dee is promoted to senior associate, after every gesture. */
+const promotedAt = '2025-03-16T12:00:00.000Z';
 
-async function logWithAStoreMoved(): Promise<RecordedEvent[]> {
+async function logWithAStoreMovedAndAPromotion(): Promise<RecordedEvent[]> {
   const events = await createEmbeddedEventStore({ dataDir: 'memory://' });
   let now = new Date('2025-03-01T08:00:00.000Z');
   const ledger = new GestureLedger(events, { clock: () => now });
@@ -32,11 +37,12 @@ async function logWithAStoreMoved(): Promise<RecordedEvent[]> {
     const ctx = (subject: string, roles: CallerRole[], storeId: string | null): RequestContext => ({ principal: { subject, roles, storeId }, correlationId: `spec-${subject}` });
     const expectOk = (result: { kind: string }) => expect(result).toMatchObject({ kind: 'ok' });
     expectOk(await ledger.allocateBudget({ employeeId: 'dee', role: 'associate', storeId: store, idempotencyKey: 'enrol-dee' }, ctx('admin-1', ['admin'], null)));
-    const gesture = async (occurredAt: string, n: number) => {
+    const gesture = async (occurredAt: string, n: number, amountMinor = 1_000 + n) => {
       now = new Date(occurredAt);
-      const request = { employeeId: 'dee', customerId: `c-${n}`, gestureType: 'goodwill_credit' as const, amountMinor: 1_000 + n, currency: 'USD', channel: 'pos' as const, storeId: store, reasonCode: 'service_failure', note: 'made it right', occurredAt, idempotencyKey: `g-${n}` };
+      const request = { employeeId: 'dee', customerId: `c-${n}`, gestureType: 'goodwill_credit' as const, amountMinor, currency: 'USD', channel: 'pos' as const, storeId: store, reasonCode: 'service_failure', note: 'made it right', occurredAt, idempotencyKey: `g-${n}` };
       expectOk(await ledger.requestGesture(request, ctx('dee', ['associate'], store)));
     };
+    for (const [n, time] of [[11, '15:00'], [12, '16:00'], [13, '17:00']] as const) await gesture(`2025-03-11T${time}:00.000Z`, n, 2_400);
     await gesture(eveningInChicago, 1);
     now = new Date(policyTwoAt);
     const sample = samplePolicy();
@@ -48,8 +54,11 @@ async function logWithAStoreMoved(): Promise<RecordedEvent[]> {
     });
     expect(moved).toEqual({ kind: 'published', version: 2 });
     await gesture(earlyInTokyo, 2);
+    now = new Date(promotedAt);
+    expectOk(await ledger.allocateBudget({ employeeId: 'dee', role: 'senior_associate', storeId: store, idempotencyKey: 'promote-dee' }, ctx('admin-1', ['admin'], null)));
     const log = await readWholeLog(events);
-    expect(log.filter((e) => e.type === 'GestureGranted')).toHaveLength(2);
+    expect(log.filter((e) => e.type === 'GestureGranted')).toHaveLength(5);
+    expect(log.filter((e) => e.type === 'BudgetAllocated').map((e) => (e.data as { role: string }).role)).toEqual(['associate', 'senior_associate']);
     return log;
   } finally {
     await events.close();
@@ -57,13 +66,13 @@ async function logWithAStoreMoved(): Promise<RecordedEvent[]> {
 }
 
 function suite(name: string, open: () => Promise<SqlDriver>) {
-  describe(`finance reports when a store's time zone and region change (${name})`, () => {
-    const schema = `finance_moved_${process.pid}_${Date.now() % 100_000}_${name.replace(/\W/g, '')}`.toLowerCase();
+  describe(`finance reports after a store moves and an employee is promoted (${name})`, () => {
+    const schema = `finance_history_${process.pid}_${Date.now() % 100_000}_${name.replace(/\W/g, '')}`.toLowerCase();
     let db: SqlDriver;
     let views: FinanceViews;
 
     beforeAll(async () => {
-      const log = await logWithAStoreMoved();
+      const log = await logWithAStoreMovedAndAPromotion();
       db = await open();
       await createProjectionSchema(db, schema, financeProjections);
       await applyInBatches(db, schema, financeProjections, log, 3);
@@ -98,6 +107,12 @@ function suite(name: string, open: () => Promise<SqlDriver>) {
         ['1', 'us-central', '1001'],
         ['2', 'apac', '1002'],
       ]);
+    });
+
+    it('judges gestures made before a promotion against the role the employee had then', async () => {
+      const flags = await views.anomalies(nearThresholdDay);
+      expect(flags.map((f) => [f.kind, f.employeeId])).toEqual([['just_under_threshold', 'dee']]);
+      expect(flags[0]!.why).toContain('the 25.00 USD an associate may give without approval');
     });
   });
 }
