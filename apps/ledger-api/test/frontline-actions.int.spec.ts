@@ -8,9 +8,8 @@ import { createEmbeddedEventStore, type EventStore } from '#event-store';
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
 import { GestureLedger, type RequestContext } from '#ledger';
 import { createKafka, readTopic } from '#messaging';
-import { createLedgerApp } from '../src/create-app.js';
 import { frontlineActionsIn, type FrontlineActionsIn } from '../src/kafka/frontline-actions.module.js';
-import { removeActionsTopics } from './frontline-actions-testing.js';
+import { ledgerAppWithActionsIn, tearDownActionsIn } from './frontline-actions-testing.js';
 
 const jwt = { hs256Secret: 'kafka-secret-kafka-secret-kafka-secret-01', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
 const store1 = 'nyc-fifth-ave';
@@ -59,18 +58,12 @@ withBackend('KAFKA_BROKERS', 'frontline actions over Kafka', (brokers) => {
         expect(result.kind).toBe('ok');
       }
       kafkaIn = frontlineActionsIn({ ledger, verifier: new TokenVerifier(jwt), kafka: kafkaSettings, valueBytesMax: 64 * 1024, commitIntervalMs: 50, log: () => undefined, onDeadLettered: (reason) => deadLettered.push(reason) });
-      app = await createLedgerApp({ ledger, verifier: new TokenVerifier(jwt), bodyLimitBytes: 64 * 1024, logger: false, swaggerUi: false, modules: [kafkaIn.module] });
-      await kafkaIn.connect(app);
+      app = await ledgerAppWithActionsIn(ledger, jwt, kafkaIn);
       await app.listen(0, '127.0.0.1');
       await producer.connect();
     }, 90_000);
 
-    afterAll(async () => {
-      await producer.disconnect();
-      await app?.close();
-      await store?.close();
-      await removeActionsTopics(kafka, kafkaSettings);
-    }, 60_000);
+    afterAll(() => tearDownActionsIn({ producer, app, store, kafka, settings: kafkaSettings }), 60_000);
 
     it('applies every valid action exactly once and dead-letters every bad one with its reason, through an event-store outage', async () => {
       const till = `Bearer ${await mintToken(jwt, { sub: 'till-1', roles: ['pos-system'], store: store1 })}`;

@@ -8,9 +8,8 @@ import { createEmbeddedEventStore, type EventStore } from '#event-store';
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
 import { GestureLedger, type RequestContext } from '#ledger';
 import { createKafka } from '#messaging';
-import { createLedgerApp } from '../src/create-app.js';
 import { frontlineActionsIn, type FrontlineActionsIn } from '../src/kafka/frontline-actions.module.js';
-import { removeActionsTopics } from './frontline-actions-testing.js';
+import { ledgerAppWithActionsIn, tearDownActionsIn } from './frontline-actions-testing.js';
 
 const jwt = { hs256Secret: 'kafka-secret-kafka-secret-kafka-secret-02', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
 const shop = 'nyc-fifth-ave';
@@ -54,17 +53,11 @@ withBackend('KAFKA_BROKERS', 'frontline actions consumer restart', (brokers) => 
         restartBackoff: { initialMs: 200, maxMs: 1_000 },
         onConsumerCrash: (by) => crashes.push(by),
       });
-      app = await createLedgerApp({ ledger, verifier: new TokenVerifier(jwt), bodyLimitBytes: 64 * 1024, logger: false, swaggerUi: false, modules: [kafkaIn.module] });
-      await kafkaIn.connect(app);
+      app = await ledgerAppWithActionsIn(ledger, jwt, kafkaIn);
       await producer.connect();
     }, 60_000);
 
-    afterAll(async () => {
-      await producer.disconnect();
-      await app?.close();
-      await store?.close();
-      await removeActionsTopics(kafka, kafkaSettings);
-    }, 60_000);
+    afterAll(() => tearDownActionsIn({ producer, app, store, kafka, settings: kafkaSettings }), 60_000);
 
     it('is restarted with backoff, says why, and consumes every waiting action once the broker accepts it', async () => {
       const till = `Bearer ${await mintToken(jwt, { sub: 'till-1', roles: ['pos-system'], store: shop })}`;
