@@ -253,11 +253,25 @@ describe('ledger API (HTTP, embedded store)', () => {
       expect(tooMuch.body.reason).toBe('insufficient_points');
     });
 
+    it("runs a customer's loyalty expiry for the CRM, and forbids it to tills and staff", async () => {
+      const purchase = await post('/purchases', { customerId: 'cust-expiry', purchaseId: 'r-x1', amountMinor: 5_000, currency: 'USD', channel: 'pos', storeId: store1, occurredAt: now() }, await token('till-12', ['pos-system']));
+      expect(purchase.status).toBe(200);
+      // Bought today: nothing is due, so the answer is the customer's standing as it is.
+      const expired = await post('/customers/cust-expiry/loyalty/expiry', {}, await token('crm-1', ['crm'], null));
+      expect(expired.status).toBe(200);
+      expect(expired.body).toEqual({ customerId: 'cust-expiry', balancePoints: 50, tier: 'bronze' });
+      for (const caller of [await token('till-12', ['pos-system']), await token('emp-a', ['associate']), await token('mgr-1', ['manager'])]) {
+        const forbidden = await post('/customers/cust-expiry/loyalty/expiry', {}, caller);
+        expect(forbidden.status).toBe(403);
+      }
+      expect((await post('/customers/cust-expiry/loyalty/expiry', {}, null)).status).toBe(401);
+    });
+
     it('serves the OpenAPI document with every operation', async () => {
       const res = await get('/docs-json');
       expect(res.status).toBe(200);
       const doc = res.body;
-      for (const path of ['/gestures', '/gestures/batch', '/gestures/{gestureId}/approve', '/gestures/{gestureId}/deny', '/gestures/{gestureId}/reverse', '/purchases', '/feedback', '/budgets', '/policy']) {
+      for (const path of ['/gestures', '/gestures/batch', '/gestures/{gestureId}/approve', '/gestures/{gestureId}/deny', '/gestures/{gestureId}/reverse', '/purchases', '/feedback', '/customers/{customerId}/loyalty/expiry', '/budgets', '/policy']) {
         expect(Object.keys(doc.paths)).toContain(path);
       }
       expect(doc.components.schemas.RequestGestureDto.required).toEqual(expect.arrayContaining(['employeeId', 'customerId', 'gestureType', 'channel', 'occurredAt', 'idempotencyKey']));

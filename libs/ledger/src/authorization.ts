@@ -68,6 +68,11 @@ export function mayRecordPurchase(principal: Principal, storeId: string): Forbid
   return 'role_not_allowed';
 }
 
+/** Loyalty housekeeping (expiring points, re-tiering) is run by the CRM or an admin, never by a till or staff. */
+export function mayExpireLoyalty(principal: Principal): Forbidden {
+  return hasRole(principal, 'crm', 'admin') ? null : 'role_not_allowed';
+}
+
 /** Feedback arrives through the CRM, tills and staff; systems and staff alike may record it. */
 export function mayRecordFeedback(principal: Principal): Forbidden {
   return hasRole(principal, 'crm', 'pos-system', 'admin') || staffRoleOf(principal) !== null ? null : 'role_not_allowed';

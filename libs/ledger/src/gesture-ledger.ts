@@ -22,6 +22,7 @@ import {
   mayDecideEscalation,
   mayManageBudget,
   mayReadBudget,
+  mayExpireLoyalty,
   mayRecordFeedback,
   mayRecordPurchase,
   mayRequestGesture,
@@ -274,6 +275,19 @@ export class GestureLedger {
       },
     };
     return this.runLoyalty(input.customerId, `redeem/${input.redemptionId}`, command, () => mayRecordPurchase(ctx.principal, input.storeId), ctx);
+  }
+
+  /**
+   * Expires the customer's points that are due and re-tiers them from the rolling 12 months, as of today
+   * (UTC). Purchases and redemptions do this for active customers on the way; this is for the ones who
+   * stopped coming, whose balance and tier would otherwise stand until their next visit. Once a day per
+   * customer: a repeat that day returns the first outcome; a later day finds only what fell due since.
+   */
+  async expireLoyalty(customerId: string, ctx: RequestContext): Promise<Result<LoyaltySummary>> {
+    const recordedAt = this.now();
+    const asOf = recordedAt.slice(0, 10);
+    const command: LoyaltyCommand = { type: 'ExpirePoints', data: { customerId, asOf, recordedAt } };
+    return this.runLoyalty(customerId, `expire/${asOf}`, command, () => mayExpireLoyalty(ctx.principal), ctx);
   }
 
   async loyaltyOf(customerId: string): Promise<LoyaltySummary> {

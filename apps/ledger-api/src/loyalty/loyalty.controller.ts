@@ -32,6 +32,13 @@ export class LoyaltyController {
     return unwrap(await this.ledger.redeemPoints({ customerId, ...dto }, ctx));
   }
 
+  @Post('customers/:customerId/loyalty/expiry')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Expire the customer's points that are due and re-tier them as of today (CRM or admin; a daily job for customers who stopped coming)" })
+  async expire(@Param('customerId') customerId: string, @Ctx() ctx: RequestContext) {
+    return unwrap(await this.ledger.expireLoyalty(customerId, ctx));
+  }
+
   @Get('customers/:customerId/loyalty')
   @ApiOperation({ summary: "A customer's points balance and tier (any authenticated caller: CRM, tills, staff, finance)" })
   async loyalty(@Param('customerId') customerId: string) {
