@@ -259,7 +259,7 @@ describe('ledger API (HTTP, embedded store)', () => {
       // Bought today: nothing is due, so the answer is the customer's standing as it is.
       const expired = await post('/customers/cust-expiry/loyalty/expiry', {}, await token('crm-1', ['crm'], null));
       expect(expired.status).toBe(200);
-      expect(expired.body).toEqual({ customerId: 'cust-expiry', balancePoints: 50, tier: 'bronze' });
+      expect(expired.body).toEqual({ customerId: 'cust-expiry', balancePoints: 50, tier: 'bronze', pointsExpired: 0, tierChanged: null });
       for (const caller of [await token('till-12', ['pos-system']), await token('emp-a', ['associate']), await token('mgr-1', ['manager'])]) {
         const forbidden = await post('/customers/cust-expiry/loyalty/expiry', {}, caller);
         expect(forbidden.status).toBe(403);

@@ -280,14 +280,22 @@ export class GestureLedger {
   /**
    * Expires the customer's points that are due and re-tiers them from the rolling 12 months, as of today
    * (UTC). Purchases and redemptions do this for active customers on the way; this is for the ones who
-   * stopped coming, whose balance and tier would otherwise stand until their next visit. Once a day per
-   * customer: a repeat that day returns the first outcome; a later day finds only what fell due since.
+   * stopped coming, whose balance and tier would otherwise stand until their next visit. Answers what
+   * this call expired: a repeat finds nothing more due and writes nothing.
    */
-  async expireLoyalty(customerId: string, ctx: RequestContext): Promise<Result<LoyaltySummary>> {
+  async expireLoyalty(customerId: string, ctx: RequestContext): Promise<Result<LoyaltyExpiry>> {
     const recordedAt = this.now();
     const asOf = recordedAt.slice(0, 10);
     const command: LoyaltyCommand = { type: 'ExpirePoints', data: { customerId, asOf, recordedAt } };
-    return this.runLoyalty(customerId, `expire/${asOf}`, command, () => mayExpireLoyalty(ctx.principal), ctx);
+    const outcome = await this.handleLoyalty(customerId, `expire/${asOf}`, command, () => mayExpireLoyalty(ctx.principal), ctx);
+    if (outcome.kind !== 'done') return outcome;
+    let pointsExpired = 0;
+    let tierChanged: LoyaltyExpiry['tierChanged'] = null;
+    for (const event of outcome.events) {
+      if (event.type === 'PointsExpired') pointsExpired += event.data.points;
+      if (event.type === 'TierChanged') tierChanged = { from: event.data.from, to: event.data.to };
+    }
+    return { kind: 'ok', value: { ...loyaltySummary(customerId, outcome.state), pointsExpired, tierChanged } };
   }
 
   async loyaltyOf(customerId: string): Promise<LoyaltySummary> {
@@ -365,6 +373,11 @@ export class GestureLedger {
   }
 
   private async runLoyalty(customerId: string, key: string, command: LoyaltyCommand, authorize: (state: LoyaltyState) => Forbidden, ctx: RequestContext): Promise<Result<LoyaltySummary>> {
+    const outcome = await this.handleLoyalty(customerId, key, command, authorize, ctx);
+    return outcome.kind === 'done' ? { kind: 'ok', value: loyaltySummary(customerId, outcome.state) } : outcome;
+  }
+
+  private async handleLoyalty(customerId: string, key: string, command: LoyaltyCommand, authorize: (state: LoyaltyState) => Forbidden, ctx: RequestContext): Promise<CommandOutcome<LoyaltyState, LoyaltyEvent>> {
     const stream = loyaltyStreamName(customerId);
     const started = performance.now();
     let outcome: CommandOutcome<LoyaltyState, LoyaltyEvent>;
@@ -375,7 +388,7 @@ export class GestureLedger {
       throw error;
     }
     this.observer.commandAnswered(command.type, outcomeLabel(outcome), (performance.now() - started) / 1000);
-    return outcome.kind === 'done' ? { kind: 'ok', value: loyaltySummary(customerId, outcome.state) } : outcome;
+    return outcome;
   }
 
   /** How full the charged period is after a grant or a reservation (for the utilisation metric). */
@@ -456,6 +469,12 @@ export interface LoyaltySummary {
   customerId: string;
   balancePoints: number;
   tier: string | null;
+}
+
+/** What a loyalty expiry did: the standing after it, the points it expired, and the tier change if any. */
+export interface LoyaltyExpiry extends LoyaltySummary {
+  pointsExpired: number;
+  tierChanged: { from: string | null; to: string } | null;
 }
 
 function loyaltySummary(customerId: string, state: LoyaltyState): LoyaltySummary {

@@ -23,7 +23,7 @@ describe('GestureLedger.expireLoyalty', () => {
 
   const eventTypes = async (customerId: string) => (await store.readStream(loyaltyStreamName(customerId))).map((e) => e.type);
 
-  it("expires a lapsed customer's due points and lowers their tier, once a day however often it is sent", async () => {
+  it("expires a lapsed customer's due points and lowers their tier, once, however often it is sent", async () => {
     now = new Date('2025-01-15T15:00:00.000Z');
     const bought = await ledger.recordPurchase({ customerId: 'lapsed-1', purchaseId: 'p-1', amountMinor: 250_000, currency: 'USD', channel: 'pos', storeId: shop, occurredAt: now.toISOString() }, till);
     expect(bought).toEqual({ kind: 'ok', value: { customerId: 'lapsed-1', balancePoints: 2_500, tier: 'gold' } });
@@ -31,22 +31,24 @@ describe('GestureLedger.expireLoyalty', () => {
     // Still within twelve months: nothing is due yet, and nothing is written.
     now = new Date('2025-11-20T09:00:00.000Z');
     const before = await eventTypes('lapsed-1');
-    expect(await ledger.expireLoyalty('lapsed-1', crm)).toEqual({ kind: 'ok', value: { customerId: 'lapsed-1', balancePoints: 2_500, tier: 'gold' } });
+    expect(await ledger.expireLoyalty('lapsed-1', crm)).toEqual({ kind: 'ok', value: { customerId: 'lapsed-1', balancePoints: 2_500, tier: 'gold', pointsExpired: 0, tierChanged: null } });
     expect(await eventTypes('lapsed-1')).toEqual(before);
 
     // Fourteen months on, with no purchase since.
     now = new Date('2026-03-02T09:00:00.000Z');
-    expect(await ledger.expireLoyalty('lapsed-1', crm)).toEqual({ kind: 'ok', value: { customerId: 'lapsed-1', balancePoints: 0, tier: 'bronze' } });
+    const expired = { customerId: 'lapsed-1', balancePoints: 0, tier: 'bronze', pointsExpired: 2_500, tierChanged: { from: 'gold', to: 'bronze' } };
+    expect(await ledger.expireLoyalty('lapsed-1', crm)).toEqual({ kind: 'ok', value: expired });
     const after = await eventTypes('lapsed-1');
     expect(after.slice(before.length)).toEqual(['PointsExpired', 'TierChanged']);
 
+    // Again the same day: nothing more is due, and nothing is written.
     now = new Date('2026-03-02T18:00:00.000Z');
-    expect(await ledger.expireLoyalty('lapsed-1', crm)).toEqual({ kind: 'ok', value: { customerId: 'lapsed-1', balancePoints: 0, tier: 'bronze' } });
+    expect(await ledger.expireLoyalty('lapsed-1', crm)).toEqual({ kind: 'ok', value: { ...expired, pointsExpired: 0, tierChanged: null } });
     expect(await eventTypes('lapsed-1')).toEqual(after);
   });
 
   it('writes nothing for a customer it has never seen', async () => {
-    expect(await ledger.expireLoyalty('never-seen', crm)).toEqual({ kind: 'ok', value: { customerId: 'never-seen', balancePoints: 0, tier: null } });
+    expect(await ledger.expireLoyalty('never-seen', crm)).toEqual({ kind: 'ok', value: { customerId: 'never-seen', balancePoints: 0, tier: null, pointsExpired: 0, tierChanged: null } });
     expect(await eventTypes('never-seen')).toEqual([]);
   });
 

@@ -13,6 +13,11 @@ export function mayReadApprovalQueue(principal: Principal): Forbidden {
   return role !== null && roleRank(role) > roleRank('associate') ? null : 'approver_role_required';
 }
 
+/** The list of every customer with a loyalty standing: the CRM and admins, who run loyalty expiry. */
+export function mayListLoyaltyStandings(principal: Principal): Forbidden {
+  return hasRole(principal, 'crm', 'admin') ? null : 'role_not_allowed';
+}
+
 /** A customer's 360: the CRM, finance, admins, and staff of supervisor rank or above (who see it beside escalations). */
 export function mayReadCustomer360(principal: Principal): Forbidden {
   if (hasRole(principal, 'crm', 'finance', 'admin')) return null;

@@ -1,7 +1,7 @@
 import { mayApprove, staffRoles, type StaffRole } from '#domain';
 import type { SqlDriver } from '#event-store';
 import { assertSchemaName, liveSchema } from '../sql-names.js';
-import type { BudgetPeriodView, BudgetView, Customer360View, EmployeeView, QueueItemView } from './views.js';
+import type { BudgetPeriodView, BudgetView, Customer360View, EmployeeView, LoyaltyStandingView, QueueItemView } from './views.js';
 
 export interface ReadModelLimits {
   /** Periods listed per page at most. */
@@ -157,6 +157,20 @@ export class ReadModels {
       'escalationsPending', coalesce((select json_agg(json_build_object('gestureId', e.gesture_id, 'customerId', e.customer_id, 'gestureType', e.gesture_type,
           'reservedMinor', e.reserved_minor, 'approverRole', e.approver_role, 'escalatedAt', e.escalated_at, 'expiresAt', e.expires_at) order by e.escalated_at)
         from ${this.s}.pending_escalations e where e.employee_id = ${p}.employee_id and e.period_key = ${p}.period_key), '[]'::json))`;
+  }
+
+  /**
+   * Customers with a points balance or a tier, in customer-id order after `after`: the ones a loyalty
+   * expiry run has to look at (a customer with neither has nothing to expire or lose).
+   */
+  async customersWithLoyalty(page: { after: string | null; limit: number }): Promise<LoyaltyStandingView[]> {
+    const rows = await this.db.query<{ customer_id: string; points_balance: string | number; tier: string | null }>(
+      `select customer_id, points_balance, tier from ${this.s}.customers
+        where (points_balance <> 0 or tier is not null) and ($1::text is null or customer_id > $1)
+        order by customer_id limit $2`,
+      [page.after, page.limit],
+    );
+    return rows.map((r) => ({ customerId: r.customer_id, pointsBalance: Number(r.points_balance), tier: r.tier }));
   }
 
   private async one<T>(text: string, params: unknown[]): Promise<T | null> {

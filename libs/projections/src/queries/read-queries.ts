@@ -1,8 +1,8 @@
 import type { Principal } from '#auth';
 import { staffRoleOf, type Result } from '#ledger';
-import { mayReadApprovalQueue, mayReadCustomer360, mayReadEmployeeBudget } from './read-access.js';
+import { mayListLoyaltyStandings, mayReadApprovalQueue, mayReadCustomer360, mayReadEmployeeBudget } from './read-access.js';
 import type { ReadModels } from './read-models.js';
-import type { BudgetPeriodView, BudgetView, Customer360View, QueueItemView } from './views.js';
+import type { BudgetPeriodView, BudgetView, Customer360View, LoyaltyStandingView, QueueItemView } from './views.js';
 
 /**
  * The query side's application service: checks who may read what (the employee's home store comes from
@@ -39,6 +39,14 @@ export class ReadQueries {
     if (forbidden || role === null) return { kind: 'forbidden', reason: forbidden ?? 'approver_role_required' };
     const items = await this.reads.supervisorQueue({ employeeId: principal.subject, role, storeId: principal.storeId }, limit);
     return { kind: 'ok', value: { approverRole: role, storeId: principal.storeId, items } };
+  }
+
+  /** A page of customers with points or a tier, in id order; `next` is the cursor of the following page, null at the end. */
+  async loyaltyStandings(principal: Principal, page: { after: string | null; limit: number }): Promise<Result<{ customers: LoyaltyStandingView[]; next: string | null }>> {
+    const forbidden = mayListLoyaltyStandings(principal);
+    if (forbidden) return { kind: 'forbidden', reason: forbidden };
+    const customers = await this.reads.customersWithLoyalty(page);
+    return { kind: 'ok', value: { customers, next: customers.length === page.limit ? customers[customers.length - 1]!.customerId : null } };
   }
 
   async customer360(principal: Principal, customerId: string): Promise<Result<Customer360View>> {

@@ -102,6 +102,13 @@ export interface WindowedCounts {
   value365dMinor: number;
 }
 
+/** A customer's loyalty standing as projected: what a loyalty expiry run looks at. */
+export interface LoyaltyStandingView {
+  customerId: string;
+  pointsBalance: number;
+  tier: string | null;
+}
+
 export interface Customer360View {
   customerId: string;
   currency: string | null;
