@@ -16,7 +16,7 @@ const readUrl = process.env.READ_URL ?? ledgerUrl;
 try {
   const bearer = process.env.GESTURE_LEDGER_TOKEN ?? (await mintToken(loadSettings().jwt, { sub: 'loyalty-expiry', roles: ['admin'] }));
   const started = performance.now();
-  const summary = await runLoyaltyExpiry({ ledgerUrl, readUrl, bearer, onPage: (s) => process.stderr.write(`\r${s.reviewed} customers reviewed, ${s.pointsExpired} points expired, ${s.tiersChanged} tiers changed, ${s.failed.length} failed`) });
+  const summary = await runLoyaltyExpiry({ ledgerUrl, readUrl, bearer, onPage: (s) => process.stderr.write(`\r${s.reviewed} customers reviewed, ${s.pointsExpired} points expired, ${s.tiersChanged} tiers changed, ${s.tiersPlaced} placed, ${s.failed.length} failed`) });
   process.stderr.write('\n');
   console.log(JSON.stringify({ ...summary, seconds: Math.round(performance.now() - started) / 1000 }, null, 2));
   process.exitCode = summary.failed.length > 0 ? 1 : 0;

@@ -21,15 +21,17 @@ export interface LoyaltyExpirySummary {
   reviewed: number;
   /** Points expired, over all of them. */
   pointsExpired: number;
-  /** Customers whose tier changed. */
+  /** Customers moved from one tier to another (down, as spend leaves the rolling 12 months). */
   tiersChanged: number;
+  /** Customers placed in a tier for the first time: they had points (a bonus-points gesture) but no purchase yet. */
+  tiersPlaced: number;
   failed: Array<{ customerId: string; status: number; body: string }>;
 }
 
 
 export async function runLoyaltyExpiry(options: LoyaltyExpiryRunOptions): Promise<LoyaltyExpirySummary> {
   const headers = { authorization: `Bearer ${options.bearer}`, 'content-type': 'application/json' };
-  const summary: LoyaltyExpirySummary = { reviewed: 0, pointsExpired: 0, tiersChanged: 0, failed: [] };
+  const summary: LoyaltyExpirySummary = { reviewed: 0, pointsExpired: 0, tiersChanged: 0, tiersPlaced: 0, failed: [] };
   let after: string | null = null;
   for (;;) {
     const query = new URLSearchParams({ limit: String(options.pageSize ?? 500), ...(after === null ? {} : { after }) });
@@ -46,10 +48,11 @@ export async function runLoyaltyExpiry(options: LoyaltyExpiryRunOptions): Promis
           summary.failed.push({ customerId: customer.customerId, status: res.status, body });
           continue;
         }
-        const expiry = JSON.parse(body) as { pointsExpired: number; tierChanged: unknown };
+        const expiry = JSON.parse(body) as { pointsExpired: number; tierChanged: { from: string | null } | null };
         summary.reviewed++;
         summary.pointsExpired += expiry.pointsExpired;
-        if (expiry.tierChanged !== null) summary.tiersChanged++;
+        if (expiry.tierChanged?.from === null) summary.tiersPlaced++;
+        else if (expiry.tierChanged) summary.tiersChanged++;
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));

@@ -35,10 +35,20 @@ describe('loyalty expiry run against the all-in-one', () => {
       });
       expect(res.status).toBe(200);
     }
-    // The projector follows the log: wait until it has projected all three.
+    // A fourth customer has points from a bonus-points gesture only: no purchase, so no tier yet.
+    const admin = await mintToken(jwt, { sub: 'admin-1', roles: ['admin'] });
+    const enrolled = await fetch(`${url}/budgets`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ employeeId: 'lx-emp', role: 'associate', storeId: shop, idempotencyKey: 'enrol-lx-emp' }) });
+    expect(enrolled.status).toBe(200);
+    const bonus = await fetch(`${url}/gestures`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${till}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ employeeId: 'lx-emp', customerId: 'lx-4', gestureType: 'bonus_loyalty_points', points: 100, channel: 'pos', storeId: shop, reasonCode: 'loyal_customer', note: 'ten years a customer', occurredAt: new Date().toISOString(), idempotencyKey: 'bonus-lx-4' }),
+    });
+    expect(await bonus.json()).toMatchObject({ outcome: 'granted', points: 100 });
+    // The projector follows the log: wait until it has projected all four.
     for (const deadline = Date.now() + 30_000; ; ) {
       const listed = (await (await fetch(`${url}/read/customers`, { headers: { authorization: `Bearer ${crm}` } })).json()) as { customers: unknown[] };
-      if (listed.customers.length === 3) break;
+      if (listed.customers.length === 4) break;
       if (Date.now() > deadline) throw new Error(`projector did not list the customers: ${JSON.stringify(listed)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -50,13 +60,6 @@ describe('loyalty expiry run against the all-in-one', () => {
     rmSync(cwd, { recursive: true, force: true });
   }, 30_000);
 
-  it('asks the ledger about every customer with points, page after page, and changes nothing that is not due', async () => {
-    const pages: number[] = [];
-    const summary = await runLoyaltyExpiry({ ledgerUrl: url, readUrl: url, bearer: crm, pageSize: 2, concurrency: 2, onPage: (s) => pages.push(s.reviewed) });
-    expect(summary).toEqual({ reviewed: 3, pointsExpired: 0, tiersChanged: 0, failed: [] });
-    expect(pages).toEqual([2, 3]);
-  });
-
   it('lists customers in pages to the CRM, and names a bad page size', async () => {
     const first = (await (await fetch(`${url}/read/customers?limit=2`, { headers: { authorization: `Bearer ${crm}` } })).json()) as { customers: Array<{ customerId: string }>; next: string };
     expect(first.customers).toEqual([
@@ -64,10 +67,20 @@ describe('loyalty expiry run against the all-in-one', () => {
       { customerId: 'lx-2', pointsBalance: 42, tier: 'bronze' },
     ]);
     const second = (await (await fetch(`${url}/read/customers?limit=2&after=${first.next}`, { headers: { authorization: `Bearer ${crm}` } })).json()) as { customers: Array<{ customerId: string }>; next: string | null };
-    expect(second).toEqual({ customers: [{ customerId: 'lx-3', pointsBalance: 42, tier: 'bronze' }], next: null });
+    expect(second).toEqual({ customers: [{ customerId: 'lx-3', pointsBalance: 42, tier: 'bronze' }, { customerId: 'lx-4', pointsBalance: 100, tier: null }], next: 'lx-4' });
+    const third = await (await fetch(`${url}/read/customers?limit=2&after=lx-4`, { headers: { authorization: `Bearer ${crm}` } })).json();
+    expect(third).toEqual({ customers: [], next: null });
     const bad = await fetch(`${url}/read/customers?limit=0`, { headers: { authorization: `Bearer ${crm}` } });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(await bad.json())).toContain('limit must be an integer from 1 to 1000');
+  });
+
+  it('asks the ledger about every customer with points or a tier, page after page: nothing is due yet, and the bonus-only customer gets a first tier', async () => {
+    const pages: number[] = [];
+    const summary = await runLoyaltyExpiry({ ledgerUrl: url, readUrl: url, bearer: crm, pageSize: 2, concurrency: 2, onPage: (s) => pages.push(s.reviewed) });
+    // Bought today: nothing is due; the bonus-only customer gets their first tier.
+    expect(summary).toEqual({ reviewed: 4, pointsExpired: 0, tiersChanged: 0, tiersPlaced: 1, failed: [] });
+    expect(pages).toEqual([2, 4, 4]);
   });
 
   it('is refused to a till (the list here; the expiry in the ledger API tests), and the run says so', async () => {
