@@ -3,7 +3,8 @@
  * 12 months) for customers who stopped coming; active ones get it on their next purchase or redemption.
  * Run it early each month (lots and tiers move by the month). LEDGER_URL and READ_URL point at the ledger
  * API and the query API (default: the all-in-one of `npm start`); GESTURE_LEDGER_TOKEN is a CRM or admin
- * token (default: an admin token minted from the development secret, as `npm run token` does).
+ * token (default: a CRM token signed with the configured JWT secret, the development one under DATA_DIR
+ * when none is set, as `npm run token` does).
  * Exits 1 when any customer failed, naming them.
  */
 import { mintToken } from '#auth';
@@ -14,7 +15,7 @@ const ledgerUrl = process.env.LEDGER_URL ?? `http://127.0.0.1:${process.env.PORT
 const readUrl = process.env.READ_URL ?? ledgerUrl;
 
 try {
-  const bearer = process.env.GESTURE_LEDGER_TOKEN ?? (await mintToken(loadSettings().jwt, { sub: 'loyalty-expiry', roles: ['admin'] }));
+  const bearer = process.env.GESTURE_LEDGER_TOKEN ?? (await mintToken(loadSettings().jwt, { sub: 'loyalty-expiry', roles: ['crm'] }));
   const started = performance.now();
   const summary = await runLoyaltyExpiry({ ledgerUrl, readUrl, bearer, onPage: (s) => process.stderr.write(`\r${s.reviewed} customers reviewed, ${s.pointsExpired} points expired, ${s.tiersChanged} tiers changed, ${s.tiersPlaced} placed, ${s.failed.length} failed`) });
   process.stderr.write('\n');

@@ -251,6 +251,29 @@ describe('deploy/k8s', () => {
       expect(grace * 1000).toBeGreaterThan(shutdownMs + 5_000);
     }
   });
+
+  it('runs the loyalty expiry monthly, one run at a time, against the Services of the two APIs, with variables it reads', () => {
+    const jobs = objects.filter((o) => o.kind === 'CronJob') as Array<K8sObject & { spec: { schedule: string; concurrencyPolicy: string; jobTemplate: { spec: { template: { spec: { containers: Array<Container & { command: string[] }> } } } } } }>;
+    expect(jobs.map((j) => j.metadata.name)).toEqual(['loyalty-expiry']);
+    const job = jobs[0]!;
+    expect(job.spec.schedule).toMatch(/^\S+ \S+ 1 \* \*$/);
+    expect(job.spec.concurrencyPolicy).toBe('Forbid');
+    const container = job.spec.jobTemplate.spec.template.spec.containers[0]!;
+    expect(kustomization.images.map((i) => i.name)).toContain(container.image);
+    const script = container.command[1]!;
+    expect(container.command[0]).toBe('node');
+    expect(existsSync(script.replace(/^dist\//, '').replace(/\.js$/, '.ts'))).toBe(true);
+    const scriptSource = readFileSync(script.replace(/^dist\//, '').replace(/\.js$/, '.ts'), 'utf8');
+    for (const variable of container.env ?? []) {
+      const read = readVariables.has(variable.name) || scriptSource.includes(`process.env.${variable.name}`);
+      expect({ variable: variable.name, read }).toEqual({ variable: variable.name, read: true });
+    }
+    const services = objects.filter((o) => o.kind === 'Service').map((o) => o.metadata.name);
+    for (const name of ['LEDGER_URL', 'READ_URL']) {
+      const host = new URL(container.env!.find((e) => e.name === name)!.value!).hostname;
+      expect(services).toContain(host);
+    }
+  });
 });
 
 describe('nest-cli.json', () => {
