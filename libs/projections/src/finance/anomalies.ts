@@ -76,9 +76,10 @@ function requestsSql(t: FinanceTables): string {
                  (p.roles -> emp.role ->> 'capPerGestureMinor')::bigint as cap,
                  (p.roles -> emp.role ->> 'autoApproveUpToMinor')::bigint as threshold
             from ${t.journal} j
+            cross join lateral (select split_part(j.position, '/', 1)::numeric as log_commit, split_part(j.position, '/', 2)::numeric as log_prepare) jp
             left join (${enrolmentSpansSql(t)}) emp on emp.employee_id = j.employee_id
-                  and (split_part(j.position, '/', 1)::numeric, split_part(j.position, '/', 2)::numeric) > (emp.from_commit, emp.from_prepare)
-                  and (emp.to_commit is null or (split_part(j.position, '/', 1)::numeric, split_part(j.position, '/', 2)::numeric) < (emp.to_commit, emp.to_prepare))
+                  and (jp.log_commit, jp.log_prepare) > (emp.from_commit, emp.from_prepare)
+                  and (emp.to_commit is null or (jp.log_commit, jp.log_prepare) < (emp.to_commit, emp.to_prepare))
             left join ${t.policy} p on p.version = j.policy_version
            where j.kind in ('granted', 'escalated') and j.occurred_at >= $1 and j.occurred_at < $2
              and ($3::timestamptz is null or j.recorded_at <= $3)`;
