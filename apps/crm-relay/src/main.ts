@@ -29,7 +29,6 @@ async function main(): Promise<void> {
     metricsToken: settings.operations.metricsToken,
     log,
   });
-  log.info({ eventStore: settings.eventStore, brokers: settings.kafka.brokers, topic: settings.kafka.topics.events, shard: `${settings.kafka.relayShard.index}/${settings.kafka.relayShard.count}` }, 'crm-relay started');
   const stop = drainInOrder(
     [
       { name: 'operations', run: () => operations.close() },
@@ -38,6 +37,8 @@ async function main(): Promise<void> {
     { lifecycle, logger: log, timeoutMs: settings.operations.shutdownTimeoutMs },
   );
   exitOnSignal(stop, log);
+  // Announced only once a signal is handled: whoever starts the process may stop it as soon as it reads this.
+  log.info({ eventStore: settings.eventStore, brokers: settings.kafka.brokers, topic: settings.kafka.topics.events, shard: `${settings.kafka.relayShard.index}/${settings.kafka.relayShard.count}` }, 'crm-relay started');
 }
 
 main().catch((error: unknown) => {

@@ -10,7 +10,6 @@ import { startProjector } from './start-projector.js';
 async function main(): Promise<void> {
   const settings = loadSettings();
   const running = await startProjector(settings);
-  console.log(`projector listening on ${running.url} (event store: ${settings.eventStore}, read models: ${settings.projector.readModelDatabaseUrl ? 'PostgreSQL' : 'embedded'})`);
   let received = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (received) return;
@@ -26,6 +25,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  // Announced only once a signal is handled: whoever starts the process may stop it as soon as it reads this.
+  console.log(`projector listening on ${running.url} (event store: ${settings.eventStore}, read models: ${settings.projector.readModelDatabaseUrl ? 'PostgreSQL' : 'embedded'})`);
 }
 
 main().catch((error: unknown) => {
