@@ -5,7 +5,8 @@
  * API and the query API (default: the all-in-one of `npm start`); GESTURE_LEDGER_TOKEN is a CRM or admin
  * token (default: a CRM token signed with the configured JWT secret, the development one under DATA_DIR
  * when none is set, as `npm run token` does).
- * Exits 1 when any customer failed, naming them.
+ * Transient answers (no connection, 429, 502-504) are retried; exits 1 when any customer still failed, naming the
+ * first hundred.
  */
 import { mintToken } from '#auth';
 import { loadSettings } from '#config';
@@ -17,10 +18,10 @@ const readUrl = process.env.READ_URL ?? ledgerUrl;
 try {
   const bearer = process.env.GESTURE_LEDGER_TOKEN ?? (await mintToken(loadSettings().jwt, { sub: 'loyalty-expiry', roles: ['crm'] }));
   const started = performance.now();
-  const summary = await runLoyaltyExpiry({ ledgerUrl, readUrl, bearer, onPage: (s) => process.stderr.write(`\r${s.reviewed} customers reviewed, ${s.pointsExpired} points expired, ${s.tiersChanged} tiers changed, ${s.tiersPlaced} placed, ${s.failed.length} failed`) });
+  const summary = await runLoyaltyExpiry({ ledgerUrl, readUrl, bearer, onPage: (s) => process.stderr.write(`\r${s.reviewed} customers reviewed, ${s.pointsExpired} points expired, ${s.tiersChanged} tiers changed, ${s.tiersPlaced} placed, ${s.failures} failed`) });
   process.stderr.write('\n');
   console.log(JSON.stringify({ ...summary, seconds: Math.round(performance.now() - started) / 1000 }, null, 2));
-  process.exitCode = summary.failed.length > 0 ? 1 : 0;
+  process.exitCode = summary.failures > 0 ? 1 : 0;
 } catch (error) {
   console.error(`loyalty:expire could not run: ${(error as Error).message}`);
   process.exitCode = 1;

@@ -1,3 +1,5 @@
+import { backoffDelayMs, sleep, type BackoffLimits } from '#event-store';
+
 /**
  * A loyalty expiry run: every customer with points or a tier, from the query API's list a page at a time,
  * gets `POST /customers/{id}/loyalty/expiry` on the ledger API, a few at a time. The ledger decides what
@@ -13,8 +15,19 @@ export interface LoyaltyExpiryRunOptions {
   bearer: string;
   concurrency?: number;
   pageSize?: number;
+  /**
+   * Tries per customer when the answer is transient (no connection, 429, 502, 503, 504): the expiry is
+   * idempotent, so a retry is safe. Waits `Retry-After` when the ledger says (at most `retryAfterMaxMs`), else a
+   * backoff. Default 5.
+   */
+  attemptsMax?: number;
+  backoff?: BackoffLimits;
+  retryAfterMaxMs?: number;
   onPage?: (summary: LoyaltyExpirySummary) => void;
 }
+
+/** Failures listed by name at most; beyond it they are only counted (a run over millions stays small). */
+export const failuresListedMax = 100;
 
 export interface LoyaltyExpirySummary {
   /** Customers the ledger answered for. */
@@ -25,13 +38,19 @@ export interface LoyaltyExpirySummary {
   tiersChanged: number;
   /** Customers placed in a tier for the first time: they had points (a bonus-points gesture) but no purchase yet. */
   tiersPlaced: number;
+  /** Customers the ledger did not answer for after every try. */
+  failures: number;
+  /** The first `failuresListedMax` of them; `status` 0 when no answer came at all. */
   failed: Array<{ customerId: string; status: number; body: string }>;
 }
+
+const transientStatuses = new Set([429, 502, 503, 504]);
 
 
 export async function runLoyaltyExpiry(options: LoyaltyExpiryRunOptions): Promise<LoyaltyExpirySummary> {
   const headers = { authorization: `Bearer ${options.bearer}`, 'content-type': 'application/json' };
-  const summary: LoyaltyExpirySummary = { reviewed: 0, pointsExpired: 0, tiersChanged: 0, tiersPlaced: 0, failed: [] };
+  const summary: LoyaltyExpirySummary = { reviewed: 0, pointsExpired: 0, tiersChanged: 0, tiersPlaced: 0, failures: 0, failed: [] };
+  const expire = (customerId: string) => expireWithRetries(`${options.ledgerUrl}/customers/${encodeURIComponent(customerId)}/loyalty/expiry`, headers, options);
   let after: string | null = null;
   for (;;) {
     const query = new URLSearchParams({ limit: String(options.pageSize ?? 500), ...(after === null ? {} : { after }) });
@@ -42,10 +61,10 @@ export async function runLoyaltyExpiry(options: LoyaltyExpiryRunOptions): Promis
     const worker = async () => {
       while (next < page.customers.length) {
         const customer = page.customers[next++]!;
-        const res = await fetch(`${options.ledgerUrl}/customers/${encodeURIComponent(customer.customerId)}/loyalty/expiry`, { method: 'POST', headers, body: '{}' });
-        const body = await res.text();
-        if (res.status !== 200) {
-          summary.failed.push({ customerId: customer.customerId, status: res.status, body });
+        const { status, body } = await expire(customer.customerId);
+        if (status !== 200) {
+          summary.failures++;
+          if (summary.failed.length < failuresListedMax) summary.failed.push({ customerId: customer.customerId, status, body: body.slice(0, 500) });
           continue;
         }
         const expiry = JSON.parse(body) as { pointsExpired: number; tierChanged: { from: string | null } | null };
@@ -60,4 +79,27 @@ export async function runLoyaltyExpiry(options: LoyaltyExpiryRunOptions): Promis
     if (page.next === null) return summary;
     after = page.next;
   }
+}
+
+/** One customer's expiry, tried again while the answer is transient; the last answer otherwise (status 0: none came). */
+async function expireWithRetries(url: string, headers: Record<string, string>, options: LoyaltyExpiryRunOptions): Promise<{ status: number; body: string }> {
+  const attemptsMax = Math.max(1, options.attemptsMax ?? 5);
+  for (let attempt = 0; ; attempt++) {
+    let answer: { status: number; body: string; retryAfter: string | null };
+    try {
+      const res = await fetch(url, { method: 'POST', headers, body: '{}' });
+      answer = { status: res.status, body: await res.text(), retryAfter: res.headers.get('retry-after') };
+    } catch (error) {
+      answer = { status: 0, body: (error as Error).message, retryAfter: null };
+    }
+    if ((answer.status !== 0 && !transientStatuses.has(answer.status)) || attempt + 1 >= attemptsMax) return answer;
+    await sleep(retryDelayMs(answer.retryAfter, attempt, options));
+  }
+}
+
+function retryDelayMs(retryAfter: string | null, attempt: number, options: LoyaltyExpiryRunOptions): number {
+  const seconds = retryAfter === null ? NaN : Number(retryAfter);
+  const capMs = options.retryAfterMaxMs ?? 30_000;
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, capMs);
+  return backoffDelayMs(attempt, options.backoff ?? { initialMs: 250, maxMs: 5_000 });
 }

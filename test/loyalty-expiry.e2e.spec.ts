@@ -79,7 +79,7 @@ describe('loyalty expiry run against the all-in-one', () => {
     const pages: number[] = [];
     const summary = await runLoyaltyExpiry({ ledgerUrl: url, readUrl: url, bearer: crm, pageSize: 2, concurrency: 2, onPage: (s) => pages.push(s.reviewed) });
     // Bought today: nothing is due; the bonus-only customer gets their first tier.
-    expect(summary).toEqual({ reviewed: 4, pointsExpired: 0, tiersChanged: 0, tiersPlaced: 1, failed: [] });
+    expect(summary).toEqual({ reviewed: 4, pointsExpired: 0, tiersChanged: 0, tiersPlaced: 1, failures: 0, failed: [] });
     expect(pages).toEqual([2, 4, 4]);
   });
 
