@@ -54,6 +54,7 @@ function isPlainJson(value: unknown, depth: number): boolean {
   if (depth > 32) return false;
   switch (typeof value) {
     case 'string':
+      return isStorableText(value);
     case 'boolean':
       return true;
     case 'number':
@@ -69,7 +70,7 @@ function isPlainJson(value: unknown, depth: number): boolean {
       for (const key in value) {
         if (!Object.hasOwn(value, key)) continue;
         const item = (value as Record<string, unknown>)[key];
-        if (item === undefined || !isPlainJson(item, depth + 1)) return false;
+        if (item === undefined || !isStorableText(key) || !isPlainJson(item, depth + 1)) return false;
       }
       return true;
     }
@@ -90,6 +91,8 @@ function assertPlainJson(value: unknown, path: string, mustBeObject = false, dep
   }
   switch (typeof value) {
     case 'string':
+      assertStorableText(value, path);
+      return;
     case 'boolean':
       return;
     case 'number':
@@ -104,6 +107,7 @@ function assertPlainJson(value: unknown, path: string, mustBeObject = false, dep
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) throw new InvalidAppendError(path, `not serialisable: a ${proto?.constructor?.name ?? 'class'} instance`);
       for (const [key, item] of Object.entries(value)) {
+        assertStorableText(key, `${path}.${JSON.stringify(key)}`);
         if (item === undefined) throw new InvalidAppendError(`${path}.${key}`, 'not serialisable: undefined');
         assertPlainJson(item, `${path}.${key}`, false, depth + 1);
       }
@@ -112,6 +116,20 @@ function assertPlainJson(value: unknown, path: string, mustBeObject = false, dep
     default:
       throw new InvalidAppendError(path, `not serialisable: ${typeof value}`);
   }
+}
+
+/**
+ * Text every adapter stores and gives back unchanged: no NUL (PostgreSQL's jsonb cannot hold U+0000) and no
+ * unpaired surrogate (not Unicode; JSON.stringify escapes it, and PostgreSQL then refuses the document). Caught
+ * here, a bad string fails its own append; in the database it would fail every append batched with it.
+ */
+function isStorableText(text: string): boolean {
+  return text.isWellFormed() && !text.includes('\0');
+}
+
+function assertStorableText(text: string, path: string): void {
+  if (text.includes('\0')) throw new InvalidAppendError(path, 'contains a NUL character (U+0000)');
+  if (!text.isWellFormed()) throw new InvalidAppendError(path, 'contains an unpaired UTF-16 surrogate (not Unicode text)');
 }
 
 function describe(value: unknown): string {

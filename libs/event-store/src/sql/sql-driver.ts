@@ -29,6 +29,16 @@ export const retryableSqlStates = new Set([
   '40P01', // deadlock_detected
 ]);
 
+/**
+ * Whether a failed batch is worth splitting into its appends: a conflict between writers (retried), or bad
+ * data (SQLSTATE class 22) that validation let through, which then fails only the append that carries it
+ * instead of every append batched with it. A lost connection or a full disk fails the batch as a whole.
+ */
+export function isolatesAppends(error: unknown): boolean {
+  const state = sqlState(error) ?? '';
+  return retryableSqlStates.has(state) || state.startsWith('22');
+}
+
 export function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown })?.code;
   return typeof code === 'string' ? code : undefined;

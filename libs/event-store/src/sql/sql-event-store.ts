@@ -18,7 +18,7 @@ import { START } from '../port.js';
 import { validateAppend } from '../validate-append.js';
 import { GroupCommitter, type GroupCommitLimits } from './group-commit.js';
 import { schemaSql, sql, type AppendRow, type EventRow } from './schema.js';
-import { retryableSqlStates, sqlState, type SqlDriver } from './sql-driver.js';
+import { isolatesAppends, retryableSqlStates, sqlState, type SqlDriver } from './sql-driver.js';
 
 export interface SqlEventStoreOptions {
   groupCommit?: Partial<GroupCommitLimits>;
@@ -128,7 +128,7 @@ export class SqlEventStore implements EventStore {
     await this.driver.close();
   }
 
-  /** One transaction for the whole batch; if the transaction itself fails, each append is retried alone. */
+  /** One transaction for the whole batch; if it fails on a conflict or on one append's data, each append is tried alone. */
   private async flush(batch: PendingAppend[]): Promise<Array<AppendResult | Error>> {
     // Streams are locked in name order in every batch so that two batches can never deadlock.
     const order = batch.map((_, i) => i).sort((a, b) => (batch[a]!.stream < batch[b]!.stream ? -1 : batch[a]!.stream > batch[b]!.stream ? 1 : a - b));
@@ -139,7 +139,7 @@ export class SqlEventStore implements EventStore {
       this.announceOwnAppend();
       return results;
     } catch (error) {
-      if (batch.length === 1 || !retryableSqlStates.has(sqlState(error) ?? '')) throw error;
+      if (batch.length === 1 || !isolatesAppends(error)) throw error;
       return Promise.all(batch.map((append) => this.appendAlone(append).catch((e: unknown) => e as Error)));
     }
   }

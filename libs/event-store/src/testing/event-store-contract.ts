@@ -140,6 +140,10 @@ export function eventStoreContract(adapter: string, setup: ContractSetup): void 
         ['a negative expected revision', (s) => [s, [event(s, 0)], -1n], 'expectedRevision'],
         ['a number instead of a bigint revision', (s) => [s, [event(s, 0)], 3], 'expectedRevision'],
         ['an id that is not a UUID', (s) => [s, [{ ...event(s, 0), id: 'k-1' }], ANY], 'events[0].id'],
+        // Text PostgreSQL's jsonb cannot hold; every adapter refuses it alike.
+        ['a NUL character in a string', (s) => [s, [{ ...event(s, 0), data: { why: { note: 'a\u0000b' } } }], ANY], 'events[0].data.why.note'],
+        ['an unpaired surrogate in a string', (s) => [s, [{ ...event(s, 0), data: { note: 'a\ud800b' } }], ANY], 'events[0].data.note'],
+        ['a NUL character in a key', (s) => [s, [{ ...event(s, 0), metadata: { 'a\u0000': 1 } }], ANY], 'events[0].metadata."a\\u0000"'],
       ];
       it.each(cases)('rejects %s with a typed error naming the field, and writes nothing', async (_, build, field) => {
         const stream = newStream();
