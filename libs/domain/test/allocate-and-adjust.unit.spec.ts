@@ -61,6 +61,11 @@ describe('AdjustBudget', () => {
       given([allocated(), adjusted(5_000, 20_000)]).when(adjust(5_000)).thenNothingHappened();
     });
 
+    it('returns nothing for a retry that arrives the next day, when the server would default to the next period', () => {
+      const nextDay = adjust(5_000, { effectiveAt: '2026-11-24T18:00:00.000Z', recordedAt: '2026-11-24T18:00:00.000Z' });
+      given([allocated(), adjusted(5_000, 20_000)]).when(nextDay).thenNothingHappened();
+    });
+
     it('lowers the allowance down to exactly what is committed', () => {
       const history = [allocated(), granted(another(2, 2_000)), escalated(another(3, 4_000))];
       given(history).when(adjust(-14_000)).then([adjusted(-14_000, 20_000)]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DeciderSpecification, discretionBudgetDecider, outcomeOf, type ActiveBudget, type BudgetEvent } from '#domain';
-import { allocated, day, escalated, granted, policy, refused, request } from './budget-fixtures.js';
+import { allocated, approve, day, escalated, granted, policy, refused, request, sean } from './budget-fixtures.js';
 
 const given = DeciderSpecification.for(discretionBudgetDecider, policy);
 
@@ -61,16 +61,55 @@ describe('budget periods', () => {
       expect(outcomeOf(state, 'g-2')).toMatchObject({ outcome: 'escalated', status: 'pending' });
     });
 
-    it('forgets the period holding a reservation once it is released', () => {
+    it('forgets the period holding a reservation a day after it is released', () => {
       const expired = given([...november, muchLater]).when({ type: 'ExpireEscalation', data: { gestureId: 'g-2', actorId: 'svc-escalation-timer', recordedAt: '2027-01-05T18:01:00.000Z' } }).decision() as BudgetEvent[];
-      const state = given([...november, muchLater, ...expired]).state() as ActiveBudget;
-      expect([...state.periods.keys()]).toEqual(['2027-01-05']);
-      expect(state.gestures.size).toBe(1);
+      const released = given([...november, muchLater, ...expired]).state() as ActiveBudget;
+      expect(outcomeOf(released, 'g-2')).toMatchObject({ status: 'expired' });
+      const dayAfter = granted(request({ gestureId: 'g-next', occurredAt: '2027-01-06T18:01:00.000Z', recordedAt: '2027-01-06T18:01:00.000Z' }), day('2027-01-06'));
+      const state = given([...november, muchLater, ...expired, dayAfter]).state() as ActiveBudget;
+      expect([...state.periods.keys()]).toEqual(['2027-01-05', '2027-01-06']);
+      expect(state.gestures.size).toBe(2);
     });
 
     it('never reopens a forgotten period, even for a server whose clock lags behind', () => {
       const lagging = request({ gestureId: 'g-3', amountMinor: 100, occurredAt: '2026-11-23T20:00:00.000Z', recordedAt: '2026-11-25T18:00:00.000Z' });
       given([...november, muchLater]).when(lagging).then([refused(lagging, 'period_closed', '2026-11-23')]);
+    });
+
+    it('never reopens a period after a move to a store whose day is behind (a fresh allowance would overspend it)', () => {
+      // 00:30 on 11-23 in Santa Monica closes 10-18 to uploads (35 days' window), and the period is forgotten;
+      // in Honolulu it is still 11-22, where 10-18 would be open.
+      const spentDay = request({ gestureId: 'g-old', amountMinor: 2_000, occurredAt: '2026-10-18T18:00:00.000Z', recordedAt: '2026-10-18T18:00:00.000Z' });
+      const history = [
+        allocated({ allowanceOverrideMinor: 2_000 }),
+        granted(spentDay, day('2026-10-18', 2_000)),
+        granted(request({ gestureId: 'g-now', amountMinor: 100, occurredAt: '2026-11-23T08:30:00.000Z', recordedAt: '2026-11-23T08:30:00.000Z' }), day('2026-11-23', 2_000)),
+        allocated({ allowanceOverrideMinor: 2_000, storeId: 'honolulu-resort-hotel', timeZone: 'Pacific/Honolulu', recordedAt: '2026-11-23T08:35:00.000Z' }),
+      ];
+      expect([...(given(history).state() as ActiveBudget).periods.keys()]).toEqual(['2026-11-23']);
+      const lateUpload = request({ gestureId: 'g-late', amountMinor: 500, occurredAt: '2026-10-18T12:00:00.000-10:00', recordedAt: '2026-11-23T08:40:00.000Z', where: { channel: 'pos', storeId: 'honolulu-resort-hotel' } });
+      given(history).when(lateUpload).then([refused(lateUpload, 'period_closed', '2026-10-18')]);
+    });
+
+    describe('with an escalation still pending when its period closes', () => {
+      // Uploaded at 23:50 on the last evening 10-18 takes uploads and escalated for 30 minutes; 00:00 on 11-23 closes 10-18.
+      const lateEscalation = request({ amountMinor: 4_000, occurredAt: '2026-10-18T18:00:00.000Z', recordedAt: '2026-11-23T07:50:00.000Z' });
+      const history = [allocated(), escalated(lateEscalation, { period: day('2026-10-18'), expiresAt: '2026-11-23T08:20:00.000Z' })];
+      const approval = approve(null, sean, { recordedAt: '2026-11-23T08:10:00.000Z' });
+      const approved = given(history).when(approval).decision() as BudgetEvent[];
+
+      it('still finds the gesture after the approval settles it: the answer, a retry and a reversal see it', () => {
+        expect(approved.map((e) => e.type)).toEqual(['GestureApproved']);
+        const after = given([...history, ...approved]).state() as ActiveBudget;
+        expect(outcomeOf(after, 'g-1')).toMatchObject({ status: 'approved' });
+        given([...history, ...approved]).when(approval).then([]);
+      });
+
+      it('forgets that period a day after the settlement', () => {
+        const nextDay = granted(request({ gestureId: 'g-next', occurredAt: '2026-11-24T08:11:00.000Z', recordedAt: '2026-11-24T08:11:00.000Z' }), day('2026-11-24'));
+        const state = given([...history, ...approved, nextDay]).state() as ActiveBudget;
+        expect([...state.periods.keys()]).toEqual(['2026-11-24']);
+      });
     });
 
     it('keeps at most the allowed number of refusals', () => {

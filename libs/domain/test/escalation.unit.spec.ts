@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DeciderSpecification, discretionBudgetDecider, initialBudgetState, type ActiveBudget, type BudgetEvent, type GestureApproved, type GestureDenied, type EscalationExpired } from '#domain';
-import { allocated, approve, bob, deny, escalated, expire, factsOf, granted, policy, policyWith, request, sam, sean, type Mutable } from './budget-fixtures.js';
+import { allocated, approve, bob, deny, escalated, expire, factsOf, granted, policy, policyWith, request, reverse, sam, sean, type Mutable } from './budget-fixtures.js';
 
 const given = DeciderSpecification.for(discretionBudgetDecider, policy);
 const asked = request({ amountMinor: 4_000 });
@@ -133,6 +133,14 @@ describe('ApproveGesture', () => {
     it('returns nothing when the same approver repeats the same approval', () => {
       given([...pending, approvedEvent(3_000)]).when(approve(3_000)).thenNothingHappened();
       given([...pending, approvedEvent(4_000)]).when(approve(null)).thenNothingHappened();
+    });
+
+    it('returns nothing for a repeated approval after the approved gesture was reversed (a redelivered message)', () => {
+      const approved = [...pending, approvedEvent(3_000)];
+      const reversal = given(approved).when(reverse(sam)).decision() as BudgetEvent[];
+      expect(reversal.map((e) => e.type)).toEqual(['GestureReversed']);
+      given([...approved, ...reversal]).when(approve(3_000)).thenNothingHappened();
+      given([...approved, ...reversal]).when(approve(4_000)).thenRefused('not_pending');
     });
 
     it('refuses an approval in full after the same approver approved only part', () => {

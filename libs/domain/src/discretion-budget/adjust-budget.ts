@@ -6,12 +6,12 @@ import { addMinor } from '../money.js';
 import type { Policy } from '../policy/policy.js';
 import { mayManageBudgets } from '../staff/roles.js';
 import { parseInstant } from '../time/instant.js';
-import { isPeriodClosed, periodAt } from '../time/periods.js';
+import { periodAt } from '../time/periods.js';
 import type { AdjustBudget } from './commands.js';
 import type { BudgetEvent } from './events.js';
 import { openLedger } from './ledger.js';
 import type { BudgetRefusalReason } from './refusals.js';
-import { allowanceFor, decisionClockMs } from './rules.js';
+import { allowanceFor, decisionClockMs, isClosedToUploads } from './rules.js';
 import type { BudgetState } from './state.js';
 
 /** A manager tops up one period's allowance, or lowers it, never below what is already spent and reserved. */
@@ -25,10 +25,11 @@ export function adjustBudget({ data }: AdjustBudget, state: BudgetState, policy:
   if (!mayManageBudgets(data.by.role)) return refuse('not_authorized', ['only a manager or an admin may adjust budgets']);
   if (data.by.employeeId === state.employeeId) return refuse('self_adjustment_forbidden');
 
+  // A retry repeats the first answer, even when it arrives after the day (and so the default period) moved on.
+  for (const ledger of state.periods.values()) if (ledger.adjustmentIds.includes(data.adjustmentId)) return [];
   const period = periodAt(policy.roles[state.role].period, effectiveMs, state.timeZone);
   const existing = state.periods.get(period.key);
-  if (existing?.adjustmentIds.includes(data.adjustmentId)) return [];
-  if (isPeriodClosed(period.endsOn, decisionClockMs(state, data.recordedAt), state.timeZone)) return refuse('period_closed');
+  if (isClosedToUploads(state, period.endsOn, decisionClockMs(state, data.recordedAt))) return refuse('period_closed');
   const ledger = existing ?? openLedger(period, policy.currency, allowanceFor(state, policy));
   if (ledger.currency !== policy.currency) return refuse('currency_mismatch');
   const after = addMinor(ledger.allowanceMinor, data.deltaMinor);

@@ -26,7 +26,9 @@ export function approveGesture({ data }: ApproveGesture, state: BudgetState, pol
   if (record === undefined) return refuse('unknown_gesture');
   const { current, first: asked } = record;
   const inFull = asked.outcome === 'escalated' ? asked.reserved.amountMinor : null;
-  if (current.status === 'approved' && current.approverId === data.approver.employeeId && current.chargedMinor === (data.approvedAmountMinor ?? inFull)) return [];
+  // A retried approval gets its first answer, also once the approved gesture has been reversed since.
+  const approval = current.status === 'approved' ? current : current.status === 'reversed' ? current.approval : null;
+  if (approval !== null && approval.approverId === data.approver.employeeId && approval.chargedMinor === (data.approvedAmountMinor ?? inFull)) return [];
 
   const found = whenDecidable(state, record, data.approver, data.recordedAt);
   if (!('record' in found)) return found;

@@ -65,7 +65,16 @@ function allocated(state: BudgetState, { data }: BudgetAllocated): BudgetState {
     // Periods already open keep their allowance; the new assignment applies to periods opened from now on.
     return { ...state, ...assignment };
   }
-  return { status: 'active', ...assignment, refusals: state.refusals, lastRecordedAtMs: state.lastRecordedAtMs, periods: PersistentMap.ordered(), gestures: PersistentMap.ordered(), openEscalations: 0 };
+  return {
+    status: 'active',
+    ...assignment,
+    refusals: state.refusals,
+    lastRecordedAtMs: state.lastRecordedAtMs,
+    closedThrough: null,
+    periods: PersistentMap.ordered(),
+    gestures: PersistentMap.ordered(),
+    openEscalations: 0,
+  };
 }
 
 function refused(state: BudgetState, { data }: GestureRefused): BudgetState {
@@ -115,7 +124,7 @@ function escalated(state: ActiveBudget, { data }: GestureEscalated): ActiveBudge
 function approved(state: ActiveBudget, { data }: GestureApproved): ActiveBudget {
   const { record, reservedMinor } = pending(state, data.gestureId);
   assert(data.approved.amountMinor + data.released.amountMinor === reservedMinor, `gesture ${data.gestureId}: approved + released must equal the ${reservedMinor} reserved`);
-  const ledger = settle(ledgerOf(state, record), record.customerId, reservedMinor, data.approved.amountMinor);
+  const ledger = settledAt(settle(ledgerOf(state, record), record.customerId, reservedMinor, data.approved.amountMinor), data.when.recordedAt);
   const current: GestureStatus = { status: 'approved', chargedMinor: data.approved.amountMinor, approvedPoints: data.approvedPoints, approverId: data.approverId };
   return withChanges(state, ledger, { ...record, current }, -1);
 }
@@ -124,7 +133,7 @@ function released(state: ActiveBudget, event: GestureDenied | EscalationExpired)
   const { data } = event;
   const { record, reservedMinor } = pending(state, data.gestureId);
   assert(data.released.amountMinor === reservedMinor, `gesture ${data.gestureId}: must release all ${reservedMinor} reserved`);
-  const ledger = release(ledgerOf(state, record), record.customerId, reservedMinor);
+  const ledger = settledAt(release(ledgerOf(state, record), record.customerId, reservedMinor), data.when.recordedAt);
   const current: GestureStatus = event.type === 'GestureDenied' ? { status: 'denied', approverId: event.data.approverId } : { status: 'expired' };
   return withChanges(state, ledger, { ...record, current }, -1);
 }
@@ -136,7 +145,8 @@ function reversed(state: ActiveBudget, { data }: GestureReversed): ActiveBudget 
   assert(current.status === 'granted' || current.status === 'approved', `gesture ${data.gestureId} reversed while ${current.status}`);
   assert(current.chargedMinor === data.returned.amountMinor, `gesture ${data.gestureId}: must return the ${current.chargedMinor} charged`);
   const ledger = refund(ledgerOf(state, record), record.customerId, current.chargedMinor);
-  return withChanges(state, ledger, { ...record, current: { status: 'reversed', returnedMinor: current.chargedMinor, reversedBy: data.reversedBy } });
+  const approval = current.status === 'approved' ? { approverId: current.approverId, chargedMinor: current.chargedMinor } : null;
+  return withChanges(state, ledger, { ...record, current: { status: 'reversed', returnedMinor: current.chargedMinor, reversedBy: data.reversedBy, approval } });
 }
 
 function adjusted(state: ActiveBudget, { data }: BudgetAdjusted): ActiveBudget {
@@ -154,6 +164,10 @@ function pending(state: ActiveBudget, gestureId: string): { record: GestureRecor
   const record = state.gestures.get(gestureId);
   assert(record !== undefined && record.current.status === 'pending', `gesture ${gestureId} is not pending`);
   return { record, reservedMinor: record.current.reservedMinor };
+}
+
+function settledAt(ledger: PeriodLedger, recordedAt: string): PeriodLedger {
+  return { ...ledger, lastSettledAtMs: parseInstant(recordedAt, 'recordedAt') };
 }
 
 function ledgerOf(state: ActiveBudget, record: GestureRecord): PeriodLedger {

@@ -17,6 +17,7 @@ export function openLedger(period: BudgetPeriod, currency: string, allowanceMino
     committedByCustomerMinor: PersistentMap.empty(),
     gestureCount: 0,
     adjustmentIds: [],
+    lastSettledAtMs: null,
   });
 }
 

@@ -7,12 +7,12 @@ import { isGestureType, type GestureTypeRule } from '../policy/catalogue.js';
 import { storeOf, type Policy } from '../policy/policy.js';
 import { staffRoles, type StaffRole } from '../staff/roles.js';
 import { addMinutes, formatInstant, parseInstant } from '../time/instant.js';
-import { isPeriodClosed, periodAt } from '../time/periods.js';
+import { periodAt } from '../time/periods.js';
 import type { RequestGesture } from './commands.js';
 import type { BudgetEvent, GestureFacts } from './events.js';
 import { committedForCustomerMinor, headroomMinor, openLedger } from './ledger.js';
 import type { GestureRefusalReason } from './refusals.js';
-import { allowanceFor, decisionClockMs, isAnswered } from './rules.js';
+import { allowanceFor, decisionClockMs, isAnswered, isClosedToUploads } from './rules.js';
 import type { BudgetState } from './state.js';
 
 type Route = { readonly kind: 'grant' } | { readonly kind: 'escalate'; readonly approverRole: StaffRole } | { readonly kind: 'refuse' };
@@ -45,7 +45,7 @@ export function requestGesture(command: RequestGesture, state: BudgetState, poli
 
   const roleRule = policy.roles[state.role];
   const period = periodAt(roleRule.period, occurredMs, state.timeZone);
-  if (isPeriodClosed(period.endsOn, nowMs, state.timeZone)) return refused('period_closed', period.key);
+  if (isClosedToUploads(state, period.endsOn, nowMs)) return refused('period_closed', period.key);
   const ledger = state.periods.get(period.key) ?? openLedger(period, policy.currency, allowanceFor(state, policy));
   if (ledger.currency !== cost.currency) return refused('currency_mismatch', period.key);
 

@@ -1,5 +1,6 @@
 import type { Policy } from '../policy/policy.js';
 import { parseInstant } from '../time/instant.js';
+import { isPeriodClosed } from '../time/periods.js';
 import type { ActiveBudget, BudgetState } from './state.js';
 
 /** A period opens with the employee's override if one was set, else the role's allowance. */
@@ -14,6 +15,14 @@ export function allowanceFor(state: ActiveBudget, policy: Policy): number {
 export function decisionClockMs(state: BudgetState, recordedAt: string): number {
   const ms = parseInstant(recordedAt, 'recordedAt');
   return state.lastRecordedAtMs === null ? ms : Math.max(ms, state.lastRecordedAtMs);
+}
+
+/**
+ * Whether a period ending on `endsOn` takes no more gestures or adjustments at `nowMs`: closed by the rule in
+ * the employee's current time zone, or closed before under an earlier one (`closedThrough` never moves back).
+ */
+export function isClosedToUploads(state: ActiveBudget, endsOn: string, nowMs: number): boolean {
+  return (state.closedThrough !== null && endsOn <= state.closedThrough) || isPeriodClosed(endsOn, nowMs, state.timeZone);
 }
 
 export function isAnswered(state: BudgetState, gestureId: string): boolean {

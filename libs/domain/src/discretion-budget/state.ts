@@ -23,6 +23,11 @@ export interface PeriodLedger {
   /** How many gestures were charged here; they are forgotten together with the period. */
   readonly gestureCount: number;
   readonly adjustmentIds: readonly string[];
+  /**
+   * When an approval, denial or expiry last settled a reservation here. A closed period is kept a day past
+   * it, so the decision's own answer, a retry of it and a reversal still find the gesture.
+   */
+  readonly lastSettledAtMs: number | null;
 }
 
 /** How the gesture was first answered; this is what a repeated request gets back. */
@@ -44,7 +49,13 @@ export type GestureStatus =
   | { readonly status: 'approved'; readonly chargedMinor: number; readonly approvedPoints: number | null; readonly approverId: string }
   | { readonly status: 'denied'; readonly approverId: string }
   | { readonly status: 'expired' }
-  | { readonly status: 'reversed'; readonly returnedMinor: number; readonly reversedBy: BudgetAuthority };
+  | {
+      readonly status: 'reversed';
+      readonly returnedMinor: number;
+      readonly reversedBy: BudgetAuthority;
+      /** The approval it undid, if any: a retried approval still gets its first answer. */
+      readonly approval: { readonly approverId: string; readonly chargedMinor: number } | null;
+    };
 
 export interface GestureRecord {
   readonly gestureId: string;
@@ -84,7 +95,13 @@ export interface ActiveBudget extends Memory {
   readonly timeZone: string;
   readonly currency: string;
   readonly allowanceOverrideMinor: number | null;
-  /** Periods still open to late uploads, plus closed ones holding reservations; in the order they opened. */
+  /**
+   * The latest local day closed to late uploads under any time zone this budget has had. It only moves
+   * forward: moving the employee to a store whose day is behind must not reopen a period, least of all one
+   * already forgotten, which would open again with a fresh allowance.
+   */
+  readonly closedThrough: string | null;
+  /** Periods still open to late uploads, plus closed ones holding reservations or settled in the last day; in the order they opened. */
   readonly periods: PersistentMap<PeriodLedger>;
   /** In the order they were first answered. */
   readonly gestures: PersistentMap<GestureRecord>;

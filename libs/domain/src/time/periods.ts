@@ -48,8 +48,9 @@ function monthOf(date: CivilDate): BudgetPeriod {
 
 /**
  * The last local day that is closed to late uploads at `nowMs`: a period ending on or before it
- * takes no more gestures. Deciding and forgetting both use this one rule, so a forgotten period can
- * never be reopened with a fresh allowance.
+ * takes no more gestures. Deciding and forgetting both use this one rule (and a budget keeps the latest
+ * day it ever found closed, across time zones), so a forgotten period can never be reopened with a fresh
+ * allowance.
  */
 export function closedThrough(nowMs: number, timeZone: string): string {
   return formatDate(fromDayNumber(dayNumber(localDateAt(nowMs, timeZone)) - limits.lateUploadWindowDays - 1));
