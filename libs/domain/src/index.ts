@@ -86,7 +86,7 @@ export {
 } from './discretion-budget/state.js';
 export { decideBudget, discretionBudgetDecider } from './discretion-budget/decide.js';
 export { evolveBudget } from './discretion-budget/evolve.js';
-export { outcomeOf, type GestureOutcome } from './discretion-budget/outcome.js';
+export { bonusPointsOf, outcomeOf, type GestureOutcome } from './discretion-budget/outcome.js';
 export { budgetStreamName, budgetStreamPrefix } from './discretion-budget/stream.js';
 
 export {

@@ -89,4 +89,49 @@ describe('GestureLedger', () => {
       expect(await reversalsOf(`c-${employeeId}`)).toEqual([]);
     });
   });
+  describe('when the customer\'s half of a bonus-points gesture was not written', () => {
+    // The budget's append succeeds and the loyalty account's fails (the database went away in between):
+    // the caller retries, and the retry finds the gesture already decided.
+    const outage = { loyalty: false };
+    let flaky: GestureLedger;
+    beforeAll(async () => {
+      const flakyStore = new Proxy(store, {
+        get(target, name) {
+          if (name === 'appendToStream') {
+            return (stream: string, ...rest: Parameters<EventStore['appendToStream']> extends [string, ...infer R] ? R : never) =>
+              outage.loyalty && stream.startsWith('customer-loyalty-') ? Promise.reject(new Error('database away')) : target.appendToStream(stream, ...rest);
+          }
+          const member = Reflect.get(target, name) as unknown;
+          return typeof member === 'function' ? member.bind(target) : member;
+        },
+      });
+      flaky = new GestureLedger(flakyStore, { clock });
+      await flaky.start(samplePolicy());
+    });
+    const bonus = { gestureType: 'bonus_loyalty_points', points: 2_000 } as const;
+    const pointsOf = async (customerId: string) => (await flaky.loyaltyOf(customerId)).balancePoints;
+    const creditsOf = async (customerId: string) => (await store.readStream(`customer-loyalty-${customerId}`)).filter((e) => e.type === 'BonusPointsCredited');
+
+    it('credits the points on the retry of the gesture, once however often it comes', async () => {
+      const employeeId = await enrolled();
+      outage.loyalty = true;
+      await expect(flaky.requestGesture(gesture(employeeId, 'b-1', bonus), till)).rejects.toThrow('database away');
+      outage.loyalty = false;
+      expect(await flaky.requestGesture(gesture(employeeId, 'b-1', bonus), till)).toMatchObject({ kind: 'ok', value: { outcome: 'granted', points: 2_000 } });
+      await flaky.requestGesture(gesture(employeeId, 'b-1', bonus), till);
+      expect(await pointsOf(`c-${employeeId}`)).toBe(2_000);
+      expect(await creditsOf(`c-${employeeId}`)).toHaveLength(1);
+    });
+
+    it('takes the points back on the retry of a reversal', async () => {
+      const employeeId = await enrolled();
+      await flaky.requestGesture(gesture(employeeId, 'b-2', bonus), till);
+      outage.loyalty = true;
+      await expect(flaky.reverseGesture(gestureIdFor(employeeId, 'b-2'), {}, supervisor)).rejects.toThrow('database away');
+      outage.loyalty = false;
+      expect(await flaky.reverseGesture(gestureIdFor(employeeId, 'b-2'), {}, supervisor)).toMatchObject({ kind: 'ok', value: { status: 'reversed' } });
+      expect(await pointsOf(`c-${employeeId}`)).toBe(0);
+      expect(await creditsOf(`c-${employeeId}`)).toHaveLength(1);
+    });
+  });
 });

@@ -1,5 +1,6 @@
 import type { Principal } from '#auth';
 import {
+  bonusPointsOf,
   budgetStreamName,
   loyaltyStreamName,
   outcomeOf,
@@ -16,7 +17,7 @@ import {
   type Policy,
   type StaffRole,
 } from '#domain';
-import { deterministicEventId, type EventMetadata, type EventStore } from '#event-store';
+import { deterministicEventId, EventIdConflictError, type EventMetadata, type EventStore } from '#event-store';
 import {
   budgetAuthority,
   mayDecideEscalation,
@@ -136,7 +137,8 @@ export class GestureLedger {
     if (outcome.events.length === 0 && !sameGesture(outcome.state, gestureId, input)) {
       return { kind: 'refused', reason: 'idempotency_key_reused', details: ['this idempotency key was first used for a different gesture; its first answer stands'] };
     }
-    await this.creditBonusPoints(outcome.events, ctx);
+    if (outcome.events.length > 0) await this.creditBonusPoints(outcome.events, ctx);
+    else await this.settleBonusPointsAgain(outcome.state, gestureId, command.data.why, ctx);
     return { kind: 'ok', value: answer };
   }
 
@@ -168,7 +170,8 @@ export class GestureLedger {
       },
     };
     const outcome = await this.runBudget(employeeId, `reverse/${gestureId}`, command, (state) => mayReverseGesture(ctx.principal, homeStore(state)), ctx);
-    if (outcome.kind === 'done') await this.reverseBonusPoints(outcome.events, ctx);
+    if (outcome.kind === 'done' && outcome.events.length > 0) await this.reverseBonusPoints(outcome.events, ctx);
+    else if (outcome.kind === 'done') await this.settleBonusPointsAgain(outcome.state, gestureId, command.data.why, ctx);
     return this.gestureAnswer(outcome, gestureId);
   }
 
@@ -310,7 +313,8 @@ export class GestureLedger {
     const command = build(approver);
     const outcome = await this.runBudget(employeeId, `${command.type}/${gestureId}`, command, (s) => mayDecideEscalation(ctx.principal, homeStore(s)), ctx);
     const answer = await this.gestureAnswer(outcome, gestureId);
-    if (outcome.kind === 'done') await this.creditBonusPoints(outcome.events, ctx);
+    if (outcome.kind === 'done' && outcome.events.length > 0) await this.creditBonusPoints(outcome.events, ctx);
+    else if (outcome.kind === 'done') await this.settleBonusPointsAgain(outcome.state, gestureId, 'why' in command.data ? command.data.why : { reasonCode: null, note: null }, ctx);
     return answer;
   }
 
@@ -337,6 +341,29 @@ export class GestureLedger {
         { ...ctx, causationId: d.gestureId },
       );
     }
+  }
+
+  /**
+   * A repeated request finds its gesture decided already, but the loyalty half may be missing: the store failed
+   * between the budget's append and the customer's, and this repeat is the caller's retry (or the message's
+   * redelivery). So the credit, and after a reversal the take-back, are sent again from what the budget says —
+   * both idempotent by the gesture's id. A credit whose id the store holds with other details (the customer's
+   * account forgot the id, the event did not) was written the first time.
+   */
+  private async settleBonusPointsAgain(state: BudgetState, gestureId: string, why: { reasonCode: string | null; note: string | null }, ctx: RequestContext): Promise<void> {
+    const { credited, takenBack } = bonusPointsOf(state, gestureId);
+    const record = state.status === 'active' ? state.gestures.get(gestureId) : undefined;
+    if (record === undefined || (credited === null && takenBack === null)) return;
+    const employeeId = state.status === 'active' ? state.employeeId : '';
+    const recordedAt = this.now();
+    const data = { customerId: record.customerId, gestureId, employeeId, who: { employeeId, actorId: ctx.principal.subject }, where: record.where, why, when: { occurredAt: recordedAt, recordedAt }, recordedAt };
+    const again = async (key: string, command: LoyaltyCommand) => {
+      await this.runLoyalty(record.customerId, key, command, () => null, { ...ctx, causationId: gestureId }).catch((error: unknown) => {
+        if (!(error instanceof EventIdConflictError)) throw error;
+      });
+    };
+    if (credited !== null && credited > 0) await again(`credit/${gestureId}`, { type: 'CreditBonusPoints', data: { ...data, points: credited } });
+    if (takenBack !== null && takenBack > 0) await again(`reverse-credit/${gestureId}`, { type: 'ReverseBonusPoints', data: { ...data, points: takenBack } });
   }
 
   /**

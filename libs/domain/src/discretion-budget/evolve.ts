@@ -146,7 +146,7 @@ function reversed(state: ActiveBudget, { data }: GestureReversed): ActiveBudget 
   assert(current.chargedMinor === data.returned.amountMinor, `gesture ${data.gestureId}: must return the ${current.chargedMinor} charged`);
   const ledger = refund(ledgerOf(state, record), record.customerId, current.chargedMinor);
   const approval = current.status === 'approved' ? { approverId: current.approverId, chargedMinor: current.chargedMinor } : null;
-  return withChanges(state, ledger, { ...record, current: { status: 'reversed', returnedMinor: current.chargedMinor, reversedBy: data.reversedBy, approval } });
+  return withChanges(state, ledger, { ...record, current: { status: 'reversed', returnedMinor: current.chargedMinor, reversedBy: data.reversedBy, returnedPoints: data.returnedPoints, approval } });
 }
 
 function adjusted(state: ActiveBudget, { data }: BudgetAdjusted): ActiveBudget {

@@ -42,3 +42,22 @@ export function outcomeOf(state: BudgetState, gestureId: string): GestureOutcome
     status,
   };
 }
+
+/**
+ * The loyalty side of a gesture as its budget stands: bonus points owed to the customer (granted or approved,
+ * and so credited even if reversed since), and points to take back after a reversal. Null where none.
+ */
+export function bonusPointsOf(state: BudgetState, gestureId: string): { credited: number | null; takenBack: number | null } {
+  const record = state.status === 'active' ? state.gestures.get(gestureId) : undefined;
+  const current = record?.current;
+  switch (current?.status) {
+    case 'granted':
+      return { credited: record!.first.points, takenBack: null };
+    case 'approved':
+      return { credited: current.approvedPoints, takenBack: null };
+    case 'reversed':
+      return { credited: current.returnedPoints, takenBack: current.returnedPoints };
+    default:
+      return { credited: null, takenBack: null };
+  }
+}

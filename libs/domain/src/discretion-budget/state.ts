@@ -53,6 +53,8 @@ export type GestureStatus =
       readonly status: 'reversed';
       readonly returnedMinor: number;
       readonly reversedBy: BudgetAuthority;
+      /** The bonus points credited for it, and so to take back from the customer. */
+      readonly returnedPoints: number | null;
       /** The approval it undid, if any: a retried approval still gets its first answer. */
       readonly approval: { readonly approverId: string; readonly chargedMinor: number } | null;
     };
