@@ -11,9 +11,27 @@ export interface OutgoingMessage {
   headers: Record<string, string>;
 }
 
-export interface TopicMessages {
+/**
+ * Any record a publisher writes: an `OutgoingMessage`, or one as a broker may have delivered it, without a
+ * key, with header bytes or a header repeated (a dead letter repeats the original's).
+ */
+export interface OutgoingRecord {
+  key: string | Buffer | null;
+  value: Buffer | string | null;
+  headers: Record<string, HeaderValue>;
+}
+
+/** Text or bytes; several values under one name are written as that header repeated. */
+export type HeaderValue = string | Buffer | Array<string | Buffer>;
+
+/** The broker refused a message as larger than its topic accepts: publishing it again is refused again. */
+export class MessageTooLargeError extends Error {
+  override readonly name = 'MessageTooLargeError';
+}
+
+export interface TopicMessages<Message extends OutgoingRecord = OutgoingMessage> {
   topic: string;
-  messages: OutgoingMessage[];
+  messages: Message[];
 }
 
 export interface MessagePublisher {
@@ -22,7 +40,7 @@ export interface MessagePublisher {
    * with every in-sync replica (acks = all). On a rejection some may have been written: callers that
    * retry rely on consumers dropping repeats by event id (at-least-once).
    */
-  publish(batches: TopicMessages[]): Promise<void>;
+  publish(batches: Array<TopicMessages<OutgoingRecord>>): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -10,6 +10,11 @@ export interface TopicLayout {
 }
 
 const week = String(7 * 24 * 3600 * 1000);
+/**
+ * A dead letter is the original action plus its `dlq_*` headers (up to ~5 KiB), so the DLQ accepts larger
+ * messages than the broker's default (1 MiB) that bounded the original.
+ */
+const deadLetterMessageBytesMax = String(2 * 1_048_576);
 
 /**
  * How every topic of the project is created when missing. The event feed keeps a week (the log itself
@@ -33,7 +38,7 @@ export function topicSpecs(layout: TopicLayout): { relay: TopicSpec[]; actions: 
     ],
     actions: [
       base(layout.topics.actions, layout.actionsPartitions, { 'cleanup.policy': 'delete', 'retention.ms': week }),
-      base(layout.topics.actionsDeadLetter, Math.min(3, layout.actionsPartitions), { 'cleanup.policy': 'delete', 'retention.ms': String(30 * 24 * 3600 * 1000) }),
+      base(layout.topics.actionsDeadLetter, Math.min(3, layout.actionsPartitions), { 'cleanup.policy': 'delete', 'retention.ms': String(30 * 24 * 3600 * 1000), 'max.message.bytes': deadLetterMessageBytesMax }),
     ],
   };
 }

@@ -1,6 +1,7 @@
 import { ServerKafka, type KafkaOptions } from '@nestjs/microservices';
 import type { Consumer, ConsumerCrashEvent } from 'kafkajs';
 import { backoffDelayMs, sleep, type BackoffLimits } from '#messaging';
+import { VerbatimKafkaParser } from './verbatim-kafka-parser.js';
 
 /** What the supervisor needs of Nest's Kafka server: start it and stop it. */
 export interface ConsumerServer {
@@ -11,7 +12,7 @@ export interface ConsumerServer {
 /**
  * Nest's Kafka server, telling `onConsumer` of each kafkajs consumer it creates before it connects
  * it: a crash during the first join of the group happens inside `listen`, so watching the consumer only
- * once `listen` returned would miss it.
+ * once `listen` returned would miss it. Handlers get each message undecoded (`KafkaContext.getMessage()`).
  */
 export class SupervisedKafkaServer extends ServerKafka {
   constructor(
@@ -19,6 +20,7 @@ export class SupervisedKafkaServer extends ServerKafka {
     private readonly onConsumer: (consumer: Consumer) => void,
   ) {
     super(options);
+    this.parser = new VerbatimKafkaParser();
   }
 
   protected override registerConsumerEventListeners(): void {

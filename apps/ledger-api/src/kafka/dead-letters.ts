@@ -1,26 +1,19 @@
-import type { MessagePublisher } from '#messaging';
+import { MessageTooLargeError, type HeaderValue, type MessagePublisher, type OutgoingRecord } from '#messaging';
+import type { IncomingAction } from './incoming-action.js';
 
 /** Why a message went to the dead-letter topic (`dlq_reason`). */
 export type DeadLetterReason = 'not_json' | 'too_large' | 'invalid_envelope' | 'unknown_type' | 'validation_failed' | 'unauthenticated' | 'forbidden' | 'not_found' | 'refused' | 'idempotency_key_reused' | 'invalid_data';
 
-/** A consumed message as the handler sees it. */
-export interface IncomingAction {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
-}
-
 /** Headers never copied to the dead-letter topic: the DLQ is read by people, tokens stay secret. */
 const secretHeaders = new Set(['authorization']);
 const detailsBytesMax = 4_096;
+/** A dead letter cut down to fit keeps the original key only up to this size: it alone could be too large. */
+const cutDownKeyBytesMax = 1_024;
 
 /**
- * Writes a message that cannot be processed, unchanged (key and value), to the dead-letter topic with
- * headers saying why and where it came from. Resolves only once the broker acknowledged it, so the
- * source offset may be committed after it.
+ * Writes a message that cannot be processed, unchanged (its key, value and headers as the broker delivered
+ * them, the token left out), to the dead-letter topic with headers saying why and where it came from.
+ * Resolves only once the broker acknowledged it, so the source offset may be committed after it.
  */
 export class DeadLetterQueue {
   constructor(
@@ -31,9 +24,7 @@ export class DeadLetterQueue {
   ) {}
 
   async send(message: IncomingAction, reason: DeadLetterReason, details: readonly string[]): Promise<void> {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(message.headers)) if (!secretHeaders.has(name.toLowerCase())) headers[name] = value;
-    Object.assign(headers, {
+    const why: Record<string, string> = {
       dlq_reason: reason,
       dlq_details: truncate(JSON.stringify(details), detailsBytesMax),
       dlq_source_topic: message.topic,
@@ -41,9 +32,35 @@ export class DeadLetterQueue {
       dlq_source_offset: message.offset,
       dlq_consumer_group: this.consumerGroup,
       dlq_failed_at: this.clock().toISOString(),
-    });
-    await this.publisher.publish([{ topic: this.topic, messages: [{ key: message.key ?? '', value: message.value, headers }] }]);
+    };
+    try {
+      await this.publish({ key: message.key, value: message.value, headers: { ...withoutSecrets(message.headers), ...why } });
+    } catch (error) {
+      if (!(error instanceof MessageTooLargeError)) throw error;
+      // The original plus these headers is more than the topic takes, and would be refused again on every
+      // retry, stalling the partition: the letter says why and where from, and what it leaves out.
+      await this.publish(cutDown(message, why));
+    }
   }
+
+  private publish(letter: OutgoingRecord): Promise<void> {
+    return this.publisher.publish([{ topic: this.topic, messages: [letter] }]);
+  }
+}
+
+function withoutSecrets(headers: IncomingAction['headers']): Record<string, HeaderValue> {
+  const kept: Record<string, HeaderValue> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !secretHeaders.has(name.toLowerCase())) kept[name] = value;
+  return kept;
+}
+
+function cutDown(message: IncomingAction, why: Record<string, string>): OutgoingRecord {
+  const keepKey = message.key === null || message.key.length <= cutDownKeyBytesMax;
+  return {
+    key: keepKey ? message.key : null,
+    value: null,
+    headers: { ...why, dlq_omitted: keepKey ? 'value,headers' : 'key,value,headers', dlq_value_bytes: String(message.value?.length ?? 0) },
+  };
 }
 
 function truncate(text: string, bytesMax: number): string {

@@ -4,12 +4,16 @@ import { EventIdConflictError, InvalidAppendError } from '#event-store';
 import { fieldErrors, requestContext, toDto, validateDto } from '#http';
 import type { GestureLedger, RequestContext, Result } from '#ledger';
 import { backoffDelayMs, sleep, type BackoffLimits } from '#messaging';
-import type { DeadLetterQueue, DeadLetterReason, IncomingAction } from './dead-letters.js';
+import type { DeadLetterQueue, DeadLetterReason } from './dead-letters.js';
 import { frontlineActions, frontlineActionTypes } from './frontline-actions.js';
+import { headerText, type IncomingAction } from './incoming-action.js';
 
 export type Disposition = { kind: 'applied'; type: string; result: Result<unknown> } | { kind: 'dead_lettered'; reason: DeadLetterReason; details: string[] };
 
 type Rejection = { kind: 'rejected'; reason: DeadLetterReason; details: string[] };
+
+/** A message that passed every check that depends on it alone: only the ledger call is left. */
+type Admitted = { kind: 'admitted'; type: string; dto: object; ctx: RequestContext };
 
 export interface FrontlineActionHandlerOptions {
   /** Largest message value accepted, like the HTTP body limit. */
@@ -33,8 +37,9 @@ const envelopeKeys = new Set(['type', 'data']);
  * `authorization` header verified by the same `TokenVerifier`, `data` validated by the same DTO, the
  * same ledger call with the same idempotency key. A message that can never succeed (not JSON, invalid,
  * unknown type, unauthenticated, forbidden, refused without a recorded outcome) goes to the dead-letter
- * topic; a domain decision that is recorded (a gesture refused over budget) is an applied outcome. Any
- * other failure is taken as transient (store down, overloaded, a conflict) and retried with backoff
+ * topic, as does data the event store or PostgreSQL refuses as such (a NUL character, an unpaired
+ * surrogate); a domain decision that is recorded (a gesture refused over budget) is an applied outcome.
+ * Any other failure is taken as transient (store down, overloaded, a conflict) and retried with backoff
  * until it succeeds or the consumer stops — never dead-lettered, never skipped.
  */
 export class FrontlineActionHandler {
@@ -54,10 +59,14 @@ export class FrontlineActionHandler {
 
   /** Resolves once the outcome (or the dead letter) is durable; throws `ConsumerStoppingError` otherwise. */
   async handle(message: IncomingAction, signal: AbortSignal, heartbeat: () => Promise<void> = async () => {}): Promise<Disposition> {
+    let admitted: Admitted | Rejection | null = null;
     for (let attempt = 0; ; attempt++) {
       if (signal.aborted) throw new ConsumerStoppingError(`stopping before ${where(message)} was processed`);
       try {
-        const outcome = await this.process(message);
+        // Checked once, as it arrived: a token that expires while an outage is retried does not turn a
+        // valid message into a dead letter.
+        admitted ??= await this.admit(message);
+        const outcome = admitted.kind === 'rejected' ? admitted : await this.apply(admitted);
         if (outcome.kind === 'rejected') {
           await this.deadLetters.send(message, outcome.reason, outcome.details);
           this.counts.deadLettered++;
@@ -77,28 +86,33 @@ export class FrontlineActionHandler {
     }
   }
 
-  private async process(message: IncomingAction): Promise<Disposition | Rejection> {
+  private async admit(message: IncomingAction): Promise<Admitted | Rejection> {
     const parsed = this.parse(message);
     if (parsed.kind === 'rejected') return parsed;
-    const principal = await this.authenticate(message.headers['authorization']);
+    const principal = await this.authenticate(headerText(message.headers, 'authorization'));
     if ('kind' in principal) return principal;
     const action = frontlineActions[parsed.type]!;
     // The HTTP body pipe's own steps: the same instance, the same rules, the same field errors.
     const dto = toDto(action.dto, parsed.data);
     const errors = [...fieldErrors(validateDto(dto)), ...(action.check?.(dto) ?? [])];
     if (errors.length > 0) return reject('validation_failed', errors.map((e) => `${e.field}: ${e.reasons.join('; ')}`));
+    return { kind: 'admitted', type: parsed.type, dto, ctx: this.context(principal, message) };
+  }
+
+  private async apply({ type, dto, ctx }: Admitted): Promise<Disposition | Rejection> {
     let result: Result<unknown>;
     try {
-      result = await action.run(this.ledger, dto, this.context(principal, message));
+      result = await frontlineActions[type]!.run(this.ledger, dto, ctx);
     } catch (error) {
       if (error instanceof EventIdConflictError) return reject('idempotency_key_reused', ['this idempotency key was already used for a different request']);
       if (error instanceof InvalidAppendError) return reject('invalid_data', [`${error.field}: ${error.reason}`]);
       if (error instanceof InvariantViolation) return reject('invalid_data', [error.message]);
+      if (isDataException(error)) return reject('invalid_data', [`${error.code}: ${error.message}`]);
       throw error;
     }
     switch (result.kind) {
       case 'ok':
-        return { kind: 'applied', type: parsed.type, result };
+        return { kind: 'applied', type, result };
       case 'forbidden':
         return reject('forbidden', [result.reason]);
       case 'not_found':
@@ -110,7 +124,8 @@ export class FrontlineActionHandler {
 
   private parse(message: IncomingAction): { kind: 'parsed'; type: string; data: object } | Rejection {
     const value = message.value;
-    if (!value || value.length === 0) return reject('not_json', ['the message has no value']);
+    if (value === null) return reject('not_json', ['the message has no value (a tombstone)']);
+    if (value.length === 0) return reject('not_json', ['the message value is empty']);
     if (value.length > this.options.valueBytesMax) return reject('too_large', [`the value is ${value.length} bytes; at most ${this.options.valueBytesMax}`]);
     let body: unknown;
     try {
@@ -140,8 +155,17 @@ export class FrontlineActionHandler {
   }
 
   private context(principal: Principal, message: IncomingAction): RequestContext {
-    return { ...requestContext(principal, message.headers['x-correlation-id'] ?? message.headers['ce_id']), causationId: `kafka:${where(message)}` };
+    return { ...requestContext(principal, headerText(message.headers, 'x-correlation-id') ?? headerText(message.headers, 'ce_id')), causationId: `kafka:${where(message)}` };
   }
+}
+
+/**
+ * PostgreSQL refused the data itself (SQLSTATE class 22, e.g. 22P05 for a NUL in jsonb): the store fails
+ * only the append that carries it, and a retry would be refused the same way, stalling the partition.
+ */
+function isDataException(error: unknown): error is Error & { code: string } {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
 }
 
 function reject(reason: DeadLetterReason, details: string[]): Rejection {

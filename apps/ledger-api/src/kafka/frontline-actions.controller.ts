@@ -1,6 +1,7 @@
 import { Controller, Inject, type BeforeApplicationShutdown } from '@nestjs/common';
-import { Ctx, EventPattern, type KafkaContext, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, type KafkaContext } from '@nestjs/microservices';
 import { ConsumerStoppingError, FrontlineActionHandler } from './frontline-action-handler.js';
+import type { IncomingAction } from './incoming-action.js';
 import { OffsetCommitter } from './offset-committer.js';
 
 export const FRONTLINE_ACTION_HANDLER = Symbol('FrontlineActionHandler');
@@ -24,22 +25,19 @@ export function frontlineActionsController(topic: string) {
       @Inject(OFFSET_COMMITTER) private readonly committer: OffsetCommitter,
     ) {}
 
+    /**
+     * Takes everything from the message itself, never from Nest's payload: for a message without a value
+     * Nest passes the whole message object as the payload.
+     */
     @EventPattern(topic)
-    async onAction(@Payload() value: unknown, @Ctx() kafkaContext: unknown): Promise<void> {
+    async onAction(@Ctx() kafkaContext: unknown): Promise<void> {
       // Typed `unknown` only because Nest 12's EventPattern signature types extra arguments so.
       const context = kafkaContext as KafkaContext;
+      // Undecoded (`SupervisedKafkaServer` parses nothing): the broker's bytes.
       const message = context.getMessage();
       const partition = context.getPartition();
       const consumer = context.getConsumer();
-      const incoming = {
-        topic: context.getTopic(),
-        partition,
-        offset: message.offset,
-        key: message.key === null || message.key === undefined ? null : String(message.key),
-        // With `keepBinary` the value arrives as the broker's bytes.
-        value: Buffer.isBuffer(value) ? value : value === null || value === undefined ? null : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
-        headers: headerStrings(message.headers as Record<string, unknown> | undefined),
-      };
+      const incoming: IncomingAction = { topic: context.getTopic(), partition, offset: message.offset, key: message.key ?? null, value: message.value, headers: message.headers ?? {} };
       try {
         await this.handler.handle(incoming, this.stopping.signal, context.getHeartbeat());
         this.committer.done(consumer, incoming.topic, partition, message.offset);
@@ -57,14 +55,4 @@ export function frontlineActionsController(topic: string) {
     }
   }
   return FrontlineActionsController;
-}
-
-/** Nest's parser decodes header bytes and parses those that look like JSON; the handler wants text. */
-function headerStrings(headers: Record<string, unknown> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value === null || value === undefined) continue;
-    out[name] = typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : JSON.stringify(value);
-  }
-  return out;
 }

@@ -68,10 +68,11 @@ export function frontlineActionsIn(options: FrontlineActionsOptions): FrontlineA
       consumer: { groupId: kafka.actionsGroupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxBytesPerPartition: 1_048_576, retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 }, ...options.consumer },
       subscribe: { fromBeginning: true },
       run: { autoCommit: false, partitionsConsumedConcurrently: kafka.actionsPartitionsConcurrently },
-      // The handler parses the value itself, so "not JSON" is a reason it can report.
-      parser: { keepBinary: true },
     },
-    (consumer) => supervisor.attach(consumer),
+    (consumer) => {
+      supervisor.attach(consumer);
+      committer.attach(consumer);
+    },
   );
   const supervisor = new ConsumerSupervisor(server, { log, ...(options.onConsumerCrash ? { onCrash: options.onConsumerCrash } : {}), ...(options.restartBackoff ? { backoff: options.restartBackoff } : {}) });
 

@@ -1,5 +1,5 @@
 import kafkajs, { type Kafka, type Producer } from 'kafkajs';
-import type { MessagePublisher, TopicMessages } from '../port.js';
+import { MessageTooLargeError, type MessagePublisher, type OutgoingRecord, type TopicMessages } from '../port.js';
 import { JavaCompatiblePartitioner } from './java-compatible-partitioner.js';
 import { defaultMaxRequestBytes, splitIntoRequests } from './produce-requests.js';
 
@@ -33,7 +33,7 @@ export class KafkaPublisher implements MessagePublisher {
     this.maxRequestBytes = options.maxRequestBytes ?? defaultMaxRequestBytes;
   }
 
-  async publish(batches: TopicMessages[]): Promise<void> {
+  async publish(batches: Array<TopicMessages<OutgoingRecord>>): Promise<void> {
     const topicMessages = batches.filter((b) => b.messages.length > 0);
     if (topicMessages.length === 0) return;
     const producer = await this.connected();
@@ -48,8 +48,8 @@ export class KafkaPublisher implements MessagePublisher {
   }
 
   /** Says which limit to change: retrying the same publish would be refused the same way, forever. */
-  private tooLarge(error: Error): Error {
-    return new Error(
+  private tooLarge(error: Error): MessageTooLargeError {
+    return new MessageTooLargeError(
       `${error.message}: a produce request carries up to ${this.maxRequestBytes} bytes (KAFKA_MAX_REQUEST_BYTES); the broker's message.max.bytes and each topic's max.message.bytes must be at least that, or the setting lowered`,
       { cause: error },
     );

@@ -1,4 +1,4 @@
-import type { OutgoingMessage, TopicMessages } from '../port.js';
+import type { OutgoingRecord, TopicMessages } from '../port.js';
 
 /**
  * What one produce request may carry, like the Java producer's `max.request.size` (1 MiB): the
@@ -14,11 +14,15 @@ const recordFramingBytes = 40;
 const headerFramingBytes = 10;
 
 /** A record's encoded size, from above: UTF-8 bytes of key, value and headers plus framing. */
-export function recordBytesUpperBound(message: OutgoingMessage): number {
-  let bytes = recordFramingBytes + Buffer.byteLength(message.key);
+export function recordBytesUpperBound(message: OutgoingRecord): number {
+  let bytes = recordFramingBytes + (message.key === null ? 0 : Buffer.byteLength(message.key));
   const value = message.value;
   if (value !== null) bytes += typeof value === 'string' ? Buffer.byteLength(value) : value.length;
-  for (const name in message.headers) bytes += headerFramingBytes + Buffer.byteLength(name) + Buffer.byteLength(message.headers[name]!);
+  for (const name in message.headers) {
+    const header = message.headers[name]!;
+    if (!Array.isArray(header)) bytes += headerFramingBytes + Buffer.byteLength(name) + Buffer.byteLength(header);
+    else for (const one of header) bytes += headerFramingBytes + Buffer.byteLength(name) + Buffer.byteLength(one);
+  }
   return bytes;
 }
 
@@ -28,10 +32,10 @@ export function recordBytesUpperBound(message: OutgoingMessage): number {
  * the order given. A message larger than `maxBytes` goes alone (the broker has the last word on its
  * size). A publish that fits is returned as it is, without copying.
  */
-export function splitIntoRequests(batches: readonly TopicMessages[], maxBytes: number): TopicMessages[][] {
+export function splitIntoRequests<Message extends OutgoingRecord>(batches: ReadonlyArray<TopicMessages<Message>>, maxBytes: number): Array<Array<TopicMessages<Message>>> {
   if (!(Number.isInteger(maxBytes) && maxBytes > 0)) throw new RangeError(`maxBytes must be a positive integer, got ${maxBytes}`);
-  const requests: TopicMessages[][] = [];
-  let request: TopicMessages[] = [];
+  const requests: Array<Array<TopicMessages<Message>>> = [];
+  let request: Array<TopicMessages<Message>> = [];
   let requestBytes = 0;
   for (const { topic, messages } of batches) {
     let first = 0;

@@ -1,0 +1,110 @@
+import 'reflect-metadata';
+import { describe, expect, it } from '@jest/globals';
+import { mintToken, TokenVerifier } from '#auth';
+import { InvalidAppendError } from '#event-store';
+import type { GestureLedger } from '#ledger';
+import type { MessagePublisher, OutgoingRecord, TopicMessages } from '#messaging';
+import { DeadLetterQueue } from './dead-letters.js';
+import { FrontlineActionHandler } from './frontline-action-handler.js';
+import type { IncomingAction } from './incoming-action.js';
+
+const jwt = { hs256Secret: 'unit-secret-unit-secret-unit-secret-0001', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
+
+/** Keeps what it is asked to publish. */
+class FakePublisher implements MessagePublisher {
+  readonly letters: OutgoingRecord[] = [];
+  async publish(batches: Array<TopicMessages<OutgoingRecord>>): Promise<void> {
+    for (const batch of batches) this.letters.push(...batch.messages);
+  }
+  async close(): Promise<void> {}
+}
+
+/** A ledger whose `recordPurchase` does what the test says, attempt by attempt. */
+function ledgerRecordingPurchases(attempt: (n: number) => Promise<unknown>): GestureLedger & { calls: number } {
+  const ledger = { calls: 0, recordPurchase: () => attempt(++ledger.calls) };
+  return ledger as unknown as GestureLedger & { calls: number };
+}
+
+function purchase(headers: IncomingAction['headers']): IncomingAction {
+  const data = { customerId: 'c-1', purchaseId: 'p-1', amountMinor: 100, currency: 'USD', channel: 'pos', storeId: 'nyc-fifth-ave', occurredAt: new Date().toISOString() };
+  return { topic: 'actions', partition: 3, offset: '42', key: Buffer.from('c-1'), value: Buffer.from(JSON.stringify({ type: 'purchase.recorded', data })), headers };
+}
+
+function handlerWith(ledger: GestureLedger, now: () => number = Date.now) {
+  const publisher = new FakePublisher();
+  const handler = new FrontlineActionHandler(ledger, new TokenVerifier(jwt, now), new DeadLetterQueue(publisher, 'actions.dlq', 'group'), { valueBytesMax: 64 * 1024, backoff: { initialMs: 1, maxMs: 1 }, log: () => undefined });
+  return { handler, publisher };
+}
+
+/** Aborts after `ms`, so that a message retried forever ends the test instead of hanging it. */
+const deadline = (ms: number) => AbortSignal.timeout(ms);
+
+describe('FrontlineActionHandler', () => {
+  it('verifies the token once: a valid message retried through an outage longer than its token is applied, not dead-lettered', async () => {
+    let now = Date.now();
+    const token = await mintToken(jwt, { sub: 'till-1', roles: ['pos-system'], store: 'nyc-fifth-ave' }, 120);
+    // Each failed attempt lasts a minute: by the fourth the token has expired (beyond the 30 s tolerance).
+    const ledger = ledgerRecordingPurchases(async (n) => {
+      if (n < 4) {
+        now += 60_000;
+        throw new Error('connect ECONNREFUSED (test outage)');
+      }
+      return { kind: 'ok', value: { balancePoints: 10 } };
+    });
+    const { handler, publisher } = handlerWith(ledger, () => now);
+
+    const disposition = await handler.handle(purchase({ authorization: `Bearer ${token}` }), deadline(10_000));
+
+    expect(disposition).toMatchObject({ kind: 'applied', type: 'purchase.recorded' });
+    expect(ledger.calls).toBe(4);
+    expect(publisher.letters).toEqual([]);
+  });
+
+  it('reads the authorization header whatever the case of its name, as HTTP does', async () => {
+    const token = await mintToken(jwt, { sub: 'till-1', roles: ['pos-system'], store: 'nyc-fifth-ave' });
+    const ledger = ledgerRecordingPurchases(async () => ({ kind: 'ok', value: { balancePoints: 10 } }));
+    const { handler } = handlerWith(ledger);
+
+    for (const name of ['Authorization', 'AUTHORIZATION']) {
+      expect(await handler.handle(purchase({ [name]: Buffer.from(`Bearer ${token}`) }), deadline(5_000))).toMatchObject({ kind: 'applied' });
+    }
+  });
+
+  it('dead-letters data PostgreSQL refuses (SQLSTATE class 22) at once, with the code, instead of retrying it forever', async () => {
+    const token = await mintToken(jwt, { sub: 'till-1', roles: ['pos-system'], store: 'nyc-fifth-ave' });
+    const ledger = ledgerRecordingPurchases(async () => {
+      throw Object.assign(new Error('unsupported Unicode escape sequence'), { code: '22P05' });
+    });
+    const { handler, publisher } = handlerWith(ledger);
+
+    const disposition = await handler.handle(purchase({ authorization: `Bearer ${token}` }), deadline(5_000));
+
+    expect(disposition).toEqual({ kind: 'dead_lettered', reason: 'invalid_data', details: ['22P05: unsupported Unicode escape sequence'] });
+    expect(ledger.calls).toBe(1);
+    expect(publisher.letters.map((l) => l.headers.dlq_reason)).toEqual(['invalid_data']);
+  });
+
+  it('dead-letters text the event store refuses (InvalidAppendError) at once', async () => {
+    const token = await mintToken(jwt, { sub: 'till-1', roles: ['pos-system'], store: 'nyc-fifth-ave' });
+    const ledger = ledgerRecordingPurchases(async () => {
+      throw new InvalidAppendError('events[0].data.note', 'contains a NUL character (U+0000)');
+    });
+    const { handler } = handlerWith(ledger);
+
+    expect(await handler.handle(purchase({ authorization: `Bearer ${token}` }), deadline(5_000))).toEqual({ kind: 'dead_lettered', reason: 'invalid_data', details: ['events[0].data.note: contains a NUL character (U+0000)'] });
+    expect(ledger.calls).toBe(1);
+  });
+
+  it('still retries database errors that are not about the data (a lost connection, SQLSTATE 08006)', async () => {
+    const token = await mintToken(jwt, { sub: 'till-1', roles: ['pos-system'], store: 'nyc-fifth-ave' });
+    const ledger = ledgerRecordingPurchases(async (n) => {
+      if (n < 3) throw Object.assign(new Error('connection failure'), { code: '08006' });
+      return { kind: 'ok', value: { balancePoints: 10 } };
+    });
+    const { handler } = handlerWith(ledger);
+
+    expect(await handler.handle(purchase({ authorization: `Bearer ${token}` }), deadline(5_000))).toMatchObject({ kind: 'applied' });
+    expect(ledger.calls).toBe(3);
+    expect(handler.counts.retries).toBe(2);
+  });
+});

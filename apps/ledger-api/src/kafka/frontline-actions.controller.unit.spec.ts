@@ -1,0 +1,88 @@
+import 'reflect-metadata';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Module, type INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { EachMessagePayload, KafkaMessage } from 'kafkajs';
+import { mintToken, TokenVerifier } from '#auth';
+import type { GestureLedger } from '#ledger';
+import type { MessagePublisher, OutgoingRecord, TopicMessages } from '#messaging';
+import { SupervisedKafkaServer } from './consumer-supervisor.js';
+import { DeadLetterQueue } from './dead-letters.js';
+import { FrontlineActionHandler } from './frontline-action-handler.js';
+import { FRONTLINE_ACTION_HANDLER, frontlineActionsController, OFFSET_COMMITTER } from './frontline-actions.controller.js';
+
+const topic = 'frontline.actions.v1';
+const jwt = { hs256Secret: 'unit-secret-unit-secret-unit-secret-0001', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
+
+class FakePublisher implements MessagePublisher {
+  readonly letters: OutgoingRecord[] = [];
+  async publish(batches: Array<TopicMessages<OutgoingRecord>>): Promise<void> {
+    for (const batch of batches) this.letters.push(...batch.messages);
+  }
+  async close(): Promise<void> {}
+}
+
+function bytesOf(letter: OutgoingRecord): Buffer {
+  const parts = [letter.key, letter.value, ...Object.entries(letter.headers).flatMap(([name, value]) => [name, ...(Array.isArray(value) ? value : [value])])];
+  return Buffer.concat(parts.flatMap((p) => (p === null ? [] : [Buffer.from(p)])));
+}
+
+/**
+ * The controller inside Nest's own Kafka server (parser, deserializer, routing, parameter decorators), fed
+ * messages as kafkajs hands them to `eachMessage`; no broker.
+ */
+describe('the frontline actions controller, behind Nest\'s Kafka server', () => {
+  const publisher = new FakePublisher();
+  const committed: string[] = [];
+  const server = new SupervisedKafkaServer({ client: { brokers: ['127.0.0.1:1'] }, postfixId: '' }, () => undefined);
+  let app: INestMicroservice;
+  let offset = 0;
+
+  beforeAll(async () => {
+    const handler = new FrontlineActionHandler({} as GestureLedger, new TokenVerifier(jwt), new DeadLetterQueue(publisher, `${topic}.dlq`, 'ledger'), { valueBytesMax: 64 * 1024, log: () => undefined });
+    @Module({
+      controllers: [frontlineActionsController(topic)],
+      providers: [
+        { provide: FRONTLINE_ACTION_HANDLER, useValue: handler },
+        { provide: OFFSET_COMMITTER, useValue: { done: (_consumer: unknown, _topic: string, _partition: number, at: string) => committed.push(at), close: async () => undefined } },
+      ],
+    })
+    class TestModule {}
+    app = await NestFactory.createMicroservice(TestModule, { strategy: server, logger: false });
+    await app.init();
+  });
+
+  afterAll(() => app.close());
+
+  async function deliver(message: Pick<KafkaMessage, 'key' | 'value' | 'headers'>): Promise<OutgoingRecord> {
+    const before = publisher.letters.length;
+    const at = String(offset++);
+    const kafkaMessage = { ...message, offset: at, timestamp: '1', attributes: 0 } as KafkaMessage;
+    await server.handleMessage({ topic, partition: 0, message: kafkaMessage, heartbeat: async () => undefined, pause: () => () => undefined } as EachMessagePayload);
+    expect(committed.at(-1)).toBe(at);
+    expect(publisher.letters).toHaveLength(before + 1);
+    return publisher.letters.at(-1)!;
+  }
+
+  it('dead-letters a message without a value as the original tombstone (not_json), its token nowhere', async () => {
+    const token = await mintToken(jwt, { sub: 'till-1', roles: ['pos-system'], store: 'nyc-fifth-ave' });
+    const letter = await deliver({ key: Buffer.from('emp-1'), value: null, headers: { authorization: Buffer.from(`Bearer ${token}`), 'x-correlation-id': Buffer.from('c-1') } });
+    expect(letter).toMatchObject({ key: Buffer.from('emp-1'), value: null, headers: { 'x-correlation-id': Buffer.from('c-1'), dlq_reason: 'not_json' } });
+    expect(letter.headers.authorization).toBeUndefined();
+    expect(bytesOf(letter).includes(token)).toBe(false);
+  });
+
+  it('keeps a key and headers that look like JSON byte for byte, and a missing key missing', async () => {
+    const jsonKey = await deliver({ key: Buffer.from('{"till": "t-1"}'), value: Buffer.from('not json'), headers: { trace: Buffer.from('{"a": 1}'), list: Buffer.from('[1, 2]') } });
+    expect(jsonKey).toMatchObject({ key: Buffer.from('{"till": "t-1"}'), value: Buffer.from('not json'), headers: { trace: Buffer.from('{"a": 1}'), list: Buffer.from('[1, 2]'), dlq_reason: 'not_json' } });
+
+    const noKey = await deliver({ key: null, value: Buffer.from('{"type": "gesture.requested", "data": '), headers: {} });
+    expect(noKey).toMatchObject({ key: null, value: Buffer.from('{"type": "gesture.requested", "data": '), headers: { dlq_reason: 'not_json' } });
+  });
+
+  it('takes a JSON value as the broker\'s bytes, not as Nest parsed it', async () => {
+    const value = Buffer.from('{"type": "gesture.teleported",  "data": {}}');
+    const letter = await deliver({ key: Buffer.from('emp-1'), value, headers: {} });
+    expect(letter).toMatchObject({ value, headers: { dlq_reason: 'unknown_type' } });
+  });
+});
