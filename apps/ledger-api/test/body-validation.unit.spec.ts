@@ -21,7 +21,7 @@ const samples: Array<[new () => object, Record<string, unknown>]> = [
   [RedeemPointsDto, { redemptionId: 'r-1', points: 100, channel: 'pos', storeId: 'nyc-fifth-ave', occurredAt: '2026-11-23T15:04:05Z' }],
 ];
 
-const oddValues: unknown[] = [undefined, null, '', ' ', 'x'.repeat(65), 'x'.repeat(2_001), 'a b', 'usd', 'USD', 'EURO', 0, -1, 1, 1.5, 10_000_000_001, Number.MAX_SAFE_INTEGER, '12', true, {}, [], ['pos'], '2026-11-23', '2026-13-01T00:00:00Z', '2026-11-23T15:04:05', 'pos', 'web_chat', 'manager', 'refund_outside_policy', 'csat'];
+const oddValues: unknown[] = [undefined, null, '', ' ', 'x'.repeat(65), 'x'.repeat(2_001), 'a b', 'usd', 'USD', 'EURO', 0, -1, 1, 1.5, 10_000_000_001, Number.MAX_SAFE_INTEGER, '12', true, {}, [], ['pos'], '2026-11-23', '2026-13-01T00:00:00Z', '2026-11-23T15:04:05', '2026-W48-1', '2026-02-30T10:00:00Z', '\u0000', 'a\nb', '\ud800', 'pos', 'web_chat', 'manager', 'refund_outside_policy', 'csat'];
 
 /** What the pipe answered before: class-transformer's instance, class-validator's executor. */
 const before = (cls: new () => object, body: Record<string, unknown>) => fieldErrors(validateSync(plainToInstance(cls, body), bodyValidatorOptions));
@@ -60,5 +60,60 @@ describe('body validation', () => {
       const body = { ...sample, [a]: null, [b]: 1.5 };
       expect(now(cls, body)).toEqual(before(cls, body));
     }
+  });
+
+  describe('refuses what the domain would refuse, naming the field', () => {
+    const sampleOf = (cls: new () => object) => samples.find(([c]) => c === cls)![1];
+    const fieldsOf = (cls: new () => object, body: Record<string, unknown>) => now(cls, body).map((e) => e.field);
+
+    it('takes only date-times with an offset, on days and at hours that exist', () => {
+      const withInstant: Array<[new () => object, Record<string, unknown>, string]> = [
+        [RequestGestureDto, sampleOf(RequestGestureDto), 'occurredAt'],
+        [RecordPurchaseDto, sampleOf(RecordPurchaseDto), 'occurredAt'],
+        [RecordFeedbackDto, sampleOf(RecordFeedbackDto), 'occurredAt'],
+        [RedeemPointsDto, sampleOf(RedeemPointsDto), 'occurredAt'],
+        [AdjustBudgetDto, sampleOf(AdjustBudgetDto), 'effectiveAt'],
+      ];
+      for (const [cls, sample, field] of withInstant) {
+        for (const bad of ['2026-11-24', '2026-11-24T05:00:00', '2026-W48-1', '2026-11-24 05:00:00Z', '2026-02-30T10:00:00Z', '2100-02-29T10:00:00Z', '2026-04-31T10:00:00Z', '2026-11-24T24:00:00Z', '2026-11-24T05:00:00+24:00']) {
+          expect({ cls: cls.name, bad, fields: fieldsOf(cls, { ...sample, [field]: bad }) }).toEqual({ cls: cls.name, bad, fields: [field] });
+        }
+        for (const good of ['2026-11-24T05:00Z', '2024-02-29T23:59:59.123456789-05:00', '2000-02-29T00:00:00Z', '2026-11-24T05:00:00+05:30']) {
+          expect({ cls: cls.name, good, fields: fieldsOf(cls, { ...sample, [field]: good }) }).toEqual({ cls: cls.name, good, fields: [] });
+        }
+      }
+    });
+
+    it('takes free text without control characters (bar tab and line breaks in notes) and only well-formed Unicode', () => {
+      const freeText: Array<[new () => object, Record<string, unknown>, string, boolean]> = [
+        [RequestGestureDto, sampleOf(RequestGestureDto), 'note', true],
+        [RequestGestureDto, sampleOf(RequestGestureDto), 'reasonCode', false],
+        [ApproveGestureDto, sampleOf(ApproveGestureDto), 'note', true],
+        [DecisionNoteDto, sampleOf(DecisionNoteDto), 'reasonCode', false],
+        [AdjustBudgetDto, sampleOf(AdjustBudgetDto), 'note', true],
+        [AdjustBudgetDto, sampleOf(AdjustBudgetDto), 'reasonCode', false],
+        [RecordFeedbackDto, sampleOf(RecordFeedbackDto), 'comment', true],
+        [RecordFeedbackDto, sampleOf(RecordFeedbackDto), 'gestureId', false],
+      ];
+      for (const [cls, sample, field, multiline] of freeText) {
+        for (const bad of ['a\u0000b', '\u0001', 'esc \u001b[31m', 'del \u007f', 'lone \ud800', '\udc00 reversed \ud800', ...(multiline ? [] : ['a\nb', 'a\tb'])]) {
+          expect({ cls: cls.name, field, bad, fields: fieldsOf(cls, { ...sample, [field]: bad }) }).toEqual({ cls: cls.name, field, bad, fields: [field] });
+        }
+        for (const good of ['café 🎉 ok', 'naïve — “quoted”', ...(multiline ? ['line one\nline two\r\n\tindented'] : [])]) {
+          expect({ cls: cls.name, field, good, fields: fieldsOf(cls, { ...sample, [field]: good }) }).toEqual({ cls: cls.name, field, good, fields: [] });
+        }
+      }
+    });
+
+    it('refuses points: null, which the domain would take for a points gesture worth nothing', () => {
+      expect(fieldsOf(RequestGestureDto, { ...sampleOf(RequestGestureDto), points: null })).toEqual(['points']);
+      expect(fieldsOf(RequestGestureDto, { ...samples[1]![1], points: null })).toEqual(['points']);
+    });
+
+    it('refuses approving 0 (deny instead), and takes null as the whole reservation', () => {
+      expect(fieldsOf(ApproveGestureDto, { approvedAmountMinor: 0 })).toEqual(['approvedAmountMinor']);
+      expect(fieldsOf(ApproveGestureDto, { approvedAmountMinor: 1 })).toEqual([]);
+      expect(fieldsOf(ApproveGestureDto, { approvedAmountMinor: null })).toEqual([]);
+    });
   });
 });

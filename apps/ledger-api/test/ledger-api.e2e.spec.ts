@@ -60,6 +60,7 @@ describe('ledger API (HTTP, embedded store)', () => {
       ['emp-s', 'senior_associate', store1],
       ['sup-1', 'supervisor', store1],
       ['sup-2', 'supervisor', store1],
+      ['mgr-1', 'manager', store1],
       ['emp-c', 'associate', store2],
     ] as const) {
       const res = await post('/budgets', { employeeId, role, storeId: home, idempotencyKey: `enrol-${employeeId}` }, admin);
@@ -156,6 +157,48 @@ describe('ledger API (HTTP, embedded store)', () => {
       const res = await post('/gestures', { ...gesture('emp-a'), approved: true }, await token('emp-a', ['associate']));
       expect(res.status).toBe(400);
       expect(res.body.errors).toEqual([{ field: 'approved', reasons: [expect.stringContaining('should not exist')] }]);
+    });
+
+    it('refuses what the domain would, naming the field: a date-time without an offset, points: null, approving 0', async () => {
+      const me = await token('emp-a', ['associate']);
+      const before = (await get('/budgets/emp-a', me)).body.periods;
+      for (const occurredAt of ['2026-11-24', '2026-11-24T05:00:00', '2026-W48-1']) {
+        const res = await post('/gestures', gesture('emp-a', { occurredAt }), me);
+        expect({ occurredAt, status: res.status, errors: res.body.errors }).toEqual({ occurredAt, status: 400, errors: [{ field: 'occurredAt', reasons: [expect.stringContaining('offset')] }] });
+      }
+      const nullPoints = await post('/gestures', gesture('emp-a', { gestureType: 'bonus_loyalty_points', amountMinor: undefined, currency: undefined, points: null, reasonCode: 'loyal_customer' }), me);
+      expect(nullPoints.status).toBe(400);
+      expect(nullPoints.body.errors.map((e: { field: string }) => e.field)).toEqual(['points']);
+      expect((await get('/budgets/emp-a', me)).body.periods).toEqual(before);
+
+      const escalated = await post('/gestures', gesture('emp-b', { amountMinor: 3000, customerId: 'cust-zero' }), await token('emp-b', ['associate']));
+      expect(escalated.body.outcome).toBe('escalated');
+      const zero = await post(`/gestures/${encodeURIComponent(escalated.body.gestureId)}/approve`, { approvedAmountMinor: 0 }, await token('emp-s', ['senior_associate']));
+      expect(zero.status).toBe(400);
+      expect(zero.body.errors.map((e: { field: string }) => e.field)).toEqual(['approvedAmountMinor']);
+    });
+
+    it('refuses control characters and unpaired surrogates in free text, naming the field, and writes nothing', async () => {
+      const me = await token('emp-a', ['associate']);
+      const manager = await token('mgr-1', ['manager']);
+      const before = (await get('/budgets/emp-a', me)).body;
+      const refusals = [
+        await post('/gestures', gesture('emp-a', { note: 'order\u0000late' }), me),
+        await post('/gestures', gesture('emp-a', { reasonCode: 'service_failure\u0007' }), me),
+        await post('/gestures', gesture('emp-a', { note: 'late \ud800' }), me),
+        await post('/budgets/emp-a/adjustments', { deltaMinor: 500, reasonCode: 'promo', note: 'top-up \u001b[2J', idempotencyKey: key() }, manager),
+        await post('/feedback', { customerId: 'cust-1', feedbackId: key(), kind: 'compliment', comment: 'great\u0000', occurredAt: now() }, await token('crm-1', ['crm'], null)),
+      ];
+      expect(refusals.map((r) => [r.status, r.body.errors?.map((e: { field: string }) => e.field)])).toEqual([
+        [400, ['note']],
+        [400, ['reasonCode']],
+        [400, ['note']],
+        [400, ['note']],
+        [400, ['comment']],
+      ]);
+      expect((await get('/budgets/emp-a', me)).body).toEqual(before);
+      // Line breaks and tabs are what notes are made of.
+      expect((await post('/gestures', gesture('emp-a', { amountMinor: 100, note: 'order late\r\n\tsecond time' }), me)).status).toBe(201);
     });
 
     it('answers 413 to a body over the limit, and writes nothing', async () => {
@@ -267,14 +310,77 @@ describe('ledger API (HTTP, embedded store)', () => {
       expect((await post('/customers/cust-expiry/loyalty/expiry', {}, null)).status).toBe(401);
     });
 
-    it('serves the OpenAPI document with every operation', async () => {
+    it('refuses a policy with a field it does not have, at any depth, or a body that is not one, naming each field', async () => {
+      const admin = await token('admin-1', ['admin'], null);
+      const current = (await get('/policy', admin)).body;
+      const next = { ...structuredClone(current), version: current.version + 1 };
+      const withExtras = structuredClone(next);
+      withExtras.approvedBy = 'cfo';
+      withExtras.roles.associate.extra = 1;
+      withExtras.stores[store1].manager = 'mgr-1';
+      withExtras.catalogue.gift.maxPerDay = 3;
+      withExtras.loyalty.tiers[1].perks = [];
+      withExtras.loyalty.currency = 'USD';
+      const extras = await post('/policy', withExtras, admin);
+      expect(extras.status).toBe(400);
+      expect(extras.body).toMatchObject({ statusCode: 400, error: 'Bad Request', message: 'validation failed' });
+      expect(extras.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(
+        ['approvedBy', 'catalogue.gift.maxPerDay', 'loyalty.currency', 'loyalty.tiers[1].perks', 'roles.associate.extra', `stores.${store1}.manager`].sort(),
+      );
+      for (const body of [null, [next], 'policy', 42]) {
+        const res = await post('/policy', body, admin);
+        expect({ body, status: res.status, errors: res.body.errors }).toEqual({ body, status: 400, errors: [{ field: 'body', reasons: [expect.any(String)] }] });
+      }
+      const badValue = await post('/policy', { ...next, roles: { ...next.roles, associate: { ...next.roles.associate, period: 'year' } } }, admin);
+      expect(badValue.status).toBe(400);
+      expect(badValue.body.errors).toEqual([{ field: 'roles.associate.period', reasons: ['must be day, week or month'] }]);
+      expect((await post('/policy', withExtras, await token('mgr-1', ['manager']))).status).toBe(403);
+      expect((await get('/policy', admin)).body).toEqual(current);
+    });
+
+    it('serves an OpenAPI document that says what the server answers', async () => {
       const res = await get('/docs-json');
       expect(res.status).toBe(200);
       const doc = res.body;
       for (const path of ['/gestures', '/gestures/batch', '/gestures/{gestureId}/approve', '/gestures/{gestureId}/deny', '/gestures/{gestureId}/reverse', '/purchases', '/feedback', '/customers/{customerId}/loyalty/expiry', '/budgets', '/policy']) {
         expect(Object.keys(doc.paths)).toContain(path);
       }
-      expect(doc.components.schemas.RequestGestureDto.required).toEqual(expect.arrayContaining(['employeeId', 'customerId', 'gestureType', 'channel', 'occurredAt', 'idempotencyKey']));
+      const schemas = doc.components.schemas;
+      const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+      const answer = (path: string, method: string, status: string) => doc.paths[path][method].responses[status]?.content?.['application/json']?.schema;
+      expect(schemas.RequestGestureDto.required).toEqual(expect.arrayContaining(['employeeId', 'customerId', 'gestureType', 'channel', 'occurredAt', 'idempotencyKey']));
+
+      // POST /gestures answers 201, documented as such, with the outcome's every field typed.
+      expect(Object.keys(doc.paths['/gestures'].post.responses)).not.toContain('200');
+      expect(answer('/gestures', 'post', '201')).toEqual(ref('GestureOutcomeDto'));
+      const outcome = schemas.GestureOutcomeDto.properties;
+      expect(outcome.periodKey).toMatchObject({ type: 'string', nullable: true });
+      expect(outcome.points).toMatchObject({ type: 'integer', nullable: true });
+      expect(outcome.cost.allOf ?? [outcome.cost]).toContainEqual(ref('MoneyDto'));
+      expect(outcome.reserved.allOf ?? [outcome.reserved]).toContainEqual(ref('MoneyDto'));
+      expect(schemas.MoneyDto.properties).toMatchObject({ amountMinor: { type: 'integer' }, currency: { type: 'string' } });
+      expect(schemas.RequestGestureDto.properties).toMatchObject({ amountMinor: { type: 'integer' }, points: { type: 'integer' }, occurredAt: { type: 'string', format: 'date-time' } });
+      expect(schemas.ApproveGestureDto.properties.approvedAmountMinor).toMatchObject({ type: 'integer', minimum: 1, nullable: true });
+
+      // Every operation answers a typed body on success, and documents its errors with the error shape.
+      expect(answer('/gestures/batch', 'post', '200')).toEqual(ref('GestureBatchAnswerDto'));
+      expect(answer('/budgets/{employeeId}', 'get', '200')).toEqual(ref('BudgetViewDto'));
+      expect(answer('/customers/{customerId}/loyalty', 'get', '200')).toEqual(ref('LoyaltySummaryDto'));
+      expect(answer('/customers/{customerId}/loyalty/expiry', 'post', '200')).toEqual(ref('LoyaltyExpiryDto'));
+      expect(answer('/policy', 'get', '200')).toEqual(ref('PolicyDto'));
+      expect(doc.paths['/policy'].post.requestBody.content['application/json'].schema).toEqual(ref('PolicyDto'));
+      expect(schemas.PolicyDto.properties.roles.properties.manager).toEqual({ allOf: [ref('RoleRuleDto')] });
+      expect(schemas.RoleRuleDto.properties.allowanceMinor).toMatchObject({ type: 'integer' });
+      for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>>)) {
+        if (!['/gestures', '/budgets', '/purchases', '/feedback', '/policy'].some((prefix) => path.startsWith(prefix)) && !path.startsWith('/customers')) continue;
+        for (const [method, operation] of Object.entries(operations)) {
+          const success = Object.keys(operation.responses).filter((status) => status.startsWith('2'));
+          expect({ path, method, success: success.map((status) => Boolean(operation.responses[status]!.content?.['application/json']?.schema)) }).toEqual({ path, method, success: [true] });
+          expect({ path, method, unauthorized: answer(path, method, '401') }).toEqual({ path, method, unauthorized: ref('ErrorBodyDto') });
+        }
+      }
+      for (const status of ['400', '401', '403', '409', '413']) expect(answer('/gestures', 'post', status)).toEqual(ref('ErrorBodyDto'));
+      expect(schemas.ErrorBodyDto.properties.errors).toMatchObject({ type: 'array', items: ref('FieldErrorDto') });
     });
   });
 });

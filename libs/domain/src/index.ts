@@ -30,7 +30,7 @@ export { closedThrough, isPeriodClosed, periodAt, periodKinds, type BudgetPeriod
 
 export { gestureTypes, isGestureType, pointsGestureType, type CostKind, type GestureCatalogue, type GestureType, type GestureTypeRule } from './policy/catalogue.js';
 export { storeOf, tierNames, type LoyaltyRule, type Policy, type RoleRule, type StoreRule, type TierName, type TierRule } from './policy/policy.js';
-export { policyProblems } from './policy/validate-policy.js';
+export { policyFieldProblems, policyProblems, type PolicyProblem } from './policy/validate-policy.js';
 export { samplePolicy } from './policy/sample-policy.js';
 export {
   decidePolicy,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DeciderSpecification, isRefusal, policyDecider, policyProblems, samplePolicy, type Policy, type PolicyPublished } from '#domain';
+import { DeciderSpecification, isRefusal, policyDecider, policyFieldProblems, policyProblems, samplePolicy, type Policy, type PolicyPublished } from '#domain';
 import { policyWith } from './budget-fixtures.js';
 
 const given = DeciderSpecification.for(policyDecider, undefined);
@@ -51,6 +51,34 @@ describe('policyProblems', () => {
 
   it('reports a document that is not an object instead of crashing', () => {
     expect(policyProblems(null as unknown as Policy)).toEqual(['policy must be an object']);
+  });
+});
+
+describe('policyFieldProblems', () => {
+  it('names a field the policy does not have, at every depth, and nothing else', () => {
+    const withExtras = policyWith((p) => {
+      Object.assign(p, { approvedBy: 'cfo' });
+      Object.assign(p.stores['chicago-loop']!, { manager: 'mgr-1' });
+      Object.assign(p.roles.associate, { extra: 1 });
+      Object.assign(p.catalogue.gift, { maxPerDay: 3 });
+      Object.assign(p.loyalty, { currency: 'USD' });
+      Object.assign(p.loyalty.tiers[1]!, { perks: [] });
+    });
+    expect(policyFieldProblems(withExtras)).toEqual(
+      ['approvedBy', 'stores.chicago-loop.manager', 'roles.associate.extra', 'catalogue.gift.maxPerDay', 'loyalty.currency', 'loyalty.tiers[1].perks'].map((field) => ({ field, reason: 'is not a field of the policy' })),
+    );
+  });
+
+  it('names the field apart from what is wrong with it; the sentences join the two', () => {
+    const bad = policyWith((p) => {
+      p.roles.associate.period = 'year' as never;
+    });
+    expect(policyFieldProblems(bad)).toEqual([{ field: 'roles.associate.period', reason: 'must be day, week or month' }]);
+    expect(policyProblems(bad)).toEqual(['roles.associate.period must be day, week or month']);
+  });
+
+  it('reports a document that is not an object', () => {
+    for (const notAPolicy of [null, [], 'policy', 1]) expect(policyFieldProblems(notAPolicy)).toEqual([{ field: 'policy', reason: 'must be an object' }]);
   });
 });
 

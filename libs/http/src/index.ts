@@ -2,6 +2,7 @@ export { AuthGuard } from './auth.guard.js';
 export { CurrentPrincipal } from './principal.decorator.js';
 export { Public, IS_PUBLIC } from './public.decorator.js';
 export { ErrorsFilter } from './errors.filter.js';
+export { errorAnswer, type ErrorAnswer } from './error-answer.js';
 export { Ctx, correlationIdFrom, requestContext } from './request-context.js';
 export { unwrap } from './results.js';
 export * from './validation.js';

@@ -15,6 +15,9 @@ export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[
   });
 }
 
+/** What a body that is not a JSON object (null, an array, a number) is told. */
+export const notAJsonObject: FieldError = { field: 'body', reasons: ['the body must be a JSON object'] };
+
 export function validationFailed(errors: FieldError[]): BadRequestException {
   return new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'validation failed', errors });
 }
@@ -148,7 +151,7 @@ export class BodyValidationPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     const metatype = metadata.metatype;
     if (metadata.type !== 'body' || !metatype || plainTypes.has(metatype)) return value;
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw validationFailed([{ field: 'body', reasons: ['the body must be a JSON object'] }]);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw validationFailed([notAJsonObject]);
     const dto = toDto(metatype as DtoClass, value);
     const errors = validateDto(dto);
     if (errors.length > 0) throw validationFailed(fieldErrors(errors));

@@ -1,5 +1,5 @@
 import { hasRole, type Principal } from '#auth';
-import { isStaffRole, roleRank, type AuthorityRole, type StaffRole } from '#domain';
+import { isRoleAbove, isStaffRole, roleRank, type AuthorityRole, type StaffRole } from '#domain';
 
 /**
  * Who may do what, decided from the caller's token and the target employee's home store (known
@@ -78,13 +78,26 @@ export function mayRecordFeedback(principal: Principal): Forbidden {
   return hasRole(principal, 'crm', 'pos-system', 'admin') || staffRoleOf(principal) !== null ? null : 'role_not_allowed';
 }
 
-/** Reading a budget: the employee, staff above them in their store, finance, admin. */
-export function mayReadBudget(principal: Principal, employeeId: string, employeeStoreId: string | null): Forbidden {
+/** The employee a budget belongs to, as far as reading it goes: where they work and in what role. */
+export interface BudgetHolder {
+  storeId: string;
+  role: string;
+}
+
+/**
+ * Reading a budget: the employee, staff of a higher role in their store, head office staff of
+ * supervisor rank or above (a token without a store), finance, admin. `employee` is null when the
+ * employee has no budget.
+ */
+export function mayReadBudget(principal: Principal, employeeId: string, employee: BudgetHolder | null): Forbidden {
   if (hasRole(principal, 'finance', 'admin')) return null;
   if (principal.subject === employeeId) return null;
   const role = staffRoleOf(principal);
-  if (role !== null && roleRank(role) >= roleRank('supervisor')) return sameStoreOrHeadOffice(principal, employeeStoreId);
-  return 'not_your_budget';
+  if (role === null || roleRank(role) < roleRank('supervisor')) return 'not_your_budget';
+  if (principal.storeId === null) return null;
+  if (employee === null || principal.storeId !== employee.storeId) return 'another_store';
+  // A peer's or a superior's budget is none of their business.
+  return isStaffRole(employee.role) && isRoleAbove(role, employee.role) ? null : 'not_your_budget';
 }
 
 export function mayPublishPolicy(principal: Principal): Forbidden {

@@ -220,7 +220,7 @@ export class GestureLedger {
   /** The employee's budget as of now, from the write side (never lags; for the till and the tests). */
   async budget(employeeId: string, principal: Principal): Promise<Result<BudgetView>> {
     const state = await this.budgets.current(budgetStreamName(employeeId));
-    const forbidden = mayReadBudget(principal, employeeId, homeStore(state));
+    const forbidden = mayReadBudget(principal, employeeId, state.status === 'active' ? state : null);
     if (forbidden) return { kind: 'forbidden', reason: forbidden };
     if (state.status !== 'active') return { kind: 'not_found', what: 'budget' };
     return { kind: 'ok', value: budgetView(state, this.clock()) };

@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, NotEquals } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, NotEquals } from 'class-validator';
 import { staffRoles, type StaffRole } from '#domain';
 import { edge } from '../http/edge-rules.js';
+import { IsIsoInstant } from '../http/is-iso-instant.js';
+import { IsPlainText } from '../http/is-plain-text.js';
 
 export class AllocateBudgetDto {
   @ApiProperty({ example: 'emp-7' })
@@ -16,7 +18,7 @@ export class AllocateBudgetDto {
   @Matches(edge.partyId, { message: 'storeId must be 1-64 letters, digits or _.:@-' })
   storeId!: string;
 
-  @ApiPropertyOptional({ description: "replaces the role's allowance per period (minor units)" })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 0, maximum: edge.amountMinorMax, description: "replaces the role's allowance per period (minor units); the role's own when absent or null" })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -29,29 +31,31 @@ export class AllocateBudgetDto {
 }
 
 export class AdjustBudgetDto {
-  @ApiProperty({ description: 'positive tops up the period allowance, negative lowers it (never below spent + reserved)' })
+  @ApiProperty({ type: 'integer', minimum: -edge.amountMinorMax, maximum: edge.amountMinorMax, description: 'positive tops up the period allowance, negative lowers it (never below spent + reserved); never 0' })
   @IsInt()
   @NotEquals(0)
   @Min(-edge.amountMinorMax)
   @Max(edge.amountMinorMax)
   deltaMinor!: number;
 
-  @ApiPropertyOptional({ description: 'any instant in the period to adjust; now by default' })
+  @ApiPropertyOptional({ type: 'string', format: 'date-time', nullable: true, description: 'any instant in the period to adjust (ISO 8601 date-time with offset); now when absent or null' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsIsoInstant()
   effectiveAt?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ type: 'string', nullable: true, minLength: 1, maxLength: edge.reasonCodeLengthMax })
   @IsOptional()
   @IsString()
   @MinLength(1)
   @MaxLength(edge.reasonCodeLengthMax)
+  @IsPlainText({ multiline: false })
   reasonCode?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: edge.noteLengthMax })
   @IsOptional()
   @IsString()
   @MaxLength(edge.noteLengthMax)
+  @IsPlainText({ multiline: true })
   note?: string;
 
   @ApiProperty()

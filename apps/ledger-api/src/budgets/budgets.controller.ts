@@ -1,9 +1,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '#auth';
 import type { GestureLedger, RequestContext } from '#ledger';
 import { Ctx, CurrentPrincipal, unwrap } from '#http';
+import { ApiErrors } from '../http/api-errors.js';
 import { GESTURE_LEDGER } from '../tokens.js';
+import { BudgetViewDto } from './budget-view.dto.js';
 import { AdjustBudgetDto, AllocateBudgetDto } from './budget.dto.js';
 
 @ApiTags('budgets')
@@ -15,6 +17,8 @@ export class BudgetsController {
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: "Enrol an employee: role, home store, optional allowance override (managers of the store, admins)" })
+  @ApiOkResponse({ type: BudgetViewDto })
+  @ApiErrors(400, 401, 403, 409, 413, 429, 503)
   async allocate(@Body() dto: AllocateBudgetDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.allocateBudget(dto, ctx));
   }
@@ -22,12 +26,16 @@ export class BudgetsController {
   @Post(':employeeId/adjustments')
   @HttpCode(200)
   @ApiOperation({ summary: "Top up (or lower) one period's allowance" })
+  @ApiOkResponse({ type: BudgetViewDto })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 429, 503)
   async adjust(@Param('employeeId') employeeId: string, @Body() dto: AdjustBudgetDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.adjustBudget(employeeId, dto, ctx));
   }
 
   @Get(':employeeId')
-  @ApiOperation({ summary: 'The budget as of now: allowance, spent, reserved and remaining per period, pending escalations' })
+  @ApiOperation({ summary: 'The budget as of now: allowance, spent, reserved and remaining per period, pending escalations. The employee, staff of a higher role in their store, head office, finance, admin.' })
+  @ApiOkResponse({ type: BudgetViewDto })
+  @ApiErrors(401, 403, 404, 429)
   async get(@Param('employeeId') employeeId: string, @CurrentPrincipal() principal: Principal) {
     return unwrap(await this.ledger.budget(employeeId, principal));
   }

@@ -1,10 +1,12 @@
 import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { GestureLedger, RequestContext } from '#ledger';
+import { Ctx, errorAnswer, type FieldError, fieldErrors, notAJsonObject, toDto, unwrap, validateDto, validationFailed } from '#http';
+import { ApiErrors } from '../http/api-errors.js';
 import { edge } from '../http/edge-rules.js';
-import { Ctx, type FieldError, fieldErrors, toDto, unwrap, validateDto, validationFailed } from '#http';
 import { GESTURE_LEDGER } from '../tokens.js';
 import { ApproveGestureDto, DecisionNoteDto } from './decide-gesture.dto.js';
+import { GestureBatchAnswerDto } from './gesture-batch-answer.dto.js';
 import { GestureOutcomeDto } from './gesture-outcome.dto.js';
 import { GestureBatchDto, RequestGestureDto } from './request-gesture.dto.js';
 
@@ -17,7 +19,8 @@ export class GesturesController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Record a discretionary gesture: granted, escalated (reserved until decided) or refused' })
-  @ApiOkResponse({ type: GestureOutcomeDto })
+  @ApiCreatedResponse({ type: GestureOutcomeDto, description: 'the outcome, a refusal included; a retry with the same idempotency key answers the first outcome' })
+  @ApiErrors(400, 401, 403, 409, 413, 429, 503)
   async request(@Body() dto: RequestGestureDto, @Ctx() ctx: RequestContext) {
     const amountOrPoints = oneOfAmountOrPoints(dto);
     if (amountOrPoints.length > 0) throw validationFailed(amountOrPoints);
@@ -28,6 +31,8 @@ export class GesturesController {
   @HttpCode(200)
   @ApiOperation({ summary: "Upload a till's offline queue: each item keeps its occurredAt and gets its own answer" })
   @ApiBody({ type: GestureBatchDto })
+  @ApiOkResponse({ type: GestureBatchAnswerDto, description: 'one result per item, whatever became of the others' })
+  @ApiErrors(400, 401, 413, 429)
   async batch(@Body() body: GestureBatchDto, @Ctx() ctx: RequestContext) {
     const items = body.items;
     if (!Array.isArray(items) || items.length === 0 || items.length > edge.batchItemsMax) {
@@ -35,16 +40,16 @@ export class GesturesController {
     }
     const results = await Promise.all(
       items.map(async (item, index) => {
-        if (item === null || typeof item !== 'object' || Array.isArray(item)) return { index, status: 400, errors: [{ field: 'body', reasons: ['the body must be a JSON object'] }] };
+        if (item === null || typeof item !== 'object' || Array.isArray(item)) return { index, status: 400, errors: [notAJsonObject] };
         const dto = toDto(RequestGestureDto, item);
         const errors = [...fieldErrors(validateDto(dto)), ...oneOfAmountOrPoints(dto)];
         if (errors.length > 0) return { index, status: 400, errors };
         try {
           return { index, status: 201, outcome: unwrap(await this.ledger.requestGesture(dto, ctx)) };
         } catch (error) {
-          const response = (error as { getResponse?: () => unknown; getStatus?: () => number });
-          if (typeof response.getStatus === 'function') return { index, status: response.getStatus(), error: response.getResponse?.() };
-          throw error;
+          // Other items may already be written: each is answered as POST /gestures would have been.
+          const { status, body } = errorAnswer(error);
+          return { index, status, error: body };
         }
       }),
     );
@@ -55,6 +60,7 @@ export class GesturesController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve an escalated gesture, in full or in part (the rest of the reservation is released)' })
   @ApiOkResponse({ type: GestureOutcomeDto })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 429, 503)
   async approve(@Param('gestureId') gestureId: string, @Body() dto: ApproveGestureDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.approveGesture(gestureId, dto, ctx));
   }
@@ -63,6 +69,7 @@ export class GesturesController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Deny an escalated gesture; its reservation is released' })
   @ApiOkResponse({ type: GestureOutcomeDto })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 429, 503)
   async deny(@Param('gestureId') gestureId: string, @Body() dto: DecisionNoteDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.denyGesture(gestureId, dto, ctx));
   }
@@ -71,6 +78,7 @@ export class GesturesController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Undo a granted or approved gesture; its amount returns to the period it was charged to' })
   @ApiOkResponse({ type: GestureOutcomeDto })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 429, 503)
   async reverse(@Param('gestureId') gestureId: string, @Body() dto: DecisionNoteDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.reverseGesture(gestureId, dto, ctx));
   }

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsArray, IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsArray, IsIn, IsInt, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { channels, gestureTypes, type Channel, type GestureType } from '#domain';
 import { edge } from '../http/edge-rules.js';
+import { IsIsoInstant } from '../http/is-iso-instant.js';
 import { DecisionNoteDto } from './decide-gesture.dto.js';
 
 /** A discretionary gesture as a till, a call-center desktop or the employee's app sends it; `reasonCode` and `note` say why. */
@@ -18,7 +19,7 @@ export class RequestGestureDto extends DecisionNoteDto {
   @IsIn(gestureTypes)
   gestureType!: GestureType;
 
-  @ApiPropertyOptional({ description: 'cost in minor units (e.g. cents); required unless points is given', example: 1500, minimum: 1, maximum: edge.amountMinorMax })
+  @ApiPropertyOptional({ type: 'integer', description: 'cost in minor units (e.g. cents); required unless points is given', example: 1500, minimum: 1, maximum: edge.amountMinorMax })
   @ValidateIf((o: RequestGestureDto) => o.points === undefined || o.amountMinor !== undefined)
   @IsInt()
   @Min(1)
@@ -30,8 +31,8 @@ export class RequestGestureDto extends DecisionNoteDto {
   @Matches(edge.currency, { message: 'currency must be an ISO 4217 code such as USD' })
   currency?: string;
 
-  @ApiPropertyOptional({ description: 'bonus loyalty points, for bonus_loyalty_points only (instead of amountMinor)', minimum: 1, maximum: edge.pointsMax })
-  @IsOptional()
+  // Absent, not null: a null here would be a points gesture worth nothing.
+  @ApiPropertyOptional({ type: 'integer', description: 'bonus loyalty points, for bonus_loyalty_points only (instead of amountMinor)', minimum: 1, maximum: edge.pointsMax })
   @ValidateIf((o: RequestGestureDto) => o.points !== undefined)
   @IsInt()
   @Min(1)
@@ -46,8 +47,8 @@ export class RequestGestureDto extends DecisionNoteDto {
   @Matches(edge.partyId, { message: 'storeId must be 1-64 letters, digits or _.:@-' })
   storeId!: string;
 
-  @ApiProperty({ description: "the till's clock, ISO 8601 with offset; kept as sent for offline uploads", example: '2026-11-23T15:04:05Z' })
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @ApiProperty({ format: 'date-time', description: "the till's clock, ISO 8601 date-time with offset; kept as sent for offline uploads", example: '2026-11-23T15:04:05Z' })
+  @IsIsoInstant()
   occurredAt!: string;
 
   @ApiProperty({ description: 'unique per employee per gesture; a retry with the same key returns the first outcome', example: 'till-12:000184' })
@@ -56,7 +57,7 @@ export class RequestGestureDto extends DecisionNoteDto {
 }
 
 export class GestureBatchDto {
-  @ApiProperty({ type: [RequestGestureDto], description: `1-${edge.batchItemsMax} gestures queued offline; each is validated and answered on its own` })
+  @ApiProperty({ type: [RequestGestureDto], minItems: 1, maxItems: edge.batchItemsMax, description: `1-${edge.batchItemsMax} gestures queued offline; each is validated and answered on its own` })
   @IsArray()
   items!: unknown[];
 }

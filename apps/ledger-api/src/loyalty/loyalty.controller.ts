@@ -1,8 +1,10 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { GestureLedger, RequestContext } from '#ledger';
 import { Ctx, unwrap } from '#http';
+import { ApiErrors } from '../http/api-errors.js';
 import { GESTURE_LEDGER } from '../tokens.js';
+import { LoyaltyExpiryDto, LoyaltySummaryDto } from './loyalty-summary.dto.js';
 import { RecordFeedbackDto, RecordPurchaseDto, RedeemPointsDto } from './loyalty.dto.js';
 
 @ApiTags('loyalty')
@@ -14,6 +16,8 @@ export class LoyaltyController {
   @Post('purchases')
   @HttpCode(200)
   @ApiOperation({ summary: 'Record a purchase: earns points, counts toward the rolling 12-month spend and tier' })
+  @ApiOkResponse({ type: LoyaltySummaryDto })
+  @ApiErrors(400, 401, 403, 409, 413, 429, 503)
   async purchase(@Body() dto: RecordPurchaseDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.recordPurchase(dto, ctx));
   }
@@ -21,6 +25,8 @@ export class LoyaltyController {
   @Post('feedback')
   @HttpCode(200)
   @ApiOperation({ summary: 'Record customer feedback (CSAT 1-5, compliment, complaint), linked to the gesture and employee it concerns' })
+  @ApiOkResponse({ type: LoyaltySummaryDto })
+  @ApiErrors(400, 401, 403, 409, 413, 429, 503)
   async feedback(@Body() dto: RecordFeedbackDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.recordFeedback(dto, ctx));
   }
@@ -28,6 +34,8 @@ export class LoyaltyController {
   @Post('customers/:customerId/redemptions')
   @HttpCode(200)
   @ApiOperation({ summary: 'Redeem points (never below zero: refused with insufficient_points)' })
+  @ApiOkResponse({ type: LoyaltySummaryDto })
+  @ApiErrors(400, 401, 403, 409, 413, 429, 503)
   async redeem(@Param('customerId') customerId: string, @Body() dto: RedeemPointsDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.redeemPoints({ customerId, ...dto }, ctx));
   }
@@ -35,12 +43,16 @@ export class LoyaltyController {
   @Post('customers/:customerId/loyalty/expiry')
   @HttpCode(200)
   @ApiOperation({ summary: "Expire the customer's points that are due and re-tier them as of today (CRM or admin; a daily job for customers who stopped coming)" })
+  @ApiOkResponse({ type: LoyaltyExpiryDto })
+  @ApiErrors(401, 403, 429, 503)
   async expire(@Param('customerId') customerId: string, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.expireLoyalty(customerId, ctx));
   }
 
   @Get('customers/:customerId/loyalty')
   @ApiOperation({ summary: "A customer's points balance and tier (any authenticated caller: CRM, tills, staff, finance)" })
+  @ApiOkResponse({ type: LoyaltySummaryDto })
+  @ApiErrors(401, 429)
   async loyalty(@Param('customerId') customerId: string) {
     // Every role a token can carry may read a customer's balance and tier; the guard has authenticated it.
     return this.ledger.loyaltyOf(customerId);

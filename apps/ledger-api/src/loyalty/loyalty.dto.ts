@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { channels, feedbackKinds, type Channel, type FeedbackKind } from '#domain';
 import { edge } from '../http/edge-rules.js';
+import { IsIsoInstant } from '../http/is-iso-instant.js';
+import { IsPlainText } from '../http/is-plain-text.js';
 
 export class RecordPurchaseDto {
   @ApiProperty({ example: 'cust-1042' })
@@ -12,7 +14,7 @@ export class RecordPurchaseDto {
   @Matches(edge.idempotencyKey, { message: 'purchaseId must be 1-128 printable ASCII characters without spaces' })
   purchaseId!: string;
 
-  @ApiProperty({ minimum: 1, example: 12999 })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: edge.amountMinorMax, example: 12999 })
   @IsInt()
   @Min(1)
   @Max(edge.amountMinorMax)
@@ -30,8 +32,8 @@ export class RecordPurchaseDto {
   @Matches(edge.partyId, { message: 'storeId must be 1-64 letters, digits or _.:@-' })
   storeId!: string;
 
-  @ApiProperty({ example: '2026-11-23T15:04:05Z' })
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @ApiProperty({ format: 'date-time', description: 'ISO 8601 date-time with offset', example: '2026-11-23T15:04:05Z' })
+  @IsIsoInstant()
   occurredAt!: string;
 }
 
@@ -48,32 +50,34 @@ export class RecordFeedbackDto {
   @IsIn(feedbackKinds)
   kind!: FeedbackKind;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 5, description: 'required for csat' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 5, description: 'required for csat' })
   @ValidateIf((o: RecordFeedbackDto) => o.kind === 'csat' || o.score !== undefined)
   @IsInt()
   @Min(1)
   @Max(5)
   score?: number;
 
-  @ApiPropertyOptional({ description: 'the gesture the feedback is about (links it to the employee)' })
+  @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: 200, description: 'the gesture the feedback is about (links it to the employee)' })
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @IsPlainText({ multiline: false })
   gestureId?: string;
 
-  @ApiPropertyOptional({ maxLength: edge.commentLengthMax })
+  @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: edge.commentLengthMax })
   @IsOptional()
   @IsString()
   @MaxLength(edge.commentLengthMax)
+  @IsPlainText({ multiline: true })
   comment?: string;
 
-  @ApiPropertyOptional({ enum: channels })
+  @ApiPropertyOptional({ enum: channels, nullable: true })
   @IsOptional()
   @IsIn(channels)
   channel?: Channel;
 
-  @ApiProperty({ example: '2026-11-23T15:04:05Z' })
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @ApiProperty({ format: 'date-time', description: 'ISO 8601 date-time with offset', example: '2026-11-23T15:04:05Z' })
+  @IsIsoInstant()
   occurredAt!: string;
 }
 
@@ -82,7 +86,7 @@ export class RedeemPointsDto {
   @Matches(edge.idempotencyKey, { message: 'redemptionId must be 1-128 printable ASCII characters without spaces' })
   redemptionId!: string;
 
-  @ApiProperty({ minimum: 1, maximum: edge.pointsMax })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: edge.pointsMax })
   @IsInt()
   @Min(1)
   @Max(edge.pointsMax)
@@ -96,7 +100,7 @@ export class RedeemPointsDto {
   @Matches(edge.partyId, { message: 'storeId must be 1-64 letters, digits or _.:@-' })
   storeId!: string;
 
-  @ApiProperty({ example: '2026-11-23T15:04:05Z' })
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @ApiProperty({ format: 'date-time', description: 'ISO 8601 date-time with offset', example: '2026-11-23T15:04:05Z' })
+  @IsIsoInstant()
   occurredAt!: string;
 }

@@ -4,7 +4,7 @@ import { mayReadBudget, staffRoleOf, type Forbidden } from '#ledger';
 
 /** Who may read what on the query side; `null` allows, a string says why not (HTTP 403). */
 
-/** A budget's history: the employee, staff of supervisor rank or above in their store (or head office), finance, admin. */
+/** A budget's history: the employee, staff of a higher role in their store (or head office), finance, admin. */
 export const mayReadEmployeeBudget = mayReadBudget;
 
 /** A queue of escalations to decide: any staff role that can approve something (above associate). */
