@@ -15,7 +15,7 @@ export { formatProgress } from './runtime/progress-bar.js';
 export { budgetProjection } from './budget/budget-projection.js';
 export { customerProjection } from './customer/customer-projection.js';
 export { coreProjections, allProjections } from './registry.js';
-export { ReadModels, defaultReadModelLimits, monthKeyMonthsAgo, type ReadModelLimits } from './queries/read-models.js';
+export { ReadModels, defaultReadModelLimits, type ReadModelLimits } from './queries/read-models.js';
 export { ReadQueries } from './queries/read-queries.js';
 export { mayReadApprovalQueue, mayReadCustomer360, mayReadEmployeeBudget } from './queries/read-access.js';
 export type * from './queries/views.js';

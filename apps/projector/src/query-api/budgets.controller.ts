@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import type { Principal } from '#auth';
 import { CurrentPrincipal, unwrap, type FieldError } from '#http';
 import type { ReadQueries } from '#projections';
-import { boundedInteger, checked, optionalIsoDate, optionalPeriodKey, partyId } from './query-params.js';
+import { boundedInteger, checked, optionalPeriodKey, partyId, periodCursor } from './query-params.js';
 import { READ_QUERIES } from './tokens.js';
 
 @ApiTags('read models')
@@ -13,7 +13,7 @@ export class BudgetsReadController {
   constructor(@Inject(READ_QUERIES) private readonly queries: ReadQueries) {}
 
   @Get()
-  @ApiOperation({ summary: "One period of an employee's discretion budget (the latest unless `period` names one): allowance, spent, reserved, remaining, gestures by type, escalations pending. The employee, supervisors and managers of their store, finance, admin." })
+  @ApiOperation({ summary: "One period of an employee's discretion budget (unless `period` names one: the current one for their role, else the one they used last): allowance, spent, reserved, remaining, gestures by type, escalations pending. The employee, supervisors and managers of their store, finance, admin." })
   @ApiQuery({ name: 'period', required: false, description: 'period key: 2026-11-23, 2026-W48 or 2026-11' })
   async budget(@Param('employeeId') employeeId: string, @Query('period') period: string | undefined, @CurrentPrincipal() principal: Principal) {
     const errors: FieldError[] = [];
@@ -22,16 +22,23 @@ export class BudgetsReadController {
   }
 
   @Get('periods')
-  @ApiOperation({ summary: "An employee's current and past periods, newest first (page with `before`, the endsOn of the last one seen)" })
+  @ApiOperation({ summary: "An employee's current and past periods, newest first by end date then key (page with `before` and `beforePeriod`, the endsOn and periodKey of the last one seen)" })
   @ApiQuery({ name: 'limit', required: false, description: '1-100, default 31' })
-  @ApiQuery({ name: 'before', required: false, description: 'only periods ending before this ISO date' })
-  async periods(@Param('employeeId') employeeId: string, @Query('limit') limit: string | undefined, @Query('before') before: string | undefined, @CurrentPrincipal() principal: Principal) {
+  @ApiQuery({ name: 'before', required: false, description: 'the endsOn of the last period seen; alone, only periods ending before this ISO date' })
+  @ApiQuery({ name: 'beforePeriod', required: false, description: 'with `before`: the periodKey of the last period seen, so periods ending that same day are not passed over' })
+  async periods(
+    @Param('employeeId') employeeId: string,
+    @Query('limit') limit: string | undefined,
+    @Query('before') before: string | undefined,
+    @Query('beforePeriod') beforePeriod: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+  ) {
     const errors: FieldError[] = [];
     const args = checked(errors, {
       employeeId: partyId('employeeId', employeeId, errors),
       limit: boundedInteger('limit', limit, 31, 100, errors),
-      before: optionalIsoDate('before', before, errors),
+      ...periodCursor(before, beforePeriod, errors),
     });
-    return unwrap(await this.queries.budgetPeriods(principal, args.employeeId, { limit: args.limit, before: args.before }));
+    return unwrap(await this.queries.budgetPeriods(principal, args.employeeId, { limit: args.limit, before: args.before, beforePeriod: args.beforePeriod }));
   }
 }

@@ -1,10 +1,10 @@
+import { isIsoDate } from '#domain';
 import { partyIdPattern } from '#ledger';
 import { validationFailed, type FieldError } from '#http';
 
 /** Query-string and path checks of the query API: a bad value is a 400 naming the field and why. */
 
 const periodKeyPattern = /^\d{4}-(?:\d{2}(?:-\d{2})?|W\d{2})$/;
-const isoDatePattern = /^\d{4}-\d{2}-\d{2}$/;
 
 export function checked<T>(errors: FieldError[], value: T): T {
   if (errors.length > 0) throw validationFailed(errors);
@@ -16,15 +16,25 @@ export function partyId(field: string, value: string, errors: FieldError[]): str
   return value;
 }
 
-export function optionalPeriodKey(value: string | undefined, errors: FieldError[]): string | null {
+export function optionalPeriodKey(value: string | undefined, errors: FieldError[], field = 'period'): string | null {
   if (value === undefined || value === '') return null;
-  if (!periodKeyPattern.test(value)) errors.push({ field: 'period', reasons: ['period must be a day (2026-11-23), an ISO week (2026-W48) or a month (2026-11)'] });
+  if (!periodKeyPattern.test(value)) errors.push({ field, reasons: [`${field} must be a day (2026-11-23), an ISO week (2026-W48) or a month (2026-11)`] });
   return value;
+}
+
+/** A page of periods starts after the last one seen: its end date (`before`) and, to tell apart periods ending that day, its key. */
+export function periodCursor(before: string | undefined, beforePeriod: string | undefined, errors: FieldError[]): { before: string | null; beforePeriod: string | null } {
+  const cursor = { before: optionalIsoDate('before', before, errors), beforePeriod: optionalPeriodKey(beforePeriod, errors, 'beforePeriod') };
+  if (cursor.beforePeriod !== null && cursor.before === null && !errors.some((e) => e.field === 'before')) {
+    errors.push({ field: 'beforePeriod', reasons: ['beforePeriod goes with before, the endsOn of the same period'] });
+  }
+  return cursor;
 }
 
 export function optionalIsoDate(field: string, value: string | undefined, errors: FieldError[]): string | null {
   if (value === undefined || value === '') return null;
-  if (!isoDatePattern.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) errors.push({ field, reasons: [`${field} must be an ISO date (YYYY-MM-DD)`] });
+  // A date that reads back as itself: Date.parse would roll 2026-02-31 over to March 3, and PostgreSQL refuses it.
+  if (!isIsoDate(value)) errors.push({ field, reasons: [`${field} must be an ISO date (YYYY-MM-DD) that exists`] });
   return value;
 }
 

@@ -9,7 +9,7 @@ const employees: StagingTable = {
 };
 const periods: StagingTable = {
   name: 'budget_periods',
-  columns: [['employee_id', 'text'], ['period_key', 'text'], ['kind', 'text'], ['ends_on', 'date'], ['currency', 'text'], ['allowance_minor', 'bigint'], ['spent_minor', 'bigint'], ['reserved_minor', 'bigint'], ['pending_escalations', 'int']],
+  columns: [['employee_id', 'text'], ['period_key', 'text'], ['kind', 'text'], ['ends_on', 'date'], ['currency', 'text'], ['allowance_minor', 'bigint'], ['spent_minor', 'bigint'], ['reserved_minor', 'bigint'], ['pending_escalations', 'int'], ['log_commit', 'numeric'], ['log_prepare', 'numeric']],
 };
 const gestureTypes: StagingTable = {
   name: 'budget_period_gestures',
@@ -20,7 +20,8 @@ const opened: StagingTable = {
   columns: [['gesture_id', 'text'], ['reservation_id', 'text'], ['employee_id', 'text'], ['customer_id', 'text'], ['gesture_type', 'text'], ['store_id', 'text'], ['channel', 'text'], ['period_key', 'text'], ['reserved_minor', 'bigint'], ['currency', 'text'], ['points', 'int'], ['approver_role', 'text'], ['reason_code', 'text'], ['note', 'text'], ['escalated_at', 'timestamptz'], ['expires_at', 'timestamptz']],
 };
 const closed: StagingTable = { name: 'escalations_closed', columns: [['gesture_id', 'text']] };
-const staged = [employees, periods, gestureTypes, opened, closed];
+const rolePeriods: StagingTable = { name: 'budget_role_periods', columns: [['policy_version', 'int'], ['role', 'text'], ['period_kind', 'text']] };
+const staged = [employees, periods, gestureTypes, opened, closed, rolePeriods];
 
 
 /**
@@ -34,13 +35,14 @@ export function budgetBulkLoad(schema: string, options: BulkLoadOptions): BulkLo
   const at = (t: StagingTable) => stagingName(s, t);
   return {
     stagingSql: stagingTablesSql(s, staged),
-    keyedAfterLoad: ['budget_employees', 'budget_periods', 'budget_period_gestures', 'pending_escalations'],
+    keyedAfterLoad: ['budget_employees', 'budget_periods', 'budget_period_gestures', 'pending_escalations', 'budget_role_periods'],
     ...stagedBatches(options, emptyBudgetDeltas, foldBudgetEvents, async (target, d, b) => {
       await appendStaged(target, s, employees, b, d.employees.values());
       await appendStaged(target, s, periods, b, d.periods.values());
       await appendStaged(target, s, gestureTypes, b, d.gestureTypes.values());
       await appendStaged(target, s, opened, b, d.opened.values());
       await appendStaged(target, s, closed, b, [...d.closed].map((gesture_id) => ({ gesture_id })));
+      await appendStaged(target, s, rolePeriods, b, d.rolePeriods.values());
     }),
     async finish(query) {
       await query(
@@ -51,10 +53,16 @@ export function budgetBulkLoad(schema: string, options: BulkLoadOptions): BulkLo
         [],
       );
       await query(
-        `insert into ${s}.budget_periods (employee_id, period_key, kind, ends_on, currency, allowance_minor, spent_minor, reserved_minor, pending_escalations)
+        `insert into ${s}.budget_periods (employee_id, period_key, kind, ends_on, currency, allowance_minor, spent_minor, reserved_minor, pending_escalations,
+           log_commit, log_prepare)
          select employee_id, period_key, ${latestSet('kind')}, ${latestSet('ends_on')}, ${latestSet('currency')}, ${latestSet('allowance_minor')},
-           sum(spent_minor), sum(reserved_minor), sum(pending_escalations)
+           sum(spent_minor), sum(reserved_minor), sum(pending_escalations), ${last('log_commit')}, ${last('log_prepare')}
          from ${at(periods)} group by employee_id, period_key`,
+        [],
+      );
+      await query(
+        `insert into ${s}.budget_role_periods (policy_version, role, period_kind)
+         select distinct on (policy_version, role) policy_version, role, period_kind from ${at(rolePeriods)} order by policy_version, role, batch`,
         [],
       );
       await query(

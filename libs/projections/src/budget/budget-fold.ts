@@ -1,3 +1,4 @@
+import type { PolicyPublished } from '#domain';
 import type { RecordedEvent } from '#event-store';
 import { asLedgerEvent } from '../domain-events.js';
 import { pairKey } from '../json-rows.js';
@@ -24,6 +25,16 @@ export interface PeriodDelta {
   spent_minor: number;
   reserved_minor: number;
   pending_escalations: number;
+  /** The log position of the last event that touched the period in the batch: which period was touched last. */
+  log_commit: string;
+  log_prepare: string;
+}
+
+/** The period kind a policy version gives a role: the domain counts a budget in periods of its role's kind under the current policy. */
+export interface RolePeriodRow {
+  policy_version: number;
+  role: string;
+  period_kind: string;
 }
 
 export interface GestureTypeDelta {
@@ -64,10 +75,11 @@ export interface BudgetDeltas {
   opened: Map<string, EscalationRow>;
   /** Escalations decided or expired in the batch (opened earlier, or in it). */
   closed: Set<string>;
+  rolePeriods: Map<string, RolePeriodRow>;
 }
 
 export function emptyBudgetDeltas(): BudgetDeltas {
-  return { employees: new Map(), periods: new Map(), gestureTypes: new Map(), opened: new Map(), closed: new Set() };
+  return { employees: new Map(), periods: new Map(), gestureTypes: new Map(), opened: new Map(), closed: new Set(), rolePeriods: new Map() };
 }
 
 /**
@@ -76,7 +88,15 @@ export function emptyBudgetDeltas(): BudgetDeltas {
  */
 export function foldBudgetEvents(events: readonly RecordedEvent[], deltas: BudgetDeltas = emptyBudgetDeltas()): BudgetDeltas {
   for (const recorded of events) {
+    if (recorded.type === 'PolicyPublished') {
+      const policy = recorded.data as unknown as PolicyPublished['data'];
+      for (const [role, rule] of Object.entries(policy.roles)) {
+        deltas.rolePeriods.set(`${policy.version}/${role}`, { policy_version: policy.version, role, period_kind: rule.period });
+      }
+      continue;
+    }
     const event = asLedgerEvent(recorded);
+    const period = (employeeId: string, periodKey: string) => touchedPeriod(deltas, employeeId, periodKey, recorded);
     switch (event.type) {
       case 'BudgetAllocated': {
         const d = event.data;
@@ -95,7 +115,7 @@ export function foldBudgetEvents(events: readonly RecordedEvent[], deltas: Budge
       }
       case 'GestureGranted': {
         const d = event.data;
-        const p = period(deltas, d.employeeId, d.period.key);
+        const p = period(d.employeeId, d.period.key);
         opened(p, d.period, d.cost.currency, d.period.allowanceMinor);
         p.spent_minor += d.cost.amountMinor;
         const t = gestureType(deltas, d.employeeId, d.period.key, d.gestureType);
@@ -105,7 +125,7 @@ export function foldBudgetEvents(events: readonly RecordedEvent[], deltas: Budge
       }
       case 'GestureEscalated': {
         const d = event.data;
-        const p = period(deltas, d.employeeId, d.period.key);
+        const p = period(d.employeeId, d.period.key);
         opened(p, d.period, d.reserved.currency, d.period.allowanceMinor);
         p.reserved_minor += d.reserved.amountMinor;
         p.pending_escalations++;
@@ -132,7 +152,7 @@ export function foldBudgetEvents(events: readonly RecordedEvent[], deltas: Budge
       }
       case 'GestureApproved': {
         const d = event.data;
-        const p = period(deltas, d.employeeId, d.periodKey);
+        const p = period(d.employeeId, d.periodKey);
         p.reserved_minor -= d.approved.amountMinor + d.released.amountMinor;
         p.spent_minor += d.approved.amountMinor;
         p.pending_escalations--;
@@ -145,7 +165,7 @@ export function foldBudgetEvents(events: readonly RecordedEvent[], deltas: Budge
       case 'GestureDenied':
       case 'EscalationExpired': {
         const d = event.data;
-        const p = period(deltas, d.employeeId, d.periodKey);
+        const p = period(d.employeeId, d.periodKey);
         p.reserved_minor -= d.released.amountMinor;
         p.pending_escalations--;
         close(deltas, d.gestureId);
@@ -153,7 +173,7 @@ export function foldBudgetEvents(events: readonly RecordedEvent[], deltas: Budge
       }
       case 'GestureReversed': {
         const d = event.data;
-        period(deltas, d.employeeId, d.periodKey).spent_minor -= d.returned.amountMinor;
+        period(d.employeeId, d.periodKey).spent_minor -= d.returned.amountMinor;
         const t = gestureType(deltas, d.employeeId, d.periodKey, d.gestureType);
         t.reversed_count++;
         t.given_minor -= d.returned.amountMinor;
@@ -167,7 +187,7 @@ export function foldBudgetEvents(events: readonly RecordedEvent[], deltas: Budge
       }
       case 'BudgetAdjusted': {
         const d = event.data;
-        const p = period(deltas, d.employeeId, d.period.key);
+        const p = period(d.employeeId, d.period.key);
         opened(p, d.period, d.currency, d.allowanceAfterMinor);
         break;
       }
@@ -178,13 +198,16 @@ export function foldBudgetEvents(events: readonly RecordedEvent[], deltas: Budge
   return deltas;
 }
 
-function period(deltas: BudgetDeltas, employeeId: string, periodKey: string): PeriodDelta {
+function touchedPeriod(deltas: BudgetDeltas, employeeId: string, periodKey: string, by: RecordedEvent): PeriodDelta {
   const key = pairKey(employeeId, periodKey);
   let p = deltas.periods.get(key);
   if (p === undefined) {
-    p = { employee_id: employeeId, period_key: periodKey, kind: null, ends_on: null, currency: null, allowance_minor: null, spent_minor: 0, reserved_minor: 0, pending_escalations: 0 };
+    p = { employee_id: employeeId, period_key: periodKey, kind: null, ends_on: null, currency: null, allowance_minor: null, spent_minor: 0, reserved_minor: 0, pending_escalations: 0, log_commit: '', log_prepare: '' };
     deltas.periods.set(key, p);
   }
+  // Events come in log order: the last one folded is the latest.
+  p.log_commit = String(by.position.commit);
+  p.log_prepare = String(by.position.prepare);
   return p;
 }
 

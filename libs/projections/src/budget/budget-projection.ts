@@ -10,12 +10,21 @@ import { budgetIndexesSql, budgetTablesSql } from './budget-tables.js';
  */
 export const budgetProjection: Projection = {
   name: 'budget',
-  version: 1,
+  // 2: periods keep where in the log they were last touched, and policies their roles' period kinds (the current period).
+  version: 2,
   createTables: budgetTablesSql,
   bulkLoad: budgetBulkLoad,
   createIndexes: budgetIndexesSql,
   async apply(events, query, s) {
     const d = foldBudgetEvents(events);
+    if (d.rolePeriods.size > 0) {
+      // A published version never changes: a batch applied again writes nothing new.
+      await query(
+        `insert into ${s}.budget_role_periods select * from json_to_recordset($1::json) as x(policy_version int, role text, period_kind text)
+         on conflict (policy_version, role) do nothing`,
+        [jsonRows(d.rolePeriods.values())],
+      );
+    }
     if (d.employees.size > 0) {
       await query(
         `insert into ${s}.budget_employees as e
@@ -30,12 +39,14 @@ export const budgetProjection: Projection = {
       await query(
         `insert into ${s}.budget_periods as p
          select * from json_to_recordset($1::json) as x(employee_id text, period_key text, kind text, ends_on date, currency text,
-                                                       allowance_minor bigint, spent_minor bigint, reserved_minor bigint, pending_escalations int)
+                                                       allowance_minor bigint, spent_minor bigint, reserved_minor bigint, pending_escalations int,
+                                                       log_commit numeric, log_prepare numeric)
          on conflict (employee_id, period_key) do update set
            kind = coalesce(excluded.kind, p.kind), ends_on = coalesce(excluded.ends_on, p.ends_on),
            currency = coalesce(excluded.currency, p.currency), allowance_minor = coalesce(excluded.allowance_minor, p.allowance_minor),
            spent_minor = p.spent_minor + excluded.spent_minor, reserved_minor = p.reserved_minor + excluded.reserved_minor,
-           pending_escalations = p.pending_escalations + excluded.pending_escalations`,
+           pending_escalations = p.pending_escalations + excluded.pending_escalations,
+           log_commit = excluded.log_commit, log_prepare = excluded.log_prepare`,
         [jsonRows(d.periods.values())],
       );
     }

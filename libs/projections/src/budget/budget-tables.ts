@@ -32,8 +32,18 @@ create table if not exists ${s}.budget_periods (
   spent_minor         bigint not null,
   reserved_minor      bigint not null,
   pending_escalations int not null,
+  -- Where in the log the period was last touched, to tell which one an employee used last.
+  log_commit          numeric not null,
+  log_prepare         numeric not null,
   primary key (employee_id, period_key)
 ) with (fillfactor = 80);
+-- Each policy version's period kind per role: an employee's current period is of their role's kind in the latest.
+create table if not exists ${s}.budget_role_periods (
+  policy_version int not null,
+  role           text not null,
+  period_kind    text not null,
+  primary key (policy_version, role)
+);
 create table if not exists ${s}.budget_period_gestures (
   employee_id     text not null,
   period_key      text not null,

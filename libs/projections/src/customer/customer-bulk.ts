@@ -1,42 +1,54 @@
 import type { BulkLoad, BulkLoadOptions } from '../projection.js';
 import { assertSchemaName } from '../sql-names.js';
 import { appendStaged, dropStagingSql, stagedBatches, latestSet, stagingName, stagingTablesSql, type StagingTable } from '../runtime/staging.js';
-import { emptyCustomerDeltas, foldCustomerEvents } from './customer-fold.js';
+import { emptyCustomerDeltas, foldCustomerEvents, type StoreZones } from './customer-fold.js';
 
 const customers: StagingTable = {
   name: 'customers',
-  columns: [['customer_id', 'text'], ['currency', 'text'], ['points_balance', 'bigint'], ['lifetime_spend_minor', 'bigint'], ['purchases', 'int'], ['last_purchase_at', 'timestamptz'], ['tier', 'text'], ['tier_changed_at', 'timestamptz'], ['last_feedback', 'jsonb'], ['last_feedback_at', 'timestamptz']],
+  columns: [['customer_id', 'text'], ['currency', 'text'], ['points_balance', 'bigint'], ['lifetime_spend_minor', 'bigint'], ['purchases', 'int'], ['last_purchase_at', 'timestamptz'], ['tier', 'text'], ['tier_changed_at', 'timestamptz'], ['last_feedback', 'jsonb'], ['last_feedback_at', 'timestamptz'], ['spend_as_of_month', 'text']],
 };
 const months: StagingTable = { name: 'customer_spend_months', columns: [['customer_id', 'text'], ['month', 'text'], ['spend_minor', 'bigint']] };
 const gestures: StagingTable = {
   name: 'customer_gestures',
   columns: [['gesture_id', 'text'], ['customer_id', 'text'], ['employee_id', 'text'], ['store_id', 'text'], ['channel', 'text'], ['gesture_type', 'text'], ['status', 'text'], ['value_minor', 'bigint'], ['currency', 'text'], ['points', 'int'], ['reason_code', 'text'], ['first_at', 'timestamptz'], ['at', 'timestamptz']],
 };
-const staged = [customers, months, gestures];
+const zones: StagingTable = { name: 'customer_store_zones', columns: [['policy_version', 'int'], ['store_id', 'text'], ['time_zone', 'text']] };
+const staged = [customers, months, gestures, zones];
+
+/** The feedback given last (ties to the later batch), as the live upserts keep it. */
+const latestGiven = (column: string) => `(array_agg(${column} order by last_feedback_at desc, batch desc) filter (where last_feedback_at is not null))[1]`;
 
 /**
  * The customer projection's rebuild path: the live fold appended to staging, merged to what the live upserts
- * leave: sums added up, the latest purchase, the latest tier and feedback set, and each gesture's facts from
+ * leave: sums added up, the latest purchase, the latest tier set, the feedback given last, and each gesture's facts from
  * the first batch that saw it (only ever inserted) with its status and value from the last (always overwritten).
  */
 export function customerBulkLoad(schema: string, options: BulkLoadOptions): BulkLoad {
   const s = assertSchemaName(schema);
   const at = (t: StagingTable) => stagingName(s, t);
+  const storeZones: StoreZones = new Map();
   return {
     stagingSql: stagingTablesSql(s, staged),
-    keyedAfterLoad: ['customers', 'customer_spend_months', 'customer_gestures'],
-    ...stagedBatches(options, emptyCustomerDeltas, foldCustomerEvents, async (target, d, b) => {
+    keyedAfterLoad: ['customers', 'customer_spend_months', 'customer_gestures', 'customer_store_zones'],
+    // The load reads the log from its start, so every policy is folded before the purchases decided under it.
+    ...stagedBatches(options, emptyCustomerDeltas, (events, d) => foldCustomerEvents(events, d, storeZones), async (target, d, b) => {
       await appendStaged(target, s, customers, b, d.customers.values());
       await appendStaged(target, s, months, b, d.months.values());
       await appendStaged(target, s, gestures, b, d.gestures.values());
+      await appendStaged(target, s, zones, b, d.zones.values());
     }),
     async finish(query) {
       await query(
         `insert into ${s}.customers (customer_id, currency, points_balance, lifetime_spend_minor, purchases, last_purchase_at, tier, tier_changed_at,
-           last_feedback, last_feedback_at)
+           last_feedback, last_feedback_at, spend_as_of_month)
          select customer_id, ${latestSet('currency')}, sum(points_balance), sum(lifetime_spend_minor), sum(purchases), max(last_purchase_at),
-           ${latestSet('tier')}, ${latestSet('tier_changed_at')}, ${latestSet('last_feedback')}, ${latestSet('last_feedback_at')}
+           ${latestSet('tier')}, ${latestSet('tier_changed_at')}, ${latestGiven('last_feedback')}, max(last_feedback_at), ${latestSet('spend_as_of_month')}
          from ${at(customers)} group by customer_id`,
+        [],
+      );
+      await query(
+        `insert into ${s}.customer_store_zones (policy_version, store_id, time_zone)
+         select distinct on (policy_version, store_id) policy_version, store_id, time_zone from ${at(zones)} order by policy_version, store_id, batch`,
         [],
       );
       await query(

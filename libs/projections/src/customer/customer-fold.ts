@@ -1,5 +1,7 @@
+import { periodAt, type PolicyPublished } from '#domain';
 import type { RecordedEvent } from '#event-store';
 import { asLedgerEvent } from '../domain-events.js';
+import { canonicalInstant } from '../finance/journal-line.js';
 import { pairKey } from '../json-rows.js';
 import type { FeedbackView } from '../queries/views.js';
 
@@ -14,7 +16,20 @@ export interface CustomerDelta {
   tier_changed_at: string | null;
   last_feedback: FeedbackView | null;
   last_feedback_at: string | null;
+  /** The month the domain last re-tiered the customer as of: its rolling twelve months end with it. */
+  spend_as_of_month: string | null;
 }
+
+export interface StoreZoneRow {
+  policy_version: number;
+  store_id: string;
+  time_zone: string;
+}
+
+/** Store time zones by `pairKey(policy version, store id)`: a purchase is re-tiered as of its store's month under its own policy. */
+export type StoreZones = Map<string, string>;
+
+export const storeZoneKey = (policyVersion: number, storeId: string): string => pairKey(String(policyVersion), storeId);
 
 export interface SpendMonthDelta {
   customer_id: string;
@@ -45,15 +60,28 @@ export interface CustomerDeltas {
   months: Map<string, SpendMonthDelta>;
   /** The latest state of each gesture touched by the batch. */
   gestures: Map<string, CustomerGestureRow>;
+  zones: Map<string, StoreZoneRow>;
 }
 
 export function emptyCustomerDeltas(): CustomerDeltas {
-  return { customers: new Map(), months: new Map(), gestures: new Map() };
+  return { customers: new Map(), months: new Map(), gestures: new Map(), zones: new Map() };
 }
 
-/** Folds a batch into per-key deltas; folding into an earlier call's `deltas` is folding both batches as one. */
-export function foldCustomerEvents(events: readonly RecordedEvent[], deltas: CustomerDeltas = emptyCustomerDeltas()): CustomerDeltas {
+/**
+ * Folds a batch into per-key deltas; folding into an earlier call's `deltas` is folding both batches as one.
+ * `zones` holds the time zones of the stores the batch's purchases were made in (as far as known); the
+ * batch's own policies are added to it.
+ */
+export function foldCustomerEvents(events: readonly RecordedEvent[], deltas: CustomerDeltas = emptyCustomerDeltas(), zones: StoreZones = new Map()): CustomerDeltas {
   for (const recorded of events) {
+    if (recorded.type === 'PolicyPublished') {
+      const policy = recorded.data as unknown as PolicyPublished['data'];
+      for (const [storeId, store] of Object.entries(policy.stores)) {
+        zones.set(storeZoneKey(policy.version, storeId), store.timeZone);
+        deltas.zones.set(storeZoneKey(policy.version, storeId), { policy_version: policy.version, store_id: storeId, time_zone: store.timeZone });
+      }
+      continue;
+    }
     const event = asLedgerEvent(recorded);
     switch (event.type) {
       case 'PurchaseRecorded': {
@@ -63,6 +91,10 @@ export function foldCustomerEvents(events: readonly RecordedEvent[], deltas: Cus
         c.lifetime_spend_minor += d.amount.amountMinor;
         c.purchases++;
         if (c.last_purchase_at === null || d.occurredAt > c.last_purchase_at) c.last_purchase_at = d.occurredAt;
+        // Every purchase re-tiers as of its store's month when it was recorded (a store the policy did not
+        // name cannot have been decided; a log without it falls back on the month the spend counts towards).
+        const zone = zones.get(storeZoneKey(d.policyVersion, d.where.storeId));
+        c.spend_as_of_month = zone === undefined ? d.month : periodAt('month', Date.parse(d.recordedAt), zone).key;
         const key = pairKey(d.customerId, d.month);
         const m = deltas.months.get(key);
         if (m) m.spend_minor += d.amount.amountMinor;
@@ -82,13 +114,19 @@ export function foldCustomerEvents(events: readonly RecordedEvent[], deltas: Cus
         const c = customer(deltas, event.data.customerId);
         c.tier = event.data.to;
         c.tier_changed_at = event.data.recordedAt;
+        // Says the month outright, so an expiry run (which re-tiers as of the UTC month) is seen when it changes the tier.
+        c.spend_as_of_month = event.data.asOfMonth;
         break;
       }
       case 'FeedbackReceived': {
         const d = event.data;
         const c = customer(deltas, d.customerId);
+        // The latest given, not the latest uploaded: a till's late upload of old feedback leaves a newer one in place.
+        // Equal instants go to the later in the log, as the upserts do; compared at the milliseconds stored.
+        const givenAt = canonicalInstant(d.occurredAt);
+        if (c.last_feedback_at !== null && givenAt < c.last_feedback_at) break;
         c.last_feedback = { feedbackId: d.feedbackId, kind: d.kind, score: d.score, comment: d.comment, gestureId: d.gestureId, employeeId: d.employeeId, channel: d.channel, occurredAt: d.occurredAt };
-        c.last_feedback_at = d.occurredAt;
+        c.last_feedback_at = givenAt;
         break;
       }
       case 'GestureGranted': {
@@ -127,7 +165,7 @@ export function foldCustomerEvents(events: readonly RecordedEvent[], deltas: Cus
 function customer(deltas: CustomerDeltas, customerId: string): CustomerDelta {
   let c = deltas.customers.get(customerId);
   if (c === undefined) {
-    c = { customer_id: customerId, currency: null, points_balance: 0, lifetime_spend_minor: 0, purchases: 0, last_purchase_at: null, tier: null, tier_changed_at: null, last_feedback: null, last_feedback_at: null };
+    c = { customer_id: customerId, currency: null, points_balance: 0, lifetime_spend_minor: 0, purchases: 0, last_purchase_at: null, tier: null, tier_changed_at: null, last_feedback: null, last_feedback_at: null, spend_as_of_month: null };
     deltas.customers.set(customerId, c);
   }
   return c;

@@ -14,9 +14,18 @@ create table if not exists ${s}.customers (
   tier                 text,
   tier_changed_at      timestamptz,
   last_feedback        jsonb,
-  last_feedback_at     timestamptz
+  last_feedback_at     timestamptz,
+  -- The month the loyalty domain last re-tiered the customer as of, as far as the log shows it.
+  spend_as_of_month    text
 ) with (fillfactor = 80);
--- Spend per store-local month, so the rolling twelve months are summed as of the day they are asked for.
+-- Each policy version's store time zones: a purchase re-tiers as of its store's local month.
+create table if not exists ${s}.customer_store_zones (
+  policy_version int not null,
+  store_id       text not null,
+  time_zone      text not null,
+  primary key (policy_version, store_id)
+);
+-- Spend per store-local month of the purchase (the domain's buckets), summed over the twelve ending with spend_as_of_month.
 create table if not exists ${s}.customer_spend_months (
   customer_id text not null,
   month       text not null,

@@ -13,8 +13,9 @@ export function csvField(value: string | number | null): string {
 }
 
 /**
- * Free text typed by staff: a leading =, +, - or @ would make a spreadsheet evaluate it as a formula
- * (CSV injection), so such text gets a leading apostrophe. Amounts and ids never go through this.
+ * Text a caller chose: a leading =, +, - or @ would make a spreadsheet evaluate it as a formula
+ * (CSV injection), so such text gets a leading apostrophe. Amounts, enums, hashes and party ids (which
+ * the edge holds to a letter or digit first) never go through this.
  */
 export function spreadsheetSafeText(text: string | null): string | null {
   return text !== null && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
@@ -115,13 +116,14 @@ function exportRecord(r: ExportRow): string {
     r.customer_id,
     r.gesture_type,
     r.store_id,
-    r.region,
+    // Regions are named freely in the policy, actor ids are token subjects of any shape: text, not party ids.
+    spreadsheetSafeText(r.region),
     r.channel,
-    r.reason_code,
+    spreadsheetSafeText(r.reason_code),
     spreadsheetSafeText(r.note),
     Number(r.policy_version),
-    r.actor_id,
-    r.approver_id,
+    spreadsheetSafeText(r.actor_id),
+    spreadsheetSafeText(r.approver_id),
     r.currency,
     r.amount_minor,
     r.posted_minor,

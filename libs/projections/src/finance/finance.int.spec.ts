@@ -7,7 +7,7 @@ import { financeProjections } from './index.js';
 import { journalFactsOf } from './journal-line.js';
 import { applyInBatches, createProjectionSchema } from './testing/project-log.js';
 import { parseCsv } from './testing/csv-reader.js';
-import { eveningGestureAt, financeFixture, fixtureDays, storeA, type FinanceFixture } from './testing/finance-fixture.js';
+import { eveningGestureAt, financeFixture, fixtureDays, formulaReasonCode, storeA, type FinanceFixture } from './testing/finance-fixture.js';
 
 const dayAfter = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString();
 const periodOf = (day: string, asOf: string | null = null) => ({ from: `${day}T00:00:00.000Z`, to: dayAfter(day), asOf });
@@ -83,6 +83,20 @@ function financeSuite(name: string, open: () => Promise<SqlDriver>) {
           expect(report.rows.reduce((s, r) => s + r.postedMinor, 0)).toBe(fromEvents);
         }
       }
+    });
+
+    it("defuses formula text in every column of the CSV, a refusal's reason code too, and the totals still reconcile", async () => {
+      const day = periodOf(fixtureDays.decisions);
+      const csv = await csvOf(views, day);
+      const header = csv[0]!;
+      const refused = csv.find((r) => r[header.indexOf('gesture_id')] === fixture.formulaGestureId)!;
+      expect(refused[header.indexOf('kind')]).toBe('refused');
+      expect(refused[header.indexOf('reason_code')]).toBe(`'${formulaReasonCode}`);
+      // Only amounts may start with a minus sign; nothing else may start with a formula character.
+      expect(csv.flat().filter((cell) => /^[=+\-@\t\r]/.test(cell) && !/^-\d+(\.\d+)?$/.test(cell))).toEqual([]);
+      const posted = csv.slice(1).reduce((sum, r) => sum + Number(r[header.indexOf('posted_minor')]), 0);
+      expect(posted).toBe(postedFromEvents(fixture.events, day.from, day.to));
+      expect(posted).toBe((await views.spend(day, 'day', 'reason')).totals[0]!.postedMinor);
     });
 
     it('groups spend by store, region and the reason the gesture was made for', async () => {
@@ -218,6 +232,37 @@ function financeSuite(name: string, open: () => Promise<SqlDriver>) {
         const target = await lineAt(12);
         await db.query(`delete from ${tampered}.finance_journal where seq = 12`, []);
         expect((await verifyTampered()).problem).toMatchObject({ kind: 'removed', seq: 12, gestureId: target.gesture_id });
+      });
+
+      it('locates a removed line when the lines after it were renumbered to close the gap', async () => {
+        await project(tampered);
+        const target = await lineAt(12);
+        const t = `${tampered}.finance_journal`;
+        await db.query(`delete from ${t} where seq = 12`, []);
+        await db.query(`update ${t} set seq = -seq where seq > 12`, []);
+        await db.query(`update ${t} set seq = -seq - 1 where seq < 0`, []);
+        const result = await verifyTampered();
+        expect(result).toMatchObject({ ok: false, linesVerified: 11, problem: { kind: 'removed', seq: 12, gestureId: target.gesture_id, eventId: target.event_id } });
+      });
+
+      it('locates an inserted line when the lines after it were renumbered to make room', async () => {
+        await project(tampered);
+        const target = await lineAt(12);
+        const t = `${tampered}.finance_journal`;
+        await db.query(`update ${t} set seq = -seq where seq >= 12`, []);
+        await db.query(`update ${t} set seq = -seq + 1 where seq < 0`, []);
+        await db.query(`insert into ${t} select 12, 'fake-event', position, kind, gesture_id, employee_id, customer_id, gesture_type, store_id, channel, actor_id, actor_employee_id, approver_id, reason_code, note, policy_version, currency, amount_minor, posted_minor, reserved_minor, points, period_key, occurred_at, recorded_at, hash from ${t} where seq = 11`, []);
+        const result = await verifyTampered();
+        expect(result).toMatchObject({ ok: false, linesVerified: 11, problem: { kind: 'inserted', seq: 12, eventId: 'fake-event' } });
+        expect(result.problem!.detail).toContain('stored at 13');
+        expect((await lineAt(13)).event_id).toBe(target.event_id);
+      });
+
+      it('locates an event id rewritten in place', async () => {
+        await project(tampered);
+        const target = await lineAt(7);
+        await db.query(`update ${tampered}.finance_journal set event_id = 'rewritten' where seq = 7`, []);
+        expect((await verifyTampered()).problem).toMatchObject({ kind: 'altered', seq: 7, eventId: target.event_id, fields: ['eventId'] });
       });
 
       it('locates a removed last line', async () => {

@@ -26,6 +26,14 @@ describe('finance query parameters', () => {
     expect(errors.find((e) => e.field === 'colour')!.reasons[0]).toMatch(/not a parameter/);
   });
 
+  it('refuses a date or an hour that does not exist, naming the field, where Date.parse would roll it over', () => {
+    const { errors } = read({ from: '2026-02-31T00:00Z', to: '2026-03-05T00:00:00Z', asOf: '2026-03-04T24:00:00+01:00' });
+    expect(errors.map((e) => e.field)).toEqual(['from', 'asOf']);
+    expect(errors[0]!.reasons).toEqual([expect.stringMatching(/exist/)]);
+    expect(read({ from: '2024-02-29T00:00:00Z', to: '2024-03-01T23:59:59.999-05:00' }).errors).toEqual([]);
+    expect(read({ from: '2026-02-28T00:00Z', to: '2026-02-29T00:00Z' }).errors.map((e) => e.field)).toEqual(['to']);
+  });
+
   it('refuses a period that runs backwards or is too long, and missing bounds', () => {
     expect(read({ from: '2025-03-02T00:00:00Z', to: '2025-03-01T00:00:00Z' }).errors).toEqual([{ field: 'to', reasons: ['must be after from'] }]);
     expect(read({ from: '2025-01-01T00:00:00Z', to: '2025-03-01T00:00:00Z' }).errors).toEqual([{ field: 'to', reasons: ['must be at most 31 days after from'] }]);

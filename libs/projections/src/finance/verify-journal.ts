@@ -35,7 +35,7 @@ export interface VerifyJournalOptions {
   schema: string;
   /** Events and stored lines read per round trip (5,000): memory stays at a few pages whatever the journal's size. */
   pageSize?: number;
-  /** How far ahead a stored line's event is looked for before calling it inserted rather than reordered. */
+  /** How far ahead each side's event is looked for in the other before calling a line removed, inserted or altered rather than reordered. */
   reorderWindowLines?: number;
 }
 
@@ -75,12 +75,7 @@ export async function verifyJournal(options: VerifyJournalOptions): Promise<Jour
     if (!expected) return result(verified, storedProblem('inserted', actual!, 'no event in the log accounts for this line'));
     if (actual!.seq > expected.line.seq) return result(verified, problemAt('removed', expected, [], `the next stored line is ${actual!.seq}`));
     if (actual!.seq < expected.line.seq) return result(verified, storedProblem('inserted', actual!, 'a second line with this sequence number'));
-    if (actual!.eventId !== expected.line.eventId) {
-      const elsewhere = await recomputed.findWithin(window, (line) => line.line.eventId === actual!.eventId);
-      const kind = elsewhere ? 'reordered' : 'altered';
-      const detail = elsewhere ? `the line stored here belongs at ${elsewhere.line.seq}` : `stored event ${actual!.eventId} is not the event this line recomputes from`;
-      return result(verified, problemAt(kind, expected, elsewhere ? ['seq'] : ['eventId'], detail));
-    }
+    if (actual!.eventId !== expected.line.eventId) return result(verified, await eventMismatch(expected, actual!, recomputed, stored, window));
     const fields = differingFields(expected, actual!);
     if (fields.length > 0) return result(verified, problemAt('altered', expected, fields, `stored ${fields.join(', ')} differ from the recomputed line`));
     if (expected.line.seq === head.seq && expected.hash !== head.hash) {
@@ -93,6 +88,21 @@ export async function verifyJournal(options: VerifyJournalOptions): Promise<Jour
   let notYetProjected = 0;
   while (await recomputed.next()) notYetProjected++;
   return result(verified, null, notYetProjected);
+}
+
+/**
+ * The line stored here is another event's: each side is looked ahead in for the other's event. A line deleted
+ * and the later ones renumbered down leaves the expected event nowhere in the journal; a line slipped in and
+ * the later ones renumbered up is an event the log does not have, with the expected one just after it; a
+ * swap leaves both events present; neither present is a rewritten event id.
+ */
+async function eventMismatch(expected: HashedLine, actual: StoredLine, recomputed: Lookahead<HashedLine>, stored: Lookahead<StoredLine>, window: number): Promise<JournalProblem> {
+  const belongs = await recomputed.findWithin(window, (line) => line.line.eventId === actual.eventId);
+  const storedLater = await stored.findWithin(window, (line) => line.eventId === expected.line.eventId);
+  if (belongs && storedLater) return problemAt('reordered', expected, ['seq'], `the line stored here belongs at ${belongs.line.seq}`);
+  if (belongs) return problemAt('removed', expected, [], `the journal goes on with the line of ${belongs.line.seq}, renumbered to ${actual.seq}`);
+  if (storedLater) return storedProblem('inserted', actual, `no event in the log accounts for this line; the line expected here is stored at ${storedLater.seq}`);
+  return problemAt('altered', expected, ['eventId'], `stored event ${actual.eventId} is not the event this line recomputes from`);
 }
 
 function problemAt(kind: JournalProblemKind, expected: HashedLine, fields: string[], detail: string): JournalProblem {

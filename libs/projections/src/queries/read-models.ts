@@ -1,4 +1,4 @@
-import { mayApprove, staffRoles, type StaffRole } from '#domain';
+import { mayApprove, periodAt, periodKinds, staffRoles, type StaffRole } from '#domain';
 import type { SqlDriver } from '#event-store';
 import { assertSchemaName, liveSchema } from '../sql-names.js';
 import type { BudgetPeriodView, BudgetView, Customer360View, EmployeeView, LoyaltyStandingView, QueueItemView } from './views.js';
@@ -41,28 +41,51 @@ export class ReadModels {
     );
   }
 
-  /** One period of an employee's budget: the named one, or else the latest. Null when there is none. */
-  async budget(employee: EmployeeView, periodKey: string | null): Promise<BudgetView> {
+  /**
+   * One period of an employee's budget: the named one; else the current one, which a gesture made `now` would
+   * be charged to; else, when that one has no activity yet, the one touched last. Null when there is none.
+   * (Not the one ending last: after a change of role the old role's week or month outlasts today.)
+   */
+  async budget(employee: EmployeeView, periodKey: string | null, now: Date = new Date()): Promise<BudgetView> {
+    const current = periodKey === null ? await this.currentPeriodKey(employee, now) : null;
     const period = await this.one<BudgetPeriodView>(
-      `select ${this.periodJson('p')} as v from ${this.s}.budget_periods p
+      `select ${this.periodJson('p', '$3')} as v from ${this.s}.budget_periods p
         where p.employee_id = $1 and ($2::text is null or p.period_key = $2)
-        order by p.ends_on desc nulls last, p.period_key desc limit 1`,
-      [employee.employeeId, periodKey],
+        order by p.period_key = $4::text desc nulls last, p.log_commit desc, p.log_prepare desc limit 1`,
+      [employee.employeeId, periodKey, now.toISOString(), current],
     );
     return { employee, period };
   }
 
-  /** Past and current periods, newest first, ending before `before` (an ISO date) when given. */
-  async budgetPeriods(employeeId: string, page: { limit: number; before: string | null }): Promise<BudgetPeriodView[]> {
+  /** As the domain places a gesture: a period of the kind the latest policy gives the employee's role, on their store's calendar. */
+  private async currentPeriodKey(employee: EmployeeView, now: Date): Promise<string | null> {
+    const [rule] = await this.db.query<{ period_kind: string }>(
+      `select period_kind from ${this.s}.budget_role_periods where role = $1 order by policy_version desc limit 1`,
+      [employee.role],
+    );
+    const kind = periodKinds.find((k) => k === rule?.period_kind);
+    return kind === undefined ? null : periodAt(kind, now.getTime(), employee.timeZone).key;
+  }
+
+  /**
+   * Past and current periods, newest first (by end date, then key): those after the page's cursor when given,
+   * `before` and `beforePeriod` being the endsOn and periodKey of the last period seen. `before` alone (the
+   * older form) takes those ending before that date, so it passes over periods ending the same day as the
+   * last one seen, as two do after a change of role.
+   */
+  async budgetPeriods(employeeId: string, page: { limit: number; before: string | null; beforePeriod?: string | null }, now: Date = new Date()): Promise<BudgetPeriodView[]> {
     const limit = Math.min(Math.max(1, page.limit), this.limits.periodsPageMax);
+    // A period without an end date sorts last, as the earliest date there is.
+    const endsOn = `coalesce(p.ends_on, '-infinity'::date)`;
     return (
       (await this.one<BudgetPeriodView[]>(
         `select coalesce(json_agg(v order by n), '[]'::json) as v from (
-           select row_number() over (order by p.ends_on desc nulls last, p.period_key desc) as n, ${this.periodJson('p')} as v
+           select row_number() over (order by ${endsOn} desc, p.period_key desc) as n, ${this.periodJson('p', '$4')} as v
              from ${this.s}.budget_periods p
-            where p.employee_id = $1 and ($2::date is null or p.ends_on < $2::date)
-            order by p.ends_on desc nulls last, p.period_key desc limit $3) q`,
-        [employeeId, page.before, limit],
+            where p.employee_id = $1
+              and ($2::date is null or ${endsOn} < $2::date or ($5::text is not null and ${endsOn} = $2::date and p.period_key < $5::text))
+            order by ${endsOn} desc, p.period_key desc limit $3) q`,
+        [employeeId, page.before, limit, now.toISOString(), page.beforePeriod ?? null],
       )) ?? []
     );
   }
@@ -70,9 +93,10 @@ export class ReadModels {
   /**
    * Escalations an approver may decide, oldest first: of employees whose home store is `storeId` (every
    * store for head office, `null`), addressed to the approver's role or one below it, never their own;
-   * each with the customer's standing and latest gestures beside it.
+   * each with the customer's standing and latest gestures beside it. Escalations past their expiry are left
+   * out: the domain refuses to decide them, whether or not the expiry job has recorded them expired yet.
    */
-  async supervisorQueue(approver: { employeeId: string; role: StaffRole; storeId: string | null }, limit: number): Promise<QueueItemView[]> {
+  async supervisorQueue(approver: { employeeId: string; role: StaffRole; storeId: string | null }, limit: number, now: Date = new Date()): Promise<QueueItemView[]> {
     const roles = staffRoles.filter((r) => mayApprove(approver.role, r));
     const history = this.limits.customerHistoryMax;
     return (
@@ -97,35 +121,41 @@ export class ReadModels {
              left join ${this.s}.customers c on c.customer_id = e.customer_id
             where ($1::text is null or emp.store_id = $1)
               and e.approver_role in (select json_array_elements_text($2::json))
-              and e.employee_id <> $3
+              and e.employee_id <> $3 and ${stillDecidable('e', '$5')}
             order by e.escalated_at, e.gesture_id limit $4) q`,
-        [approver.storeId, JSON.stringify(roles), approver.employeeId, Math.min(Math.max(1, limit), this.limits.queuePageMax)],
+        [approver.storeId, JSON.stringify(roles), approver.employeeId, Math.min(Math.max(1, limit), this.limits.queuePageMax), now.toISOString()],
       )) ?? []
     );
   }
 
-  /** Null when the read models know nothing of the customer. */
+  /**
+   * Null when the read models know nothing of the customer. The twelve months' spend is the figure the loyalty
+   * domain last re-tiered the customer from (their months ending with the one it re-tiered as of), so it
+   * always stands beside the tier it earned, however long ago that was.
+   */
   async customer360(customerId: string, now: Date): Promise<Customer360View | null> {
     const since = (days: number) => new Date(now.getTime() - days * day).toISOString();
     const raw = await this.one<RawCustomer360>(
       `select json_build_object(
          'customer', (select row_to_json(c) from ${this.s}.customers c where c.customer_id = $1),
-         'spend12mMinor', (select coalesce(sum(m.spend_minor), 0) from ${this.s}.customer_spend_months m where m.customer_id = $1 and m.month >= $2),
+         'spend12mMinor', (select coalesce(sum(m.spend_minor), 0) from ${this.s}.customers c join ${this.s}.customer_spend_months m using (customer_id)
+             where c.customer_id = $1 and m.month <= c.spend_as_of_month
+               and m.month >= to_char(to_date(c.spend_as_of_month, 'YYYY-MM') - interval '11 months', 'YYYY-MM')),
          'byType', (select coalesce(json_agg(t order by t."gestureType"), '[]'::json) from (
              select g.gesture_type as "gestureType",
-                    count(*) filter (where g.at >= $3) as "count30d", coalesce(sum(g.value_minor) filter (where g.at >= $3), 0) as "value30dMinor",
-                    count(*) filter (where g.at >= $4) as "count90d", coalesce(sum(g.value_minor) filter (where g.at >= $4), 0) as "value90dMinor",
+                    count(*) filter (where g.at >= $2) as "count30d", coalesce(sum(g.value_minor) filter (where g.at >= $2), 0) as "value30dMinor",
+                    count(*) filter (where g.at >= $3) as "count90d", coalesce(sum(g.value_minor) filter (where g.at >= $3), 0) as "value90dMinor",
                     count(*) as "count365d", coalesce(sum(g.value_minor), 0) as "value365dMinor"
                from ${this.s}.customer_gestures g
-              where g.customer_id = $1 and g.status in ('granted', 'approved') and g.at >= $5
+              where g.customer_id = $1 and g.status in ('granted', 'approved') and g.at >= $4
               group by g.gesture_type) t),
          'anyGesture', exists (select 1 from ${this.s}.customer_gestures g where g.customer_id = $1),
          'openEscalations', (select coalesce(json_agg(json_build_object('gestureId', e.gesture_id, 'employeeId', e.employee_id, 'gestureType', e.gesture_type,
              'reserved', json_build_object('amountMinor', e.reserved_minor, 'currency', e.currency), 'approverRole', e.approver_role,
              'escalatedAt', e.escalated_at, 'expiresAt', e.expires_at) order by e.escalated_at), '[]'::json)
-             from ${this.s}.pending_escalations e where e.customer_id = $1)
+             from ${this.s}.pending_escalations e where e.customer_id = $1 and ${stillDecidable('e', '$5')})
        ) as v`,
-      [customerId, monthKeyMonthsAgo(now, 11), since(30), since(90), since(365)],
+      [customerId, since(30), since(90), since(365), now.toISOString()],
     );
     if (raw === null || (raw.customer === null && !raw.anyGesture)) return null;
     const c = raw.customer;
@@ -138,6 +168,7 @@ export class ReadModels {
       tier: c?.tier ?? null,
       lifetimeSpendMinor: c?.lifetime_spend_minor ?? 0,
       spend12mMinor: raw.spend12mMinor,
+      spend12mAsOfMonth: c?.spend_as_of_month ?? null,
       purchases: c?.purchases ?? 0,
       lastPurchaseAt: c?.last_purchase_at ?? null,
       gesturesReceived: { total: totals, byType: raw.byType },
@@ -147,7 +178,11 @@ export class ReadModels {
     };
   }
 
-  private periodJson(p: string): string {
+  /**
+   * `now` is the parameter holding the time asked at. Reserved, remaining and the count of pending escalations
+   * keep an expired escalation's reservation: the domain holds it until EscalationExpired releases it.
+   */
+  private periodJson(p: string, now: string): string {
     return `json_build_object('periodKey', ${p}.period_key, 'kind', ${p}.kind, 'endsOn', ${p}.ends_on, 'currency', ${p}.currency,
       'allowanceMinor', ${p}.allowance_minor, 'spentMinor', ${p}.spent_minor, 'reservedMinor', ${p}.reserved_minor,
       'remainingMinor', ${p}.allowance_minor - ${p}.spent_minor - ${p}.reserved_minor, 'pendingEscalations', ${p}.pending_escalations,
@@ -156,7 +191,7 @@ export class ReadModels {
         from ${this.s}.budget_period_gestures g where g.employee_id = ${p}.employee_id and g.period_key = ${p}.period_key), '[]'::json),
       'escalationsPending', coalesce((select json_agg(json_build_object('gestureId', e.gesture_id, 'customerId', e.customer_id, 'gestureType', e.gesture_type,
           'reservedMinor', e.reserved_minor, 'approverRole', e.approver_role, 'escalatedAt', e.escalated_at, 'expiresAt', e.expires_at) order by e.escalated_at)
-        from ${this.s}.pending_escalations e where e.employee_id = ${p}.employee_id and e.period_key = ${p}.period_key), '[]'::json))`;
+        from ${this.s}.pending_escalations e where e.employee_id = ${p}.employee_id and e.period_key = ${p}.period_key and ${stillDecidable('e', now)}), '[]'::json))`;
   }
 
   /**
@@ -190,6 +225,7 @@ interface RawCustomer360 {
     last_purchase_at: string | null;
     tier: string | null;
     last_feedback: Customer360View['lastFeedback'];
+    spend_as_of_month: string | null;
   } | null;
   spend12mMinor: number;
   byType: Customer360View['gesturesReceived']['byType'];
@@ -197,8 +233,11 @@ interface RawCustomer360 {
   openEscalations: Customer360View['openEscalations'];
 }
 
-/** The `YYYY-MM` key of the month `months` before `now`'s (UTC), the start of a rolling window. */
-export function monthKeyMonthsAgo(now: Date, months: number): string {
-  const index = now.getUTCFullYear() * 12 + now.getUTCMonth() - months;
-  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+/**
+ * An escalation an approver can still decide at `now` (a timestamptz parameter): the domain refuses a decision
+ * recorded after `expiresAt`. The row stays until EscalationExpired is projected, which the expiry job may not
+ * have run for (or never, with EXPIRE_ESCALATIONS=false).
+ */
+function stillDecidable(e: string, now: string): string {
+  return `${e}.expires_at >= ${now}::timestamptz`;
 }

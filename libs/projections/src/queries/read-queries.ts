@@ -16,20 +16,20 @@ export class ReadQueries {
 
   async budget(principal: Principal, employeeId: string, periodKey: string | null): Promise<Result<BudgetView>> {
     const employee = await this.reads.employee(employeeId);
-    const forbidden = mayReadEmployeeBudget(principal, employeeId, employee?.storeId ?? null);
+    const forbidden = mayReadEmployeeBudget(principal, employeeId, employee);
     if (forbidden) return { kind: 'forbidden', reason: forbidden };
     if (!employee) return { kind: 'not_found', what: 'budget' };
-    const view = await this.reads.budget(employee, periodKey);
+    const view = await this.reads.budget(employee, periodKey, this.clock());
     if (periodKey !== null && view.period === null) return { kind: 'not_found', what: 'budget period' };
     return { kind: 'ok', value: view };
   }
 
-  async budgetPeriods(principal: Principal, employeeId: string, page: { limit: number; before: string | null }): Promise<Result<{ employeeId: string; periods: BudgetPeriodView[] }>> {
+  async budgetPeriods(principal: Principal, employeeId: string, page: { limit: number; before: string | null; beforePeriod?: string | null }): Promise<Result<{ employeeId: string; periods: BudgetPeriodView[] }>> {
     const employee = await this.reads.employee(employeeId);
-    const forbidden = mayReadEmployeeBudget(principal, employeeId, employee?.storeId ?? null);
+    const forbidden = mayReadEmployeeBudget(principal, employeeId, employee);
     if (forbidden) return { kind: 'forbidden', reason: forbidden };
     if (!employee) return { kind: 'not_found', what: 'budget' };
-    return { kind: 'ok', value: { employeeId, periods: await this.reads.budgetPeriods(employeeId, page) } };
+    return { kind: 'ok', value: { employeeId, periods: await this.reads.budgetPeriods(employeeId, page, this.clock()) } };
   }
 
   /** The caller's own queue: their store (all stores for head office), roles they may approve, never their own gestures. */
@@ -37,7 +37,7 @@ export class ReadQueries {
     const forbidden = mayReadApprovalQueue(principal);
     const role = staffRoleOf(principal);
     if (forbidden || role === null) return { kind: 'forbidden', reason: forbidden ?? 'approver_role_required' };
-    const items = await this.reads.supervisorQueue({ employeeId: principal.subject, role, storeId: principal.storeId }, limit);
+    const items = await this.reads.supervisorQueue({ employeeId: principal.subject, role, storeId: principal.storeId }, limit, this.clock());
     return { kind: 'ok', value: { approverRole: role, storeId: principal.storeId, items } };
   }
 

@@ -40,8 +40,10 @@ export interface BudgetPeriodView {
   spentMinor: number;
   reservedMinor: number;
   remainingMinor: number | null;
+  /** Escalations holding a reservation: until the expiry job records one expired, past its expiry too. */
   pendingEscalations: number;
   gesturesByType: GestureTypeCounts[];
+  /** Escalations an approver can still decide (not past `expiresAt`). */
   escalationsPending: PendingEscalationSummary[];
 }
 
@@ -115,13 +117,20 @@ export interface Customer360View {
   pointsBalance: number;
   tier: string | null;
   lifetimeSpendMinor: number;
-  /** The current month (UTC) and the eleven before it. */
+  /**
+   * What the loyalty domain last re-tiered the customer from: spend in the store-local months of the purchases,
+   * over `spend12mAsOfMonth` and the eleven months before it.
+   */
   spend12mMinor: number;
+  /** The month the domain last re-tiered the customer as of (a purchase's store month, an expiry run's UTC month); null before any purchase. */
+  spend12mAsOfMonth: string | null;
   purchases: number;
   lastPurchaseAt: string | null;
   /** Gestures granted or approved (not reversed), by when they were given. */
   gesturesReceived: { total: WindowedCounts; byType: Array<WindowedCounts & { gestureType: string }> };
+  /** The feedback given last (by `occurredAt`), whenever it was uploaded. */
   lastFeedback: FeedbackView | null;
+  /** Escalations an approver can still decide (not past `expiresAt`). */
   openEscalations: Array<{ gestureId: string; employeeId: string; gestureType: string; reserved: { amountMinor: number; currency: string }; approverRole: string; escalatedAt: string; expiresAt: string }>;
   asOf: string;
 }

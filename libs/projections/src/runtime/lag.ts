@@ -1,4 +1,5 @@
 import { START, type EventStore, type ReadFrom, type SqlDriver } from '#event-store';
+import { recordedAtOf } from './apply-batch.js';
 import { readCheckpoint } from './checkpoint.js';
 
 export interface ProjectionLag {
@@ -6,11 +7,14 @@ export interface ProjectionLag {
   checkpoint: string | null;
   head: string | null;
   /**
-   * For the SQL adapters a position's `prepare` is the global sequence number, so this is the number of
-   * events not yet applied; for EventStoreDB it is a distance in its log (bytes), still 0 when caught up.
+   * 0 exactly when no event waits. Otherwise an estimate, at least 1: head `prepare` − checkpoint `prepare`.
+   * For the SQL adapters `prepare` is the identity sequence number, taken at insert, while the log is ordered
+   * by (commit transaction id, `prepare`): sequence numbers burnt by failed appends count as events, and
+   * transactions that committed out of their numbers' order make it too high or too low (even below 1, hence
+   * the floor). For EventStoreDB it is a distance in its log (bytes).
    */
   eventsBehind: number;
-  /** Now minus the `recordedAt` of the last event applied when behind, else 0. */
+  /** The age (now − `recordedAt`) of the oldest event not yet applied; 0 when none waits. */
   secondsBehind: number;
   eventsApplied: number;
   lastRecordedAt: string | null;
@@ -22,12 +26,19 @@ function text(p: ReadFrom): string | null {
 
 /** Lag of the read models in `schema` behind the head of the log; for status endpoints, metrics and readiness. */
 export async function measureLag(store: EventStore, db: SqlDriver, schema: string, now: Date = new Date()): Promise<ProjectionLag> {
-  const [head, checkpoint] = await Promise.all([store.headPosition(), db.transaction((query) => readCheckpoint(query, schema, false))]);
+  const checkpoint = await db.transaction((query) => readCheckpoint(query, schema, false));
   const position = checkpoint?.position ?? START;
-  const headPrepare = head === START ? 0n : head.prepare;
-  const appliedPrepare = position === START ? 0n : position.prepare;
-  const eventsBehind = headPrepare > appliedPrepare ? Number(headPrepare - appliedPrepare) : 0;
-  const last = checkpoint?.lastRecordedAt ?? null;
-  const secondsBehind = eventsBehind > 0 && last !== null ? Math.max(0, (now.getTime() - Date.parse(last)) / 1000) : 0;
-  return { checkpoint: text(position), head: text(head), eventsBehind, secondsBehind, eventsApplied: checkpoint?.eventsApplied ?? 0, lastRecordedAt: last };
+  const [oldestWaiting] = await store.readAll({ from: position, limit: 1 });
+  // Read after it, so the head is never older than the event found waiting.
+  const head = await store.headPosition();
+  let eventsBehind = 0;
+  let secondsBehind = 0;
+  if (oldestWaiting !== undefined) {
+    const headPrepare = head === START ? 0n : head.prepare;
+    const appliedPrepare = position === START ? 0n : position.prepare;
+    eventsBehind = headPrepare > appliedPrepare ? Number(headPrepare - appliedPrepare) : 1;
+    const waitingSince = recordedAtOf(oldestWaiting);
+    secondsBehind = waitingSince === null ? 0 : Math.max(0, (now.getTime() - Date.parse(waitingSince)) / 1000);
+  }
+  return { checkpoint: text(position), head: text(head), eventsBehind, secondsBehind, eventsApplied: checkpoint?.eventsApplied ?? 0, lastRecordedAt: checkpoint?.lastRecordedAt ?? null };
 }

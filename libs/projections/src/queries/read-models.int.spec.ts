@@ -1,0 +1,221 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { CallerRole } from '#auth';
+import { samplePolicy, type StaffRole } from '#domain';
+import { createEmbeddedEventStore, createPgliteDriver, createPostgresDriver, type EventStore, type RecordedEvent, type SqlDriver } from '#event-store';
+import { GestureLedger, type RequestContext, type Result } from '#ledger';
+import { withBackend } from '../../../event-store/src/testing/infra.js';
+import { applyInBatches, createProjectionSchema, readWholeLog } from '../finance/testing/project-log.js';
+import { coreProjections } from '../registry.js';
+import { rebuildReadModels } from '../runtime/rebuild.js';
+import { dumpSchema } from '../testing/dump-schema.js';
+import { ReadModels } from './read-models.js';
+
+const nyc = 'nyc-fifth-ave';
+const at = (iso: string) => new Date(iso);
+
+/**
+ * One log written through the real `GestureLedger` with a hand-moved clock (New York, UTC−5 in November):
+ * a supervisor re-enrolled as an associate on a Wednesday, an escalation left to expire with no expiry job,
+ * feedback uploaded late, and purchases either side of a month end that New York and UTC see differently.
+ */
+interface ReadModelsLog {
+  store: EventStore;
+  events: RecordedEvent[];
+  /** Events before the loyalty expiry run of 2026-12-01T03:10Z. */
+  beforeExpiryRun: number;
+  escalatedGestureId: string;
+  /** The tier change the expiry run made, as the domain decided it. */
+  expiryTierChange: { to: string; rolling12mSpendMinor: number; asOfMonth: string };
+}
+
+async function writeLog(): Promise<ReadModelsLog> {
+  const store = await createEmbeddedEventStore({ dataDir: 'memory://' });
+  let now = at('2026-11-25T14:00:00.000Z');
+  const ledger = new GestureLedger(store, { clock: () => now });
+  await ledger.start(samplePolicy());
+  const ctx = (subject: string, roles: CallerRole[], storeId: string | null = nyc): RequestContext => ({ principal: { subject, roles, storeId }, correlationId: 'read-models' });
+  const admin = ctx('admin-1', ['admin'], null);
+  const till = ctx('till-1', ['pos-system']);
+  const crm = ctx('crm-1', ['crm'], null);
+  const enrol = async (employeeId: string, role: StaffRole, key: string) => ok(await ledger.allocateBudget({ employeeId, role, storeId: nyc, idempotencyKey: key }, admin));
+  const gesture = async (employeeId: string, role: StaffRole, amountMinor: number, key: string, customerId = 'c-1') =>
+    ok(
+      await ledger.requestGesture(
+        { employeeId, customerId, gestureType: 'goodwill_credit', amountMinor, currency: 'USD', channel: 'pos', storeId: nyc, reasonCode: 'service_failure', note: 'made it right', occurredAt: now.toISOString(), idempotencyKey: key },
+        ctx(employeeId, [role]),
+      ),
+    );
+  const purchase = async (purchaseId: string, amountMinor: number, occurredAt: string) =>
+    ok(await ledger.recordPurchase({ customerId: 'c-spend', purchaseId, amountMinor, currency: 'USD', channel: 'pos', storeId: nyc, occurredAt }, till));
+
+  for (const employeeId of ['sue', 'sam']) await enrol(employeeId, 'supervisor', `enrol-${employeeId}`);
+  await enrol('ana', 'associate', 'enrol-ana');
+  now = at('2026-11-25T15:00:00.000Z');
+  for (const employeeId of ['sue', 'sam']) await gesture(employeeId, 'supervisor', 1_000, `${employeeId}-week`);
+  now = at('2026-11-25T16:00:00.000Z');
+  for (const employeeId of ['sue', 'sam']) await enrol(employeeId, 'associate', `re-enrol-${employeeId}`);
+  now = at('2026-11-25T17:00:00.000Z');
+  for (const employeeId of ['sue', 'sam']) await gesture(employeeId, 'associate', 500, `${employeeId}-day`);
+
+  now = at('2026-11-25T18:00:00.000Z');
+  const escalated = await gesture('ana', 'associate', 4_000, 'ana-escalated', 'c-esc');
+  expect(escalated).toMatchObject({ outcome: 'escalated' });
+
+  now = at('2026-11-25T19:00:00.000Z');
+  ok(await ledger.recordFeedback({ customerId: 'c-fb', feedbackId: 'f-new', kind: 'csat', score: 5, occurredAt: now.toISOString() }, crm));
+  now = at('2026-11-25T20:00:00.000Z');
+  ok(await ledger.recordFeedback({ customerId: 'c-fb', feedbackId: 'f-old', kind: 'complaint', score: null, occurredAt: '2026-11-20T12:00:00-05:00' }, till));
+
+  // Spend in the domain's buckets (the store's months of the purchases): 2025-12 40,000; 2026-11 15,000; 2026-10 10,000.
+  now = at('2026-11-25T21:00:00.000Z');
+  await purchase('p-dec', 40_000, '2025-12-15T12:00:00-05:00');
+  now = at('2026-11-25T21:05:00.000Z');
+  await purchase('p-nov', 15_000, now.toISOString());
+  now = at('2026-11-29T17:00:00.000Z');
+  await gesture('sam', 'associate', 500, 'sam-sunday');
+  // Recorded at 22:00 on 30 November in New York, already December in UTC; a late upload from October.
+  now = at('2026-12-01T03:00:00.000Z');
+  await purchase('p-oct', 10_000, '2026-10-31T12:00:00-04:00');
+  const beforeExpiryRun = (await readWholeLog(store)).length;
+
+  now = at('2026-12-01T03:10:00.000Z');
+  const expiry = ok(await ledger.expireLoyalty('c-spend', crm));
+  const events = await readWholeLog(store);
+  const tierChanged = events.slice(beforeExpiryRun).find((e) => e.type === 'TierChanged');
+  expect({ expiry: expiry.tierChanged, found: tierChanged !== undefined }).toEqual({ expiry: { from: 'silver', to: 'bronze' }, found: true });
+  const { to, rolling12mSpendMinor, asOfMonth } = tierChanged!.data as { to: string; rolling12mSpendMinor: number; asOfMonth: string };
+  return { store, events, beforeExpiryRun, escalatedGestureId: escalated.gestureId, expiryTierChange: { to, rolling12mSpendMinor, asOfMonth } };
+}
+
+function ok<T>(result: Result<T>): T {
+  if (result.kind !== 'ok') throw new Error(`step failed: ${JSON.stringify(result)}`);
+  return result.value;
+}
+
+function readModelsSuite(name: string, open: () => Promise<SqlDriver>) {
+  describe(`read models (${name})`, () => {
+    let log: ReadModelsLog;
+    let db: SqlDriver;
+    let reads: ReadModels;
+    const schema = `rm_reads_${process.pid}_${Date.now() % 100_000}_${name.replace(/\W/g, '')}`.toLowerCase();
+    const others: string[] = [];
+    const project = async (target: string, events: readonly RecordedEvent[], batchSize: number) => {
+      others.push(target);
+      await createProjectionSchema(db, target, coreProjections);
+      await applyInBatches(db, target, coreProjections, events, batchSize);
+      return new ReadModels(db, { schema: target });
+    };
+    const employee = async (id: string) => (await reads.employee(id))!;
+
+    beforeAll(async () => {
+      log = await writeLog();
+      db = await open();
+      reads = await project(schema, log.events, 1);
+    }, 60_000);
+
+    afterAll(async () => {
+      for (const s of others) await db?.exec(`drop schema if exists ${s} cascade`).catch(() => undefined);
+      await db?.close();
+      await log?.store.close();
+    });
+
+    it('folds the same in one batch, event by event, and through the bulk rebuild', async () => {
+      const tables = async (s: string) => {
+        const { projector_checkpoint: _checkpoint, ...rest } = await dumpSchema(db, s);
+        return rest;
+      };
+      const expected = await tables(schema);
+      await project(`${schema}_one`, log.events, 10_000);
+      expect(await tables(`${schema}_one`)).toEqual(expected);
+      const bulk = `${schema}_bulk`;
+      others.push(bulk);
+      await rebuildReadModels({ store: log.store, db, projections: coreProjections, liveSchema: bulk, bulkBatchSize: 7 });
+      expect(await tables(bulk)).toEqual(expected);
+    }, 60_000);
+
+    describe('current budget period after a change of role', () => {
+      it("is today's day, not the week the supervisor role left behind", async () => {
+        const sue = await employee('sue');
+        expect(sue.role).toBe('associate');
+        expect((await reads.budget(sue, null, at('2026-11-25T17:30:00.000Z'))).period).toMatchObject({ periodKey: '2026-11-25', kind: 'day', spentMinor: 500 });
+      });
+
+      it('is the one touched last when the current one has no activity yet', async () => {
+        const view = await reads.budget(await employee('sue'), null, at('2026-11-26T15:00:00.000Z'));
+        expect(view.period?.periodKey).toBe('2026-11-25');
+      });
+
+      it('is the one containing now, even when another was touched later', async () => {
+        const sam = await employee('sam');
+        expect((await reads.budget(sam, null, at('2026-11-25T20:00:00.000Z'))).period?.periodKey).toBe('2026-11-25');
+        expect((await reads.budget(sam, null, at('2026-11-30T15:00:00.000Z'))).period?.periodKey).toBe('2026-11-29');
+      });
+    });
+
+    it('pages periods ending the same day without passing over one', async () => {
+      const all = await reads.budgetPeriods('sam', { limit: 10, before: null });
+      expect(all.map((p) => [p.periodKey, p.endsOn])).toEqual([
+        ['2026-W48', '2026-11-29'],
+        ['2026-11-29', '2026-11-29'],
+        ['2026-11-25', '2026-11-25'],
+      ]);
+      const paged: string[] = [];
+      let cursor: { before: string | null; beforePeriod: string | null } = { before: null, beforePeriod: null };
+      for (let pages = 0; pages < 10; pages++) {
+        const [period, ...rest] = await reads.budgetPeriods('sam', { limit: 1, ...cursor });
+        expect(rest).toEqual([]);
+        if (!period) break;
+        paged.push(period.periodKey);
+        cursor = { before: period.endsOn, beforePeriod: period.periodKey };
+      }
+      expect(paged).toEqual(all.map((p) => p.periodKey));
+      // The older cursor, the end date alone, still means "ending before it".
+      expect((await reads.budgetPeriods('sam', { limit: 10, before: '2026-11-29' })).map((p) => p.periodKey)).toEqual(['2026-11-25']);
+    });
+
+    describe('an escalation past its expiry, not yet recorded expired', () => {
+      const approver = { employeeId: 'boss', role: 'supervisor' as const, storeId: nyc };
+      const beforeExpiry = at('2026-11-25T18:30:00.000Z');
+      const afterExpiry = at('2026-11-25T18:30:00.001Z');
+
+      it("leaves the supervisor's queue, the customer's open escalations and the budget's pending list", async () => {
+        expect((await reads.supervisorQueue(approver, 50, beforeExpiry)).map((i) => i.gestureId)).toEqual([log.escalatedGestureId]);
+        expect((await reads.customer360('c-esc', beforeExpiry))!.openEscalations.map((e) => e.gestureId)).toEqual([log.escalatedGestureId]);
+        expect((await reads.budget(await employee('ana'), null, beforeExpiry)).period!.escalationsPending).toHaveLength(1);
+
+        expect(await reads.supervisorQueue(approver, 50, afterExpiry)).toEqual([]);
+        expect((await reads.customer360('c-esc', afterExpiry))!.openEscalations).toEqual([]);
+        expect((await reads.budget(await employee('ana'), null, afterExpiry)).period!.escalationsPending).toEqual([]);
+      });
+
+      it('still counts its reservation until EscalationExpired releases it', async () => {
+        expect((await reads.budget(await employee('ana'), null, afterExpiry)).period).toMatchObject({ reservedMinor: 4_000, pendingEscalations: 1, remainingMinor: 16_000 });
+      });
+    });
+
+    it('shows the feedback given last, not the one uploaded last', async () => {
+      expect((await reads.customer360('c-fb', at('2026-11-26T00:00:00.000Z')))!.lastFeedback).toMatchObject({ feedbackId: 'f-new', kind: 'csat' });
+    });
+
+    describe("a customer's twelve months' spend", () => {
+      it("is what the domain last re-tiered from: a purchase's store month, however the UTC month reads", async () => {
+        const before = await project(`${schema}_before`, log.events.slice(0, log.beforeExpiryRun), 1);
+        const view = (await before.customer360('c-spend', at('2026-12-01T03:05:00.000Z')))!;
+        // New York's November 2026 and the eleven months before: 40,000 + 15,000 + 10,000; silver from 50,000.
+        expect(view).toMatchObject({ tier: 'silver', spend12mAsOfMonth: '2026-11', spend12mMinor: 65_000, lifetimeSpendMinor: 65_000 });
+      });
+
+      it("is what the domain last re-tiered from: an expiry run's UTC month", async () => {
+        const view = (await reads.customer360('c-spend', at('2026-12-01T03:15:00.000Z')))!;
+        expect(view).toMatchObject({ tier: log.expiryTierChange.to, spend12mAsOfMonth: log.expiryTierChange.asOfMonth, spend12mMinor: log.expiryTierChange.rolling12mSpendMinor });
+        expect(view).toMatchObject({ tier: 'bronze', spend12mAsOfMonth: '2026-12', spend12mMinor: 25_000 });
+      });
+    });
+  });
+}
+
+readModelsSuite('PGlite', async () => createPgliteDriver({ dataDir: 'memory://' }));
+
+withBackend('DATABASE_URL', 'read models on PostgreSQL', (url) => {
+  readModelsSuite('PostgreSQL', async () => createPostgresDriver({ connectionString: url, poolSize: 2 }));
+});
