@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
-import { mintToken, TokenVerifier } from '#auth';
+import { mintToken, TokenVerifier, testTokenSettings } from '#auth';
 import { budgetStreamName, samplePolicy } from '#domain';
 import { createEmbeddedEventStore, NO_STREAM, type EventStore } from '#event-store';
 import { GestureLedger } from '#ledger';
 import { createLedgerApp } from '../src/create-app.js';
 
-const jwt = { hs256Secret: 'test-secret-test-secret-test-secret-0123', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
+const jwt = testTokenSettings;
 const shop = 'nyc-fifth-ave';
 
 /** The embedded store, except that appends to the streams in `failing` fail as a lost database connection would. */

@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { mintToken, TokenVerifier, type CallerRole } from '#auth';
+import { mintToken, TokenVerifier, type CallerRole, testTokenSettings } from '#auth';
 import { samplePolicy } from '#domain';
 import { createEmbeddedEventStore, type EventStore } from '#event-store';
 import { GestureLedger } from '#ledger';
 import { createLedgerApp } from '../src/create-app.js';
 
-const jwt = { hs256Secret: 'test-secret-test-secret-test-secret-0123', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
+const jwt = testTokenSettings;
 const store1 = 'nyc-fifth-ave';
 const store2 = 'chicago-loop';
 const now = () => new Date().toISOString();

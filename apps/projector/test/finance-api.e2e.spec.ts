@@ -4,7 +4,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { mintToken, TokenVerifier, type CallerRole } from '#auth';
+import { mintToken, TokenVerifier, type CallerRole, testTokenSettings } from '#auth';
 import { createPgliteDriver, type SqlDriver } from '#event-store';
 import { HttpEdgeModule } from '#http';
 import { financeProjections } from '#projections';
@@ -13,7 +13,7 @@ import { financeFixture, fixtureDays, storeA, storeB, type FinanceFixture } from
 import { parseCsv } from '../../../libs/projections/src/finance/testing/csv-reader.js';
 import { FinanceApiModule } from '../src/finance/finance-api.module.js';
 
-const jwt = { hs256Secret: 'test-secret-test-secret-test-secret-0123', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
+const jwt = testTokenSettings;
 const schema = 'finance_e2e';
 const month = 'from=2025-03-01T00:00:00Z&to=2025-04-01T00:00:00Z';
 

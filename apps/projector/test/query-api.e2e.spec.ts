@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { mintToken, TokenVerifier, type CallerRole } from '#auth';
+import { mintToken, TokenVerifier, type CallerRole, testTokenSettings } from '#auth';
 import { samplePolicy } from '#domain';
 import { createPgliteDriver, SqlEventStore } from '#event-store';
 import { GestureLedger, type RequestContext } from '#ledger';
@@ -9,7 +9,7 @@ import { allProjections, Projector, ReadModels, ReadQueries } from '#projections
 import { createProjectorApp } from '../src/create-app.js';
 import { QueryApiModule } from '../src/query-api/query-api.module.js';
 
-const jwt = { hs256Secret: 'test-secret-test-secret-test-secret-0123', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
+const jwt = testTokenSettings;
 const nyc = 'nyc-fifth-ave';
 const chicago = 'chicago-loop';
 

@@ -1,2 +1,3 @@
 export * from './principal.js';
 export * from './tokens.js';
+export * from './test-token-settings.js';

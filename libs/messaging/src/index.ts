@@ -9,4 +9,5 @@ export { KafkaPublisher, type KafkaPublisherOptions } from './kafka/kafka-publis
 export { KafkaTopicAdmin } from './kafka/kafka-topic-admin.js';
 export { installFastProduceEncoding, type FastProduceStats } from './kafka/fast-produce/kafkajs-fast-produce.js';
 export { readTopic, type ReadRecord } from './testing/read-topic.js';
+export { RecordingPublisher, recordBytes } from './testing/recording-publisher.js';
 export { loadSchemaBook, schemasDirectory, type SchemaBook } from './schemas.js';

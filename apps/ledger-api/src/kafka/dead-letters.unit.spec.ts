@@ -1,38 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
-import { MessageTooLargeError, type MessagePublisher, type OutgoingRecord, type TopicMessages } from '#messaging';
+import { RecordingPublisher, recordBytes, type MessagePublisher } from '#messaging';
 import { DeadLetterQueue } from './dead-letters.js';
 import type { IncomingAction } from './incoming-action.js';
 
-/** Keeps what the broker would accept; refuses, as too large, any letter above `bytesMax` of key and value. */
-class FakePublisher implements MessagePublisher {
-  readonly letters: OutgoingRecord[] = [];
-  refusals = 0;
-  constructor(private readonly bytesMax = Infinity) {}
-  async publish(batches: Array<TopicMessages<OutgoingRecord>>): Promise<void> {
-    for (const letter of batches.flatMap((b) => b.messages)) {
-      if ((letter.key?.length ?? 0) + (letter.value?.length ?? 0) > this.bytesMax) {
-        this.refusals++;
-        throw new MessageTooLargeError('The request included a message larger than the max message size the server will accept');
-      }
-      this.letters.push(letter);
-    }
-  }
-  async close(): Promise<void> {}
-}
-
 /** Every byte of a letter, to look for a token in, whatever the form of its parts. */
-function bytesOf(letter: OutgoingRecord): Buffer {
-  const parts = [letter.key, letter.value, ...Object.entries(letter.headers).flatMap(([name, value]) => [name, ...(Array.isArray(value) ? value : [value])])];
-  return Buffer.concat(parts.flatMap((p) => (p === null ? [] : [Buffer.from(p)])));
-}
-
 const failedAt = new Date('2026-03-01T10:00:00.000Z');
 const queue = (publisher: MessagePublisher) => new DeadLetterQueue(publisher, 'actions.dlq', 'ledger', () => failedAt);
 const message = (parts: Partial<IncomingAction>): IncomingAction => ({ topic: 'actions', partition: 2, offset: '17', key: null, value: null, headers: {}, ...parts });
 
 describe('DeadLetterQueue', () => {
   it('writes the original key, value and headers byte for byte, without any authorization header, plus why and where from', async () => {
-    const publisher = new FakePublisher();
+    const publisher = new RecordingPublisher();
     const notUtf8 = Buffer.from([0xff, 0xfe, 0x00, 0x41]);
     const original = message({
       key: Buffer.from('{"till":"t-1"}'),
@@ -60,17 +38,17 @@ describe('DeadLetterQueue', () => {
         },
       },
     ]);
-    expect(bytesOf(publisher.letters[0]!).includes('secret-')).toBe(false);
+    expect(recordBytes(publisher.letters[0]!).includes('secret-')).toBe(false);
   });
 
   it('keeps a missing key and a missing value missing (not an empty string: the key picks the partition)', async () => {
-    const publisher = new FakePublisher();
+    const publisher = new RecordingPublisher();
     await queue(publisher).send(message({ key: null, value: null }), 'not_json', ['the message has no value (a tombstone)']);
     expect(publisher.letters[0]).toMatchObject({ key: null, value: null });
   });
 
   it('cuts a letter the topic refuses as too large down to why and where from, instead of retrying it forever', async () => {
-    const publisher = new FakePublisher(10_000);
+    const publisher = new RecordingPublisher(10_000);
     const original = message({ key: Buffer.from('emp-1'), value: Buffer.alloc(20_000, 'x'), headers: { trace: 't-1', authorization: 'Bearer secret' } });
 
     await queue(publisher).send(original, 'too_large', ['the value is 20000 bytes; at most 16384']);
@@ -87,7 +65,7 @@ describe('DeadLetterQueue', () => {
   });
 
   it('leaves out a key too large to be sure the cut-down letter fits', async () => {
-    const publisher = new FakePublisher(10_000);
+    const publisher = new RecordingPublisher(10_000);
     await queue(publisher).send(message({ key: Buffer.alloc(20_000, 'k'), value: Buffer.from('{}') }), 'validation_failed', ['x']);
     expect(publisher.letters).toEqual([{ key: null, value: null, headers: expect.objectContaining({ dlq_omitted: 'key,value,headers', dlq_value_bytes: '2' }) }]);
   });

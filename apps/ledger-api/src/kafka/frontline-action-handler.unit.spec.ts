@@ -3,21 +3,12 @@ import { describe, expect, it } from '@jest/globals';
 import { mintToken, TokenVerifier } from '#auth';
 import { InvalidAppendError } from '#event-store';
 import type { GestureLedger } from '#ledger';
-import type { MessagePublisher, OutgoingRecord, TopicMessages } from '#messaging';
+import { RecordingPublisher } from '#messaging';
 import { DeadLetterQueue } from './dead-letters.js';
 import { FrontlineActionHandler } from './frontline-action-handler.js';
 import type { IncomingAction } from './incoming-action.js';
 
 const jwt = { hs256Secret: 'unit-secret-unit-secret-unit-secret-0001', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
-
-/** Keeps what it is asked to publish. */
-class FakePublisher implements MessagePublisher {
-  readonly letters: OutgoingRecord[] = [];
-  async publish(batches: Array<TopicMessages<OutgoingRecord>>): Promise<void> {
-    for (const batch of batches) this.letters.push(...batch.messages);
-  }
-  async close(): Promise<void> {}
-}
 
 /** A ledger whose `recordPurchase` does what the test says, attempt by attempt. */
 function ledgerRecordingPurchases(attempt: (n: number) => Promise<unknown>): GestureLedger & { calls: number } {
@@ -31,7 +22,7 @@ function purchase(headers: IncomingAction['headers']): IncomingAction {
 }
 
 function handlerWith(ledger: GestureLedger, now: () => number = Date.now) {
-  const publisher = new FakePublisher();
+  const publisher = new RecordingPublisher();
   const handler = new FrontlineActionHandler(ledger, new TokenVerifier(jwt, now), new DeadLetterQueue(publisher, 'actions.dlq', 'group'), { valueBytesMax: 64 * 1024, backoff: { initialMs: 1, maxMs: 1 }, log: () => undefined });
   return { handler, publisher };
 }

@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { EachMessagePayload, KafkaMessage } from 'kafkajs';
 import { mintToken, TokenVerifier } from '#auth';
 import type { GestureLedger } from '#ledger';
-import type { MessagePublisher, OutgoingRecord, TopicMessages } from '#messaging';
+import { RecordingPublisher, recordBytes, type OutgoingRecord } from '#messaging';
 import { SupervisedKafkaServer } from './consumer-supervisor.js';
 import { DeadLetterQueue } from './dead-letters.js';
 import { FrontlineActionHandler } from './frontline-action-handler.js';
@@ -14,25 +14,12 @@ import { FRONTLINE_ACTION_HANDLER, frontlineActionsController, OFFSET_COMMITTER 
 const topic = 'frontline.actions.v1';
 const jwt = { hs256Secret: 'unit-secret-unit-secret-unit-secret-0001', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
 
-class FakePublisher implements MessagePublisher {
-  readonly letters: OutgoingRecord[] = [];
-  async publish(batches: Array<TopicMessages<OutgoingRecord>>): Promise<void> {
-    for (const batch of batches) this.letters.push(...batch.messages);
-  }
-  async close(): Promise<void> {}
-}
-
-function bytesOf(letter: OutgoingRecord): Buffer {
-  const parts = [letter.key, letter.value, ...Object.entries(letter.headers).flatMap(([name, value]) => [name, ...(Array.isArray(value) ? value : [value])])];
-  return Buffer.concat(parts.flatMap((p) => (p === null ? [] : [Buffer.from(p)])));
-}
-
 /**
  * The controller inside Nest's own Kafka server (parser, deserializer, routing, parameter decorators), fed
  * messages as kafkajs hands them to `eachMessage`; no broker.
  */
 describe('the frontline actions controller, behind Nest\'s Kafka server', () => {
-  const publisher = new FakePublisher();
+  const publisher = new RecordingPublisher();
   const committed: string[] = [];
   const server = new SupervisedKafkaServer({ client: { brokers: ['127.0.0.1:1'] }, postfixId: '' }, () => undefined);
   let app: INestMicroservice;
@@ -69,7 +56,7 @@ describe('the frontline actions controller, behind Nest\'s Kafka server', () => 
     const letter = await deliver({ key: Buffer.from('emp-1'), value: null, headers: { authorization: Buffer.from(`Bearer ${token}`), 'x-correlation-id': Buffer.from('c-1') } });
     expect(letter).toMatchObject({ key: Buffer.from('emp-1'), value: null, headers: { 'x-correlation-id': Buffer.from('c-1'), dlq_reason: 'not_json' } });
     expect(letter.headers.authorization).toBeUndefined();
-    expect(bytesOf(letter).includes(token)).toBe(false);
+    expect(recordBytes(letter).includes(token)).toBe(false);
   });
 
   it('keeps a key and headers that look like JSON byte for byte, and a missing key missing', async () => {
