@@ -338,6 +338,16 @@ describe('ledger API (HTTP, embedded store)', () => {
       expect((await get('/policy', admin)).body).toEqual(current);
     });
 
+    it('answers a retried publish of the current policy as the first time, and writes nothing', async () => {
+      const admin = await token('admin-1', ['admin'], null);
+      const current = (await get('/policy', admin)).body;
+      const again = await post('/policy', current, admin);
+      expect({ status: again.status, body: again.body }).toEqual({ status: 200, body: { kind: 'published', version: current.version } });
+      expect((await get('/policy', admin)).body).toEqual(current);
+      const next = await post('/policy', { ...structuredClone(current), version: current.version + 2 }, admin);
+      expect(next.body).toMatchObject({ reason: 'version_not_next' });
+    });
+
     it('serves an OpenAPI document that says what the server answers', async () => {
       const res = await get('/docs-json');
       expect(res.status).toBe(200);

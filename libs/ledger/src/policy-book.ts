@@ -42,6 +42,8 @@ export class PolicyBook {
     await this.load();
     const decision = decidePolicy({ type: 'PublishPolicy', data: { policy, publishedBy, recordedAt: metadata.recordedAt } }, this.state);
     if (isRefusal(decision)) return { kind: 'refused', reason: decision.reason, details: decision.details };
+    // The version already current, sent again (a retried publish): answered as the first time, nothing written.
+    if (decision.length === 0) return { kind: 'published', version: policy.version };
     await this.store.appendToStream(
       policyStreamName,
       decision.map((event) => ({ id: deterministicEventId(`policy/${policy.version}`), type: event.type, schemaVersion: event.schemaVersion, data: event.data as never, metadata })),
