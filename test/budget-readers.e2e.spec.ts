@@ -66,7 +66,11 @@ describe("reading another employee's budget, on the ledger API and on the read A
     ['sup-1', 'supervisor', nyc, 'sup-2', 403],
     ['mgr-1', 'manager', nyc, 'mgr-9', 403],
     ['sup-1', 'supervisor', nyc, 'sup-1', 200],
-    ['sup-hq', 'supervisor', null, 'mgr-9', 200],
+    ['sup-hq', 'supervisor', null, 'asc-1', 200],
+    ['sup-hq', 'supervisor', null, 'mgr-9', 403],
+    ['sup-hq', 'supervisor', null, 'sup-1', 403],
+    ['mgr-hq', 'manager', null, 'sup-1', 200],
+    ['mgr-hq', 'manager', null, 'mgr-9', 403],
     ['fin-1', 'finance', null, 'mgr-1', 200],
   ];
 

@@ -86,17 +86,18 @@ export interface BudgetHolder {
 
 /**
  * Reading a budget: the employee, staff of a higher role in their store, head office staff of
- * supervisor rank or above (a token without a store), finance, admin. `employee` is null when the
- * employee has no budget.
+ * supervisor rank or above (a token without a store) for roles below theirs in any store, finance,
+ * admin. `employee` is null when the employee has no budget (head office then learns that; a store's
+ * staff get `another_store`, as for any employee not theirs).
  */
 export function mayReadBudget(principal: Principal, employeeId: string, employee: BudgetHolder | null): Forbidden {
   if (hasRole(principal, 'finance', 'admin')) return null;
   if (principal.subject === employeeId) return null;
   const role = staffRoleOf(principal);
   if (role === null || roleRank(role) < roleRank('supervisor')) return 'not_your_budget';
-  if (principal.storeId === null) return null;
-  if (employee === null || principal.storeId !== employee.storeId) return 'another_store';
-  // A peer's or a superior's budget is none of their business.
+  if (employee === null) return principal.storeId === null ? null : 'another_store';
+  if (principal.storeId !== null && principal.storeId !== employee.storeId) return 'another_store';
+  // A peer's or a superior's budget is none of their business, in their store or from head office.
   return isStaffRole(employee.role) && isRoleAbove(role, employee.role) ? null : 'not_your_budget';
 }
 
