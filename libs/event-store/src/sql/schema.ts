@@ -210,6 +210,8 @@ const eventColumns = `global_position::text as prepare, transaction_id::text as 
 
 export const sql = {
   append: `select idx, status, revision, commit_id, prepare, detail from gl_append($1::jsonb)`,
+  // What one append (as gl_append takes it) repeats or collides with among the stored events, if anything.
+  findRepeat: `select 0 as idx, status, revision, commit_id, prepare, detail from gl_find_repeat($1, ($2::jsonb)->'ev')`,
   readStream: `select ${eventColumns} from gl_events where stream_name = $1 and stream_revision >= $2::bigint
     order by stream_revision limit $3`,
   // Only below the oldest running transaction: nothing can commit there any more (see above).

@@ -28,6 +28,7 @@ export interface SqlEventStoreOptions {
 
 /** Notified by `gl_append` (schema.ts) in every transaction that appended. */
 const appendedChannel = 'gl_appended';
+const uniqueViolation = '23505';
 
 interface PendingAppend {
   stream: string;
@@ -150,6 +151,12 @@ export class SqlEventStore implements EventStore {
       this.announceOwnAppend();
       return toResult(row!, append);
     } catch (error) {
+      // gl_append looks ids up only when the revision check lets it down (see schema.ts), so an id stored in
+      // another stream, or by a concurrent writer, surfaces as the unique index's refusal: named here.
+      if (sqlState(error) === uniqueViolation) {
+        const [repeat] = await this.driver.query<AppendRow>(sql.findRepeat, [append.stream, append.json]);
+        if (repeat) return toResult(repeat, append);
+      }
       if (attemptsLeft > 1 && retryableSqlStates.has(sqlState(error) ?? '')) return this.appendAlone(append, attemptsLeft - 1);
       throw error;
     }

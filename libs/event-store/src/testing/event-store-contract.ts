@@ -119,6 +119,30 @@ export function eventStoreContract(adapter: string, setup: ContractSetup): void 
         expect(await store.readStream(b)).toEqual([]);
       });
 
+      it('treats an id already used in another stream as a conflict whatever the expected revision, failing no other append', async () => {
+        const a = newStream();
+        const shared = event(a, 0);
+        await store.appendToStream(a, [shared], { expectedRevision: NO_STREAM });
+        const fresh = newStream();
+        const existing = newStream();
+        await store.appendToStream(existing, [event(existing, 0)], { expectedRevision: NO_STREAM });
+        const bystanders = Array.from({ length: 4 }, () => newStream());
+        // Sent together, so that adapters which commit appends in groups put them in one.
+        const [onFresh, onExisting, ...others] = await Promise.all([
+          rejection(store.appendToStream(fresh, [event(fresh, 0), shared], { expectedRevision: NO_STREAM })),
+          rejection(store.appendToStream(existing, [shared], { expectedRevision: 0n })),
+          ...bystanders.map((s) => store.appendToStream(s, [event(s, 0)], { expectedRevision: NO_STREAM })),
+        ]);
+        expect(onFresh).toBeInstanceOf(EventIdConflictError);
+        expect(onFresh).toMatchObject({ stream: fresh, eventId: shared.id });
+        expect(onExisting).toBeInstanceOf(EventIdConflictError);
+        expect(others.map((r) => r.nextExpectedRevision)).toEqual(bystanders.map(() => 0n));
+        expect(await store.readStream(fresh)).toEqual([]);
+        expect(await store.readStream(existing)).toHaveLength(1);
+        // The refused first append left no stream behind: the stream can still be created.
+        expect((await store.appendToStream(fresh, [event(fresh, 0)], { expectedRevision: NO_STREAM })).nextExpectedRevision).toBe(0n);
+      });
+
       it('settles concurrent retries of one append to one write', async () => {
         const stream = newStream();
         const events = [event(stream, 0)];
