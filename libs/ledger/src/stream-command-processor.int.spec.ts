@@ -68,6 +68,19 @@ describe('StreamCommandProcessor', () => {
     expect(debited).toBe(100);
   });
 
+  it('fails only the command whose events the store refuses, not those batched with it', async () => {
+    const processor = new StreamCommandProcessor(store, wallet);
+    const stream = `wallet-${randomUUID()}`;
+    const first = processor.handle(stream, envelope(`${stream}-a`, 10));
+    // Queued behind the first append, so decided together and written in one append.
+    const batched = [`${stream}-b`, `${stream}-bad\u0000`, `${stream}-c`].map((key) => processor.handle(stream, envelope(key, 10)));
+    expect(await first).toBe('debited');
+    const settled = await Promise.allSettled(batched);
+    expect(settled.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).name))).toEqual(['debited', 'InvalidAppendError', 'debited']);
+    expect((await store.readStream(stream)).map((e) => e.data.key)).toEqual([`${stream}-a`, `${stream}-b`, `${stream}-c`]);
+    expect((await processor.current(stream)).balance).toBe(70);
+  });
+
   it('refuses at once when a stream has too many commands queued', async () => {
     const processor = new StreamCommandProcessor(store, wallet, { queuedCommandsPerStreamMax: 5 });
     const stream = `wallet-${randomUUID()}`;

@@ -1,6 +1,7 @@
 import {
   deterministicEventId,
   EventIdConflictError,
+  InvalidAppendError,
   limits as storeLimits,
   NO_STREAM,
   WrongExpectedRevisionError,
@@ -174,7 +175,7 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
             continue;
           }
           this.cache.delete(stream);
-          if (error instanceof EventIdConflictError && envelopes.length > 1) return this.oneByOne(stream, envelopes);
+          if ((error instanceof EventIdConflictError || error instanceof InvalidAppendError) && envelopes.length > 1) return this.oneByOne(stream, envelopes);
           throw error;
         }
       }
@@ -182,7 +183,7 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
     }
   }
 
-  /** Isolates the command whose events collide with stored ones, so it alone fails. */
+  /** Isolates the command whose events collide with stored ones, or that the store refuses as invalid, so it alone fails. */
   private async oneByOne(stream: string, envelopes: Array<CommandEnvelope<Command>>) {
     const results: Array<{ ok: true; value: Outcome } | { ok: false; error: unknown }> = [];
     for (const envelope of envelopes) {
