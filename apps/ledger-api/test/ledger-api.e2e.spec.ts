@@ -216,6 +216,39 @@ describe('ledger API (HTTP, embedded store)', () => {
       expect(reused.body.reason).toBe('idempotency_key_reused');
       expect((await get('/budgets/emp-a', me)).body.periods[0].spentMinor).toBe(spent);
     });
+
+    it('refuses a path id that cannot be an id like a bad body field, after authentication, and writes nothing', async () => {
+      const refused = (field: string) => ({ status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'validation failed', errors: [{ field, reasons: [expect.stringContaining(`${field} must be`)] }] } });
+      const supervisor = await token('sup-1', ['supervisor']);
+      const admin = await token('admin-1', ['admin'], null);
+      const crm = await token('crm-1', ['crm'], null);
+      const before = (await get('/budgets/emp-a', admin)).body;
+      for (const [url, bearer, field] of [
+        ['/gestures/%00/approve', supervisor, 'gestureId'],
+        ['/gestures/emp-a/deny', supervisor, 'gestureId'],
+        [`/gestures/${encodeURIComponent('emp a~00000000-0000-0000-0000-000000000000')}/reverse`, admin, 'gestureId'],
+        ['/budgets/%00/adjustments', admin, 'employeeId'],
+        [`/customers/${encodeURIComponent('bad id!')}/redemptions`, await token('till-12', ['pos-system']), 'customerId'],
+        ['/customers/%00/loyalty/expiry', crm, 'customerId'],
+      ] as const) {
+        const body = url.endsWith('/redemptions') ? { redemptionId: key(), points: 1, channel: 'pos', storeId: store1, occurredAt: now() } : url.endsWith('/adjustments') ? { deltaMinor: 500, idempotencyKey: key() } : {};
+        const [answer, anonymous] = [await post(url, body, bearer), await post(url, body, null)];
+        expect({ url, ...answer, anonymous: anonymous.status }).toEqual({ url, ...refused(field), anonymous: 401 });
+      }
+      for (const [url, field] of [['/budgets/%00', 'employeeId'], [`/budgets/${'e'.repeat(65)}`, 'employeeId'], ['/customers/%00/loyalty', 'customerId']] as const) {
+        const [answer, anonymous] = [await get(url, admin), await get(url)];
+        expect({ url, ...answer, anonymous: anonymous.status }).toEqual({ url, ...refused(field), anonymous: 401 });
+      }
+      expect((await get('/budgets/emp-a', admin)).body).toEqual(before);
+    });
+
+    it('still answers a well-formed id nobody has as before: 404 for a gesture or budget, an empty standing for a customer', async () => {
+      const unknownGesture = await post('/gestures/emp-a~00000000-0000-4000-8000-000000000000/approve', {}, await token('sup-1', ['supervisor']));
+      expect(unknownGesture.status).toBe(404);
+      expect((await get('/budgets/nobody', await token('fin-1', ['finance'], null))).status).toBe(404);
+      const customer = await get('/customers/nobody/loyalty', await token('crm-1', ['crm'], null));
+      expect(customer).toEqual({ status: 200, body: expect.objectContaining({ customerId: 'nobody', balancePoints: 0 }) });
+    });
   });
 
   describe('authentication and authorization', () => {
@@ -390,6 +423,17 @@ describe('ledger API (HTTP, embedded store)', () => {
         }
       }
       for (const status of ['400', '401', '403', '409', '413']) expect(answer('/gestures', 'post', status)).toEqual(ref('ErrorBodyDto'));
+      // Path ids are still described as parameters, and the 400 a malformed one gets is documented.
+      for (const [path, method, name] of [
+        ['/gestures/{gestureId}/approve', 'post', 'gestureId'],
+        ['/budgets/{employeeId}', 'get', 'employeeId'],
+        ['/budgets/{employeeId}/adjustments', 'post', 'employeeId'],
+        ['/customers/{customerId}/redemptions', 'post', 'customerId'],
+        ['/customers/{customerId}/loyalty/expiry', 'post', 'customerId'],
+        ['/customers/{customerId}/loyalty', 'get', 'customerId'],
+      ] as const) {
+        expect({ path, parameters: doc.paths[path][method].parameters, bad: answer(path, method, '400') }).toEqual({ path, parameters: [expect.objectContaining({ name, in: 'path', required: true, schema: { type: 'string' } })], bad: ref('ErrorBodyDto') });
+      }
       expect(schemas.ErrorBodyDto.properties.errors).toMatchObject({ type: 'array', items: ref('FieldErrorDto') });
     });
   });

@@ -21,6 +21,11 @@ describe('query API (HTTP, embedded store, read models kept by the projector)', 
   const gestures: Record<string, string> = {};
 
   const token = (sub: string, roles: CallerRole[], storeId: string | null = nyc) => mintToken(jwt, { sub, roles, store: storeId });
+  /** What both HTTP APIs answer to an employee or customer id in the path that cannot be one. */
+  const badPathId = (field: string) => ({
+    status: 400,
+    body: { statusCode: 400, error: 'Bad Request', message: 'validation failed', errors: [{ field, reasons: [`${field} must be 1-64 letters, digits or _.:@- and start with a letter or digit`] }] },
+  });
   async function get(url: string, bearer: string | null) {
     const res = await fetch(base + url, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
     const text = await res.text();
@@ -124,6 +129,14 @@ describe('query API (HTTP, embedded store, read models kept by the projector)', 
       expect(badLimit.status).toBe(400);
       expect(badLimit.body.errors[0].field).toBe('limit');
     });
+
+    it('refuses an employee id that cannot be one as the ledger API does, naming the path field, after authentication', async () => {
+      const admin = await token('admin-1', ['admin'], null);
+      for (const url of ['/read/employees/%00/budget', `/read/employees/${'e'.repeat(65)}/budget?period=2026-11`, '/read/employees/-asc-1/budget/periods']) {
+        const [answer, anonymous] = [await get(url, admin), await get(url, null)];
+        expect({ url, ...answer, anonymous: anonymous.status }).toEqual({ url, ...badPathId('employeeId'), anonymous: 401 });
+      }
+    });
   });
 
   describe("supervisor's queue", () => {
@@ -168,10 +181,19 @@ describe('query API (HTTP, embedded store, read models kept by the projector)', 
       expect((await get('/read/customers/cust-1', await token('till-1', ['pos-system']))).status).toBe(403);
       expect((await get('/read/customers/cust-1', await token('sup-1', ['supervisor']))).status).toBe(200);
       expect((await get('/read/customers/nobody', await token('crm-1', ['crm'], null))).status).toBe(404);
-      const bad = await get(`/read/customers/${encodeURIComponent('bad id!')}`, await token('crm-1', ['crm'], null));
-      expect(bad.status).toBe(400);
-      expect(bad.body.errors[0].field).toBe('customerId');
+      for (const url of [`/read/customers/${encodeURIComponent('bad id!')}`, '/read/customers/%00']) {
+        const [answer, anonymous] = [await get(url, await token('crm-1', ['crm'], null)), await get(url, null)];
+        expect({ url, ...answer, anonymous: anonymous.status }).toEqual({ url, ...badPathId('customerId'), anonymous: 401 });
+      }
     });
+  });
+
+  it('describes the path ids in its OpenAPI document', async () => {
+    const doc = (await get('/docs-json', null)).body;
+    for (const [path, name] of [['/read/employees/{employeeId}/budget', 'employeeId'], ['/read/employees/{employeeId}/budget/periods', 'employeeId'], ['/read/customers/{customerId}', 'customerId']]) {
+      const parameters = doc.paths[path].get.parameters.filter((p: { in: string }) => p.in === 'path');
+      expect({ path, parameters }).toEqual({ path, parameters: [expect.objectContaining({ name, required: true, schema: { type: 'string' } })] });
+    }
   });
 
   it('reports the projector lag to any authenticated caller', async () => {

@@ -1,9 +1,9 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '#auth';
-import { CurrentPrincipal, unwrap, type FieldError } from '#http';
+import { CurrentPrincipal, PartyIdPipe, unwrap, type FieldError } from '#http';
 import type { ReadQueries } from '#projections';
-import { boundedInteger, checked, optionalPeriodKey, partyId, periodCursor } from './query-params.js';
+import { boundedInteger, checked, optionalPeriodKey, periodCursor } from './query-params.js';
 import { READ_QUERIES } from './tokens.js';
 
 @ApiTags('read models')
@@ -15,10 +15,9 @@ export class BudgetsReadController {
   @Get()
   @ApiOperation({ summary: "One period of an employee's discretion budget (unless `period` names one: the current one for their role, else the one they used last): allowance, spent, reserved, remaining, gestures by type, escalations pending. The employee, supervisors and managers of their store, finance, admin." })
   @ApiQuery({ name: 'period', required: false, description: 'period key: 2026-11-23, 2026-W48 or 2026-11' })
-  async budget(@Param('employeeId') employeeId: string, @Query('period') period: string | undefined, @CurrentPrincipal() principal: Principal) {
+  async budget(@Param('employeeId', PartyIdPipe) employeeId: string, @Query('period') period: string | undefined, @CurrentPrincipal() principal: Principal) {
     const errors: FieldError[] = [];
-    const args = checked(errors, { employeeId: partyId('employeeId', employeeId, errors), period: optionalPeriodKey(period, errors) });
-    return unwrap(await this.queries.budget(principal, args.employeeId, args.period));
+    return unwrap(await this.queries.budget(principal, employeeId, checked(errors, optionalPeriodKey(period, errors))));
   }
 
   @Get('periods')
@@ -27,18 +26,14 @@ export class BudgetsReadController {
   @ApiQuery({ name: 'before', required: false, description: 'the endsOn of the last period seen; alone, only periods ending before this ISO date' })
   @ApiQuery({ name: 'beforePeriod', required: false, description: 'with `before`: the periodKey of the last period seen, so periods ending that same day are not passed over' })
   async periods(
-    @Param('employeeId') employeeId: string,
+    @Param('employeeId', PartyIdPipe) employeeId: string,
     @Query('limit') limit: string | undefined,
     @Query('before') before: string | undefined,
     @Query('beforePeriod') beforePeriod: string | undefined,
     @CurrentPrincipal() principal: Principal,
   ) {
     const errors: FieldError[] = [];
-    const args = checked(errors, {
-      employeeId: partyId('employeeId', employeeId, errors),
-      limit: boundedInteger('limit', limit, 31, 100, errors),
-      ...periodCursor(before, beforePeriod, errors),
-    });
-    return unwrap(await this.queries.budgetPeriods(principal, args.employeeId, { limit: args.limit, before: args.before, beforePeriod: args.beforePeriod }));
+    const page = checked(errors, { limit: boundedInteger('limit', limit, 31, 100, errors), ...periodCursor(before, beforePeriod, errors) });
+    return unwrap(await this.queries.budgetPeriods(principal, employeeId, page));
   }
 }
