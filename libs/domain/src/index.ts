@@ -115,6 +115,7 @@ export type {
 export type { LoyaltyRefusalReason } from './loyalty/refusals.js';
 export { initialLoyaltyState, type LoyaltyAccount, type LoyaltyState, type SpendBucket } from './loyalty/state.js';
 export { decideLoyalty, loyaltyDecider } from './loyalty/decide.js';
+export { monthEveryStoreHasReached } from './loyalty/expiry-month.js';
 export { evolveLoyalty } from './loyalty/evolve.js';
 export { loyaltyStreamName, loyaltyStreamPrefix } from './loyalty/stream.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DeciderSpecification, decideLoyalty, evolveLoyalty, initialLoyaltyState, isRefusal, loyaltyDecider, type LoyaltyAccount, type LoyaltyEvent, type LoyaltyState } from '#domain';
+import { DeciderSpecification, decideLoyalty, evolveLoyalty, initialLoyaltyState, InvariantViolation, isRefusal, loyaltyDecider, type LoyaltyAccount, type LoyaltyEvent, type LoyaltyState } from '#domain';
 import { carol, credit, expirePoints, feedback, lot, pointsEarned, pointsExpired, policy, purchase, purchaseRecorded, redeem, reverseBonus, tierChanged } from './loyalty-fixtures.js';
 import { between, seededRandom } from './prng.js';
 
@@ -90,6 +90,39 @@ describe('ExpirePoints', () => {
 
   it('returns nothing for a customer never seen', () => {
     given([]).when(expirePoints('2026-11-01')).thenNothingHappened();
+  });
+
+  describe('at the turn of a month, which comes at a different hour in each store', () => {
+    // Both last through November 2026; the sample policy's last store to see December is Honolulu (UTC−10).
+    const lastValidInNovember = [tierChanged(null, 'bronze', 0, '2025-11', '2025-11-15T20:00:00.000Z'), lot('2025-11', 200)];
+    const goldFromNovember = [purchaseRecorded('p-1', 250_000, '2025-12', '2025-12-10T18:00:00.000Z'), tierChanged(null, 'gold', 250_000, '2025-12', '2025-12-10T18:00:00.000Z')];
+    const whileHonoluluIsInNovember = '2026-12-01T05:00:00.000Z';
+    const onceEveryStoreIsInDecember = '2026-12-01T11:00:00.000Z';
+
+    it('keeps the points and the tier while any store is still in November, where a purchase would be judged by November', () => {
+      given(lastValidInNovember).when(expirePoints('2026-12-01', whileHonoluluIsInNovember)).thenNothingHappened();
+      given(goldFromNovember).when(expirePoints('2026-12-01', whileHonoluluIsInNovember)).thenNothingHappened();
+    });
+
+    it('expires them once every store is in December', () => {
+      given(lastValidInNovember).when(expirePoints('2026-12-01', onceEveryStoreIsInDecember)).then([pointsExpired([{ month: '2025-11', points: 200 }], '2026-12', onceEveryStoreIsInDecember)]);
+      given(goldFromNovember).when(expirePoints('2026-12-01', onceEveryStoreIsInDecember)).then([tierChanged('gold', 'bronze', 0, '2026-12', onceEveryStoreIsInDecember)]);
+    });
+
+    it('does not wait for UTC when every store is ahead of it', () => {
+      const tokyoOnly = DeciderSpecification.for(loyaltyDecider, { ...policy, stores: { 'tokyo-ginza': { timeZone: 'Asia/Tokyo', region: 'jp' } } });
+      const tokyoMorning = '2026-11-30T16:00:00.000Z';
+      tokyoOnly(lastValidInNovember).when(expirePoints('2026-11-30', tokyoMorning)).then([pointsExpired([{ month: '2025-11', points: 200 }], '2026-12', tokyoMorning)]);
+    });
+
+    it('goes by UTC for a policy without stores', () => {
+      const storeless = DeciderSpecification.for(loyaltyDecider, { ...policy, stores: {} });
+      storeless(lastValidInNovember).when(expirePoints('2026-12-01', whileHonoluluIsInNovember)).then([pointsExpired([{ month: '2025-11', points: 200 }], '2026-12', whileHonoluluIsInNovember)]);
+    });
+
+    it('refuses a run named after another day than the UTC date it runs on', () => {
+      given(lastValidInNovember).when(expirePoints('2026-11-30', onceEveryStoreIsInDecember)).thenThrows(InvariantViolation, 'asOf must be the UTC date of recordedAt');
+    });
   });
 });
 

@@ -3,6 +3,7 @@ import {
   bonusPointsOf,
   budgetStreamName,
   loyaltyStreamName,
+  monthEveryStoreHasReached,
   outcomeOf,
   type BudgetCommand,
   type BudgetEvent,
@@ -281,16 +282,21 @@ export class GestureLedger {
   }
 
   /**
-   * Expires the customer's points that are due and re-tiers them from the rolling 12 months, as of today
-   * (UTC). Purchases and redemptions do this for active customers on the way; this is for the ones who
-   * stopped coming, whose balance and tier would otherwise stand until their next visit. Answers what
-   * this call expired: a repeat finds nothing more due and writes nothing.
+   * Expires the customer's points that are due and re-tiers them from the rolling 12 months, as of the
+   * month every store of the policy has reached: customers have no home store, so nothing goes while a
+   * store that would still judge a purchase by the old month is open to them. Purchases and redemptions
+   * do this for active customers on the way; this is for the ones who stopped coming, whose balance and
+   * tier would otherwise stand until their next visit. Answers what this call expired: a repeat finds
+   * nothing more due, and writes nothing, until the last store's month turns.
    */
   async expireLoyalty(customerId: string, ctx: RequestContext): Promise<Result<LoyaltyExpiry>> {
     const recordedAt = this.now();
     const asOf = recordedAt.slice(0, 10);
     const command: LoyaltyCommand = { type: 'ExpirePoints', data: { customerId, asOf, recordedAt } };
-    const outcome = await this.handleLoyalty(customerId, `expire/${asOf}`, command, () => mayExpireLoyalty(ctx.principal), ctx);
+    // One run per month judged, not per day: that month turns within a UTC day, and two runs of one day
+    // may each have something to write.
+    const judged = monthEveryStoreHasReached(this.policies.current(), Date.parse(recordedAt));
+    const outcome = await this.handleLoyalty(customerId, `expire/${judged}`, command, () => mayExpireLoyalty(ctx.principal), ctx);
     if (outcome.kind !== 'done') return outcome;
     let pointsExpired = 0;
     let tierChanged: LoyaltyExpiry['tierChanged'] = null;

@@ -47,6 +47,18 @@ describe('GestureLedger.expireLoyalty', () => {
     expect(await eventTypes('lapsed-1')).toEqual(after);
   });
 
+  it('runs twice in one UTC day when the last store turns the month in between, each writing what is due', async () => {
+    now = new Date('2024-11-15T15:00:00.000Z');
+    await ledger.recordPurchase({ customerId: 'lapsed-3', purchaseId: 'p-3', amountMinor: 250_000, currency: 'USD', channel: 'pos', storeId: shop, occurredAt: now.toISOString() }, till);
+    // Still November in Honolulu: the year's spend is over (gold goes), the November lot is not due yet.
+    now = new Date('2025-12-01T05:00:00.000Z');
+    expect(await ledger.expireLoyalty('lapsed-3', crm)).toMatchObject({ kind: 'ok', value: { pointsExpired: 0, tierChanged: { from: 'gold', to: 'bronze' } } });
+    // December everywhere: the lot goes.
+    now = new Date('2025-12-01T11:00:00.000Z');
+    expect(await ledger.expireLoyalty('lapsed-3', crm)).toMatchObject({ kind: 'ok', value: { balancePoints: 0, pointsExpired: 2_500, tierChanged: null } });
+    expect((await eventTypes('lapsed-3')).slice(-2)).toEqual(['TierChanged', 'PointsExpired']);
+  });
+
   it('writes nothing for a customer it has never seen', async () => {
     expect(await ledger.expireLoyalty('never-seen', crm)).toEqual({ kind: 'ok', value: { customerId: 'never-seen', balancePoints: 0, tier: null, pointsExpired: 0, tierChanged: null } });
     expect(await eventTypes('never-seen')).toEqual([]);

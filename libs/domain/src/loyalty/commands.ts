@@ -43,7 +43,10 @@ export type RedeemPoints = DomainCommand<'RedeemPoints', {
   readonly recordedAt: string;
 }>;
 
-/** Sent by a daily job; `asOf` is the calendar date whose month decides what has expired. */
+/**
+ * Sent by the expiry run. What has expired is judged by the month every store of the policy has
+ * reached at `recordedAt`; `asOf` is only the UTC date of `recordedAt`, by which the shell names the run.
+ */
 export type ExpirePoints = DomainCommand<'ExpirePoints', {
   readonly customerId: string;
   readonly asOf: string;

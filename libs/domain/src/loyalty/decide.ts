@@ -6,11 +6,12 @@ import { assertId, assertOptionalText } from '../ids.js';
 import { limits } from '../limits.js';
 import { assertMoney } from '../money.js';
 import { storeOf, type Policy } from '../policy/policy.js';
-import { formatMonth, localMonthAt, parseDate } from '../time/calendar.js';
+import { formatDate, localDateAt, localMonthAt } from '../time/calendar.js';
 import { addMinutes, parseInstant } from '../time/instant.js';
 import { feedbackKinds, type CreditBonusPoints, type ExpirePoints, type LoyaltyCommand, type RecordFeedback, type RecordPurchase, type RedeemPoints, type ReverseBonusPoints } from './commands.js';
 import type { LoyaltyEvent, PointLot } from './events.js';
 import { evolveLoyalty } from './evolve.js';
+import { monthEveryStoreHasReached } from './expiry-month.js';
 import { dueForExpiry, newestFirst, oldestFirst, pointsForPurchase, totalPoints } from './lots.js';
 import type { LoyaltyRefusalReason } from './refusals.js';
 import { rolling12mSpendMinor, tierFor } from './spend.js';
@@ -149,11 +150,13 @@ function redeemPoints({ data }: RedeemPoints, state: LoyaltyState, policy: Polic
   return draft.events;
 }
 
-/** Idempotent by nature: a second run for the same date finds nothing due and no tier to change. */
+/** Idempotent by nature: a second run judging by the same month finds nothing due and no tier to change. */
 function expirePoints({ data }: ExpirePoints, state: LoyaltyState, policy: Policy): LoyaltyDecision {
   assertId(data.customerId, 'customerId');
-  const asOfMonth = formatMonth(parseDate(data.asOf, 'asOf'));
-  parseInstant(data.recordedAt, 'recordedAt');
+  const recordedMs = parseInstant(data.recordedAt, 'recordedAt');
+  // The shell names the run by `asOf`; a name claiming another day than the run's would mislabel it.
+  assert(data.asOf === formatDate(localDateAt(recordedMs, 'UTC')), `asOf must be the UTC date of recordedAt ${data.recordedAt}, got ${data.asOf}`);
+  const asOfMonth = monthEveryStoreHasReached(policy, recordedMs);
   if (state.status === 'new') return [];
   const draft = new Draft(state);
   draft.expireDue(data.customerId, asOfMonth, data.recordedAt, policy);

@@ -87,12 +87,6 @@ export function isIsoDate(text: string): boolean {
   return formatDate(fromDayNumber(dayNumber(date))) === text;
 }
 
-export function parseDate(text: string, what: string): CivilDate {
-  assert(isIsoDate(text), `${what} must be a calendar date YYYY-MM-DD, got ${text}`);
-  const [year, month, day] = text.split('-').map(Number) as [number, number, number];
-  return { year, month, day };
-}
-
 /** A month key `YYYY-MM` as a single integer, so months can be subtracted. */
 export function monthIndex(monthKey: string): number {
   const match = /^(\d{4})-(\d{2})$/.exec(monthKey);

@@ -114,7 +114,7 @@ export function foldCustomerEvents(events: readonly RecordedEvent[], deltas: Cus
         const c = customer(deltas, event.data.customerId);
         c.tier = event.data.to;
         c.tier_changed_at = event.data.recordedAt;
-        // Says the month outright, so an expiry run (which re-tiers as of the UTC month) is seen when it changes the tier.
+        // Says the month outright, so an expiry run (which re-tiers as of the month every store has reached) is seen when it changes the tier.
         c.spend_as_of_month = event.data.asOfMonth;
         break;
       }

@@ -21,7 +21,7 @@ const at = (iso: string) => new Date(iso);
 interface ReadModelsLog {
   store: EventStore;
   events: RecordedEvent[];
-  /** Events before the loyalty expiry run of 2026-12-01T03:10Z. */
+  /** Events before the loyalty expiry run of 2026-12-01T12:10Z (December in every store of the sample policy). */
   beforeExpiryRun: number;
   escalatedGestureId: string;
   /** The tier change the expiry run made, as the domain decided it. */
@@ -78,7 +78,7 @@ async function writeLog(): Promise<ReadModelsLog> {
   await purchase('p-oct', 10_000, '2026-10-31T12:00:00-04:00');
   const beforeExpiryRun = (await readWholeLog(store)).length;
 
-  now = at('2026-12-01T03:10:00.000Z');
+  now = at('2026-12-01T12:10:00.000Z');
   const expiry = ok(await ledger.expireLoyalty('c-spend', crm));
   const events = await readWholeLog(store);
   const tierChanged = events.slice(beforeExpiryRun).find((e) => e.type === 'TierChanged');
@@ -205,8 +205,8 @@ function readModelsSuite(name: string, open: () => Promise<SqlDriver>) {
         expect(view).toMatchObject({ tier: 'silver', spend12mAsOfMonth: '2026-11', spend12mMinor: 65_000, lifetimeSpendMinor: 65_000 });
       });
 
-      it("is what the domain last re-tiered from: an expiry run's UTC month", async () => {
-        const view = (await reads.customer360('c-spend', at('2026-12-01T03:15:00.000Z')))!;
+      it("is what the domain last re-tiered from: the month every store had reached at an expiry run", async () => {
+        const view = (await reads.customer360('c-spend', at('2026-12-01T12:15:00.000Z')))!;
         expect(view).toMatchObject({ tier: log.expiryTierChange.to, spend12mAsOfMonth: log.expiryTierChange.asOfMonth, spend12mMinor: log.expiryTierChange.rolling12mSpendMinor });
         expect(view).toMatchObject({ tier: 'bronze', spend12mAsOfMonth: '2026-12', spend12mMinor: 25_000 });
       });

@@ -122,7 +122,7 @@ export interface Customer360View {
    * over `spend12mAsOfMonth` and the eleven months before it.
    */
   spend12mMinor: number;
-  /** The month the domain last re-tiered the customer as of (a purchase's store month, an expiry run's UTC month); null before any purchase. */
+  /** The month the domain last re-tiered the customer as of (a purchase's store month, an expiry run's month every store had reached); null before any purchase. */
   spend12mAsOfMonth: string | null;
   purchases: number;
   lastPurchaseAt: string | null;
