@@ -17,7 +17,7 @@ const samples: Array<[new () => object, Record<string, unknown>]> = [
   [AllocateBudgetDto, { employeeId: 'emp-7', role: 'associate', storeId: 'nyc-fifth-ave', allowanceOverrideMinor: 50_000, idempotencyKey: 'enrol-1' }],
   [AdjustBudgetDto, { deltaMinor: -500, effectiveAt: '2026-11-23T15:04:05Z', reasonCode: 'promo', note: 'n', idempotencyKey: 'adj-1' }],
   [RecordPurchaseDto, { customerId: 'cust-1', purchaseId: 'p-1', amountMinor: 12_345, currency: 'USD', channel: 'pos', storeId: 'nyc-fifth-ave', occurredAt: '2026-11-23T15:04:05Z' }],
-  [RecordFeedbackDto, { customerId: 'cust-1', feedbackId: 'f-1', kind: 'csat', score: 5, gestureId: 'emp-7~x', comment: 'good', channel: 'pos', occurredAt: '2026-11-23T15:04:05Z' }],
+  [RecordFeedbackDto, { customerId: 'cust-1', feedbackId: 'f-1', kind: 'csat', score: 5, gestureId: 'emp-7~0f8fad5b-d9cb-469f-a165-70867728950e', comment: 'good', channel: 'pos', occurredAt: '2026-11-23T15:04:05Z' }],
   [RedeemPointsDto, { redemptionId: 'r-1', points: 100, channel: 'pos', storeId: 'nyc-fifth-ave', occurredAt: '2026-11-23T15:04:05Z' }],
 ];
 
@@ -93,7 +93,6 @@ describe('body validation', () => {
         [AdjustBudgetDto, sampleOf(AdjustBudgetDto), 'note', true],
         [AdjustBudgetDto, sampleOf(AdjustBudgetDto), 'reasonCode', false],
         [RecordFeedbackDto, sampleOf(RecordFeedbackDto), 'comment', true],
-        [RecordFeedbackDto, sampleOf(RecordFeedbackDto), 'gestureId', false],
       ];
       for (const [cls, sample, field, multiline] of freeText) {
         for (const bad of ['a\u0000b', '\u0001', 'esc \u001b[31m', 'del \u007f', 'lone \ud800', '\udc00 reversed \ud800', ...(multiline ? [] : ['a\nb', 'a\tb'])]) {
@@ -103,6 +102,13 @@ describe('body validation', () => {
           expect({ cls: cls.name, field, good, fields: fieldsOf(cls, { ...sample, [field]: good }) }).toEqual({ cls: cls.name, field, good, fields: [] });
         }
       }
+    });
+
+    it('takes as the gesture feedback is about only a gesture id', () => {
+      for (const bad of ['emp-7~x', 'emp-7', '~0f8fad5b-d9cb-469f-a165-70867728950e', 'emp 7~0f8fad5b-d9cb-469f-a165-70867728950e', 'emp-7~0f8fad5b-d9cb-469f-a165-70867728950e ', 'a\u0000b']) {
+        expect({ bad, fields: fieldsOf(RecordFeedbackDto, { ...sampleOf(RecordFeedbackDto), gestureId: bad }) }).toEqual({ bad, fields: ['gestureId'] });
+      }
+      expect(fieldsOf(RecordFeedbackDto, { ...sampleOf(RecordFeedbackDto), gestureId: 'till-12:emp.7~1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed' })).toEqual([]);
     });
 
     it('refuses points: null, which the domain would take for a points gesture worth nothing', () => {

@@ -73,9 +73,15 @@ export function mayExpireLoyalty(principal: Principal): Forbidden {
   return hasRole(principal, 'crm', 'admin') ? null : 'role_not_allowed';
 }
 
-/** Feedback arrives through the CRM, tills and staff; systems and staff alike may record it. */
-export function mayRecordFeedback(principal: Principal): Forbidden {
-  return hasRole(principal, 'crm', 'pos-system', 'admin') || staffRoleOf(principal) !== null ? null : 'role_not_allowed';
+/**
+ * Feedback arrives through the CRM, tills and staff; systems and staff alike may record it, but no
+ * employee records feedback on their own gesture: recognition rewards what customers say, not what
+ * staff say of themselves. `concerns` is the employee whose gesture it is about, if any.
+ */
+export function mayRecordFeedback(principal: Principal, concerns: string | null): Forbidden {
+  if (hasRole(principal, 'crm', 'pos-system', 'admin')) return null;
+  if (staffRoleOf(principal) === null) return 'role_not_allowed';
+  return concerns !== null && principal.subject === concerns ? 'own_gesture' : null;
 }
 
 /** The employee a budget belongs to, as far as reading it goes: where they work and in what role. */

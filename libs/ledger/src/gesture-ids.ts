@@ -12,9 +12,9 @@ export function gestureIdFor(employeeId: string, idempotencyKey: string): string
   return `${employeeId}~${deterministicEventId(`gesture/${employeeId}/${idempotencyKey}`)}`;
 }
 
+/** A gesture id as `gestureIdFor` makes them: an employee id (`partyIdPattern` without its end), `~`, a uuid. */
+export const gestureIdPattern = new RegExp(`${partyIdPattern.source.slice(0, -1)}~[0-9a-f-]{36}$`);
+
 export function employeeOfGesture(gestureId: string): string | null {
-  const at = gestureId.indexOf('~');
-  if (at <= 0) return null;
-  const employeeId = gestureId.slice(0, at);
-  return partyIdPattern.test(employeeId) && /^[0-9a-f-]{36}$/.test(gestureId.slice(at + 1)) ? employeeId : null;
+  return gestureIdPattern.test(gestureId) ? gestureId.slice(0, gestureId.indexOf('~')) : null;
 }

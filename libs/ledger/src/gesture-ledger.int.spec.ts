@@ -52,6 +52,36 @@ describe('GestureLedger', () => {
     });
   });
 
+  describe('feedback about a gesture', () => {
+    const crm: RequestContext = { principal: { subject: 'crm-1', roles: ['crm'], storeId: null }, correlationId: 't' };
+    const feedback = (customerId: string, gestureId: string, feedbackId: string) => ({ customerId, feedbackId, kind: 'compliment' as const, gestureId, occurredAt: clock().toISOString() });
+
+    it("is recorded from the CRM and from colleagues, never from the employee whose gesture it is", async () => {
+      const employeeId = await enrolled();
+      const granted = await ledger.requestGesture(gesture(employeeId, 'fb-1', { gestureType: 'goodwill_credit', amountMinor: 500, currency: 'USD' }), till);
+      expect(granted).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
+      const gestureId = gestureIdFor(employeeId, 'fb-1');
+      const self: RequestContext = { principal: { subject: employeeId, roles: ['associate'], storeId: store_ }, correlationId: 't' };
+      expect(await ledger.recordFeedback(feedback(`c-${employeeId}`, gestureId, `${employeeId}-self`), self)).toEqual({ kind: 'forbidden', reason: 'own_gesture' });
+      expect(await ledger.recordFeedback(feedback(`c-${employeeId}`, gestureId, `${employeeId}-sup`), supervisor)).toMatchObject({ kind: 'ok' });
+      expect(await ledger.recordFeedback(feedback(`c-${employeeId}`, gestureId, `${employeeId}-crm`), crm)).toMatchObject({ kind: 'ok' });
+      const recorded = (await store.readStream(`customer-loyalty-c-${employeeId}`)).filter((e) => e.type === 'FeedbackReceived');
+      expect(recorded.map((e) => (e.data as { feedbackId: string; employeeId: string }).feedbackId)).toEqual([`${employeeId}-sup`, `${employeeId}-crm`]);
+      expect(recorded.map((e) => (e.data as { employeeId: string }).employeeId)).toEqual([employeeId, employeeId]);
+    });
+
+    it('must name a gesture of that customer, by an employee with a budget', async () => {
+      const employeeId = await enrolled();
+      await ledger.requestGesture(gesture(employeeId, 'fb-2', { gestureType: 'goodwill_credit', amountMinor: 500, currency: 'USD' }), till);
+      const gestureId = gestureIdFor(employeeId, 'fb-2');
+      const refusedFor = async (customerId: string, id: string) => ledger.recordFeedback(feedback(customerId, id, `fb-${randomUUID().slice(0, 8)}`), crm);
+      expect(await refusedFor('c-someone-else', gestureId)).toEqual({ kind: 'refused', reason: 'unknown_gesture', details: ['the gesture was for another customer'] });
+      expect(await refusedFor(`c-${employeeId}`, gestureIdFor('e-nobody', 'fb-2'))).toEqual({ kind: 'refused', reason: 'unknown_gesture', details: ['e-nobody has no budget'] });
+      expect(await refusedFor(`c-${employeeId}`, 'not-a-gesture')).toEqual({ kind: 'refused', reason: 'unknown_gesture', details: ['not a gesture id'] });
+      expect((await store.readStream('customer-loyalty-c-someone-else')).filter((e) => e.type === 'FeedbackReceived')).toEqual([]);
+    });
+  });
+
   describe('reversing a bonus-points gesture', () => {
     const bonus = { gestureType: 'bonus_loyalty_points', points: 2_000 } as const;
     const reversalsOf = async (customerId: string) => (await store.readStream(`customer-loyalty-${customerId}`)).filter((e) => e.type === 'BonusPointsReversed');

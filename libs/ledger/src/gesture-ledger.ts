@@ -246,6 +246,12 @@ export class GestureLedger {
     input: { customerId: string; feedbackId: string; kind: FeedbackKind; score?: number | null; gestureId?: string | null; comment?: string | null; channel?: Channel | null; occurredAt: string },
     ctx: RequestContext,
   ): Promise<Result<LoyaltySummary>> {
+    const gestureId = input.gestureId ?? null;
+    const employeeId = gestureId === null ? null : employeeOfGesture(gestureId);
+    if (gestureId !== null) {
+      const unknown = employeeId === null ? 'not a gesture id' : await this.gestureNotOf(employeeId, gestureId, input.customerId);
+      if (unknown !== null) return { kind: 'refused', reason: 'unknown_gesture', details: [unknown] };
+    }
     const command: LoyaltyCommand = {
       type: 'RecordFeedback',
       data: {
@@ -253,15 +259,28 @@ export class GestureLedger {
         feedbackId: input.feedbackId,
         kind: input.kind,
         score: input.score ?? null,
-        gestureId: input.gestureId ?? null,
-        employeeId: input.gestureId ? employeeOfGesture(input.gestureId) : null,
+        gestureId,
+        employeeId,
         comment: input.comment ?? null,
         channel: input.channel ?? null,
         occurredAt: input.occurredAt,
         recordedAt: this.now(),
       },
     };
-    return this.runLoyalty(input.customerId, `feedback/${input.feedbackId}`, command, () => mayRecordFeedback(ctx.principal), ctx);
+    return this.runLoyalty(input.customerId, `feedback/${input.feedbackId}`, command, () => mayRecordFeedback(ctx.principal, employeeId), ctx);
+  }
+
+  /**
+   * Why feedback cannot be about this gesture of this customer, or null when it can: the employee must
+   * have a budget, and a gesture their budget still remembers must be the customer's. A gesture of a
+   * period closed and forgotten is taken on trust (its id names a real budget), so late feedback on an
+   * old gesture still counts.
+   */
+  private async gestureNotOf(employeeId: string, gestureId: string, customerId: string): Promise<string | null> {
+    const state = await this.budgets.current(budgetStreamName(employeeId));
+    if (state.status !== 'active') return `${employeeId} has no budget`;
+    const gesture = state.gestures.get(gestureId);
+    return gesture === undefined || gesture.customerId === customerId ? null : `the gesture was for another customer`;
   }
 
   /** Points spent by the customer at a till or by an agent; never below zero. */

@@ -1,9 +1,11 @@
 import { limits } from '#domain';
-import { partyIdPattern } from '#ledger';
+import { gestureIdPattern, partyIdPattern } from '#ledger';
 
 /** Bounds shared by every DTO, taken from the domain's own limits so the edge rejects first. */
 export const edge = {
   partyId: partyIdPattern,
+  gestureId: gestureIdPattern,
+  gestureIdMessage: 'gestureId must be a gesture id: <employeeId>~<uuid>',
   idempotencyKey: /^[\x21-\x7e]{1,128}$/,
   currency: /^[A-Z]{3}$/,
   reasonCodeLengthMax: limits.reasonCodeLengthMax,

@@ -57,11 +57,10 @@ export class RecordFeedbackDto {
   @Max(5)
   score?: number;
 
-  @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: 200, description: 'the gesture the feedback is about (links it to the employee)' })
+  @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: 101, pattern: edge.gestureId.source, description: 'the gesture the feedback is about (links it to the employee); not one of the caller\'s own' })
   @IsOptional()
   @IsString()
-  @MaxLength(200)
-  @IsPlainText({ multiline: false })
+  @Matches(edge.gestureId, { message: edge.gestureIdMessage })
   gestureId?: string;
 
   @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: edge.commentLengthMax })
