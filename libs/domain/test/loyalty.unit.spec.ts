@@ -109,6 +109,11 @@ describe('ExpirePoints', () => {
       given(goldFromNovember).when(expirePoints('2026-12-01', onceEveryStoreIsInDecember)).then([tierChanged('gold', 'bronze', 0, '2026-12', onceEveryStoreIsInDecember)]);
     });
 
+    it("never judges by a month older than the customer's own latest purchase, made in a store already in December", () => {
+      const goldInNewYorksDecember = [purchaseRecorded('p-2', 250_000, '2026-12', '2026-12-01T05:30:00.000Z'), tierChanged(null, 'gold', 250_000, '2026-12', '2026-12-01T05:30:00.000Z')];
+      given(goldInNewYorksDecember).when(expirePoints('2026-12-01', '2026-12-01T05:45:00.000Z')).thenNothingHappened();
+    });
+
     it('does not wait for UTC when every store is ahead of it', () => {
       const tokyoOnly = DeciderSpecification.for(loyaltyDecider, { ...policy, stores: { 'tokyo-ginza': { timeZone: 'Asia/Tokyo', region: 'jp' } } });
       const tokyoMorning = '2026-11-30T16:00:00.000Z';

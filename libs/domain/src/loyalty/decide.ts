@@ -156,8 +156,12 @@ function expirePoints({ data }: ExpirePoints, state: LoyaltyState, policy: Polic
   const recordedMs = parseInstant(data.recordedAt, 'recordedAt');
   // The shell names the run by `asOf`; a name claiming another day than the run's would mislabel it.
   assert(data.asOf === formatDate(localDateAt(recordedMs, 'UTC')), `asOf must be the UTC date of recordedAt ${data.recordedAt}, got ${data.asOf}`);
-  const asOfMonth = monthEveryStoreHasReached(policy, recordedMs);
   if (state.status === 'new') return [];
+  // Never behind the customer's own latest spend: a purchase in a store already in the new month re-tiered
+  // them as of it, and judging by the old one would drop the tier that purchase just earned.
+  const newestSpend = state.spend.at(-1)?.month ?? '';
+  const everyStore = monthEveryStoreHasReached(policy, recordedMs);
+  const asOfMonth = newestSpend > everyStore ? newestSpend : everyStore;
   const draft = new Draft(state);
   draft.expireDue(data.customerId, asOfMonth, data.recordedAt, policy);
   draft.retier(data.customerId, asOfMonth, data.recordedAt, policy);
