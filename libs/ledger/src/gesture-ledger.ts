@@ -248,6 +248,9 @@ export class GestureLedger {
   ): Promise<Result<LoyaltySummary>> {
     const gestureId = input.gestureId ?? null;
     const employeeId = gestureId === null ? null : employeeOfGesture(gestureId);
+    // Who may send it is settled before any budget is looked at: a caller turned away learns nothing of it.
+    const forbidden = mayRecordFeedback(ctx.principal, employeeId);
+    if (forbidden) return { kind: 'forbidden', reason: forbidden };
     if (gestureId !== null) {
       const unknown = employeeId === null ? 'not a gesture id' : await this.gestureNotOf(employeeId, gestureId, input.customerId);
       if (unknown !== null) return { kind: 'refused', reason: 'unknown_gesture', details: [unknown] };
@@ -267,7 +270,7 @@ export class GestureLedger {
         recordedAt: this.now(),
       },
     };
-    return this.runLoyalty(input.customerId, `feedback/${input.feedbackId}`, command, () => mayRecordFeedback(ctx.principal, employeeId), ctx);
+    return this.runLoyalty(input.customerId, `feedback/${input.feedbackId}`, command, () => null, ctx);
   }
 
   /**
