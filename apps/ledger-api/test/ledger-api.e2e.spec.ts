@@ -4,7 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mintToken, TokenVerifier, type CallerRole, testTokenSettings } from '#auth';
 import { samplePolicy } from '#domain';
 import { createEmbeddedEventStore, type EventStore } from '#event-store';
-import { GestureLedger } from '#ledger';
+import { GestureLedger, gestureIdFor } from '#ledger';
 import { createLedgerApp } from '../src/create-app.js';
 
 const jwt = testTokenSettings;
@@ -423,16 +423,23 @@ describe('ledger API (HTTP, embedded store)', () => {
         }
       }
       for (const status of ['400', '401', '403', '409', '413']) expect(answer('/gestures', 'post', status)).toEqual(ref('ErrorBodyDto'));
-      // Path ids are still described as parameters, and the 400 a malformed one gets is documented.
-      for (const [path, method, name] of [
-        ['/gestures/{gestureId}/approve', 'post', 'gestureId'],
-        ['/budgets/{employeeId}', 'get', 'employeeId'],
-        ['/budgets/{employeeId}/adjustments', 'post', 'employeeId'],
-        ['/customers/{customerId}/redemptions', 'post', 'customerId'],
-        ['/customers/{customerId}/loyalty/expiry', 'post', 'customerId'],
-        ['/customers/{customerId}/loyalty', 'get', 'customerId'],
+      // Path ids are described once each, with the pattern the server checks (a generated client refuses
+      // locally what would be a 400), and the 400 a malformed one gets is documented.
+      const gestureId = gestureIdFor('emp-7', 'till-1:42');
+      for (const [path, method, name, good] of [
+        ['/gestures/{gestureId}/approve', 'post', 'gestureId', gestureId],
+        ['/gestures/{gestureId}/deny', 'post', 'gestureId', gestureId],
+        ['/gestures/{gestureId}/reverse', 'post', 'gestureId', gestureId],
+        ['/budgets/{employeeId}', 'get', 'employeeId', 'emp-7'],
+        ['/budgets/{employeeId}/adjustments', 'post', 'employeeId', 'emp-7'],
+        ['/customers/{customerId}/redemptions', 'post', 'customerId', 'cust-1'],
+        ['/customers/{customerId}/loyalty/expiry', 'post', 'customerId', 'cust-1'],
+        ['/customers/{customerId}/loyalty', 'get', 'customerId', 'cust-1'],
       ] as const) {
-        expect({ path, parameters: doc.paths[path][method].parameters, bad: answer(path, method, '400') }).toEqual({ path, parameters: [expect.objectContaining({ name, in: 'path', required: true, schema: { type: 'string' } })], bad: ref('ErrorBodyDto') });
+        const parameters = doc.paths[path][method].parameters;
+        expect({ path, parameters, bad: answer(path, method, '400') }).toEqual({ path, parameters: [expect.objectContaining({ name, in: 'path', required: true, schema: { type: 'string', pattern: expect.any(String) } })], bad: ref('ErrorBodyDto') });
+        const pattern = new RegExp(parameters[0].schema.pattern);
+        expect({ path, accepts: pattern.test(good), refuses: ['', 'emp 7', `${good}~`, '-emp'].filter((bad) => pattern.test(bad)) }).toEqual({ path, accepts: true, refuses: [] });
       }
       expect(schemas.ErrorBodyDto.properties.errors).toMatchObject({ type: 'array', items: ref('FieldErrorDto') });
     });

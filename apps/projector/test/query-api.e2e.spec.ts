@@ -4,7 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mintToken, TokenVerifier, type CallerRole, testTokenSettings } from '#auth';
 import { samplePolicy } from '#domain';
 import { createPgliteDriver, SqlEventStore } from '#event-store';
-import { GestureLedger, type RequestContext } from '#ledger';
+import { GestureLedger, partyIdPattern, type RequestContext } from '#ledger';
 import { allProjections, Projector, ReadModels, ReadQueries } from '#projections';
 import { createProjectorApp } from '../src/create-app.js';
 import { QueryApiModule } from '../src/query-api/query-api.module.js';
@@ -192,7 +192,7 @@ describe('query API (HTTP, embedded store, read models kept by the projector)', 
     const doc = (await get('/docs-json', null)).body;
     for (const [path, name] of [['/read/employees/{employeeId}/budget', 'employeeId'], ['/read/employees/{employeeId}/budget/periods', 'employeeId'], ['/read/customers/{customerId}', 'customerId']]) {
       const parameters = doc.paths[path].get.parameters.filter((p: { in: string }) => p.in === 'path');
-      expect({ path, parameters }).toEqual({ path, parameters: [expect.objectContaining({ name, required: true, schema: { type: 'string' } })] });
+      expect({ path, parameters }).toEqual({ path, parameters: [expect.objectContaining({ name, required: true, schema: { type: 'string', pattern: partyIdPattern.source } })] });
     }
   });
 

@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '#auth';
 import type { GestureLedger, RequestContext } from '#ledger';
-import { Ctx, CurrentPrincipal, PartyIdPipe, unwrap } from '#http';
+import { Ctx, CurrentPrincipal, PartyIdParam, unwrap } from '#http';
 import { ApiErrors } from '../http/api-errors.js';
 import { GESTURE_LEDGER } from '../tokens.js';
 import { BudgetViewDto } from './budget-view.dto.js';
@@ -28,7 +28,7 @@ export class BudgetsController {
   @ApiOperation({ summary: "Top up (or lower) one period's allowance" })
   @ApiOkResponse({ type: BudgetViewDto })
   @ApiErrors(400, 401, 403, 404, 409, 413, 429, 503)
-  async adjust(@Param('employeeId', PartyIdPipe) employeeId: string, @Body() dto: AdjustBudgetDto, @Ctx() ctx: RequestContext) {
+  async adjust(@PartyIdParam('employeeId') employeeId: string, @Body() dto: AdjustBudgetDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.adjustBudget(employeeId, dto, ctx));
   }
 
@@ -36,7 +36,7 @@ export class BudgetsController {
   @ApiOperation({ summary: 'The budget as of now: allowance, spent, reserved and remaining per period, pending escalations. The employee, staff of a higher role in their store, head office, finance, admin.' })
   @ApiOkResponse({ type: BudgetViewDto })
   @ApiErrors(400, 401, 403, 404, 429)
-  async get(@Param('employeeId', PartyIdPipe) employeeId: string, @CurrentPrincipal() principal: Principal) {
+  async get(@PartyIdParam('employeeId') employeeId: string, @CurrentPrincipal() principal: Principal) {
     return unwrap(await this.ledger.budget(employeeId, principal));
   }
 }

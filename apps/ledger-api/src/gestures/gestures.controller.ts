@@ -1,7 +1,7 @@
-import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { GestureLedger, RequestContext } from '#ledger';
-import { Ctx, errorAnswer, type FieldError, fieldErrors, GestureIdPipe, notAJsonObject, toDto, unwrap, validateDto, validationFailed } from '#http';
+import { Ctx, errorAnswer, type FieldError, fieldErrors, GestureIdParam, notAJsonObject, toDto, unwrap, validateDto, validationFailed } from '#http';
 import { ApiErrors } from '../http/api-errors.js';
 import { edge } from '../http/edge-rules.js';
 import { GESTURE_LEDGER } from '../tokens.js';
@@ -61,7 +61,7 @@ export class GesturesController {
   @ApiOperation({ summary: 'Approve an escalated gesture, in full or in part (the rest of the reservation is released)' })
   @ApiOkResponse({ type: GestureOutcomeDto })
   @ApiErrors(400, 401, 403, 404, 409, 413, 429, 503)
-  async approve(@Param('gestureId', GestureIdPipe) gestureId: string, @Body() dto: ApproveGestureDto, @Ctx() ctx: RequestContext) {
+  async approve(@GestureIdParam('gestureId') gestureId: string, @Body() dto: ApproveGestureDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.approveGesture(gestureId, dto, ctx));
   }
 
@@ -70,7 +70,7 @@ export class GesturesController {
   @ApiOperation({ summary: 'Deny an escalated gesture; its reservation is released' })
   @ApiOkResponse({ type: GestureOutcomeDto })
   @ApiErrors(400, 401, 403, 404, 409, 413, 429, 503)
-  async deny(@Param('gestureId', GestureIdPipe) gestureId: string, @Body() dto: DecisionNoteDto, @Ctx() ctx: RequestContext) {
+  async deny(@GestureIdParam('gestureId') gestureId: string, @Body() dto: DecisionNoteDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.denyGesture(gestureId, dto, ctx));
   }
 
@@ -79,7 +79,7 @@ export class GesturesController {
   @ApiOperation({ summary: 'Undo a granted or approved gesture; its amount returns to the period it was charged to' })
   @ApiOkResponse({ type: GestureOutcomeDto })
   @ApiErrors(400, 401, 403, 404, 409, 413, 429, 503)
-  async reverse(@Param('gestureId', GestureIdPipe) gestureId: string, @Body() dto: DecisionNoteDto, @Ctx() ctx: RequestContext) {
+  async reverse(@GestureIdParam('gestureId') gestureId: string, @Body() dto: DecisionNoteDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.reverseGesture(gestureId, dto, ctx));
   }
 }

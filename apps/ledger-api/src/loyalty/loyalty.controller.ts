@@ -1,7 +1,7 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { GestureLedger, RequestContext } from '#ledger';
-import { Ctx, PartyIdPipe, unwrap } from '#http';
+import { Ctx, PartyIdParam, unwrap } from '#http';
 import { ApiErrors } from '../http/api-errors.js';
 import { GESTURE_LEDGER } from '../tokens.js';
 import { LoyaltyExpiryDto, LoyaltySummaryDto } from './loyalty-summary.dto.js';
@@ -36,7 +36,7 @@ export class LoyaltyController {
   @ApiOperation({ summary: 'Redeem points (never below zero: refused with insufficient_points)' })
   @ApiOkResponse({ type: LoyaltySummaryDto })
   @ApiErrors(400, 401, 403, 409, 413, 429, 503)
-  async redeem(@Param('customerId', PartyIdPipe) customerId: string, @Body() dto: RedeemPointsDto, @Ctx() ctx: RequestContext) {
+  async redeem(@PartyIdParam('customerId') customerId: string, @Body() dto: RedeemPointsDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.redeemPoints({ customerId, ...dto }, ctx));
   }
 
@@ -45,7 +45,7 @@ export class LoyaltyController {
   @ApiOperation({ summary: "Expire the customer's points that are due and re-tier them as of today (CRM or admin; a daily job for customers who stopped coming)" })
   @ApiOkResponse({ type: LoyaltyExpiryDto })
   @ApiErrors(400, 401, 403, 429, 503)
-  async expire(@Param('customerId', PartyIdPipe) customerId: string, @Ctx() ctx: RequestContext) {
+  async expire(@PartyIdParam('customerId') customerId: string, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.expireLoyalty(customerId, ctx));
   }
 
@@ -53,7 +53,7 @@ export class LoyaltyController {
   @ApiOperation({ summary: "A customer's points balance and tier (any authenticated caller: CRM, tills, staff, finance)" })
   @ApiOkResponse({ type: LoyaltySummaryDto })
   @ApiErrors(400, 401, 429)
-  async loyalty(@Param('customerId', PartyIdPipe) customerId: string) {
+  async loyalty(@PartyIdParam('customerId') customerId: string) {
     // Every role a token can carry may read a customer's balance and tier; the guard has authenticated it.
     return this.ledger.loyaltyOf(customerId);
   }

@@ -1,7 +1,7 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '#auth';
-import { CurrentPrincipal, PartyIdPipe, unwrap, type FieldError } from '#http';
+import { CurrentPrincipal, PartyIdParam, unwrap, type FieldError } from '#http';
 import type { ReadQueries } from '#projections';
 import { boundedInteger, checked, optionalPeriodKey, periodCursor } from './query-params.js';
 import { READ_QUERIES } from './tokens.js';
@@ -15,7 +15,7 @@ export class BudgetsReadController {
   @Get()
   @ApiOperation({ summary: "One period of an employee's discretion budget (unless `period` names one: the current one for their role, else the one they used last): allowance, spent, reserved, remaining, gestures by type, escalations pending. The employee, supervisors and managers of their store, finance, admin." })
   @ApiQuery({ name: 'period', required: false, description: 'period key: 2026-11-23, 2026-W48 or 2026-11' })
-  async budget(@Param('employeeId', PartyIdPipe) employeeId: string, @Query('period') period: string | undefined, @CurrentPrincipal() principal: Principal) {
+  async budget(@PartyIdParam('employeeId') employeeId: string, @Query('period') period: string | undefined, @CurrentPrincipal() principal: Principal) {
     const errors: FieldError[] = [];
     return unwrap(await this.queries.budget(principal, employeeId, checked(errors, optionalPeriodKey(period, errors))));
   }
@@ -26,7 +26,7 @@ export class BudgetsReadController {
   @ApiQuery({ name: 'before', required: false, description: 'the endsOn of the last period seen; alone, only periods ending before this ISO date' })
   @ApiQuery({ name: 'beforePeriod', required: false, description: 'with `before`: the periodKey of the last period seen, so periods ending that same day are not passed over' })
   async periods(
-    @Param('employeeId', PartyIdPipe) employeeId: string,
+    @PartyIdParam('employeeId') employeeId: string,
     @Query('limit') limit: string | undefined,
     @Query('before') before: string | undefined,
     @Query('beforePeriod') beforePeriod: string | undefined,

@@ -1,7 +1,7 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '#auth';
-import { CurrentPrincipal, PartyIdPipe, unwrap, type FieldError } from '#http';
+import { CurrentPrincipal, PartyIdParam, unwrap, type FieldError } from '#http';
 import type { ReadQueries } from '#projections';
 import { boundedInteger, checked, partyId } from './query-params.js';
 import { READ_QUERIES } from './tokens.js';
@@ -24,7 +24,7 @@ export class CustomersReadController {
 
   @Get(':customerId')
   @ApiOperation({ summary: 'Customer 360 for the CRM: points, tier, lifetime and 12-month spend, gestures received over 30/90/365 days by type, last feedback, open escalations (CRM, finance, admin, supervisors and managers)' })
-  async customer(@Param('customerId', PartyIdPipe) customerId: string, @CurrentPrincipal() principal: Principal) {
+  async customer(@PartyIdParam('customerId') customerId: string, @CurrentPrincipal() principal: Principal) {
     return unwrap(await this.queries.customer360(principal, customerId));
   }
 }
