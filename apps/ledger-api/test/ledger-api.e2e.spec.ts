@@ -242,6 +242,16 @@ describe('ledger API (HTTP, embedded store)', () => {
       expect((await get('/budgets/emp-a', admin)).body).toEqual(before);
     });
 
+    it('refuses a party id in a body in the same words as in the path, whatever the field', async () => {
+      const rule = (field: string) => `${field} must be 1-64 letters, digits or _.:@- and start with a letter or digit`;
+      const admin = await token('admin-1', ['admin'], null);
+      expect((await get('/budgets/-emp-a', admin)).body.errors).toEqual([{ field: 'employeeId', reasons: [rule('employeeId')] }]);
+      const res = await post('/gestures', gesture('emp-a', { customerId: '-cust', storeId: 'store 1' }), await token('emp-a', ['associate']));
+      expect({ status: res.status, errors: res.body.errors }).toEqual({ status: 400, errors: expect.arrayContaining([{ field: 'customerId', reasons: [rule('customerId')] }, { field: 'storeId', reasons: [rule('storeId')] }]) });
+      const enrol = await post('/budgets', { employeeId: 'emp b', role: 'associate', storeId: store1, idempotencyKey: key() }, admin);
+      expect(enrol.body.errors).toEqual([{ field: 'employeeId', reasons: [rule('employeeId')] }]);
+    });
+
     it('still answers a well-formed id nobody has as before: 404 for a gesture or budget, an empty standing for a customer', async () => {
       const unknownGesture = await post('/gestures/emp-a~00000000-0000-4000-8000-000000000000/approve', {}, await token('sup-1', ['supervisor']));
       expect(unknownGesture.status).toBe(404);

@@ -136,6 +136,8 @@ describe('query API (HTTP, embedded store, read models kept by the projector)', 
         const [answer, anonymous] = [await get(url, admin), await get(url, null)];
         expect({ url, ...answer, anonymous: anonymous.status }).toEqual({ url, ...badPathId('employeeId'), anonymous: 401 });
       }
+      // A party id in the query string is refused in the same words as in the path.
+      expect(await get('/read/customers?after=-cust-1', admin)).toEqual(badPathId('after'));
     });
   });
 

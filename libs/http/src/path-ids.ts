@@ -1,6 +1,6 @@
 import { Injectable, Param, type ArgumentMetadata, type PipeTransform, type Type } from '@nestjs/common';
 import { ApiParam } from '@nestjs/swagger';
-import { employeeOfGesture, gestureIdPattern, partyIdPattern } from '#ledger';
+import { employeeOfGesture, gestureIdPattern, partyIdPattern, partyIdRule } from '#ledger';
 import { validationFailed } from './validation.js';
 
 /*
@@ -19,7 +19,7 @@ function checked(value: unknown, metadata: ArgumentMetadata, isId: (value: strin
 @Injectable()
 export class PartyIdPipe implements PipeTransform<unknown, string> {
   transform(value: unknown, metadata: ArgumentMetadata): string {
-    return checked(value, metadata, (id) => partyIdPattern.test(id), '1-64 letters, digits or _.:@- and start with a letter or digit');
+    return checked(value, metadata, (id) => partyIdPattern.test(id), partyIdRule);
   }
 }
 

@@ -7,7 +7,7 @@ import { IsPlainText } from '../http/is-plain-text.js';
 
 export class AllocateBudgetDto {
   @ApiProperty({ example: 'emp-7' })
-  @Matches(edge.partyId, { message: 'employeeId must be 1-64 letters, digits or _.:@-' })
+  @Matches(edge.partyId, { message: edge.partyIdMessage })
   employeeId!: string;
 
   @ApiProperty({ enum: staffRoles })
@@ -15,7 +15,7 @@ export class AllocateBudgetDto {
   role!: StaffRole;
 
   @ApiProperty({ example: 's-nyc-5th', description: "the employee's home store; its time zone draws the budget periods" })
-  @Matches(edge.partyId, { message: 'storeId must be 1-64 letters, digits or _.:@-' })
+  @Matches(edge.partyId, { message: edge.partyIdMessage })
   storeId!: string;
 
   @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 0, maximum: edge.amountMinorMax, description: "replaces the role's allowance per period (minor units); the role's own when absent or null" })

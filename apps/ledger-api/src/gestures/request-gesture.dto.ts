@@ -8,11 +8,11 @@ import { DecisionNoteDto } from './decide-gesture.dto.js';
 /** A discretionary gesture as a till, a call-center desktop or the employee's app sends it; `reasonCode` and `note` say why. */
 export class RequestGestureDto extends DecisionNoteDto {
   @ApiProperty({ example: 'emp-7', pattern: edge.partyId.source, description: "whose discretion budget is charged" })
-  @Matches(edge.partyId, { message: 'employeeId must be 1-64 letters, digits or _.:@- and start with a letter or digit' })
+  @Matches(edge.partyId, { message: edge.partyIdMessage })
   employeeId!: string;
 
   @ApiProperty({ example: 'cust-1042', pattern: edge.partyId.source })
-  @Matches(edge.partyId, { message: 'customerId must be 1-64 letters, digits or _.:@- and start with a letter or digit' })
+  @Matches(edge.partyId, { message: edge.partyIdMessage })
   customerId!: string;
 
   @ApiProperty({ enum: gestureTypes, example: 'goodwill_credit' })
@@ -44,7 +44,7 @@ export class RequestGestureDto extends DecisionNoteDto {
   channel!: Channel;
 
   @ApiProperty({ example: 's-nyc-5th', description: 'where the gesture happened' })
-  @Matches(edge.partyId, { message: 'storeId must be 1-64 letters, digits or _.:@-' })
+  @Matches(edge.partyId, { message: edge.partyIdMessage })
   storeId!: string;
 
   @ApiProperty({ format: 'date-time', description: "the till's clock, ISO 8601 date-time with offset; kept as sent for offline uploads", example: '2026-11-23T15:04:05Z' })

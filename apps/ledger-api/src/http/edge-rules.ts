@@ -1,9 +1,11 @@
 import { limits } from '#domain';
-import { gestureIdPattern, partyIdPattern } from '#ledger';
+import type { ValidationArguments } from 'class-validator';
+import { gestureIdPattern, partyIdPattern, partyIdRule } from '#ledger';
 
 /** Bounds shared by every DTO, taken from the domain's own limits so the edge rejects first. */
 export const edge = {
   partyId: partyIdPattern,
+  partyIdMessage: ({ property }: ValidationArguments) => `${property} must be ${partyIdRule}`,
   gestureId: gestureIdPattern,
   gestureIdMessage: 'gestureId must be a gesture id: <employeeId>~<uuid>',
   idempotencyKey: /^[\x21-\x7e]{1,128}$/,

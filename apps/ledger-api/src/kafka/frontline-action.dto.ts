@@ -15,6 +15,6 @@ export class DecideGestureMessageDto extends DecisionNoteDto {
 }
 
 export class RedeemPointsMessageDto extends RedeemPointsDto {
-  @Matches(edge.partyId, { message: 'customerId must be 1-64 letters, digits or _.:@-' })
+  @Matches(edge.partyId, { message: edge.partyIdMessage })
   customerId!: string;
 }

@@ -7,7 +7,7 @@ import { IsPlainText } from '../http/is-plain-text.js';
 
 export class RecordPurchaseDto {
   @ApiProperty({ example: 'cust-1042' })
-  @Matches(edge.partyId, { message: 'customerId must be 1-64 letters, digits or _.:@-' })
+  @Matches(edge.partyId, { message: edge.partyIdMessage })
   customerId!: string;
 
   @ApiProperty({ description: 'the receipt id; a repeated purchase id is recorded once', example: 'rcpt-2026-11-23-0042' })
@@ -29,7 +29,7 @@ export class RecordPurchaseDto {
   channel!: Channel;
 
   @ApiProperty({ example: 's-nyc-5th' })
-  @Matches(edge.partyId, { message: 'storeId must be 1-64 letters, digits or _.:@-' })
+  @Matches(edge.partyId, { message: edge.partyIdMessage })
   storeId!: string;
 
   @ApiProperty({ format: 'date-time', description: 'ISO 8601 date-time with offset', example: '2026-11-23T15:04:05Z' })
@@ -39,7 +39,7 @@ export class RecordPurchaseDto {
 
 export class RecordFeedbackDto {
   @ApiProperty({ example: 'cust-1042' })
-  @Matches(edge.partyId, { message: 'customerId must be 1-64 letters, digits or _.:@-' })
+  @Matches(edge.partyId, { message: edge.partyIdMessage })
   customerId!: string;
 
   @ApiProperty({ description: 'a repeated feedback id is recorded once' })
@@ -96,7 +96,7 @@ export class RedeemPointsDto {
   channel!: Channel;
 
   @ApiProperty({ example: 'nyc-fifth-ave' })
-  @Matches(edge.partyId, { message: 'storeId must be 1-64 letters, digits or _.:@-' })
+  @Matches(edge.partyId, { message: edge.partyIdMessage })
   storeId!: string;
 
   @ApiProperty({ format: 'date-time', description: 'ISO 8601 date-time with offset', example: '2026-11-23T15:04:05Z' })

@@ -1,5 +1,5 @@
 import { isIsoDate } from '#domain';
-import { partyIdPattern } from '#ledger';
+import { partyIdPattern, partyIdRule } from '#ledger';
 import { validationFailed, type FieldError } from '#http';
 
 /** Query-string and path checks of the query API: a bad value is a 400 naming the field and why. */
@@ -12,7 +12,7 @@ export function checked<T>(errors: FieldError[], value: T): T {
 }
 
 export function partyId(field: string, value: string, errors: FieldError[]): string {
-  if (!partyIdPattern.test(value)) errors.push({ field, reasons: [`${field} must be 1-64 characters of letters, digits, _ . : @ -`] });
+  if (!partyIdPattern.test(value)) errors.push({ field, reasons: [`${field} must be ${partyIdRule}`] });
   return value;
 }
 

@@ -1,5 +1,5 @@
 import { isIsoInstant } from '#domain';
-import { partyIdPattern } from '#ledger';
+import { partyIdPattern, partyIdRule } from '#ledger';
 import type { FinancePeriod } from './gesture-lines.js';
 
 export interface ParamError {
@@ -42,7 +42,7 @@ export class QueryParams {
   id(name: string): string | null {
     const text = this.text(name);
     if (text === undefined) return null;
-    return partyIdPattern.test(text) ? text : this.fail(name, 'must be 1-64 letters, digits or _ . : @ -, starting with a letter or digit');
+    return partyIdPattern.test(text) ? text : this.fail(name, `must be ${partyIdRule}`);
   }
 
   integer(name: string, min: number, max: number, fallback: number): number {
