@@ -13,7 +13,8 @@ COPY bench ./bench
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim AS run
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data
+# Every app listens on 3000, whichever variable it reads, so EXPOSE and the HEALTHCHECK fit all of them.
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 PROJECTOR_PORT=3000 OPERATIONS_PORT=3000 DATA_DIR=/data
 # The heap cap keeps RSS under 300 MB: every in-memory cache is bounded, so the live set fits and V8
 # collects before growing the heap instead of after. A 32 MB nursery (twice V8's default) lets a request's
 # or a batch's garbage die young instead of being promoted: ~8 % less CPU per gesture and per relayed event,

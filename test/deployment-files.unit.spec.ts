@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
+import { loadSettings, type Settings } from '#config';
 
 /**
  * No Docker engine or Kubernetes cluster runs where the project is developed, so the compose file, the
@@ -47,6 +48,24 @@ const appSource = (app: string) =>
 const servesHealth = (app: string) => app === 'ledger-api' || app === 'gesture-ledger' || /HealthModule|createServiceApp|startOperationsServer/.test(appSource(app));
 const probePaths = new Set(['/health/live', '/health/ready', '/metrics']);
 const healthModuleSource = readFileSync('libs/observability/src/health.module.ts', 'utf8');
+const dockerfile = readFileSync('Dockerfile', 'utf8');
+/** The run stage's `ENV`: what every container starts with before compose or Kubernetes add theirs. */
+const imageEnv: Record<string, string> = Object.fromEntries(
+  [...dockerfile.slice(dockerfile.lastIndexOf('\nFROM ')).matchAll(/^ENV (.+)$/gm)].flatMap(([, line]) => [...line!.matchAll(/([A-Z_]+)=("[^"]*"|\S+)/g)].map(([, name, value]) => [name!, value!.replace(/^"|"$/g, '')])),
+);
+/** Where each app listens, as the code reads it. */
+const listeningPort = (app: string, settings: Settings) => ({ PORT: settings.httpPort, PROJECTOR_PORT: settings.projector.httpPort, OPERATIONS_PORT: settings.operations.operationsPort })[portVariable[app]!];
+/** What the process would print at start instead of running: the configuration error, or null when it starts. */
+const configurationProblem = (env: Record<string, string>) => {
+  try {
+    loadSettings(env);
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+};
+/** Compose's `${NAME:-default}` as a user without a .env file gets it. */
+const interpolated = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]));
 
 describe('.env.example', () => {
   it('documents every variable the configuration reads', () => {
@@ -130,6 +149,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('starts every service: the configuration accepts the image environment plus what compose sets', () => {
+    for (const [name, service] of apps) {
+      expect({ name, problem: configurationProblem({ ...imageEnv, ...interpolated(service.environment ?? {}) }) }).toEqual({ name, problem: null });
+    }
+  });
+
   it('gives the projector its read-model database and the relay its brokers', () => {
     expect(compose.services.projector!.environment!.READ_MODEL_DATABASE_URL).toMatch(/^postgresql:\/\/.+@postgres:5432\//);
     expect(compose.services['crm-relay']!.environment!.KAFKA_BROKERS).toBe('kafka:9092');
@@ -145,13 +170,26 @@ describe('docker-compose.yml', () => {
 });
 
 describe('Dockerfile', () => {
-  const dockerfile = readFileSync('Dockerfile', 'utf8');
   it('builds in one stage, runs as a non-root user with a health check, and starts the app named by its argument', () => {
     expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/health\/ready/m);
     expect(dockerfile).toContain('dist/apps/${0}/src/main.js');
     expect(existsSync('apps/gesture-ledger/src/main.ts')).toBe(true);
+  });
+
+  it('runs every app on the port it EXPOSEs and its HEALTHCHECK probes, with no variable set beyond its own', () => {
+    const [, exposed] = /^EXPOSE (\d+)$/m.exec(dockerfile)!;
+    const [, check] = /^HEALTHCHECK [^\n]*\\\n\s*CMD node -e "(.+)"$/m.exec(dockerfile)!;
+    // The check's own script, run with the image's environment: the URL it would fetch.
+    let probed = '';
+    new Function('process', 'fetch', check!)({ env: imageEnv, exit: () => undefined }, (url: string) => ((probed = url), new Promise(() => undefined)));
+    const probedPort = new URL(probed).port;
+    expect(probedPort).toBe(exposed);
+    const settings = loadSettings({ ...imageEnv, JWT_SECRET: 'x'.repeat(32) });
+    for (const app of readdirSync('apps').filter((a) => existsSync(`apps/${a}/src/main.ts`))) {
+      expect({ app, listens: String(listeningPort(app, settings)) }).toEqual({ app, listens: probedPort });
+    }
   });
 
   it('sets only variables the services read', () => {
@@ -242,6 +280,21 @@ describe('deploy/k8s', () => {
     expect(spec('ledger-api').strategy.type).toBe('RollingUpdate');
     expect(objects.find((o) => o.kind === 'HorizontalPodAutoscaler')?.spec).toMatchObject({ scaleTargetRef: { name: 'ledger-api' } });
     for (const single of ['projector', 'crm-relay']) expect(spec(single)).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+  });
+
+  it('starts every Deployment and the CronJob: the configuration accepts the image environment, the ConfigMap and its env', () => {
+    const workloads = objects.flatMap((o) => {
+      const spec = o.spec as { template?: { spec: { containers: Container[] } }; jobTemplate?: { spec: { template: { spec: { containers: Container[] } } } } };
+      const pod = o.kind === 'Deployment' ? spec.template!.spec : o.kind === 'CronJob' ? spec.jobTemplate!.spec.template.spec : null;
+      return pod ? [{ name: o.metadata.name, container: pod.containers[0]! }] : [];
+    });
+    expect(workloads.length).toBe(deployments.length + 1);
+    for (const { name, container } of workloads) {
+      const env: Record<string, string> = { ...imageEnv };
+      for (const ref of container.envFrom ?? []) Object.assign(env, configMaps.find((c) => c.metadata.name === ref.configMapRef!.name)!.data);
+      for (const variable of container.env ?? []) env[variable.name] = variable.value ?? secretExample.stringData[variable.valueFrom!.secretKeyRef!.key]!;
+      expect({ name, problem: configurationProblem(env) }).toEqual({ name, problem: null });
+    }
   });
 
   it('lets a drain finish before the pod is killed', () => {

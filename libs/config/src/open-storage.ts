@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { createPgliteDriver, createPostgresDriver, SqlEventStore, type EventStore, type SqlDriver } from '#event-store';
 import { openEventStore } from './open-event-store.js';
-import type { Settings } from './settings.js';
+import { ConfigurationError, type Settings } from './settings.js';
 
 /** The event store and the read-model database of one process, opened together. */
 export interface Storage {
@@ -24,8 +24,10 @@ export async function openStorage(settings: Settings): Promise<Storage> {
     const readModels: SqlDriver = { ...driver, close: async () => undefined };
     return { store, readModels, close: () => store.close() };
   }
+  const url = settings.projector.readModelDatabaseUrl;
+  if (url === null) throw new ConfigurationError('READ_MODEL_DATABASE_URL', `required when EVENT_STORE=${settings.eventStore} (the read models live in PostgreSQL)`);
   const store = await openEventStore(settings);
-  const readModels = createReadModelDriver(settings.projector.readModelDatabaseUrl!);
+  const readModels = createReadModelDriver(url);
   return {
     store,
     readModels,

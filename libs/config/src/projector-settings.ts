@@ -1,11 +1,12 @@
-import { ConfigurationError, integer, optionalUrl } from './settings.js';
+import { integer, optionalUrl } from './settings.js';
 
 type Env = Record<string, string | undefined>;
 
 export interface ProjectorSettings {
   /**
    * PostgreSQL holding the read models (schema `read_models`). Null in embedded mode, where they live in the
-   * event store's own PGlite. Defaults to DATABASE_URL; required with EventStoreDB.
+   * event store's own PGlite. Defaults to DATABASE_URL; with EventStoreDB, required by the processes that open
+   * the read models (`openStorage`), and by no other: the ledger API and the relay never touch them.
    */
   readModelDatabaseUrl: string | null;
   /** The projector service's own HTTP port (query API, status). */
@@ -18,9 +19,6 @@ export interface ProjectorSettings {
 
 export function loadProjectorSettings(env: Env, eventStore: 'embedded' | 'postgres' | 'eventstoredb', databaseUrl: string | null): ProjectorSettings {
   const explicit = optionalUrl(env, 'READ_MODEL_DATABASE_URL', ['postgres:', 'postgresql:']);
-  if (eventStore === 'eventstoredb' && !explicit && !databaseUrl) {
-    throw new ConfigurationError('READ_MODEL_DATABASE_URL', 'required when EVENT_STORE=eventstoredb (the read models live in PostgreSQL)');
-  }
   return {
     readModelDatabaseUrl: eventStore === 'embedded' ? explicit : (explicit ?? databaseUrl),
     httpPort: integer(env, 'PROJECTOR_PORT', 3001, 0, 65535),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigurationError, loadSettings } from './settings.js';
+import { openStorage } from './open-storage.js';
 
 const base = { JWT_SECRET: 'x'.repeat(32), DATA_DIR: '/tmp/gl-settings-spec' };
 
@@ -12,5 +13,19 @@ describe('loadSettings: the embedded store', () => {
   it.each(['0', '1.5', 'lots', '5000'])('refuses EMBEDDED_SHARED_BUFFERS_MB=%j naming the variable', (value) => {
     expect(() => loadSettings({ ...base, EMBEDDED_SHARED_BUFFERS_MB: value })).toThrow(ConfigurationError);
     expect(() => loadSettings({ ...base, EMBEDDED_SHARED_BUFFERS_MB: value })).toThrow(/^EMBEDDED_SHARED_BUFFERS_MB: /);
+  });
+});
+
+describe('loadSettings: EventStoreDB', () => {
+  const esdb = { ...base, EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: 'esdb://eventstoredb:2113?tls=false' };
+
+  it('starts the processes that never open the read models without a PostgreSQL URL (the ledger API, the relay)', () => {
+    expect(loadSettings(esdb).projector.readModelDatabaseUrl).toBeNull();
+    expect(loadSettings({ ...esdb, DATABASE_URL: 'postgresql://db/gl' }).projector.readModelDatabaseUrl).toBe('postgresql://db/gl');
+  });
+
+  it('refuses to open the read models without one, naming READ_MODEL_DATABASE_URL, before connecting to anything', async () => {
+    await expect(openStorage(loadSettings(esdb))).rejects.toThrow(ConfigurationError);
+    await expect(openStorage(loadSettings(esdb))).rejects.toThrow(/^READ_MODEL_DATABASE_URL: required when EVENT_STORE=eventstoredb/);
   });
 });
