@@ -64,8 +64,11 @@ const configurationProblem = (env: Record<string, string>) => {
     return (error as Error).message;
   }
 };
-/** Compose's `${NAME:-default}` as a user without a .env file gets it. */
-const interpolated = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]));
+/** What a user exports before `docker compose up`, as the README says. */
+const exported: Record<string, string> = { JWT_SECRET: 'f'.repeat(64), METRICS_TOKEN: 'metrics-token-of-the-user' };
+/** Compose's `${NAME:-default}`: the user's value when they exported one (`user`), else the default. */
+const interpolated = (env: Record<string, string>, user: Record<string, string> = exported) =>
+  Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{([A-Z_]+):-([^}]*)\}/g, (_, name: string, fallback: string) => user[name] ?? fallback)]));
 
 describe('.env.example', () => {
   it('documents every variable the configuration reads', () => {
@@ -88,6 +91,13 @@ describe('.env.example', () => {
 describe('docker-compose.yml', () => {
   const apps = Object.entries(compose.services).filter(([, s]) => s.image === 'gesture-ledger:local');
   const appOf = (service: ComposeService) => service.command?.[0] ?? 'gesture-ledger';
+
+  it('has no secret of its own: without the secret the user exports, the services refuse to start', () => {
+    for (const [name, service] of apps) {
+      expect({ name, secrets: [service.environment?.JWT_SECRET, service.environment?.METRICS_TOKEN] }).toEqual({ name, secrets: ['${JWT_SECRET:-}', '${METRICS_TOKEN:-}'] });
+      expect({ name, problem: configurationProblem({ ...imageEnv, ...interpolated(service.environment ?? {}, {}) }) }).toEqual({ name, problem: expect.stringMatching(/^JWT_SECRET: required/) });
+    }
+  });
 
   it('brings up the event store, PostgreSQL, Kafka in KRaft mode and every service', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['crm-relay', 'eventstoredb', 'kafka', 'ledger-api', 'postgres', 'projector']);
