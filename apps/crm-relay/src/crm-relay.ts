@@ -206,6 +206,9 @@ export class CrmRelay {
       }
       if (!announced) this.log('crm-relay: another instance holds the checkpoint lease; standing by');
       announced = true;
+      // Standing by is not failing: a relay that lost the lease (LeaseLostError) would otherwise stay
+      // not-ready until it held the lease again.
+      this.stats.lastError = null;
       await sleep(this.options.leaseRenewMs ?? 5_000, this.stopping.signal);
     }
     return false;

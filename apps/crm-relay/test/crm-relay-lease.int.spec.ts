@@ -71,15 +71,15 @@ withBackend('DATABASE_URL', 'CRM relay checkpoint lease (PostgreSQL)', (connecti
       let store: EventStore;
       let ledger: GestureLedger;
 
-      const newRelay = async (options: { name?: string; shard?: LogPartition; on?: KafkaSettings } = {}) =>
-        new CrmRelay(store, publishers[publishers.push(new KafkaPublisher(kafka)) - 1]!, new KafkaTopicAdmin(kafka), await SqlCheckpointStore.open(drivers[drivers.push(createPostgresDriver({ connectionString, poolSize: 2 })) - 1]!), {
+      const newRelay = async (options: { name?: string; shard?: LogPartition; on?: KafkaSettings; leaseMs?: number; leaseRenewMs?: number } = {}) =>
+        new CrmRelay(store, publishers[publishers.push(new KafkaPublisher(kafka)) - 1]!, new KafkaTopicAdmin(kafka), await SqlCheckpointStore.open(drivers[drivers.push(createPostgresDriver({ connectionString, poolSize: 2 })) - 1]!, options.leaseMs ? { leaseMs: options.leaseMs } : {}), {
           name: options.name ?? `crm-relay-${run}`,
           ...(options.shard ? { shard: options.shard } : {}),
           source: '/gesture-ledger/test',
           topics: (options.on ?? settings).topics,
           topicSpecs: topicSpecs(options.on ?? settings).relay,
           batchEventsMax: 100,
-          leaseRenewMs: 100,
+          leaseRenewMs: options.leaseRenewMs ?? 100,
           log: () => undefined,
         });
 
@@ -124,6 +124,25 @@ withBackend('DATABASE_URL', 'CRM relay checkpoint lease (PostgreSQL)', (connecti
         expect([...published].sort()).toEqual((await allEvents(store)).map((e) => e.id).sort());
         expect(second.stats.eventsPublished).toBe(published.length - first.stats.eventsPublished);
       }, 90_000);
+
+      it('reports a relay that lost its lease to another as a healthy standby, not as failing', async () => {
+        const name = `crm-relay-${run}-handover`;
+        // The first renews its lease (300 ms) only every second, so the second takes it over meanwhile.
+        const first = await newRelay({ name, leaseMs: 300, leaseRenewMs: 1_000 });
+        const second = await newRelay({ name });
+        first.start();
+        await waitFor(() => first.stats.active && first.stats.caughtUp, 20_000);
+        second.start();
+        await waitFor(() => second.stats.active && first.stats.failures > 0, 10_000);
+        try {
+          // Back on standby after the lease it lost: nothing to retry, so nothing for readiness to report.
+          await waitFor(() => first.stats.lastError === null, 5_000);
+          expect(first.stats).toMatchObject({ active: false, lastError: null });
+        } finally {
+          await first.stop();
+          await second.stop();
+        }
+      }, 60_000);
 
       it('publishes the log as two shards side by side: every event once, per-key order, each shard on its own checkpoint from where one relay stopped', async () => {
         const name = `crm-relay-${run}-sharded`;
