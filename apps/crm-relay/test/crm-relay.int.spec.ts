@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KafkaSettings } from '#config';
-import type { EventStore } from '#event-store';
+import { comparePositions, type EventStore } from '#event-store';
 import type { GestureLedger } from '#ledger';
 import { createKafka, FileCheckpointStore, KafkaPublisher, KafkaTopicAdmin, loadSchemaBook, readTopic, topicSpecs, type ReadRecord } from '#messaging';
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
@@ -112,6 +112,25 @@ withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
       }
       expect(discretion.get(crowd[0]!).periods[0].spentMinor).toBeGreaterThan(0);
     }, 120_000);
+
+    it('publishes events whose actors are token subjects in an identity provider\'s own form, each matching its schema', async () => {
+      const since = (await store.headPosition()) as Exclude<Awaited<ReturnType<EventStore['headPosition']>>, 'start'>;
+      await everyKindOfEvent(ledger, `${run}x`, (subject) => `auth0|${subject}`);
+      const relay = newRelay();
+      relay.start();
+      const head = await store.headPosition();
+      await relay.until(head as Exclude<typeof head, 'start'>, 30_000);
+      await relay.stop();
+
+      const fresh = new Set((await allEvents(store)).filter((e) => comparePositions(e.position, since) > 0).map((e) => e.id));
+      const records = (await readTopic(kafka, settings.topics.events)).filter((r) => fresh.has(r.headers.ce_id!));
+      expect(records.some((r) => r.value!.includes('auth0|'))).toBe(true);
+      const problems = records.flatMap((r) => {
+        const type = r.headers.ce_type!.replace(/^dev\.gesture-ledger\./, '').replace(/\.v1$/, '');
+        return book.problems(type, JSON.parse(r.value!)).map((p) => `${type} ${p}`);
+      });
+      expect(problems).toEqual([]);
+    }, 60_000);
 
     it('resumes from its checkpoint: a restarted relay publishes only what came after', async () => {
       const before = (await readTopic(kafka, settings.topics.events)).length;

@@ -8,7 +8,8 @@ import type { createKafka, ReadRecord } from '#messaging';
 type Kafka = ReturnType<typeof createKafka>;
 
 export const storeId = 'nyc-fifth-ave';
-const admin: RequestContext = { principal: { subject: 'admin-1', roles: ['admin'], storeId: null }, correlationId: 'relay-test' };
+const adminAs = (subject: string): RequestContext => ({ principal: { subject, roles: ['admin'], storeId: null }, correlationId: 'relay-test' });
+const admin = adminAs('admin-1');
 const as = (subject: string, role: 'associate' | 'senior_associate' | 'supervisor' | 'manager'): RequestContext => ({ principal: { subject, roles: [role], storeId }, correlationId: `relay-test-${subject}` });
 
 /** An in-memory embedded store and a ledger on it, started with the sample policy. */
@@ -47,13 +48,15 @@ export async function gestures(ledger: GestureLedger, run: string, employees: re
 /**
  * One of (nearly) every event type: allocation, grant, escalation with partial approval and denial,
  * refusal, reversal (of money and of bonus points), adjustment, purchases (points, tier), feedback,
- * redemption, bonus points.
+ * redemption, bonus points. `subjectOf` gives the token subject of the admin, approver and manager
+ * (an identity provider's own id, say): only the associate's must be their employee id.
  */
-export async function everyKindOfEvent(ledger: GestureLedger, run: string): Promise<{ employees: string[]; customers: string[] }> {
+export async function everyKindOfEvent(ledger: GestureLedger, run: string, subjectOf: (id: string) => string = (id) => id): Promise<{ employees: string[]; customers: string[] }> {
   const emp = `${run}-assoc`;
   const sup = `${run}-sup`;
   const mgr = `${run}-mgr`;
   const cust = `${run}-cust`;
+  const admin = adminAs(subjectOf('admin-1'));
   for (const [employeeId, role] of [[emp, 'associate'], [sup, 'senior_associate'], [mgr, 'manager']] as const) ok(await ledger.allocateBudget({ employeeId, role, storeId, idempotencyKey: `enrol-${employeeId}` }, admin));
   const now = () => new Date().toISOString();
   const gesture = (key: string, over: Record<string, unknown> = {}) =>
@@ -62,12 +65,12 @@ export async function everyKindOfEvent(ledger: GestureLedger, run: string): Prom
   expect(granted.outcome).toBe('granted');
   const escalated = ok(await gesture('escalated', { amountMinor: 4_000, customerId: `${cust}-2` }));
   expect(escalated.outcome).toBe('escalated');
-  ok(await ledger.approveGesture(escalated.gestureId, { approvedAmountMinor: 3_000, reasonCode: 'partial' }, as(sup, 'senior_associate')));
+  ok(await ledger.approveGesture(escalated.gestureId, { approvedAmountMinor: 3_000, reasonCode: 'partial' }, as(subjectOf(sup), 'senior_associate')));
   const denied = ok(await gesture('denied', { amountMinor: 4_000, customerId: `${cust}-3` }));
-  ok(await ledger.denyGesture(denied.gestureId, { reasonCode: 'not_warranted' }, as(sup, 'senior_associate')));
+  ok(await ledger.denyGesture(denied.gestureId, { reasonCode: 'not_warranted' }, as(subjectOf(sup), 'senior_associate')));
   expect(ok(await gesture('refused', { gestureType: 'cash_payout', reasonCode: 'claim_settlement' })).outcome).toBe('refused');
   ok(await ledger.reverseGesture(granted.gestureId, { reasonCode: 'entered_twice' }, admin));
-  ok(await ledger.adjustBudget(emp, { deltaMinor: 5_000, reasonCode: 'busy_weekend', idempotencyKey: `${run}-adjust` }, as(mgr, 'manager')));
+  ok(await ledger.adjustBudget(emp, { deltaMinor: 5_000, reasonCode: 'busy_weekend', idempotencyKey: `${run}-adjust` }, as(subjectOf(mgr), 'manager')));
   ok(await ledger.recordPurchase({ customerId: cust, purchaseId: `${run}-p1`, amountMinor: 250_000, currency: 'USD', channel: 'pos', storeId, occurredAt: now() }, admin));
   const bonus = ok(await gesture('bonus', { gestureType: 'bonus_loyalty_points', amountMinor: undefined, currency: undefined, points: 200 }));
   expect(bonus.outcome).toBe('granted');

@@ -1,5 +1,6 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { isOpaqueId } from '#domain';
 import { isCallerRole, type CallerRole, type Principal } from './principal.js';
 
 export interface TokenSettings {
@@ -67,7 +68,9 @@ export class TokenVerifier {
 
 function principalFrom(payload: JWTPayload): Principal {
   const subject = payload.sub;
-  if (typeof subject !== 'string' || subject.length === 0 || subject.length > 64) throw new InvalidTokenError('token has no valid subject');
+  // The subject is recorded as the actor of every event the caller causes, so it must be an id the domain
+  // records (no whitespace or control character): refused here, not half-way through a command.
+  if (!isOpaqueId(subject) || subject.length > 64 || !subject.isWellFormed()) throw new InvalidTokenError('token has no valid subject');
   const roles = payload['roles'];
   if (!Array.isArray(roles) || roles.length === 0 || !roles.every(isCallerRole)) throw new InvalidTokenError('token roles missing or unknown');
   const store = payload['store'];

@@ -17,6 +17,10 @@ describe('TokenVerifier', () => {
     ['an unknown role', () => sign({ sub: 'x', roles: ['root'] })],
     ['no roles', () => sign({ sub: 'x' })],
     ['no subject', () => sign({ roles: ['admin'] })],
+    ['a subject with a control character', () => sign({ sub: 'emp\u00007', roles: ['admin'] })],
+    ['a subject with an unpaired surrogate', () => sign({ sub: 'emp\ud8007', roles: ['admin'] })],
+    ['a subject with a space', () => sign({ sub: 'Jane Doe', roles: ['admin'] })],
+    ['a subject of 65 characters', () => sign({ sub: 'e'.repeat(65), roles: ['admin'] })],
     ['an expired token', () => sign({ sub: 'x', roles: ['admin'] }, settings.hs256Secret, -120)],
   ])('refuses %s', async (_, make) => {
     await expect(new TokenVerifier(settings).verify(await make())).rejects.toBeInstanceOf(InvalidTokenError);
