@@ -43,7 +43,8 @@ export function partitionKeyOf(streamName: string): string {
  * A recorded event as a Kafka record in CloudEvents binary mode (Kafka protocol binding 1.0): the event
  * data is the value, its attributes `ce_` headers. `ce_id` is the event id, unique and stable across
  * redeliveries, so consumers drop repeats by it; the schema version is in `ce_type` and `ce_dataschema`.
- * Extensions: `streamrevision` (strictly increasing per key: the order check a consumer can make),
+ * Extensions: `streamrevision` (strictly increasing per stream, `ce_subject`, not per key: an employee and a
+ * customer may share an id, and so a key; the order check a consumer can make),
  * `correlationid` and `causationid`. The partition key is the record key (the partitioning extension's
  * `partitionkey` is not repeated as a header: kafkajs pays for every header of every record, and the
  * relay's throughput is bounded by that encoding).
