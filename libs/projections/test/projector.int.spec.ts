@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { samplePolicy } from '#domain';
-import type { SqlDriver, SqlEventStore } from '#event-store';
+import { START, type SqlDriver, type SqlEventStore } from '#event-store';
 import { withBackend } from '../../event-store/src/testing/infra.js';
 import { GestureLedger, type RequestContext } from '#ledger';
-import { allProjections, measureLag, Projector, ReadModels, rebuildReadModels } from '#projections';
+import { allProjections, measureLag, Projector, ReadModels, rebuildReadModels, type ProjectionLag } from '#projections';
 import { dumpSchema } from '../src/testing/dump-schema.js';
 import { openPgliteBackend, openPostgresBackend, until, type TestBackend } from '../src/testing/test-backends.js';
 import { seedLedgerTraffic, type SeedResult } from '../src/testing/seed-ledger.js';
@@ -93,6 +93,39 @@ function projectorSuite(name: string, open: () => Promise<TestBackend>): void {
       await rebuildReadModels({ store, db, projections: allProjections, liveSchema: other });
       expect(await dumpSchema(db, live)).toEqual(await dumpSchema(db, other));
       await db.exec(`drop schema ${other} cascade`);
+    }, 60_000);
+
+    it('a rebuild that a live projector overtook before its swap catches up again: the read models never go back', async () => {
+      const projector = new Projector({ store, db, projections: allProjections, schema: live, batchSize: 50, idlePollMs: 5 });
+      let before: ProjectionLag | null = null;
+      let beforeDump: Record<string, string> = {};
+      await rebuildReadModels({
+        store,
+        db,
+        projections: allProjections,
+        liveSchema: live,
+        onStep: async (step) => {
+          if (step !== 'caught_up') return;
+          // Between the rebuild's last read and its swap, events arrive and the live projector applies them.
+          await seedLedgerTraffic(ledger, { run: `o${Date.now().toString(36)}`, steps: 30, seed: 9 });
+          projector.start();
+          await until(async () => (await projector.lag()).eventsBehind === 0);
+          await projector.stop();
+          before = await measureLag(store, db, live);
+          beforeDump = await dumpSchema(db, live);
+        },
+      });
+      expect(before!.eventsApplied).toBeGreaterThan(0);
+      expect(await measureLag(store, db, live)).toMatchObject({ checkpoint: before!.checkpoint, eventsBehind: 0 });
+      expect(await dumpSchema(db, live)).toEqual(beforeDump);
+    }, 60_000);
+
+    it('a rebuild still replaces live read models past the head of the log (built from another log)', async () => {
+      const head = await store.headPosition();
+      if (head === START) throw new Error('empty log');
+      await db.query(`update ${live}.projector_checkpoint set position = $1`, [`${head.commit + 1_000n}/${head.prepare + 1_000n}`]);
+      await rebuildReadModels({ store, db, projections: allProjections, liveSchema: live });
+      expect(await measureLag(store, db, live)).toMatchObject({ checkpoint: `${head.commit}/${head.prepare}`, eventsBehind: 0 });
     }, 60_000);
   });
 }

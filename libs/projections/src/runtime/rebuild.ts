@@ -1,9 +1,9 @@
 import { limits, START, type EventStore, type ReadFrom, type SqlDriver } from '#event-store';
 import type { Projection, Query } from '../projection.js';
 import { assertSchemaName, liveSchema as defaultLiveSchema, rebuildSchemaPrefix, retiredSchemaPrefix } from '../sql-names.js';
-import { applyBatch } from './apply-batch.js';
+import { applyBatch, isAfter } from './apply-batch.js';
 import { bulkLoadsOf, detachPrimaryKeys, inLanes, loadInBulk } from './bulk-load.js';
-import { createSchemaSql, insertCheckpoint, schemaExists, versionsOf } from './checkpoint.js';
+import { createSchemaSql, insertCheckpoint, readCheckpoint, schemaExists, versionsOf } from './checkpoint.js';
 import { ReadAhead } from './read-ahead.js';
 
 /** A bulk load's staging batch (events folded before their deltas are written) by default and at most. */
@@ -65,9 +65,9 @@ export interface RebuildResult {
  * projection has a bulk load, each batch's deltas are appended to staging and merged with one GROUP BY
  * per table at the end, else batches are applied like the live path; indexes created last), catches up
  * to the head, and swaps it in by renaming in one
- * transaction: queries see the old read models or the complete new ones, never half a rebuild. A live
- * projector keeps running through the swap: it reads the checkpoint inside each batch transaction, finds
- * the rebuilt one and continues from there.
+ * transaction: queries see the old read models or the complete new ones, never half a rebuild, and never
+ * new ones behind the old. A live projector keeps running through the swap: it reads the checkpoint inside
+ * each batch transaction, finds the rebuilt one and continues from there.
  */
 export async function rebuildReadModels(options: RebuildOptions): Promise<RebuildResult> {
   const live = assertSchemaName(options.liveSchema ?? defaultLiveSchema);
@@ -146,7 +146,14 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     }
     await reader.discard();
     await step('caught_up');
-    await swapIn(db, schema, live);
+    // A live projector may have moved past the catch-up meanwhile: swapping then would take the read models
+    // back in time, so the rebuild catches up again first. Live read models past the log's head are of
+    // another log (a restored event store): only the swap mends those.
+    for (let ahead = await swapIn(db, schema, live, from, false); ahead !== null; ) {
+      const beyondLog = isAfter(ahead, await store.headPosition());
+      if (!beyondLog) await load('catching_up');
+      ahead = await swapIn(db, schema, live, from, beyondLog);
+    }
     await step('swapped');
     report('swapped', true);
     const seconds = (performance.now() - started) / 1000;
@@ -161,17 +168,23 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
  * Renames the live schema away, the rebuilt one into its place, and drops the old one, in one
  * transaction. The live checkpoint table is locked first so that a live projector's batch waits for the
  * swap instead of deadlocking with the drop; when it resumes, its statements resolve to the new tables.
+ * Returns null once swapped; else, changing nothing, the live checkpoint that is past `rebuiltAt` (unless `force`).
  */
-async function swapIn(db: SqlDriver, rebuilt: string, live: string): Promise<void> {
+async function swapIn(db: SqlDriver, rebuilt: string, live: string, rebuiltAt: ReadFrom, force: boolean): Promise<ReadFrom | null> {
   const retired = assertSchemaName(`${retiredSchemaPrefix}${Date.now().toString(36)}`);
-  await db.transaction(async (query: Query) => {
+  return db.transaction(async (query: Query) => {
     await query(`select pg_advisory_xact_lock(${readModelsLockKey})`, []);
     if (await schemaExists(query, live)) {
-      if (await tableExists(query, live, 'projector_checkpoint')) await query(`lock table ${live}.projector_checkpoint in access exclusive mode`, []);
+      if (await tableExists(query, live, 'projector_checkpoint')) {
+        await query(`lock table ${live}.projector_checkpoint in access exclusive mode`, []);
+        const liveAt = (await readCheckpoint(query, live, false))?.position ?? START;
+        if (!force && isAfter(liveAt, rebuiltAt)) return liveAt;
+      }
       await query(`alter schema ${live} rename to ${retired}`, []);
     }
     await query(`alter schema ${rebuilt} rename to ${live}`, []);
     await query(`drop schema if exists ${retired} cascade`, []);
+    return null;
   });
 }
 
