@@ -1,5 +1,7 @@
-import { START, type EventStore, type Position, type ReadFrom } from '#event-store';
+import { parsePosition, START, type EventStore, type Position, type ReadFrom } from '#event-store';
 import type { Query } from '../projection.js';
+import { isAfter } from '../runtime/apply-batch.js';
+import { readCheckpoint } from '../runtime/checkpoint.js';
 import { financeTables } from './finance-tables.js';
 import { chainLines, emptyChain, type ChainHead, type HashedLine } from './hash-chain.js';
 import { journalFactsOf, journalFields, type JournalFacts } from './journal-line.js';
@@ -56,6 +58,8 @@ export async function verifyJournal(options: VerifyJournalOptions): Promise<Jour
     [],
   );
   const head = { seq: headRow ? Number(headRow.head_seq) : 0, hash: headRow?.head_hash ?? emptyChain.hash, position: headRow?.head_position ?? null };
+  // Read before any stored line: the journal holds every line up to it then, and keeps them.
+  const applied = await appliedUpTo(options.query, options.schema);
 
   // Neither side is cut at the head: a projector appending while we walk adds lines the log already
   // holds, so they compare equal. The head read first only tells a lagging journal from a truncated one.
@@ -70,6 +74,8 @@ export async function verifyJournal(options: VerifyJournalOptions): Promise<Jour
     if (!expected && !actual) break;
     if (expected && !actual) {
       if (expected.line.seq <= head.seq) return result(verified, problemAt('removed', expected, [], `the journal ends before this line, below its chain head ${head.seq}`));
+      // The chain head can be rewound with the lines it drops; the projector's checkpoint says they were written.
+      if (!isAfter(parsePosition(expected.line.position), applied)) return result(verified, problemAt('removed', expected, [], `the journal ends before this line, whose event the projector applied`));
       break;
     }
     if (!expected) return result(verified, storedProblem('inserted', actual!, 'no event in the log accounts for this line'));
@@ -88,6 +94,13 @@ export async function verifyJournal(options: VerifyJournalOptions): Promise<Jour
   let notYetProjected = 0;
   while (await recomputed.next()) notYetProjected++;
   return result(verified, null, notYetProjected);
+}
+
+/** The last event the projector applied to `schema` (the start of the log where no projector keeps it). */
+async function appliedUpTo(query: Query, schema: string): Promise<ReadFrom> {
+  const [table] = await query<{ name: string | null }>(`select to_regclass($1)::text as name`, [`${schema}.projector_checkpoint`]);
+  if (!table?.name) return START;
+  return (await readCheckpoint(query, schema, false))?.position ?? START;
 }
 
 /**
