@@ -94,7 +94,7 @@ export function writeResults(rows: BenchRow[], context: Record<string, unknown>)
 }
 
 /** The V8 flags the services run with (package.json start scripts, Dockerfile): measured the same way here. */
-export const serviceNodeFlags = ['--max-old-space-size=192', '--max-semi-space-size=32'];
+export const serviceNodeFlags = ['--max-old-space-size=192', '--max-semi-space-size=32', '--initial-old-space-size=96'];
 
 /**
  * Runs `work` under the V8 CPU profiler when BENCH_PROFILE names `name` (comma-separated list), and

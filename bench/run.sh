@@ -14,4 +14,4 @@ if [[ -z "${DATABASE_URL:-}" ]] && command -v pg_ctlcluster >/dev/null && [[ $(i
 fi
 export KAFKAJS_NO_PARTITIONER_WARNING=1
 # The relay throughput scenario runs a CrmRelay in this process: with the nursery the services run with.
-exec node --max-semi-space-size=32 dist/bench/run.js
+exec node --max-semi-space-size=32 --initial-old-space-size=96 dist/bench/run.js

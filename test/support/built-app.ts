@@ -25,7 +25,7 @@ export interface SpawnedService {
 const outputMaxChars = 2_000_000;
 
 export function spawnService(entry: string, env: Record<string, string>, cwd = process.cwd()): SpawnedService {
-  const child = spawn(process.execPath, ['--max-old-space-size=192', '--max-semi-space-size=32', entry], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--max-old-space-size=192', '--max-semi-space-size=32', '--initial-old-space-size=96', entry], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const append = (chunk: Buffer) => {
     output += chunk.toString('utf8');
