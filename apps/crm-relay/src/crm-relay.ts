@@ -112,6 +112,9 @@ export class CrmRelay {
       failed: (error, delayMs, attempt) => {
         this.stats.failures++;
         this.stats.lastError = (error as Error).message ?? String(error);
+        // Looked for again before the retry: topics deleted under the relay, or a broker that came back
+        // empty, would otherwise fail every publish forever (the broker does not create topics on produce).
+        this.topicsReady = false;
         // States folded from a batch that was not acknowledged are dropped with it.
         this.states = new PartyStates(this.store, this.options.partyStates ?? defaultPartyStatesLimits);
         this.log(`crm-relay: ${(error as Error).message ?? error}; retrying from the checkpoint in ${delayMs} ms (attempt ${attempt})`);
@@ -122,7 +125,9 @@ export class CrmRelay {
   private async followOnce(succeeded: () => void): Promise<void> {
     if (!this.topicsReady) {
       const created = await this.admin.ensureTopics(this.options.topicSpecs);
-      if (created.length > 0) this.log(`crm-relay: created topics ${created.join(', ')}`);
+      // After a start, a missing topic was never there; after a failure, it was lost, and with it what was
+      // published to it before: resetting the relay's checkpoint to the start publishes that again.
+      if (created.length > 0) this.log(`crm-relay: created topics ${created.join(', ')}${this.stats.failures > 0 ? ' (missing after a failure: what they held before is gone unless the checkpoint is reset to the start)' : ''}`);
       this.topicsReady = true;
     }
     if (!(await this.awaitLease())) return;

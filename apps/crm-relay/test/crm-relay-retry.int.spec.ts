@@ -70,4 +70,27 @@ describe('CRM relay retries a failed publish (no broker: a refusing publisher)',
     const published = publisher.accepted.flatMap((batch) => batch.find((b) => b.topic === settings.topics.events)!.messages.map((m) => m.headers.ce_id));
     expect(published.sort()).toEqual((await allEvents(store)).map((e) => e.id).sort());
   }, 30_000);
+
+  it('looks for its topics again after a failed publish, so topics deleted under it (or a broker that came back empty) are created again', async () => {
+    const ensured: number[] = [];
+    const admin: TopicAdmin = { ensureTopics: async () => (ensured.push(Date.now()), ensured.length === 1 ? [] : [settings.topics.events]), close: async () => {} };
+    const logged: string[] = [];
+    const relay = new CrmRelay(store, new FlakyPublisher(1), admin, new FileCheckpointStore(join(checkpointDir, 'topics')), {
+      name: 'crm-relay-topics-test',
+      source: '/gesture-ledger/test',
+      topics: settings.topics,
+      topicSpecs: topicSpecs(settings).relay,
+      backoff: { initialMs: 10, maxMs: 50 },
+      log: (line) => logged.push(line),
+    });
+    const head = await store.headPosition();
+    relay.start();
+    try {
+      await relay.until(head as Exclude<typeof head, 'start'>, 10_000);
+    } finally {
+      await relay.stop();
+    }
+    expect(ensured).toHaveLength(2);
+    expect(logged).toContainEqual(expect.stringContaining(`created topics ${settings.topics.events}`));
+  }, 30_000);
 });
