@@ -47,6 +47,12 @@ describe('RecordPurchase', () => {
       given(history).when(purchase('p-2', 1_000, at)).then([purchaseRecorded('p-2', 1_000, '2027-06', at), pointsEarned('p-2', 10, '2027-06', at)]);
     });
 
+    it('keeps the tier a purchase in a store already in the new month earned, when the next one is in a store still in the old month', () => {
+      const goldInNewYorksDecember = [purchaseRecorded('p-2', 250_000, '2026-12', '2026-12-01T05:30:00.000Z'), tierChanged(null, 'gold', 250_000, '2026-12', '2026-12-01T05:30:00.000Z')];
+      const tenPmInLosAngeles = '2026-12-01T06:00:00.000Z';
+      given(goldInNewYorksDecember).when(purchase('p-3', 1_000, tenPmInLosAngeles)).then([purchaseRecorded('p-3', 1_000, '2026-11', tenPmInLosAngeles), pointsEarned('p-3', 10, '2026-11', tenPmInLosAngeles)]);
+    });
+
     it('returns nothing for a purchase already recorded', () => {
       given([...history.slice(0, 1), purchaseRecorded('p-2', 1_000, '2026-11', '2026-11-23T18:00:00.000Z')]).when(purchase('p-2', 1_000, '2026-11-23T18:00:00.000Z')).thenNothingHappened();
     });

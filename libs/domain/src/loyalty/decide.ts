@@ -64,7 +64,7 @@ function recordPurchase({ data }: RecordPurchase, state: LoyaltyState, policy: P
   if (points > 0) {
     draft.add({ type: 'PointsEarned', schemaVersion: 1, data: { customerId: data.customerId, purchaseId: data.purchaseId, points, lotMonth: month, recordedAt: data.recordedAt, policyVersion: policy.version } });
   }
-  const asOfMonth = localMonthAt(recordedMs, store.timeZone);
+  const asOfMonth = notBeforeLatestSpend(draft.state, localMonthAt(recordedMs, store.timeZone));
   draft.expireDue(data.customerId, asOfMonth, data.recordedAt, policy);
   draft.retier(data.customerId, asOfMonth, data.recordedAt, policy);
   return draft.events;
@@ -157,11 +157,7 @@ function expirePoints({ data }: ExpirePoints, state: LoyaltyState, policy: Polic
   // The shell names the run by `asOf`; a name claiming another day than the run's would mislabel it.
   assert(data.asOf === formatDate(localDateAt(recordedMs, 'UTC')), `asOf must be the UTC date of recordedAt ${data.recordedAt}, got ${data.asOf}`);
   if (state.status === 'new') return [];
-  // Never behind the customer's own latest spend: a purchase in a store already in the new month re-tiered
-  // them as of it, and judging by the old one would drop the tier that purchase just earned.
-  const newestSpend = state.spend.at(-1)?.month ?? '';
-  const everyStore = monthEveryStoreHasReached(policy, recordedMs);
-  const asOfMonth = newestSpend > everyStore ? newestSpend : everyStore;
+  const asOfMonth = notBeforeLatestSpend(state, monthEveryStoreHasReached(policy, recordedMs));
   const draft = new Draft(state);
   draft.expireDue(data.customerId, asOfMonth, data.recordedAt, policy);
   draft.retier(data.customerId, asOfMonth, data.recordedAt, policy);
@@ -182,6 +178,16 @@ function recordFeedback({ data }: RecordFeedback, state: LoyaltyState): LoyaltyD
   const scoreValid = data.score === null ? data.kind !== 'csat' : Number.isInteger(data.score) && data.score >= 1 && data.score <= 5;
   if (!scoreValid) return refuse('invalid_score', ['a CSAT answer needs a score of 1 to 5; other feedback may omit it']);
   return [{ type: 'FeedbackReceived', schemaVersion: 1, data: { ...data } }];
+}
+
+/**
+ * Never judge spend and expiry by a month before the customer's latest spend: a purchase in a store already
+ * in the new month re-tiered them as of it, and judging by the old one (the expiry run, or a purchase in a
+ * store still in the old month) would drop the tier that purchase just earned.
+ */
+function notBeforeLatestSpend(state: LoyaltyState, month: string): string {
+  const latest = state.status === 'active' ? (state.spend.at(-1)?.month ?? '') : '';
+  return latest > month ? latest : month;
 }
 
 function assertBonus(data: CreditBonusPoints['data']): void {
