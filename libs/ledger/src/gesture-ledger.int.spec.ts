@@ -163,5 +163,21 @@ describe('GestureLedger', () => {
       expect(await pointsOf(`c-${employeeId}`)).toBe(0);
       expect(await creditsOf(`c-${employeeId}`)).toHaveLength(1);
     });
+
+    it("takes back only the bonus when the gesture is reversed before its credit was written, never the customer's own points", async () => {
+      const employeeId = await enrolled();
+      const customerId = `c-${employeeId}`;
+      await flaky.recordPurchase({ customerId, purchaseId: `p-${employeeId}`, amountMinor: 100_000, currency: 'USD', channel: 'pos', storeId: store_, occurredAt: clock().toISOString() }, till);
+      outage.loyalty = true;
+      await expect(flaky.requestGesture(gesture(employeeId, 'b-3', bonus), till)).rejects.toThrow('database away');
+      outage.loyalty = false;
+      expect(await flaky.reverseGesture(gestureIdFor(employeeId, 'b-3'), {}, supervisor)).toMatchObject({ kind: 'ok', value: { status: 'reversed' } });
+      expect(await pointsOf(customerId)).toBe(1_000);
+      // The till's retry of the original request comes after the reversal.
+      await flaky.requestGesture(gesture(employeeId, 'b-3', bonus), till);
+      expect(await pointsOf(customerId)).toBe(1_000);
+      const reversals = (await store.readStream(`customer-loyalty-${customerId}`)).filter((e) => e.type === 'BonusPointsReversed');
+      expect(reversals.map((e) => e.data)).toEqual([expect.objectContaining({ creditedPoints: 2_000, points: 2_000, unrecoveredPoints: 0, balanceAfter: 1_000 })]);
+    });
   });
 });

@@ -171,8 +171,13 @@ export class GestureLedger {
       },
     };
     const outcome = await this.runBudget(employeeId, `reverse/${gestureId}`, command, (state) => mayReverseGesture(ctx.principal, homeStore(state)), ctx);
-    if (outcome.kind === 'done' && outcome.events.length > 0) await this.reverseBonusPoints(outcome.events, ctx);
-    else if (outcome.kind === 'done') await this.settleBonusPointsAgain(outcome.state, gestureId, command.data.why, ctx);
+    if (outcome.kind === 'done' && outcome.events.length > 0) {
+      // The grant's credit may never have been written (the store failed after the budget's append): it goes
+      // first, so the take-back takes the bonus rather than the customer's own points, and a retry of the
+      // grant arriving later finds it written instead of handing out the points of a reversed gesture.
+      await this.settleBonusPointsAgain(outcome.state, gestureId, command.data.why, ctx, { creditOnly: true });
+      await this.reverseBonusPoints(outcome.events, ctx);
+    } else if (outcome.kind === 'done') await this.settleBonusPointsAgain(outcome.state, gestureId, command.data.why, ctx);
     return this.gestureAnswer(outcome, gestureId);
   }
 
@@ -378,7 +383,7 @@ export class GestureLedger {
    * both idempotent by the gesture's id. A credit whose id the store holds with other details (the customer's
    * account forgot the id, the event did not) was written the first time.
    */
-  private async settleBonusPointsAgain(state: BudgetState, gestureId: string, why: { reasonCode: string | null; note: string | null }, ctx: RequestContext): Promise<void> {
+  private async settleBonusPointsAgain(state: BudgetState, gestureId: string, why: { reasonCode: string | null; note: string | null }, ctx: RequestContext, { creditOnly = false } = {}): Promise<void> {
     const { credited, takenBack } = bonusPointsOf(state, gestureId);
     const record = state.status === 'active' ? state.gestures.get(gestureId) : undefined;
     if (record === undefined || (credited === null && takenBack === null)) return;
@@ -391,7 +396,7 @@ export class GestureLedger {
       });
     };
     if (credited !== null && credited > 0) await again(`credit/${gestureId}`, { type: 'CreditBonusPoints', data: { ...data, points: credited } });
-    if (takenBack !== null && takenBack > 0) await again(`reverse-credit/${gestureId}`, { type: 'ReverseBonusPoints', data: { ...data, points: takenBack } });
+    if (!creditOnly && takenBack !== null && takenBack > 0) await again(`reverse-credit/${gestureId}`, { type: 'ReverseBonusPoints', data: { ...data, points: takenBack } });
   }
 
   /**
