@@ -53,18 +53,23 @@ export function multiplyMinor(amountMinor: number, factor: number): number {
   return product;
 }
 
-/** How many minor units make a major one is a property of the currency (USD 2, JPY 0), so ask Intl. */
-/** Building an Intl.NumberFormat costs far more than a decision; there are only ~300 currencies. */
-const digitsByCurrency = new Map<string, number>();
+/**
+ * ISO 4217's minor unit of every currency that has other than two decimals (the rest have two). The table,
+ * not Intl: Intl answers CLDR's display digits, which drop decimals nobody prints (IDR, HUF, COP, LBP 0
+ * where ISO says 2; IQD 0 where it says 3), while tills, payment systems and this ledger count ISO's minor
+ * units. The codes without a minor unit (gold, SDR, test codes) count whole units.
+ */
+const minorUnitExceptions: ReadonlyMap<string, number> = new Map([
+  ...['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF'].map((c) => [c, 0] as const),
+  ...['XAG', 'XAU', 'XBA', 'XBB', 'XBC', 'XBD', 'XDR', 'XPD', 'XPT', 'XSU', 'XTS', 'XUA', 'XXX'].map((c) => [c, 0] as const),
+  ...['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND'].map((c) => [c, 3] as const),
+  ...['CLF', 'UYW'].map((c) => [c, 4] as const),
+]);
 
+/** How many minor units make a major one: a property of the currency (USD 2, JPY 0, KWD 3), per ISO 4217. */
 export function minorUnitDigits(currency: string): number {
   assert(isCurrencyCode(currency), `currency must be an ISO-4217 code, got ${currency}`);
-  let digits = digitsByCurrency.get(currency);
-  if (digits === undefined) {
-    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-    if (digitsByCurrency.size < 1_000) digitsByCurrency.set(currency, digits);
-  }
-  return digits;
+  return minorUnitExceptions.get(currency) ?? 2;
 }
 
 /** For display only: the division produces a float that must never flow back into a calculation. */

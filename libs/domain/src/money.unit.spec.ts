@@ -23,6 +23,10 @@ describe('money', () => {
   it('knows how many minor units each currency has', () => {
     expect(minorUnitDigits('USD')).toBe(2);
     expect(minorUnitDigits('JPY')).toBe(0);
+    expect(minorUnitDigits('KWD')).toBe(3);
+    expect(minorUnitDigits('CLF')).toBe(4);
+    // ISO 4217's minor units, where Intl (CLDR display digits) answers otherwise.
+    expect(['IDR', 'HUF', 'COP', 'LBP', 'IQD'].map((c) => [c, minorUnitDigits(c)])).toEqual([['IDR', 2], ['HUF', 2], ['COP', 2], ['LBP', 2], ['IQD', 3]]);
     expect(isKnownCurrency('EUR')).toBe(true);
     expect(isKnownCurrency('XYZ')).toBe(false);
   });

@@ -10,10 +10,10 @@ export function minorFromSql(text: string | number | null): number {
 
 /**
  * Integer minor units as a plain decimal string (`-1234`, USD → `-12.34`; JPY → `-1234`), built from
- * the digits of the integer, never through a float. `XXX` (no currency) has no decimals.
+ * the digits of the integer, never through a float.
  */
 export function decimalOf(amountMinor: number | bigint, currency: string): string {
-  const digits = currency === 'XXX' ? 0 : minorUnitDigits(currency);
+  const digits = minorUnitDigits(currency);
   const negative = amountMinor < 0;
   const magnitude = (negative ? -BigInt(amountMinor) : BigInt(amountMinor)).toString();
   if (digits === 0) return `${negative ? '-' : ''}${magnitude}`;
