@@ -88,7 +88,7 @@ withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
         expect(record.headers.ce_subject!.endsWith(record.key!)).toBe(true);
         expect(Date.parse(record.headers.ce_time!)).not.toBeNaN();
       }
-      expect([...types].sort()).toEqual(expect.arrayContaining(['BudgetAllocated', 'GestureGranted', 'GestureEscalated', 'GestureApproved', 'GestureDenied', 'GestureRefused', 'GestureReversed', 'BudgetAdjusted', 'PurchaseRecorded', 'PointsEarned', 'BonusPointsCredited', 'PointsRedeemed', 'FeedbackReceived', 'PolicyPublished']));
+      expect([...types].sort()).toEqual(expect.arrayContaining(['BudgetAllocated', 'GestureGranted', 'GestureEscalated', 'GestureApproved', 'GestureDenied', 'GestureRefused', 'GestureReversed', 'BudgetAdjusted', 'PurchaseRecorded', 'PointsEarned', 'BonusPointsCredited', 'PointsRedeemed.v2', 'FeedbackReceived.v2', 'PolicyPublished']));
 
       const latest = (list: ReadRecord[]) => new Map(list.map((r) => [r.key!, JSON.parse(r.value!)]));
       const loyaltyRecords = await readTopic(kafka, settings.topics.customerLoyalty);

@@ -1,9 +1,10 @@
 import type { Decision } from './decision.js';
 
 /** Every event in this domain: immutable, versioned, plain data the shell can serialise as JSON. */
-export interface DomainEvent<Type extends string, Data> {
+/** `Version`: the schema version the decider writes; older versions are upcast to it when read (see `upcastLoyaltyEvent`). */
+export interface DomainEvent<Type extends string, Data, Version extends number = 1> {
   readonly type: Type;
-  readonly schemaVersion: 1;
+  readonly schemaVersion: Version;
   readonly data: Data;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DeciderSpecification, decideLoyalty, evolveLoyalty, initialLoyaltyState, InvariantViolation, isRefusal, loyaltyDecider, type LoyaltyAccount, type LoyaltyEvent, type LoyaltyState } from '#domain';
+import { DeciderSpecification, decideLoyalty, evolveLoyalty, initialLoyaltyState, InvariantViolation, isRefusal, loyaltyDecider, upcastLoyaltyEvent, type LoyaltyAccount, type LoyaltyEvent, type LoyaltyState } from '#domain';
 import { carol, credit, expirePoints, feedback, lot, pointsEarned, pointsExpired, policy, purchase, purchaseRecorded, redeem, reverseBonus, tierChanged } from './loyalty-fixtures.js';
 import { between, seededRandom } from './prng.js';
 
@@ -84,7 +84,7 @@ describe('ExpirePoints', () => {
   });
 
   it('expires only what is left of a partly redeemed lot', () => {
-    const partlyUsed = [...history, { type: 'PointsRedeemed' as const, schemaVersion: 1 as const, data: { ...redeemedData(250, [{ month: '2025-10', points: 250 }]) } }];
+    const partlyUsed = [...history, { type: 'PointsRedeemed' as const, schemaVersion: 2 as const, data: { ...redeemedData(250, [{ month: '2025-10', points: 250 }]) } }];
     given(partlyUsed).when(expirePoints('2026-11-01')).then([pointsExpired([{ month: '2025-10', points: 50 }], '2026-11', '2026-11-01T10:00:00.000Z')]);
   });
 
@@ -142,11 +142,11 @@ describe('RedeemPoints', () => {
   const at = '2026-11-23T18:00:00.000Z';
 
   it('takes the oldest points first', () => {
-    given(history).when(redeem(150, at)).then([{ type: 'PointsRedeemed', schemaVersion: 1, data: redeemedData(150, [{ month: '2026-01', points: 100 }, { month: '2026-02', points: 50 }], 50) }]);
+    given(history).when(redeem(150, at)).then([{ type: 'PointsRedeemed', schemaVersion: 2, data: redeemedData(150, [{ month: '2026-01', points: 100 }, { month: '2026-02', points: 50 }], 50) }]);
   });
 
   it('may take the whole balance, never more', () => {
-    given(history).when(redeem(200, at)).then([{ type: 'PointsRedeemed', schemaVersion: 1, data: redeemedData(200, [{ month: '2026-01', points: 100 }, { month: '2026-02', points: 100 }], 0) }]);
+    given(history).when(redeem(200, at)).then([{ type: 'PointsRedeemed', schemaVersion: 2, data: redeemedData(200, [{ month: '2026-01', points: 100 }, { month: '2026-02', points: 100 }], 0) }]);
     given(history).when(redeem(201, at)).thenRefused('insufficient_points', 'balance is 200');
     given([]).when(redeem(1, at)).thenRefused('insufficient_points');
   });
@@ -156,12 +156,12 @@ describe('RedeemPoints', () => {
     given(withOld).when(redeem(300, at)).thenRefused('insufficient_points', 'balance is 100');
     given(withOld).when(redeem(50, at)).then([
       pointsExpired([{ month: '2025-01', points: 500 }], '2026-11', at),
-      { type: 'PointsRedeemed', schemaVersion: 1, data: redeemedData(50, [{ month: '2026-11', points: 50 }], 50) },
+      { type: 'PointsRedeemed', schemaVersion: 2, data: redeemedData(50, [{ month: '2026-11', points: 50 }], 50) },
     ]);
   });
 
   it('returns nothing for a redemption already made', () => {
-    given([...history, { type: 'PointsRedeemed', schemaVersion: 1, data: redeemedData(150, [{ month: '2026-01', points: 100 }, { month: '2026-02', points: 50 }], 50) }]).when(redeem(150, at)).thenNothingHappened();
+    given([...history, { type: 'PointsRedeemed', schemaVersion: 2, data: redeemedData(150, [{ month: '2026-01', points: 100 }, { month: '2026-02', points: 50 }], 50) }]).when(redeem(150, at)).thenNothingHappened();
   });
 });
 
@@ -226,7 +226,7 @@ describe('ReverseBonusPoints', () => {
   });
 
   it('records the whole bonus as unrecovered when nothing is left, never going below zero', () => {
-    given([lot('2026-11', 50), { ...redeem(50, '2026-11-20T18:00:00.000Z'), type: 'PointsRedeemed', schemaVersion: 1, data: { ...redeem(50, '2026-11-20T18:00:00.000Z').data, fromLots: [{ month: '2026-11', points: 50 }], balanceAfter: 0 } } as LoyaltyEvent])
+    given([lot('2026-11', 50), { ...redeem(50, '2026-11-20T18:00:00.000Z'), type: 'PointsRedeemed', schemaVersion: 2, data: { ...redeem(50, '2026-11-20T18:00:00.000Z').data, fromLots: [{ month: '2026-11', points: 50 }], balanceAfter: 0, policyVersion: 1 } } as LoyaltyEvent])
       .when(reverseBonus('g-7', 500, at))
       .then([reversed(500, 0, [], 0)]);
   });
@@ -245,14 +245,31 @@ describe('ReverseBonusPoints', () => {
   });
 });
 
+describe('events recorded at an older schema version', () => {
+  it('reads a redemption and feedback of version 1 (before they carried the policy version) as version 2 with policyVersion null, and decides on them as before', () => {
+    const { policyVersion: _redeemedUnder, ...redeemedV1 } = redeemedData(150, [{ month: '2026-01', points: 100 }, { month: '2026-02', points: 50 }], 50);
+    const { policyVersion: _feedbackUnder, ...feedbackV1 } = { ...feedback().data, policyVersion: 1 };
+    const stored = [{ type: 'PointsRedeemed', schemaVersion: 1, data: redeemedV1 }, { type: 'FeedbackReceived', schemaVersion: 1, data: feedbackV1 }].map(upcastLoyaltyEvent);
+    expect(stored).toEqual([
+      { type: 'PointsRedeemed', schemaVersion: 2, data: { ...redeemedV1, policyVersion: null } },
+      { type: 'FeedbackReceived', schemaVersion: 2, data: { ...feedbackV1, policyVersion: null } },
+    ]);
+    const at = '2026-11-23T18:00:00.000Z';
+    given([lot('2026-01', 100), lot('2026-02', 100), stored[0]!]).when(redeem(150, at)).thenNothingHappened();
+    given([stored[1]!]).when(feedback()).thenNothingHappened();
+    const current = { type: 'PointsEarned', schemaVersion: 1, data: { customerId: carol } };
+    expect(upcastLoyaltyEvent(current)).toBe(current);
+  });
+});
+
 describe('RecordFeedback', () => {
   it('records a CSAT answer linked to the gesture and employee it is about', () => {
-    given([]).when(feedback()).then([{ type: 'FeedbackReceived', schemaVersion: 1, data: feedback().data }]);
+    given([]).when(feedback()).then([{ type: 'FeedbackReceived', schemaVersion: 2, data: { ...feedback().data, policyVersion: 1 } }]);
   });
 
   it('accepts a complaint without a score', () => {
     const command = feedback({ kind: 'complaint', score: null, comment: 'Nobody called back' });
-    given([]).when(command).then([{ type: 'FeedbackReceived', schemaVersion: 1, data: command.data }]);
+    given([]).when(command).then([{ type: 'FeedbackReceived', schemaVersion: 2, data: { ...command.data, policyVersion: 1 } }]);
   });
 
   it('refuses a CSAT answer without a score, or out of 1..5', () => {
@@ -263,7 +280,7 @@ describe('RecordFeedback', () => {
   });
 
   it('returns nothing for feedback already recorded', () => {
-    given([{ type: 'FeedbackReceived', schemaVersion: 1, data: feedback().data }]).when(feedback()).thenNothingHappened();
+    given([{ type: 'FeedbackReceived', schemaVersion: 2, data: { ...feedback().data, policyVersion: 1 } }]).when(feedback()).thenNothingHappened();
   });
 });
 
@@ -307,5 +324,5 @@ describe('points under random histories', () => {
 
 function redeemedData(points: number, fromLots: { month: string; points: number }[], balanceAfter = 0) {
   const command = redeem(points, '2026-11-23T18:00:00.000Z');
-  return { customerId: carol, redemptionId: 'red-1', points, fromLots, balanceAfter, who: command.data.who, where: command.data.where, occurredAt: command.data.occurredAt, recordedAt: command.data.recordedAt };
+  return { customerId: carol, redemptionId: 'red-1', points, fromLots, balanceAfter, who: command.data.who, where: command.data.where, occurredAt: command.data.occurredAt, recordedAt: command.data.recordedAt, policyVersion: 1 };
 }

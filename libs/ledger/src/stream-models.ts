@@ -14,6 +14,7 @@ import {
   type LoyaltyEvent,
   type LoyaltyState,
   type Policy,
+  upcastLoyaltyEvent,
 } from '#domain';
 import type { RecordedEvent } from '#event-store';
 import type { Forbidden } from './authorization.js';
@@ -36,6 +37,7 @@ function modelOf<State, Command, Event extends { type: string; schemaVersion: nu
   decide: (command: Command, state: State, policy: Policy) => Decision<Event, string>,
   policy: () => Policy,
   weigh: (state: State) => number,
+  upcast: (recorded: { type: string; schemaVersion: number; data: unknown }) => Event = (recorded) => recorded as Event,
 ): StreamModel<State, Authorized<Command, State>, Event, CommandOutcome<State, Event>> {
   return {
     initialState,
@@ -48,8 +50,8 @@ function modelOf<State, Command, Event extends { type: string; schemaVersion: nu
       if (isRefusal(decision)) return { events: [], outcome: () => ({ kind: 'refused', reason: decision.reason, details: decision.details }) };
       return { events: decision, outcome: (after) => ({ kind: 'done', events: decision, state: after }) };
     },
-    // Every event type is at schema version 1 so far; an upcaster for version 2 goes here.
-    fromRecorded: (recorded: RecordedEvent) => ({ type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data }) as unknown as Event,
+    // Older schema versions are brought to the one the decider writes (the domain's upcasters).
+    fromRecorded: (recorded: RecordedEvent) => upcast({ type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data }),
   };
 }
 
@@ -61,4 +63,4 @@ export const budgetModel = (policy: () => Policy) =>
   modelOf<BudgetState, BudgetCommand, BudgetEvent>(initialBudgetState, evolveBudget, decideBudget, policy, weighBudget);
 
 export const loyaltyModel = (policy: () => Policy) =>
-  modelOf<LoyaltyState, LoyaltyCommand, LoyaltyEvent>(initialLoyaltyState, evolveLoyalty, decideLoyalty, policy, weighLoyalty);
+  modelOf<LoyaltyState, LoyaltyCommand, LoyaltyEvent>(initialLoyaltyState, evolveLoyalty, decideLoyalty, policy, weighLoyalty, upcastLoyaltyEvent);

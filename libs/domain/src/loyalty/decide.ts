@@ -37,7 +37,7 @@ export function decideLoyalty(command: LoyaltyCommand, state: LoyaltyState, poli
     case 'ExpirePoints':
       return expirePoints(command, state, policy);
     case 'RecordFeedback':
-      return recordFeedback(command, state);
+      return recordFeedback(command, state, policy);
     default:
       return unreachable(command, 'loyalty command');
   }
@@ -144,8 +144,8 @@ function redeemPoints({ data }: RedeemPoints, state: LoyaltyState, policy: Polic
   if (data.points > balance) return refuse('insufficient_points', [`balance is ${balance}`]);
   draft.add({
     type: 'PointsRedeemed',
-    schemaVersion: 1,
-    data: { customerId: data.customerId, redemptionId: data.redemptionId, points: data.points, fromLots: oldestFirst(lots, data.points), balanceAfter: balance - data.points, who: data.who, where: data.where, occurredAt: data.occurredAt, recordedAt: data.recordedAt },
+    schemaVersion: 2,
+    data: { customerId: data.customerId, redemptionId: data.redemptionId, points: data.points, fromLots: oldestFirst(lots, data.points), balanceAfter: balance - data.points, who: data.who, where: data.where, occurredAt: data.occurredAt, recordedAt: data.recordedAt, policyVersion: policy.version },
   });
   return draft.events;
 }
@@ -164,7 +164,7 @@ function expirePoints({ data }: ExpirePoints, state: LoyaltyState, policy: Polic
   return draft.events;
 }
 
-function recordFeedback({ data }: RecordFeedback, state: LoyaltyState): LoyaltyDecision {
+function recordFeedback({ data }: RecordFeedback, state: LoyaltyState, policy: Policy): LoyaltyDecision {
   assertId(data.customerId, 'customerId');
   assertId(data.feedbackId, 'feedbackId');
   assert((feedbackKinds as readonly string[]).includes(data.kind), `unknown feedback kind ${data.kind}`);
@@ -177,7 +177,7 @@ function recordFeedback({ data }: RecordFeedback, state: LoyaltyState): LoyaltyD
   if (hasSeen(state, `feedback:${data.feedbackId}`)) return [];
   const scoreValid = data.score === null ? data.kind !== 'csat' : Number.isInteger(data.score) && data.score >= 1 && data.score <= 5;
   if (!scoreValid) return refuse('invalid_score', ['a CSAT answer needs a score of 1 to 5; other feedback may omit it']);
-  return [{ type: 'FeedbackReceived', schemaVersion: 1, data: { ...data } }];
+  return [{ type: 'FeedbackReceived', schemaVersion: 2, data: { ...data, policyVersion: policy.version } }];
 }
 
 /**

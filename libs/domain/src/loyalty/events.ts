@@ -72,7 +72,9 @@ export type PointsRedeemed = DomainEvent<'PointsRedeemed', {
   readonly where: Where;
   readonly occurredAt: string;
   readonly recordedAt: string;
-}>;
+  /** The policy the redemption was decided under; null for one recorded at version 1, before events carried it. */
+  readonly policyVersion: number | null;
+}, 2>;
 
 export type PointsExpired = DomainEvent<'PointsExpired', {
   readonly customerId: string;
@@ -105,6 +107,8 @@ export type FeedbackReceived = DomainEvent<'FeedbackReceived', {
   readonly channel: Where['channel'] | null;
   readonly occurredAt: string;
   readonly recordedAt: string;
-}>;
+  /** The policy in force when the feedback was recorded; null for feedback recorded at version 1, before events carried it. */
+  readonly policyVersion: number | null;
+}, 2>;
 
 export type LoyaltyEvent = PurchaseRecorded | PointsEarned | BonusPointsCredited | BonusPointsReversed | PointsRedeemed | PointsExpired | TierChanged | FeedbackReceived;
