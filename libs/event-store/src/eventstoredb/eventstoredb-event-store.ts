@@ -29,6 +29,7 @@ import {
   isApplicationEvent,
   isMaxAppendSizeExceeded,
   isMissingStream,
+  isTimedOut,
   isWrongExpectedVersion,
   retryError,
   toEsdbExpectedRevision,
@@ -222,6 +223,7 @@ export class EventStoreDbEventStore implements EventStore {
     } catch (error) {
       if (isWrongExpectedVersion(error)) return this.afterRefusal(stream, events, expected, error.actualVersion);
       if (isMaxAppendSizeExceeded(error)) throw new InvalidAppendError('events', `larger than the server's maximum append size of ${error.maxAppendSize} bytes`);
+      if (isTimedOut(error)) return this.afterTimeout(stream, events, error);
       throw error;
     }
     // `throwOnAppendFailure=false` in the connection string turns the refusal into a result. Its
@@ -248,6 +250,18 @@ export class EventStoreDbEventStore implements EventStore {
     if (check.kind === 'duplicate') return check.result;
     if (check.kind === 'conflict') throw retryError(stream, check);
     throw toWrongExpectedRevisionError(stream, expected, actual);
+  }
+
+  /**
+   * A timed-out append may have been written anyway, or be a repeat the server dropped unanswered because
+   * its original was not indexed yet (IdempotentNotReady, see fake-eventstoredb-client.ts): a concurrent
+   * retry then times out. If the events are in the stream, that is the append's result.
+   */
+  private async afterTimeout(stream: string, events: EventToAppend[], timeout: unknown): Promise<AppendResult> {
+    const check = classifyRetry(events, await this.findInStream(stream, events));
+    if (check.kind === 'duplicate') return check.result;
+    if (check.kind === 'conflict') throw retryError(stream, check);
+    throw timeout;
   }
 
   /**

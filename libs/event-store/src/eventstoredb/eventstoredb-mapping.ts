@@ -68,6 +68,15 @@ export function isWrongExpectedVersion(error: unknown): error is { type: 'wrong-
   return esdbErrorType(error) === 'wrong-expected-version';
 }
 
+/**
+ * The server gave no answer in time: the write may or may not be in the log. The server's timeouts reach
+ * client 6.2.1 as `DeadlineExceededError` (`Status.Timeout`, gRPC DEADLINE_EXCEEDED) or `TimeoutError` (ABORTED).
+ */
+export function isTimedOut(error: unknown): boolean {
+  const type = esdbErrorType(error);
+  return type === 'deadline-exceeded' || type === 'timeout';
+}
+
 /** A read of a stream that does not exist, or was deleted, finds nothing. */
 export function isMissingStream(error: unknown): boolean {
   const type = esdbErrorType(error);

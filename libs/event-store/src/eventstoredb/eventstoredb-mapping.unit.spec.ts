@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { StreamDeletedError, StreamNotFoundError, WrongExpectedVersionError } from '@eventstore/db-client';
+import { DeadlineExceededError, StreamDeletedError, StreamNotFoundError, TimeoutError, WrongExpectedVersionError } from '@eventstore/db-client';
 import { EventIdConflictError, InvalidAppendError, WrongExpectedRevisionError } from '../errors.js';
 import { deterministicEventId } from '../event-id.js';
 import { ANY, NO_STREAM, START, STREAM_EXISTS, type EventToAppend, type RecordedEvent } from '../port.js';
@@ -13,6 +13,7 @@ import {
   isAfter,
   isApplicationEvent,
   isMissingStream,
+  isTimedOut,
   isWrongExpectedVersion,
   jsonEqual,
   retryError,
@@ -79,6 +80,9 @@ describe('wrong expected version', () => {
     expect(isMissingStream(new StreamNotFoundError(undefined, 'x'))).toBe(true);
     expect(isMissingStream(StreamDeletedError.fromStreamName('x'))).toBe(true);
     expect(isMissingStream(new Error('stream-not-found'))).toBe(false);
+    expect(isTimedOut(new DeadlineExceededError())).toBe(true);
+    expect(isTimedOut(new TimeoutError())).toBe(true);
+    expect(isTimedOut(new StreamNotFoundError(undefined, 'x'))).toBe(false);
   });
 });
 

@@ -22,6 +22,12 @@
  *   idempotent when the ids sit right after that revision; with `any` / `stream_exists` when all ids are
  *   in the stream; only some of them is a wrong expected version (CorruptedIdempotency); ids are compared,
  *   never content. An idempotent answer carries the original last revision and no position.
+ * - A repeat whose original is written but not yet in the stream's index (`isReplicated` in CheckCommit:
+ *   the index trails the writer) is IdempotentNotReady: StorageWriterService drops the write without an
+ *   answer ("wait for the client to retry"), so the request times out and batch append reports
+ *   `Status.Timeout` (Streams.BatchAppend.cs), which the client throws as `DeadlineExceededError`
+ *   (unpackError.js). The stand-in indexes a write one event-loop turn after it, and times out after
+ *   `commitTimeoutMs`.
  * - A refused append throws `WrongExpectedVersionError` with `actualVersion` 'no_stream' or a bigint
  *   (CommandError.js `fromWrongExpectedVersion`). With `throwOnAppendFailure: false` it resolves
  *   `{ success: false }` instead, with the `nextExpectedRevision` client 6.2.1's batch append computes:
@@ -33,7 +39,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { StreamNotFoundError, WrongExpectedVersionError } from '@eventstore/db-client';
+import { DeadlineExceededError, StreamNotFoundError, WrongExpectedVersionError } from '@eventstore/db-client';
 import { comparePositions, positionToString, type Position } from '../position.js';
 import type { EventStoreDbClient } from './eventstoredb-client.js';
 
@@ -67,9 +73,15 @@ interface FakeFilter {
 export interface FakeEventStoreDbOptions {
   /** The client's `throwOnAppendFailure` connection setting (default true). */
   throwOnAppendFailure?: boolean;
+  /** How long a dropped write waits for its answer before timing out (the server's commit timeout, 2 s by default). */
+  commitTimeoutMs?: number;
 }
 
-type CommitCheck = { decision: 'ok' } | { decision: 'idempotent'; lastRevision: bigint } | { decision: 'wrong_expected_version'; current: CurrentRevision };
+type CommitCheck =
+  | { decision: 'ok' }
+  | { decision: 'idempotent'; lastRevision: bigint }
+  | { decision: 'idempotent_not_ready' }
+  | { decision: 'wrong_expected_version'; current: CurrentRevision };
 
 const caughtUpSignal = Object.freeze({ fakeCaughtUp: true });
 const fellBehindSignal = Object.freeze({ fakeFellBehind: true });
@@ -79,11 +91,15 @@ export class FakeEventStoreDb {
   private readonly streams = new Map<string, StoredRecord[]>();
   private readonly wakers = new Set<() => void>();
   private readonly throwOnAppendFailure: boolean;
+  private readonly commitTimeoutMs: number;
+  /** Each stream's last revision in the index, which trails the writer by one turn of the event loop. */
+  private readonly indexed = new Map<string, bigint>();
   private nextPosition = 0n;
   private writes = 0;
 
   constructor(options: FakeEventStoreDbOptions = {}) {
     this.throwOnAppendFailure = options.throwOnAppendFailure ?? true;
+    this.commitTimeoutMs = options.commitTimeoutMs ?? 50;
     this.write('$users', [{ id: randomUUID(), type: '$UserCreated', data: '{}', metadata: undefined }]);
     this.write('$scavenges', [{ id: randomUUID(), type: '$scavengeIndexInitialized', data: '{}', metadata: undefined }]);
   }
@@ -99,6 +115,10 @@ export class FakeEventStoreDb {
     const expected = options.expectedRevision ?? 'any';
     const check = this.checkCommit(stream, proposed, expected);
     if (check.decision === 'idempotent') return { success: true, nextExpectedRevision: check.lastRevision, position: undefined };
+    if (check.decision === 'idempotent_not_ready') {
+      await new Promise((resolve) => setTimeout(resolve, this.commitTimeoutMs));
+      throw new DeadlineExceededError();
+    }
     if (check.decision === 'wrong_expected_version') {
       if (this.throwOnAppendFailure) throw new WrongExpectedVersionError(undefined, { streamName: stream, expected, current: check.current });
       return { success: false, nextExpectedRevision: check.current === 'no_stream' ? -1n : 1n, position: undefined };
@@ -219,14 +239,19 @@ export class FakeEventStoreDb {
         if (!found) return i === 0 ? { decision: 'ok' } : refused;
         lastRevision = found.revision;
       }
-      return lastRevision === undefined ? { decision: 'ok' } : { decision: 'idempotent', lastRevision };
+      return lastRevision === undefined ? { decision: 'ok' } : this.idempotent(stream, lastRevision);
     }
     const expectedNumber = expected === 'no_stream' ? -1 : Number(expected);
     if (expectedNumber > currentNumber) return refused;
     if (expectedNumber === currentNumber) return { decision: 'ok' };
     // The stream has moved past the expected revision: a repeat if the same ids follow it.
     const repeat = proposed.length > 0 && proposed.every((event, i) => existing[expectedNumber + 1 + i]?.id === event.id);
-    return repeat ? { decision: 'idempotent', lastRevision: BigInt(expectedNumber + proposed.length) } : refused;
+    return repeat ? this.idempotent(stream, BigInt(expectedNumber + proposed.length)) : refused;
+  }
+
+  /** A repeat is answered only once its original is in the index (CheckCommit's `isReplicated`). */
+  private idempotent(stream: string, lastRevision: bigint): CommitCheck {
+    return (this.indexed.get(stream) ?? -1n) >= lastRevision ? { decision: 'idempotent', lastRevision } : { decision: 'idempotent_not_ready' };
   }
 
   private write(streamId: string, events: Array<Omit<StoredRecord, 'streamId' | 'revision' | 'position'>>): StoredRecord[] {
@@ -241,6 +266,8 @@ export class FakeEventStoreDb {
       this.log.push(record);
       return record;
     });
+    const lastRevision = BigInt(records.length - 1);
+    setImmediate(() => this.indexed.set(streamId, lastRevision));
     for (const wake of [...this.wakers]) wake();
     return written;
   }

@@ -4,7 +4,7 @@
  * make the adapter's life easier than the real server does. Each test names its source.
  */
 import { describe, expect, it } from '@jest/globals';
-import { excludeSystemEvents, jsonEvent, StreamNotFoundError, WrongExpectedVersionError } from '@eventstore/db-client';
+import { DeadlineExceededError, excludeSystemEvents, jsonEvent, StreamNotFoundError, WrongExpectedVersionError } from '@eventstore/db-client';
 import { randomUUID } from 'node:crypto';
 import type { Position } from '../position.js';
 import { rejection } from '../testing/event-store-contract.js';
@@ -64,6 +64,25 @@ describe('stand-in for @eventstore/db-client: appends', () => {
     // The server checks the first id only to decide "new": a batch starting with a new id is written, repeats and all.
     await server.appendToStream('s', [c, a], { expectedRevision: 'any' });
     expect((await collect(server.readStream('s'))).map((item) => item.event.id)).toEqual([a.id, b.id, c.id, a.id]);
+  });
+
+  it('drops a repeat sent before its original is indexed, which then times out with DeadlineExceededError', async () => {
+    // IndexWriter.CheckCommit: IdempotentNotReady while the index trails the writer; StorageWriterService drops
+    // the write unanswered; Streams.BatchAppend.cs answers Status.Timeout; unpackError.js: DeadlineExceededError.
+    for (const expectedRevision of ['no_stream', 'any'] as const) {
+      const server = new FakeEventStoreDb({ commitTimeoutMs: 1 });
+      const batch = [proposed(0)];
+      const [original, repeat] = await Promise.all([
+        server.appendToStream('s', batch, { expectedRevision }),
+        rejection(server.appendToStream('s', batch, { expectedRevision })),
+      ]);
+      expect(original).toMatchObject({ success: true, nextExpectedRevision: 0n });
+      expect(repeat).toBeInstanceOf(DeadlineExceededError);
+      expect(repeat).toMatchObject({ type: 'deadline-exceeded' });
+      // Once indexed, the same repeat is answered as idempotent.
+      expect(await server.appendToStream('s', batch, { expectedRevision })).toMatchObject({ success: true, nextExpectedRevision: 0n });
+      expect(await collect(server.readStream('s'))).toHaveLength(1);
+    }
   });
 
   it('reports the first position of a multi-event write', async () => {

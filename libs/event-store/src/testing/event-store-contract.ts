@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { EventIdConflictError, InvalidAppendError, WrongExpectedRevisionError } from '../errors.js';
 import { deterministicEventId } from '../event-id.js';
 import { logPartitionOf } from '../log-partition.js';
-import { comparePositions, positionToString } from '../position.js';
+import { comparePositions, positionToString, type Position } from '../position.js';
 import { ANY, NO_STREAM, STREAM_EXISTS, type EventStore, type EventToAppend, type JsonObject, type ReadFrom, type RecordedEvent } from '../port.js';
 
 export interface HeldAppend {
@@ -143,12 +143,17 @@ export function eventStoreContract(adapter: string, setup: ContractSetup): void 
         expect((await store.appendToStream(fresh, [event(fresh, 0)], { expectedRevision: NO_STREAM })).nextExpectedRevision).toBe(0n);
       });
 
-      it('settles concurrent retries of one append to one write', async () => {
+      it.each([['no_stream', NO_STREAM] as const, ['any', ANY] as const])('settles concurrent retries of one append at %s to one write, each given its result', async (_, expectedRevision) => {
         const stream = newStream();
         const events = [event(stream, 0)];
-        const results = await Promise.all(Array.from({ length: 8 }, () => store.appendToStream(stream, events, { expectedRevision: NO_STREAM }).catch((e: unknown) => e)));
+        const results = await Promise.all(Array.from({ length: 8 }, () => store.appendToStream(stream, events, { expectedRevision }).catch((e: unknown) => e)));
         expect(results.filter((r) => r instanceof Error)).toEqual([]);
-        expect(await store.readStream(stream)).toHaveLength(1);
+        const [stored, ...more] = await store.readStream(stream);
+        expect(more).toEqual([]);
+        for (const result of results as Array<{ nextExpectedRevision: bigint; position: Position }>) {
+          expect(result.nextExpectedRevision).toBe(0n);
+          expect(positionToString(result.position)).toBe(positionToString(stored!.position));
+        }
       });
     });
 
