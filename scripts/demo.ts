@@ -3,6 +3,8 @@
  * (`npm start` in another terminal; DEMO_URL to point elsewhere). Enrols staff in every store of the
  * policy, then plays gestures from tills and call-center desks, escalations that supervisors approve
  * or deny, purchases, feedback, a few refusals and a few malformed requests, and prints a summary.
+ * Exits 1 when any answer was not one a correct day gets (a 5xx, a 401 or 429, a malformed request
+ * accepted), naming the first ones: a summary alone would read as a good day.
  */
 import { mintToken, type CallerRole } from '#auth';
 import { loadSettings } from '#config';
@@ -19,18 +21,21 @@ const token = (sub: string, roles: CallerRole[], store: string | null) => mintTo
 const counts = new Map<string, number>();
 const count = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
 let grantedMinor = 0;
+const unexpected: string[] = [];
 
-async function call(method: 'GET' | 'POST', path: string, bearer: string, body?: unknown): Promise<{ status: number; body: any }> {
+/** One request; an answer other than `expected` is counted and kept for the verdict. */
+async function call(method: 'GET' | 'POST', path: string, bearer: string, body?: unknown, expected: readonly number[] = [200, 201]): Promise<{ status: number; body: any }> {
   const res = await fetch(url + path, { method, headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   count(`HTTP ${res.status}`);
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  if (!expected.includes(res.status)) unexpected.push(`${method} ${path.split('?')[0]} answered ${res.status}: ${text.slice(0, 200)}`);
+  return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined };
 }
 
 async function main(): Promise<void> {
   const admin = await token('demo-admin', ['admin'], null);
   const policy = (await call('GET', '/policy', admin)).body;
-  if (!policy?.stores) throw new Error(`no policy at ${url}: is the server running (npm start)?`);
+  if (!policy?.stores) throw new Error(`no policy at ${url}: ${unexpected[0] ?? 'is the server running (npm start)?'}`);
   const stores = Object.keys(policy.stores).sort();
   const staff: Array<{ id: string; role: string; store: string }> = [];
   for (const store of stores) {
@@ -89,17 +94,21 @@ async function main(): Promise<void> {
   }
   // A few requests a real integration gets wrong: each must be answered 400 or 403, never accepted.
   const till = tills.get(stores[0]!)!;
-  await call('POST', '/gestures', till, { employeeId: 'x', amountMinor: 12.5 });
-  await call('POST', '/gestures', till, { employeeId: staff[0]!.id, customerId: 'c', gestureType: 'goodwill_credit', amountMinor: 100, currency: 'usd', channel: 'pos', storeId: stores[0], occurredAt: 'yesterday', idempotencyKey: 'bad-1' });
-  await call('POST', '/gestures', await token(staff[0]!.id, ['associate'], staff[0]!.store), { employeeId: staff[1]!.id, customerId: 'c', gestureType: 'goodwill_credit', amountMinor: 100, currency: 'USD', channel: 'pos', storeId: staff[1]!.store, reasonCode: 'service_failure', note: 'n', occurredAt: new Date().toISOString(), idempotencyKey: 'bad-2' });
+  await call('POST', '/gestures', till, { employeeId: 'x', amountMinor: 12.5 }, [400]);
+  await call('POST', '/gestures', till, { employeeId: staff[0]!.id, customerId: 'c', gestureType: 'goodwill_credit', amountMinor: 100, currency: 'usd', channel: 'pos', storeId: stores[0], occurredAt: 'yesterday', idempotencyKey: 'bad-1' }, [400]);
+  await call('POST', '/gestures', await token(staff[0]!.id, ['associate'], staff[0]!.store), { employeeId: staff[1]!.id, customerId: 'c', gestureType: 'goodwill_credit', amountMinor: 100, currency: 'USD', channel: 'pos', storeId: staff[1]!.store, reasonCode: 'service_failure', note: 'n', occurredAt: new Date().toISOString(), idempotencyKey: 'bad-2' }, [403]);
 
   console.log(`\nA day at ${url}: ${gestures} gesture requests, ${escalated.length} escalations`);
   for (const [key, n] of [...counts.entries()].sort()) console.log(`  ${key.padEnd(44)} ${n}`);
   console.log(`  ${'granted at once (USD)'.padEnd(44)} ${(grantedMinor / 100).toFixed(2)}`);
   const sample = staff.find((s) => s.role === 'associate')!;
   const budget = (await call('GET', `/budgets/${sample.id}`, admin)).body;
-  console.log(`\nbudget of ${sample.id}: ${JSON.stringify(budget.periods)}`);
+  console.log(`\nbudget of ${sample.id}: ${JSON.stringify(budget?.periods)}`);
   await readSide(admin, sample.id);
+  if (unexpected.length > 0) {
+    console.error(`\nNOT a good day: ${unexpected.length} answers a correct day does not get; the first ones:\n  ${unexpected.slice(0, 10).join('\n  ')}`);
+    process.exitCode = 1;
+  }
 }
 
 /** What the projector made of the day: once it has caught up, the finance views and the audit of the journal. */
@@ -110,7 +119,7 @@ async function readSide(admin: string, employeeId: string): Promise<void> {
     if (status?.lag?.eventsBehind === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const period = (await call('GET', `/read/employees/${employeeId}/budget`, admin)).body.period;
+  const period = (await call('GET', `/read/employees/${employeeId}/budget`, admin)).body?.period;
   console.log(`the projector's read model of it: period ${period?.periodKey} spent ${period?.spentMinor}, reserved ${period?.reservedMinor}, remaining ${period?.remainingMinor}`);
   const from = new Date(Date.now() - 86_400_000).toISOString();
   const to = new Date(Date.now() + 86_400_000).toISOString();
