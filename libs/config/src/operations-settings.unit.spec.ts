@@ -39,7 +39,7 @@ describe('operations settings', () => {
     ['CORS_ORIGINS', '*', /not an origin/],
     ['CORS_ORIGINS', 'https://desk.example.com/path', /not an origin/],
     ['CORS_ORIGINS', 'ftp://desk.example.com', /not an origin/],
-    ['TRUST_PROXY', 'yes', /true, false/],
+    ['TRUST_PROXY', 'yes', /false, true, or the proxies' addresses/],
     ['SHUTDOWN_TIMEOUT_MS', '10', /integer from 1000/],
   ])('refuses %s=%j naming the variable', (variable, value, reason) => {
     let error: unknown;

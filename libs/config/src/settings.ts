@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,7 +39,11 @@ export interface OperationsSettings {
   /** Browser origins allowed by CORS; empty means CORS stays off. */
   corsOrigins: string[];
   /** Take the client address from X-Forwarded-For (behind an ingress or load balancer only). */
-  trustProxy: boolean;
+  /**
+   * Whose X-Forwarded-For to believe: nobody (false), every hop (true: only where nothing but the proxy can
+   * reach the service), or the proxies at these addresses and ranges, so a client cannot pick its own address.
+   */
+  trustProxy: boolean | readonly string[];
   /** Longest a health check of one dependency may take before it counts as down. */
   healthCheckTimeoutMs: number;
   /** Longest a SIGTERM drain may take before the process exits with status 1. */
@@ -116,7 +121,7 @@ export function loadOperationsSettings(env: Env = {}): OperationsSettings {
       systemRequestsPerWindow: integer(env, 'RATE_LIMIT_SYSTEM_REQUESTS', 200_000, 1, 10_000_000),
     },
     corsOrigins: origins(env, 'CORS_ORIGINS'),
-    trustProxy: oneOf(env, 'TRUST_PROXY', ['true', 'false'] as const, 'false') === 'true',
+    trustProxy: trustedProxies(env, 'TRUST_PROXY'),
     healthCheckTimeoutMs: integer(env, 'HEALTH_CHECK_TIMEOUT_MS', 2_000, 100, 60_000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 20_000, 1_000, 600_000),
     operationsPort: integer(env, 'OPERATIONS_PORT', 3002, 0, 65535),
@@ -124,6 +129,22 @@ export function loadOperationsSettings(env: Env = {}): OperationsSettings {
 }
 
 /** A comma-separated list of exact browser origins (scheme, host, optional port; no path, no wildcard). */
+/** `false`, `true`, or the proxies' addresses and CIDR ranges (and proxy-addr's `loopback`, `linklocal`, `uniquelocal`). */
+function trustedProxies(env: Env, name: string): boolean | string[] {
+  const raw = env[name]?.trim() ?? '';
+  if (raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  const list = raw.split(',').map((p) => p.trim());
+  for (const proxy of list) {
+    const [address, prefix, extra] = proxy.split('/');
+    const version = isIP(address ?? '');
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(proxy);
+    const range = version !== 0 && extra === undefined && (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128)));
+    if (!named && !range) throw new ConfigurationError(name, `must be false, true, or the proxies' addresses or CIDR ranges, comma-separated (loopback, linklocal and uniquelocal too); ${JSON.stringify(proxy)} is none of these`);
+  }
+  return list;
+}
+
 function origins(env: Env, name: string): string[] {
   const list = (env[name] ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   for (const origin of list) {

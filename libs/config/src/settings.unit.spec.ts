@@ -29,3 +29,18 @@ describe('loadSettings: EventStoreDB', () => {
     await expect(openStorage(loadSettings(esdb))).rejects.toThrow(/^READ_MODEL_DATABASE_URL: required when EVENT_STORE=eventstoredb/);
   });
 });
+
+describe('loadSettings: TRUST_PROXY', () => {
+  const trust = (value: string) => loadSettings({ ...base, TRUST_PROXY: value }).operations.trustProxy;
+
+  it('believes nobody by default, every hop for true, else the proxies named by address or range', () => {
+    expect(loadSettings(base).operations.trustProxy).toBe(false);
+    expect(trust('false')).toBe(false);
+    expect(trust('true')).toBe(true);
+    expect(trust('10.0.0.0/8, 127.0.0.1,fd00::/8,uniquelocal')).toEqual(['10.0.0.0/8', '127.0.0.1', 'fd00::/8', 'uniquelocal']);
+  });
+
+  it.each(['yes', '10.0.0.0/33', '10.0.0/8', 'proxy.internal', '10.0.0.1/8/1', '::1/129', ''.padEnd(3, ',')])('refuses TRUST_PROXY=%j naming the variable', (value) => {
+    expect(() => trust(value)).toThrow(/^TRUST_PROXY: /);
+  });
+});

@@ -4,8 +4,8 @@ import { correlationIdFrom } from './request-context.js';
 export interface ServiceAdapterOptions {
   /** Larger bodies are answered 413 before they are parsed. */
   bodyLimitBytes: number;
-  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
-  trustProxy: boolean;
+  /** Whose X-Forwarded-For gives the client address: nobody, every hop, or the proxies at these addresses and ranges. */
+  trustProxy: boolean | readonly string[];
 }
 
 /** Bounds on the connection itself, so a slow or silent client cannot hold one forever. */
@@ -25,7 +25,7 @@ export const connectionLimits = {
 export function createServiceAdapter(options: ServiceAdapterOptions): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes,
-    trustProxy: options.trustProxy,
+    trustProxy: typeof options.trustProxy === 'boolean' ? options.trustProxy : [...options.trustProxy],
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => correlationIdFrom(request.headers['x-correlation-id']),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
