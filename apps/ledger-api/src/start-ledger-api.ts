@@ -5,6 +5,7 @@ import { TokenVerifier } from '#auth';
 import { openEventStore, type Settings } from '#config';
 import { samplePolicy } from '#domain';
 import type { EventStore } from '#event-store';
+import { listeningUrl } from '#http';
 import { EscalationExpiryScheduler, GestureLedger } from '#ledger';
 import { createLogger, drainInOrder, exitOnSignal, ledgerMetrics, Lifecycle, processMetrics, type DependencyCheck, type ShutdownStep } from '#observability';
 import { createLedgerApp } from './create-app.js';
@@ -84,5 +85,5 @@ export async function startLedgerApi(settings: Settings, options: LedgerApiStart
   if (options.exitOnSignal ?? true) exitOnSignal(stop, log);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : settings.httpPort;
-  return { app, ledger, store, url: `http://${settings.httpHost}:${port}`, log, lifecycle, stop };
+  return { app, ledger, store, url: listeningUrl(settings.httpHost, port), log, lifecycle, stop };
 }

@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TokenVerifier } from '#auth';
 import { openStorage, type Settings, type Storage } from '#config';
 import { allProjections, formatProgress, Projector, ReadModels, ReadQueries, type Projection } from '#projections';
+import { listeningUrl } from '#http';
 import { Lifecycle, processMetrics } from '#observability';
 import { createProjectorApp } from './create-app.js';
 import { financeApiModule } from './finance/index.js';
@@ -89,7 +90,7 @@ export async function startProjector(settings: Settings, options: ProjectorStart
     });
     await app.listen(settings.projector.httpPort, settings.httpHost);
     const address = app.getHttpServer().address();
-    url = `http://${settings.httpHost}:${typeof address === 'object' && address ? address.port : settings.projector.httpPort}`;
+    url = listeningUrl(settings.httpHost, typeof address === 'object' && address ? address.port : settings.projector.httpPort);
   }
 
   let stopping: Promise<void> | null = null;

@@ -12,3 +12,4 @@ export { HttpEdgeModule } from './http-edge.module.js';
 export { createServiceAdapter, connectionLimits, type ServiceAdapterOptions } from './service-adapter.js';
 export { protectEdge, type EdgeProtectionOptions } from './edge-protection.js';
 export { RateLimitModule, RateLimitGuard, ClientQuotas, FixedWindowCounter, SkipRateLimit, trackedClientsMax, type RateLimitOptions } from './rate-limit.js';
+export { listeningUrl } from './listening-url.js';
