@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { RecordedEvent } from '#event-store';
 import { formatProgress } from '#projections';
+import { estimatedTotal } from '../src/runtime/progress-bar.js';
 import { foldBudgetEvents } from '../src/budget/budget-fold.js';
 import { foldCustomerEvents } from '../src/customer/customer-fold.js';
 
@@ -73,5 +74,15 @@ describe('small leaves', () => {
   it('the progress bar shows done / total, rate and time left', () => {
     const line = formatProgress({ phase: 'loading', eventsDone: 250_000, eventsTotal: 1_000_000, eventsPerSecond: 50_000, secondsLeft: 15, elapsedSeconds: 5 }, 10);
     expect(line).toBe('[###-------] 250,000 / 1,000,000 events  50,000 ev/s  15.0 s left  loading');
+  });
+
+  it("the progress bar's total is estimated from positions, whatever they count: a sequence or EventStoreDB's byte offsets", () => {
+    const at = (prepare: number) => ({ commit: BigInt(prepare), prepare: BigInt(prepare) });
+    // SQL stores: a sequence (with gaps where appends rolled back): a quarter of it read, a quarter done.
+    expect(estimatedTotal(250_000, at(250_010), at(1_000_040))).toBe(1_000_000);
+    // EventStoreDB: byte offsets, ~700 bytes an event: the total is in events, not bytes.
+    expect(estimatedTotal(250_000, at(250_000 * 700), at(1_000_000 * 700))).toBe(1_000_000);
+    expect(estimatedTotal(0, 'start', at(700_000_000))).toBe(0);
+    expect(estimatedTotal(1_000_000, at(700_004_096), at(700_004_096))).toBe(1_000_000);
   });
 });

@@ -28,7 +28,7 @@ export async function loadInBulk(
   loads: readonly BulkLoad[],
   reader: ReadAhead,
   pageSize: number,
-  onBatch: (applied: number) => void,
+  onBatch: (applied: number, reached: ReadFrom) => void,
   onStep: (step: 'loaded' | 'merged') => void | Promise<void> = () => undefined,
 ): Promise<{ checkpoint: ReadFrom; applied: number }> {
   const staging = loads.map((l) => l.stagingSql).filter((sql) => sql !== '');
@@ -54,7 +54,7 @@ export async function loadInBulk(
         writing = allDone(writes.map((write) => write(target)));
         writing.catch(() => undefined);
       }
-      onBatch(applied);
+      onBatch(applied, checkpoint);
       if (end) break;
     }
     await writing;

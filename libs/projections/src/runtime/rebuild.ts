@@ -4,6 +4,7 @@ import { assertSchemaName, liveSchema as defaultLiveSchema, rebuildSchemaPrefix,
 import { applyBatch, isAfter } from './apply-batch.js';
 import { bulkLoadsOf, detachPrimaryKeys, inLanes, loadInBulk } from './bulk-load.js';
 import { createSchemaSql, insertCheckpoint, readCheckpoint, schemaExists, versionsOf } from './checkpoint.js';
+import { estimatedTotal } from './progress-bar.js';
 import { ReadAhead } from './read-ahead.js';
 
 /** A bulk load's staging batch (events folded before their deltas are written) by default and at most. */
@@ -18,7 +19,7 @@ export const readModelsLockKey = 7_301_447_101;
 export interface RebuildProgress {
   phase: 'loading' | 'indexing' | 'catching_up' | 'swapped';
   eventsDone: number;
-  /** The head of the log when the rebuild started (its `prepare` for the SQL adapters); grows while catching up. */
+  /** Estimated while loading from the share of the head's position reached (`estimatedTotal`); then the events done. */
   eventsTotal: number;
   eventsPerSecond: number;
   secondsLeft: number | null;
@@ -76,8 +77,9 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
   const { db, projections, store } = options;
   const started = performance.now();
   const head = await store.headPosition();
-  let total = head === START ? 0 : Number(head.prepare);
   let done = 0;
+  /** The position the rebuild has reached: with `head`, what estimates the total (`estimatedTotal`). */
+  let reached: ReadFrom = START;
   let lastReport = 0;
   const report = (phase: RebuildProgress['phase'], force = false) => {
     const now = performance.now();
@@ -85,7 +87,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     lastReport = now;
     const elapsedSeconds = (now - started) / 1000;
     const eventsPerSecond = elapsedSeconds > 0 ? done / elapsedSeconds : 0;
-    total = Math.max(total, done);
+    const total = phase === 'loading' ? estimatedTotal(done, reached, head) : done;
     options.onProgress({ phase, eventsDone: done, eventsTotal: total, eventsPerSecond, secondsLeft: eventsPerSecond > 0 ? (total - done) / eventsPerSecond : null, elapsedSeconds });
   };
 
@@ -108,6 +110,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
         const outcome = await applyBatch(db, schema, projections, events, from);
         if (outcome.kind === 'resync') throw new Error(`rebuild schema ${schema} was changed by someone else`);
         from = outcome.checkpoint;
+        reached = from;
         done += outcome.applied;
         report(phase);
         if (events.length < batchSize) return lastBatch;
@@ -120,8 +123,9 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
       keys = await detachPrimaryKeys(db, schema, bulk.flatMap((l) => l.keyedAfterLoad));
       const pageSize = Math.min(bulkBatchSize, bulkPageSize, limits.readCountMax);
       const bulkReader = new ReadAhead(store, pageSize);
-      const loaded = await loadInBulk(db, schema, bulk, bulkReader, pageSize, (applied) => {
+      const loaded = await loadInBulk(db, schema, bulk, bulkReader, pageSize, (applied, at) => {
         done = applied;
+        reached = at;
         report('loading');
       }, step).finally(() => bulkReader.discard());
       from = loaded.checkpoint;
