@@ -49,15 +49,15 @@ describe('CRM relay retries a failed publish (no broker: a refusing publisher)',
     rmSync(checkpointDir, { recursive: true, force: true });
   });
 
-  it('publishes the last batch of a quiet log after its first attempt failed, with no further appends to wake it', async () => {
-    const publisher = new FlakyPublisher(2);
-    const relay = new CrmRelay(store, publisher, noTopicsToCreate, new FileCheckpointStore(checkpointDir), {
-      name: 'crm-relay-retry-test',
+  /** Runs a relay over the whole log with `publisher` and `admin`, until it has published the head. */
+  async function relayToHead(name: string, publisher: MessagePublisher, admin: TopicAdmin, log: (line: string) => void = () => undefined): Promise<CrmRelay> {
+    const relay = new CrmRelay(store, publisher, admin, new FileCheckpointStore(join(checkpointDir, name)), {
+      name,
       source: '/gesture-ledger/test',
       topics: settings.topics,
       topicSpecs: topicSpecs(settings).relay,
       backoff: { initialMs: 10, maxMs: 50 },
-      log: () => undefined,
+      log,
     });
     const head = await store.headPosition();
     relay.start();
@@ -66,6 +66,12 @@ describe('CRM relay retries a failed publish (no broker: a refusing publisher)',
     } finally {
       await relay.stop();
     }
+    return relay;
+  }
+
+  it('publishes the last batch of a quiet log after its first attempt failed, with no further appends to wake it', async () => {
+    const publisher = new FlakyPublisher(2);
+    const relay = await relayToHead('crm-relay-retry-test', publisher, noTopicsToCreate);
     expect(relay.stats.failures).toBe(2);
     const published = publisher.accepted.flatMap((batch) => batch.find((b) => b.topic === settings.topics.events)!.messages.map((m) => m.headers.ce_id));
     expect(published.sort()).toEqual((await allEvents(store)).map((e) => e.id).sort());
@@ -75,21 +81,7 @@ describe('CRM relay retries a failed publish (no broker: a refusing publisher)',
     const ensured: number[] = [];
     const admin: TopicAdmin = { ensureTopics: async () => (ensured.push(Date.now()), ensured.length === 1 ? [] : [settings.topics.events]), close: async () => {} };
     const logged: string[] = [];
-    const relay = new CrmRelay(store, new FlakyPublisher(1), admin, new FileCheckpointStore(join(checkpointDir, 'topics')), {
-      name: 'crm-relay-topics-test',
-      source: '/gesture-ledger/test',
-      topics: settings.topics,
-      topicSpecs: topicSpecs(settings).relay,
-      backoff: { initialMs: 10, maxMs: 50 },
-      log: (line) => logged.push(line),
-    });
-    const head = await store.headPosition();
-    relay.start();
-    try {
-      await relay.until(head as Exclude<typeof head, 'start'>, 10_000);
-    } finally {
-      await relay.stop();
-    }
+    await relayToHead('crm-relay-topics-test', new FlakyPublisher(1), admin, (line) => logged.push(line));
     expect(ensured).toHaveLength(2);
     expect(logged).toContainEqual(expect.stringContaining(`created topics ${settings.topics.events}`));
   }, 30_000);
