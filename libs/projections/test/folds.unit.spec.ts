@@ -66,7 +66,7 @@ describe('customer fold', () => {
       recorded('GestureApproved', { ...facts('g1', 'approver_reason', '2026-11-23T08:10:00.000Z'), reservationId: 'r', periodKey: 'k', approved: usd(4_000), released: usd(0), approvedPoints: null, approverId: 'a', approverRole: 'senior_associate' }),
     ]);
     expect(d.customers.get('cust-1')).toMatchObject({ points_balance: 120, lifetime_spend_minor: 12_345, purchases: 1 });
-    expect(d.gestures.get('g1')).toMatchObject({ status: 'approved', value_minor: 4_000, reason_code: 'loyal_customer', first_at: '2026-11-23T08:00:00.000Z', at: '2026-11-23T08:10:00.000Z' });
+    expect(d.gestures.get('g1')).toMatchObject({ status: 'approved', value_minor: 4_000, reason_code: 'loyal_customer', occurred_at: '2026-11-23T08:00:00.000Z', at: '2026-11-23T08:10:00.000Z' });
   });
 });
 

@@ -10,7 +10,7 @@ const customers: StagingTable = {
 const months: StagingTable = { name: 'customer_spend_months', columns: [['customer_id', 'text'], ['month', 'text'], ['spend_minor', 'bigint']] };
 const gestures: StagingTable = {
   name: 'customer_gestures',
-  columns: [['gesture_id', 'text'], ['customer_id', 'text'], ['employee_id', 'text'], ['store_id', 'text'], ['channel', 'text'], ['gesture_type', 'text'], ['status', 'text'], ['value_minor', 'bigint'], ['currency', 'text'], ['points', 'int'], ['reason_code', 'text'], ['first_at', 'timestamptz'], ['at', 'timestamptz']],
+  columns: [['gesture_id', 'text'], ['customer_id', 'text'], ['employee_id', 'text'], ['store_id', 'text'], ['channel', 'text'], ['gesture_type', 'text'], ['status', 'text'], ['value_minor', 'bigint'], ['currency', 'text'], ['points', 'int'], ['reason_code', 'text'], ['occurred_at', 'timestamptz'], ['at', 'timestamptz']],
 };
 const zones: StagingTable = { name: 'customer_store_zones', columns: [['policy_version', 'int'], ['store_id', 'text'], ['time_zone', 'text']] };
 const staged = [customers, months, gestures, zones];
@@ -58,9 +58,9 @@ export function customerBulkLoad(schema: string, options: BulkLoadOptions): Bulk
       );
       await query(
         `insert into ${s}.customer_gestures (gesture_id, customer_id, employee_id, store_id, channel, gesture_type, status, value_minor, currency,
-           points, reason_code, first_at, at)
+           points, reason_code, occurred_at, at)
          select f.gesture_id, f.customer_id, f.employee_id, f.store_id, f.channel, f.gesture_type, l.status, l.value_minor, l.currency,
-           l.points, f.reason_code, f.first_at, l.at
+           l.points, f.reason_code, f.occurred_at, l.at
          from (select distinct on (gesture_id) * from ${at(gestures)} order by gesture_id, batch) f
          join (select distinct on (gesture_id) * from ${at(gestures)} order by gesture_id, batch desc) l using (gesture_id)`,
         [],

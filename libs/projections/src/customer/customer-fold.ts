@@ -51,7 +51,9 @@ export interface CustomerGestureRow {
   currency: string;
   points: number | null;
   reason_code: string | null;
-  first_at: string;
+  /** When the gesture was made at the till (its first event's occurredAt, as finance dates it): when the customer received it. */
+  occurred_at: string;
+  /** When its latest event was recorded. */
   at: string;
 }
 
@@ -90,7 +92,9 @@ export function foldCustomerEvents(events: readonly RecordedEvent[], deltas: Cus
         c.currency = d.amount.currency;
         c.lifetime_spend_minor += d.amount.amountMinor;
         c.purchases++;
-        if (c.last_purchase_at === null || d.occurredAt > c.last_purchase_at) c.last_purchase_at = d.occurredAt;
+        // Compared as text only once canonical: a till writes its local offset, and '…T20:00-05:00' is later than '…T00:30Z' the next day.
+        const occurredAt = canonicalInstant(d.occurredAt);
+        if (c.last_purchase_at === null || occurredAt > c.last_purchase_at) c.last_purchase_at = occurredAt;
         // Every purchase re-tiers as of its store's month when it was recorded (a store the policy did not
         // name cannot have been decided; a log without it falls back on the month the spend counts towards).
         const zone = zones.get(storeZoneKey(d.policyVersion, d.where.storeId));
@@ -178,12 +182,12 @@ interface GestureEventData {
   gestureType: string;
   where: { storeId: string; channel: string };
   why: { reasonCode: string | null };
-  when: { recordedAt: string };
+  when: { occurredAt: string; recordedAt: string };
 }
 
 /** Every gesture event repeats the gesture's facts, so the latest one alone makes a complete row. */
 function gesture(deltas: CustomerDeltas, d: GestureEventData, status: CustomerGestureStatus, valueMinor: number, currency: string, points: number | null): void {
-  // Later events carry the decider's reason and time; the gesture keeps its own first ones.
+  // Later events carry the decider's reason and time; the gesture keeps its own first ones (a late upload's occurredAt is days before it was recorded).
   const earlier = deltas.gestures.get(d.gestureId);
   deltas.gestures.set(d.gestureId, {
     gesture_id: d.gestureId,
@@ -197,7 +201,7 @@ function gesture(deltas: CustomerDeltas, d: GestureEventData, status: CustomerGe
     currency,
     points,
     reason_code: earlier ? earlier.reason_code : d.why.reasonCode,
-    first_at: earlier?.first_at ?? d.when.recordedAt,
+    occurred_at: earlier?.occurred_at ?? d.when.occurredAt,
     at: d.when.recordedAt,
   });
 }

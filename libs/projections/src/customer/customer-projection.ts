@@ -11,7 +11,9 @@ export const customerProjection: Projection = {
   name: 'customer',
   // 2: the last feedback is the latest given (occurredAt), not the latest uploaded.
   // 3: customers keep the month the domain last re-tiered them as of, and policies their stores' time zones.
-  version: 3,
+  // 4: the last purchase is the latest instant, not the latest text (purchases in one batch written with different
+  //    offsets); gestures keep when they were made (occurredAt), and the 30/90/365-day windows count from it.
+  version: 4,
   createTables: customerTablesSql,
   bulkLoad: customerBulkLoad,
   createIndexes: customerIndexesSql,
@@ -57,7 +59,7 @@ export const customerProjection: Projection = {
       await query(
         `insert into ${s}.customer_gestures as g
          select * from json_to_recordset($1::json) as x(gesture_id text, customer_id text, employee_id text, store_id text, channel text,
-           gesture_type text, status text, value_minor bigint, currency text, points int, reason_code text, first_at timestamptz, at timestamptz)
+           gesture_type text, status text, value_minor bigint, currency text, points int, reason_code text, occurred_at timestamptz, at timestamptz)
          on conflict (gesture_id) do update set status = excluded.status, value_minor = excluded.value_minor, currency = excluded.currency,
            points = excluded.points, at = excluded.at`,
         [jsonRows(d.gestures.values())],

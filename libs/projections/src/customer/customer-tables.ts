@@ -45,7 +45,9 @@ create table if not exists ${s}.customer_gestures (
   currency     text not null,
   points       int,
   reason_code  text,
-  first_at     timestamptz not null,
+  -- When the gesture was made at the till: what the 30/90/365-day windows count from.
+  occurred_at  timestamptz not null,
+  -- When its latest event was recorded.
   at           timestamptz not null
 ) with (fillfactor = 80);`;
 }

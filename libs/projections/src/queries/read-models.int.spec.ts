@@ -38,15 +38,15 @@ async function writeLog(): Promise<ReadModelsLog> {
   const till = ctx('till-1', ['pos-system']);
   const crm = ctx('crm-1', ['crm'], null);
   const enrol = async (employeeId: string, role: StaffRole, key: string) => ok(await ledger.allocateBudget({ employeeId, role, storeId: nyc, idempotencyKey: key }, admin));
-  const gesture = async (employeeId: string, role: StaffRole, amountMinor: number, key: string, customerId = 'c-1') =>
+  const gesture = async (employeeId: string, role: StaffRole, amountMinor: number, key: string, customerId = 'c-1', occurredAt = now.toISOString()) =>
     ok(
       await ledger.requestGesture(
-        { employeeId, customerId, gestureType: 'goodwill_credit', amountMinor, currency: 'USD', channel: 'pos', storeId: nyc, reasonCode: 'service_failure', note: 'made it right', occurredAt: now.toISOString(), idempotencyKey: key },
+        { employeeId, customerId, gestureType: 'goodwill_credit', amountMinor, currency: 'USD', channel: 'pos', storeId: nyc, reasonCode: 'service_failure', note: 'made it right', occurredAt, idempotencyKey: key },
         ctx(employeeId, [role]),
       ),
     );
-  const purchase = async (purchaseId: string, amountMinor: number, occurredAt: string) =>
-    ok(await ledger.recordPurchase({ customerId: 'c-spend', purchaseId, amountMinor, currency: 'USD', channel: 'pos', storeId: nyc, occurredAt }, till));
+  const purchase = async (purchaseId: string, amountMinor: number, occurredAt: string, customerId = 'c-spend') =>
+    ok(await ledger.recordPurchase({ customerId, purchaseId, amountMinor, currency: 'USD', channel: 'pos', storeId: nyc, occurredAt }, till));
 
   for (const employeeId of ['sue', 'sam']) await enrol(employeeId, 'supervisor', `enrol-${employeeId}`);
   await enrol('ana', 'associate', 'enrol-ana');
@@ -61,6 +61,12 @@ async function writeLog(): Promise<ReadModelsLog> {
   const escalated = await gesture('ana', 'associate', 4_000, 'ana-escalated', 'c-esc');
   expect(escalated).toMatchObject({ outcome: 'escalated' });
 
+  // An offline till's upload: given on 25 October, recorded a month later; and one given now.
+  now = at('2026-11-25T18:45:00.000Z');
+  await enrol('ada', 'associate', 'enrol-ada');
+  await gesture('ada', 'associate', 700, 'ada-offline', 'c-late', '2026-10-25T12:00:00-04:00');
+  await gesture('ada', 'associate', 300, 'ada-today', 'c-late');
+
   now = at('2026-11-25T19:00:00.000Z');
   ok(await ledger.recordFeedback({ customerId: 'c-fb', feedbackId: 'f-new', kind: 'csat', score: 5, occurredAt: now.toISOString() }, crm));
   now = at('2026-11-25T20:00:00.000Z');
@@ -73,6 +79,9 @@ async function writeLog(): Promise<ReadModelsLog> {
   await purchase('p-nov', 15_000, now.toISOString());
   now = at('2026-11-29T17:00:00.000Z');
   await gesture('sam', 'associate', 500, 'sam-sunday');
+  // Two clocks' ways of writing an instant: the later purchase (01:00Z) reads earlier as text.
+  await purchase('p-local', 2_000, '2026-11-28T20:00:00-05:00', 'c-two');
+  await purchase('p-utc', 3_000, '2026-11-29T00:30:00.000Z', 'c-two');
   // Recorded at 22:00 on 30 November in New York, already December in UTC; a late upload from October.
   now = at('2026-12-01T03:00:00.000Z');
   await purchase('p-oct', 10_000, '2026-10-31T12:00:00-04:00');
@@ -195,6 +204,19 @@ function readModelsSuite(name: string, open: () => Promise<SqlDriver>) {
 
     it('shows the feedback given last, not the one uploaded last', async () => {
       expect((await reads.customer360('c-fb', at('2026-11-26T00:00:00.000Z')))!.lastFeedback).toMatchObject({ feedbackId: 'f-new', kind: 'csat' });
+    });
+
+    it("counts gestures received in the 30/90/365-day windows by when they were given, not when a till uploaded them", async () => {
+      const view = (await reads.customer360('c-late', at('2026-11-26T00:00:00.000Z')))!;
+      expect(view.gesturesReceived.total).toEqual({ count30d: 1, value30dMinor: 300, count90d: 2, value90dMinor: 1_000, count365d: 2, value365dMinor: 1_000 });
+    });
+
+    it('shows the purchase made last, however its instant was written, also when both come in one batch', async () => {
+      const oneBatch = await project(`${schema}_purchases`, log.events, 10_000);
+      for (const models of [reads, oneBatch]) {
+        const view = (await models.customer360('c-two', at('2026-11-30T00:00:00.000Z')))!;
+        expect({ lastPurchaseAt: view.lastPurchaseAt && new Date(view.lastPurchaseAt).toISOString(), purchases: view.purchases }).toEqual({ lastPurchaseAt: '2026-11-29T01:00:00.000Z', purchases: 2 });
+      }
     });
 
     describe("a customer's twelve months' spend", () => {

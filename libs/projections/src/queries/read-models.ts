@@ -143,11 +143,11 @@ export class ReadModels {
                and m.month >= to_char(to_date(c.spend_as_of_month, 'YYYY-MM') - interval '11 months', 'YYYY-MM')),
          'byType', (select coalesce(json_agg(t order by t."gestureType"), '[]'::json) from (
              select g.gesture_type as "gestureType",
-                    count(*) filter (where g.at >= $2) as "count30d", coalesce(sum(g.value_minor) filter (where g.at >= $2), 0) as "value30dMinor",
-                    count(*) filter (where g.at >= $3) as "count90d", coalesce(sum(g.value_minor) filter (where g.at >= $3), 0) as "value90dMinor",
+                    count(*) filter (where g.occurred_at >= $2) as "count30d", coalesce(sum(g.value_minor) filter (where g.occurred_at >= $2), 0) as "value30dMinor",
+                    count(*) filter (where g.occurred_at >= $3) as "count90d", coalesce(sum(g.value_minor) filter (where g.occurred_at >= $3), 0) as "value90dMinor",
                     count(*) as "count365d", coalesce(sum(g.value_minor), 0) as "value365dMinor"
                from ${this.s}.customer_gestures g
-              where g.customer_id = $1 and g.status in ('granted', 'approved') and g.at >= $4
+              where g.customer_id = $1 and g.status in ('granted', 'approved') and g.occurred_at >= $4
               group by g.gesture_type) t),
          'anyGesture', exists (select 1 from ${this.s}.customer_gestures g where g.customer_id = $1),
          'openEscalations', (select coalesce(json_agg(json_build_object('gestureId', e.gesture_id, 'employeeId', e.employee_id, 'gestureType', e.gesture_type,

@@ -126,7 +126,7 @@ export interface Customer360View {
   spend12mAsOfMonth: string | null;
   purchases: number;
   lastPurchaseAt: string | null;
-  /** Gestures granted or approved (not reversed), by when they were given. */
+  /** Gestures granted or approved (not reversed), by when they were given at the till (a late upload counts on the day it was made). */
   gesturesReceived: { total: WindowedCounts; byType: Array<WindowedCounts & { gestureType: string }> };
   /** The feedback given last (by `occurredAt`), whenever it was uploaded. */
   lastFeedback: FeedbackView | null;
