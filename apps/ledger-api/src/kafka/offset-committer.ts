@@ -53,7 +53,7 @@ export class OffsetCommitter {
       const offsets = [...this.pending.values()];
       this.pending.clear();
       try {
-        await this.consumer.commitOffsets(offsets);
+        await this.committed(this.consumer, offsets);
       } catch (error) {
         // Kept for the next tick unless a newer offset of the partition arrived meanwhile, or it was revoked.
         for (const o of offsets) {
@@ -64,6 +64,21 @@ export class OffsetCommitter {
       }
     });
     return this.flushing;
+  }
+
+  /**
+   * kafkajs answers a commit made while its consumer is not running in its group (joining after a restart,
+   * stopping after a crash) with success, sending nothing: only its commit event says the broker took it.
+   */
+  private async committed(consumer: Consumer, offsets: Offset[]): Promise<void> {
+    let acknowledged = false;
+    const stopListening = consumer.on(consumer.events.COMMIT_OFFSETS, () => (acknowledged = true));
+    try {
+      await consumer.commitOffsets(offsets);
+    } finally {
+      stopListening();
+    }
+    if (!acknowledged) throw new Error('the consumer is not running in its group');
   }
 
   async close(): Promise<void> {

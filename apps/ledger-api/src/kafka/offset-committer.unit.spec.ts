@@ -4,25 +4,31 @@ import { OffsetCommitter } from './offset-committer.js';
 
 type Offset = { topic: string; partition: number; offset: string };
 
-/** A kafkajs consumer as the committer uses it: group joins told by hand, commits recorded or failed. */
+/** A kafkajs consumer as the committer uses it: group joins told by hand, commits recorded (and told, as kafkajs does) or failed. */
 class FakeConsumer {
-  readonly events = { GROUP_JOIN: 'consumer.group_join' };
+  readonly events = { GROUP_JOIN: 'consumer.group_join', COMMIT_OFFSETS: 'consumer.commit_offsets' };
   readonly commits: Offset[][] = [];
   failCommits = false;
-  private readonly joins = new Set<(event: unknown) => void>();
+  private readonly listeners = new Map<string, Set<(event: unknown) => void>>();
 
-  on(_event: string, listener: (event: unknown) => void): () => void {
-    this.joins.add(listener);
-    return () => this.joins.delete(listener);
+  on(event: string, listener: (event: unknown) => void): () => void {
+    const listeners = this.listeners.get(event) ?? new Set();
+    this.listeners.set(event, listeners.add(listener));
+    return () => listeners.delete(listener);
   }
 
   join(assignment: Record<string, number[]>): void {
-    for (const l of this.joins) l({ payload: { memberAssignment: assignment } });
+    this.emit(this.events.GROUP_JOIN, { memberAssignment: assignment });
   }
 
   async commitOffsets(offsets: Offset[]): Promise<void> {
     if (this.failCommits) throw new Error('The group is rebalancing, so a rejoin is needed');
     this.commits.push(offsets);
+    this.emit(this.events.COMMIT_OFFSETS, {});
+  }
+
+  private emit(event: string, payload: unknown): void {
+    for (const l of this.listeners.get(event) ?? []) l({ payload });
   }
 }
 
@@ -46,6 +52,14 @@ describe('OffsetCommitter', () => {
     committer.done(consumer, 't', 1, '9');
     await committer.flush();
     expect(fake.commits).toEqual([[{ topic: 't', partition: 0, offset: '6' }, { topic: 't', partition: 1, offset: '10' }]]);
+  });
+
+  it('commits an offset once: what kafkajs told it committed is not sent again', async () => {
+    const [committer, fake, consumer] = attached();
+    committer.done(consumer, 't', 0, '5');
+    await committer.flush();
+    await committer.flush();
+    expect(fake.commits).toEqual([[{ topic: 't', partition: 0, offset: '6' }]]);
   });
 
   it('drops the offset of a partition revoked in a rebalance: committed later it would move the group back', async () => {
