@@ -178,6 +178,14 @@ describe('ledger API (HTTP, embedded store)', () => {
       expect(zero.body.errors.map((e: { field: string }) => e.field)).toEqual(['approvedAmountMinor']);
     });
 
+    it('refuses a field named constructor like any unknown field, naming it beside the other bad fields, and writes nothing', async () => {
+      const before = (await get('/budgets/emp-a', await token('admin-1', ['admin'], null))).body;
+      const res = await post('/gestures', { ...gesture('emp-a'), constructor: null, amountMinor: -5 }, await token('emp-a', ['associate']));
+      expect({ status: res.status, fields: res.body.errors.map((e: { field: string }) => e.field).sort() }).toEqual({ status: 400, fields: ['amountMinor', 'constructor'] });
+      expect(res.body.errors).toContainEqual({ field: 'constructor', reasons: ['property constructor should not exist'] });
+      expect((await get('/budgets/emp-a', await token('admin-1', ['admin'], null))).body).toEqual(before);
+    });
+
     it('refuses control characters and unpaired surrogates in free text, naming the field, and writes nothing', async () => {
       const me = await token('emp-a', ['associate']);
       const manager = await token('mgr-1', ['manager']);

@@ -37,8 +37,20 @@ type Verdict = (dto: Record<string, unknown>) => boolean;
  * fraction of its cost.
  */
 export function toDto<T extends object>(metatype: new () => T, body: object): T {
-  return Object.assign(new metatype(), body);
+  const dto = new metatype();
+  if (!instanceKeys.some((key) => Object.hasOwn(body, key))) return Object.assign(dto, body);
+  // Copied as plain fields (Object.assign would run the __proto__ setter), for `validateDto` to refuse by name.
+  for (const [key, value] of Object.entries(body)) Object.defineProperty(dto, key, { value, writable: true, enumerable: true, configurable: true });
+  return dto;
 }
+
+/**
+ * Fields no DTO has that, on an instance, stand for what it is: its prototype, or the class its rules are
+ * looked up by. JSON.parse makes them ordinary keys (Fastify refuses only `__proto__`, and `constructor`
+ * holding a `prototype`), so `{"constructor": null}` would otherwise crash the validation (a 500 over HTTP,
+ * a message retried forever over Kafka) instead of being an unknown field.
+ */
+const instanceKeys = ['__proto__', 'constructor'] as const;
 
 /**
  * Validates a DTO instance with class-validator's own rules and messages. The rules of each class are
@@ -48,6 +60,12 @@ export function toDto<T extends object>(metatype: new () => T, body: object): T 
  * (nested or async validation) always goes through class-validator.
  */
 export function validateDto(dto: object): ValidationError[] {
+  const shadowing = instanceKeys.filter((key) => Object.hasOwn(dto, key));
+  if (shadowing.length > 0) {
+    const metatype = Object.getPrototypeOf(dto).constructor as DtoClass;
+    const rest = Object.assign(new metatype(), Object.fromEntries(Object.entries(dto).filter(([key]) => !(shadowing as string[]).includes(key))));
+    return [...shadowing.map((property) => ({ property, constraints: { whitelistValidation: `property ${property} should not exist` }, children: [] })), ...validateDto(rest)];
+  }
   const verdict = verdictFor(dto.constructor as DtoClass);
   if (verdict !== null && verdict(dto as Record<string, unknown>)) return [];
   return validateSync(dto, bodyValidatorOptions);

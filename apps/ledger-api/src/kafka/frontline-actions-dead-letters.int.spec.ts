@@ -115,6 +115,23 @@ withBackend('KAFKA_BROKERS', 'frontline actions dead letters', (brokers) => {
       expect(budget.kind === 'ok' && budget.value.periods.reduce((sum, p) => sum + p.spentMinor, 0)).toBe(100);
     }, 60_000);
 
+    it('dead-letters data naming __proto__ or constructor in bounded time, as HTTP refuses them, and applies the next action of the partition', async () => {
+      const before = handled(s);
+      const lettersBefore = (await readTopic(s.kafka, s.settings.topics.actionsDeadLetter)).length;
+      const poison = (data: string) => ({ key: 'd-emp-1', value: `{"type": "gesture.requested", "data": ${data}}`, headers: { authorization: `Bearer ${token}` } });
+      // One key, so one partition: the valid action waits behind the poison.
+      await s.producer.send({ topic: s.settings.topics.actions, acks: -1, messages: [poison('{"__proto__": null}'), poison('{"constructor": null}'), gesture(6, 'after the poison', token)] });
+      await until(() => handled(s) >= before + 3, 'the poison dead-lettered and the valid action applied', 20_000);
+
+      const letters = (await readTopic(s.kafka, s.settings.topics.actionsDeadLetter)).slice(lettersBefore);
+      // Named first, beside every other bad field (the data has none of the fields a gesture needs).
+      expect(letters.map((l) => [l.headers.dlq_reason, JSON.parse(l.headers.dlq_details!)[0]])).toEqual([
+        ['validation_failed', '__proto__: property __proto__ should not exist'],
+        ['validation_failed', 'constructor: property constructor should not exist'],
+      ]);
+      expect(s.kafkaIn.handler.counts.retries).toBe(0);
+    }, 60_000);
+
     it('dead-letters a message as large as the broker takes with its value: the DLQ topic takes larger messages', async () => {
       const before = handled(s);
       // Sent one by one: together they would be one batch, too large for the actions topic.
