@@ -4,6 +4,7 @@ import { SqlParams } from './sql-params.js';
 import type { FinancePeriod } from './gesture-lines.js';
 import { isoOf } from './gesture-lines.js';
 import { decimalOf } from './minor-units.js';
+import { gestureReasonSql, storeLocalTimeSql } from './spend.js';
 
 /** RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled. Null is an empty field. */
 export function csvField(value: string | number | null): string {
@@ -29,6 +30,7 @@ export const exportColumns = [
   'seq',
   'recorded_at',
   'occurred_at',
+  'business_date',
   'kind',
   'gesture_id',
   'employee_id',
@@ -38,6 +40,7 @@ export const exportColumns = [
   'region',
   'channel',
   'reason_code',
+  'gesture_reason_code',
   'note',
   'policy_version',
   'actor_id',
@@ -54,6 +57,7 @@ interface ExportRow {
   seq: string;
   recorded_at: Date | string;
   occurred_at: Date | string;
+  business_date: string;
   kind: string;
   gesture_id: string;
   employee_id: string;
@@ -63,6 +67,7 @@ interface ExportRow {
   region: string | null;
   channel: string;
   reason_code: string | null;
+  gesture_reason_code: string | null;
   note: string | null;
   policy_version: number;
   actor_id: string;
@@ -79,7 +84,9 @@ export const exportPageRowsDefault = 1_000;
 /**
  * The journal entries that occurred in the period and were known at `asOf`, as CSV text chunks: a
  * header, then one chunk per keyset page. Only one page is ever in memory, so a year streams in flat
- * memory. `posted_minor` sums to exactly the spend report's posted total for the same period.
+ * memory. `posted_minor` sums to exactly the spend report's posted total for the same period, and each
+ * entry carries what spend groups it by (its store's local date, the gesture's reason), so every row
+ * of the report can be rebuilt from the export.
  */
 export async function* journalCsv(query: Query, schema: string, period: FinancePeriod, pageRows = exportPageRowsDefault): AsyncGenerator<string> {
   const t = financeTables(schema);
@@ -90,10 +97,10 @@ export async function* journalCsv(query: Query, schema: string, period: FinanceP
     const where = [`e.seq > ${p.bind(after)}`, `e.occurred_at >= ${p.bind(period.from)}`, `e.occurred_at < ${p.bind(period.to)}`];
     if (period.asOf !== null) where.push(`e.recorded_at <= ${p.bind(period.asOf)}`);
     const rows = await query<ExportRow>(
-      `select e.seq::text, e.recorded_at, e.occurred_at, e.kind, e.gesture_id, e.employee_id, e.customer_id, e.gesture_type, e.store_id, r.region,
-              e.channel, e.reason_code, e.note, e.policy_version, e.actor_id, e.approver_id, e.currency, e.amount_minor::text,
-              e.posted_minor::text, e.reserved_minor::text, e.hash
-         from ${t.journal} e left join ${t.policyStore} r on r.policy_version = e.policy_version and r.store_id = e.store_id
+      `select e.seq::text, e.recorded_at, e.occurred_at, to_char(${storeLocalTimeSql}, 'YYYY-MM-DD') as business_date, e.kind, e.gesture_id,
+              e.employee_id, e.customer_id, e.gesture_type, e.store_id, st.region, e.channel, e.reason_code, ${gestureReasonSql(t.journal)} as gesture_reason_code,
+              e.note, e.policy_version, e.actor_id, e.approver_id, e.currency, e.amount_minor::text, e.posted_minor::text, e.reserved_minor::text, e.hash
+         from ${t.journal} e left join ${t.policyStore} st on st.policy_version = e.policy_version and st.store_id = e.store_id
         where ${where.join(' and ')}
         order by e.seq
         limit ${p.bind(pageRows)}`,
@@ -110,6 +117,7 @@ function exportRecord(r: ExportRow): string {
     r.seq,
     isoOf(r.recorded_at),
     isoOf(r.occurred_at),
+    r.business_date,
     r.kind,
     r.gesture_id,
     r.employee_id,
@@ -120,6 +128,7 @@ function exportRecord(r: ExportRow): string {
     spreadsheetSafeText(r.region),
     r.channel,
     spreadsheetSafeText(r.reason_code),
+    spreadsheetSafeText(r.gesture_reason_code),
     spreadsheetSafeText(r.note),
     Number(r.policy_version),
     spreadsheetSafeText(r.actor_id),

@@ -85,6 +85,26 @@ function financeSuite(name: string, open: () => Promise<SqlDriver>) {
       }
     });
 
+    it("rebuilds spend by store's local day and by the gesture's reason from the CSV, row for row", async () => {
+      const [header, ...records] = await csvOf(views, wholeMonth);
+      const column = (name: string) => header!.indexOf(name);
+      /** Posted sums of the CSV's postings per key, as spend's rows with postings have them. */
+      const postedBy = (key: (r: string[]) => string) => {
+        const sums = new Map<string, number>();
+        for (const r of records.filter((r) => Number(r[column('posted_minor')]) !== 0)) sums.set(key(r), (sums.get(key(r)) ?? 0) + Number(r[column('posted_minor')]));
+        return sums;
+      };
+      const spendRows = async (by: 'store' | 'reason') =>
+        new Map((await views.spend(wholeMonth, 'day', by)).rows.filter((r) => r.postings > 0).map((r) => [`${r.bucket} ${r.key} ${r.currency}`, r.postedMinor]));
+
+      expect(postedBy((r) => `${r[column('business_date')]} ${r[column('store_id')]} ${r[column('currency')]}`)).toEqual(await spendRows('store'));
+      expect(postedBy((r) => `${r[column('business_date')]} ${r[column('gesture_reason_code')] || '(none)'} ${r[column('currency')]}`)).toEqual(await spendRows('reason'));
+      const evening = records.find((r) => r[column('occurred_at')] === eveningGestureAt)!;
+      expect(evening[column('business_date')]).toBe(fixtureDays.evening);
+      const approval = records.find((r) => r[column('kind')] === 'approved' && r[column('gesture_id')] === fixture.escalatedGestureId)!;
+      expect([approval[column('reason_code')], approval[column('gesture_reason_code')]]).toEqual(['goodwill', 'damaged_item']);
+    });
+
     it("defuses formula text in every column of the CSV, a refusal's reason code too, and the totals still reconcile", async () => {
       const day = periodOf(fixtureDays.decisions);
       const csv = await csvOf(views, day);

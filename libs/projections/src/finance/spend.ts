@@ -38,11 +38,19 @@ export interface SpendReport {
 const openingKindsSql = `(${openingKinds.map((kind) => `'${kind}'`).join(', ')})`;
 
 /**
- * Dimension → SQL over journal entry `e` in `journal`. Spend by reason means the reason the gesture was made
- * for: an opening line carries it; an approval's own reason is the approver's, so a decision or a reversal
- * looks up its gesture's opening line (a CASE, so the lookup runs for those lines only, not for every line).
- * Spliced into SQL text, so only these fixed expressions can reach it.
+ * The reason journal entry `e`'s gesture was made for (null if none): an opening line carries it; an approval's
+ * own reason is the approver's, so a decision or a reversal looks up its gesture's opening line (a CASE, so the
+ * lookup runs for those lines only, not for every line). Spend by reason and the export's column both use it.
  */
+export function gestureReasonSql(journal: string): string {
+  return `case when e.kind in ${openingKindsSql} then e.reason_code
+    else (select x.reason_code from ${journal} x where x.gesture_id = e.gesture_id and x.kind in ${openingKindsSql} order by x.seq limit 1) end`;
+}
+
+/** Entry `e`'s occurrence in the local time of its store `st` (as `e`'s policy version had it): what buckets are cut from. */
+export const storeLocalTimeSql = `e.occurred_at at time zone coalesce(st.time_zone, 'UTC')`;
+
+/** Dimension → SQL over journal entry `e` in `journal`. Spliced into SQL text, so only these fixed expressions can reach it. */
 function dimensionSql(by: SpendDimension, journal: string): string {
   switch (by) {
     case 'store':
@@ -54,8 +62,7 @@ function dimensionSql(by: SpendDimension, journal: string): string {
     case 'type':
       return 'e.gesture_type';
     case 'reason':
-      return `coalesce(case when e.kind in ${openingKindsSql} then e.reason_code
-        else (select x.reason_code from ${journal} x where x.gesture_id = e.gesture_id and x.kind in ${openingKindsSql} order by x.seq limit 1) end, '(none)')`;
+      return `coalesce(${gestureReasonSql(journal)}, '(none)')`;
   }
 }
 
@@ -77,7 +84,7 @@ export async function spendReport(query: Query, schema: string, period: FinanceP
         where e.occurred_at >= $1 and e.occurred_at < $2 and ($3::timestamptz is null or e.recorded_at <= $3)
           and (e.posted_minor <> 0 or e.kind = 'escalated')
      )
-     select to_char(date_trunc($4, e.occurred_at at time zone coalesce(st.time_zone, 'UTC')), 'YYYY-MM-DD') as bucket, ${dimensionSql(by, t.journal)} as key, e.currency,
+     select to_char(date_trunc($4, ${storeLocalTimeSql}), 'YYYY-MM-DD') as bucket, ${dimensionSql(by, t.journal)} as key, e.currency,
             sum(e.posted_minor)::text as posted_minor, sum(e.pending_minor)::text as pending_minor,
             count(*) filter (where e.posted_minor <> 0)::text as postings
        from known e left join ${t.policyStore} st on st.policy_version = e.policy_version and st.store_id = e.store_id
