@@ -70,8 +70,11 @@ function enrolmentSpansSql(t: FinanceTables): string {
             from ${t.enrolment} window w as (partition by employee_id order by log_commit, log_prepare)`;
 }
 
-/** Opening entries that asked for money in the period, with the caller's role limits (as they were then) under each one's policy version. */
-function requestsSql(t: FinanceTables): string {
+/**
+ * Opening entries that asked for money in the period, with the caller's role limits (as they were then) under
+ * each one's policy version. `lookbackMinutes` reaches that far before the period, for windows that end in it.
+ */
+function requestsSql(t: FinanceTables, lookbackMinutes = 0): string {
   return `select j.seq, j.gesture_id, j.employee_id, j.customer_id, j.store_id, j.currency, j.amount_minor, j.occurred_at, emp.role,
                  (p.roles -> emp.role ->> 'capPerGestureMinor')::bigint as cap,
                  (p.roles -> emp.role ->> 'autoApproveUpToMinor')::bigint as threshold
@@ -81,7 +84,7 @@ function requestsSql(t: FinanceTables): string {
                   and (jp.log_commit, jp.log_prepare) > (emp.from_commit, emp.from_prepare)
                   and (emp.to_commit is null or (jp.log_commit, jp.log_prepare) < (emp.to_commit, emp.to_prepare))
             left join ${t.policy} p on p.version = j.policy_version
-           where j.kind in ('granted', 'escalated') and j.occurred_at >= $1 and j.occurred_at < $2
+           where j.kind in ('granted', 'escalated') and j.occurred_at >= $1::timestamptz - interval '${lookbackMinutes} minutes' and j.occurred_at < $2
              and ($3::timestamptz is null or j.recorded_at <= $3)`;
 }
 
@@ -104,9 +107,13 @@ interface SplitRow {
   window_end: Date;
 }
 
+/**
+ * A window is flagged in the period its last gesture fell in, with its earlier parts from before the period too:
+ * otherwise a split across the edge of two periods (parts at 23:50 and 00:05) would be flagged by neither.
+ */
 async function splitGestures(query: Query, t: FinanceTables, period: FinancePeriod): Promise<AnomalyFlag[]> {
   const rows = await query<SplitRow>(
-    `with requests as (${requestsSql(t)}),
+    `with requests as (${requestsSql(t, anomalyRules.splitWindowMinutes)}),
      windows as (
        select *, sum(amount_minor) over w as total, count(*) over w as n, array_agg(gesture_id) over w as ids,
               array_agg(amount_minor::text) over w as amounts, min(occurred_at) over w as window_start
@@ -116,7 +123,7 @@ async function splitGestures(query: Query, t: FinanceTables, period: FinancePeri
      )
      select distinct on (employee_id, customer_id, currency) employee_id, customer_id, store_id, currency, role, cap::text, total::text, n::text,
             ids, amounts, window_start, occurred_at as window_end
-       from windows where n >= 2 and total > cap
+       from windows where n >= 2 and total > cap and occurred_at >= $1
       order by employee_id, customer_id, currency, total desc`,
     periodParams(period),
   );
@@ -203,8 +210,10 @@ async function justUnderThreshold(query: Query, t: FinanceTables, period: Financ
     `with requests as (${requestsSql(t)}),
      marked as (select *, threshold is not null and amount_minor <= threshold and amount_minor * 100 >= threshold * (100 - $4) as near from requests),
      employees as (
-       select employee_id, currency, min(store_id) as store_id, min(role) as role, count(*) as n, count(*) filter (where near) as near_n,
-              max(threshold) filter (where near) as threshold, sum(amount_minor) filter (where near) as total,
+       select employee_id, currency, min(store_id) as store_id, count(*) as n, count(*) filter (where near) as near_n,
+              -- The limit named is the highest one a near amount sat under, with the role that had it (a promotion in the period changes both).
+              max(threshold) filter (where near) as threshold, (array_agg(role order by threshold desc, seq) filter (where near))[1] as role,
+              sum(amount_minor) filter (where near) as total,
               (array_agg(gesture_id order by seq) filter (where near))[1:${max}] as ids,
               (array_agg(amount_minor::text order by seq) filter (where near))[1:${max}] as amounts,
               min(occurred_at) filter (where near) as window_start, max(occurred_at) filter (where near) as window_end
