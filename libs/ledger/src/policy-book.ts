@@ -8,29 +8,45 @@ export class NoPolicyError extends Error {
   }
 }
 
+export interface PolicyBookOptions {
+  /** How often a process that decides reads the stream for versions other processes published. */
+  readonly followEveryMs?: number;
+}
+
 /**
  * The policy every decision is made under: read from its own stream at start-up and kept in memory,
- * replaced when a new version is published through this book.
+ * replaced when a new version is published, by this process or (read while deciding, every
+ * `followEveryMs`) by another replica.
  */
 export class PolicyBook {
   private state: PolicyState = initialPolicyState();
   private revision: bigint | typeof NO_STREAM = NO_STREAM;
+  private lastReadMs = Number.NEGATIVE_INFINITY;
+  private following = false;
+  private readonly followEveryMs: number;
 
-  constructor(private readonly store: EventStore) {}
+  constructor(
+    private readonly store: EventStore,
+    options: PolicyBookOptions = {},
+  ) {
+    this.followEveryMs = options.followEveryMs ?? 2_000;
+  }
 
   async load(): Promise<void> {
-    let state: PolicyState = initialPolicyState();
-    let revision: bigint | typeof NO_STREAM = NO_STREAM;
-    for (const recorded of await this.store.readStream(policyStreamName)) {
-      state = evolvePolicy(state, { type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data } as unknown as PolicyEvent);
-      revision = recorded.revision;
+    this.lastReadMs = Date.now();
+    const fromRevision = this.revision === NO_STREAM ? 0n : this.revision + 1n;
+    const recorded = await this.store.readStream(policyStreamName, { fromRevision });
+    // Reads may answer out of order (a publish's own, a follow-up): only versions newer than the book's move it on.
+    for (const event of recorded) {
+      if (this.revision !== NO_STREAM && event.revision <= this.revision) continue;
+      this.state = evolvePolicy(this.state, { type: event.type, schemaVersion: event.schemaVersion, data: event.data } as unknown as PolicyEvent);
+      this.revision = event.revision;
     }
-    this.state = state;
-    this.revision = revision;
   }
 
   current(): Policy {
     if (this.state.status !== 'published') throw new NoPolicyError();
+    this.followIfDue();
     return this.state.policy;
   }
 
@@ -51,5 +67,17 @@ export class PolicyBook {
     );
     await this.load();
     return { kind: 'published', version: policy.version };
+  }
+
+  /**
+   * Decisions are synchronous, so the read runs beside them: the version it finds decides the next ones.
+   * A failed read is left for the next due one; meanwhile the version at hand keeps deciding.
+   */
+  private followIfDue(): void {
+    if (this.following || Date.now() - this.lastReadMs < this.followEveryMs) return;
+    this.following = true;
+    this.load()
+      .catch(() => undefined)
+      .finally(() => (this.following = false));
   }
 }
