@@ -399,6 +399,26 @@ describe('ledger API (HTTP, embedded store)', () => {
       expect(next.body).toMatchObject({ reason: 'version_not_next' });
     });
 
+    it('publishes for admins only, and refuses a version that drops a store its staff were enrolled at', async () => {
+      const admin = await token('admin-1', ['admin'], null);
+      const current = (await get('/policy', admin)).body;
+      const next = { ...structuredClone(current), version: current.version + 1 };
+      const callers = [
+        await token('mgr-1', ['manager'], null),
+        await token('sup-1', ['supervisor']),
+        await token('till-12', ['pos-system']),
+        await token('fin-1', ['finance'], null),
+        await token('crm-1', ['crm'], null),
+      ];
+      for (const caller of callers) expect((await post('/policy', next, caller)).body).toMatchObject({ statusCode: 403, reason: 'admin_role_required' });
+      expect((await post('/policy', next, null)).status).toBe(401);
+      const withoutStore2 = structuredClone(next);
+      delete withoutStore2.stores[store2];
+      const dropped = await post('/policy', withoutStore2, admin);
+      expect({ status: dropped.status, reason: dropped.body.reason, details: dropped.body.details }).toEqual({ status: 409, reason: 'store_removed', details: [expect.stringContaining(`stores.${store2} `)] });
+      expect((await get('/policy', admin)).body).toEqual(current);
+    });
+
     it('serves an OpenAPI document that says what the server answers', async () => {
       const res = await get('/docs-json');
       expect(res.status).toBe(200);

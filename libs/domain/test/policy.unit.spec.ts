@@ -117,6 +117,23 @@ describe('PublishPolicy', () => {
       given([published(samplePolicy())]).when(publish(policyWith((p) => { p.version = 3; }))).thenRefused('version_not_next');
     });
 
+    it('refuses a version without a store of the current one, naming each', () => {
+      // Its staff's escalations and bonus points are still settled at that store, under the version in force then.
+      const closed = policyWith((p) => {
+        p.version = 2;
+        delete p.stores['chicago-loop'];
+        delete p.stores['web-support'];
+      });
+      const decision = given([published(samplePolicy())]).when(publish(closed)).decision();
+      expect(decision).toMatchObject({ kind: 'refused', reason: 'store_removed' });
+      expect(isRefusal(decision) && decision.details.map((detail) => detail.split(' ')[0])).toEqual(['stores.chicago-loop', 'stores.web-support']);
+      const moved = policyWith((p) => {
+        p.version = 2;
+        p.stores['chicago-loop'] = { timeZone: 'America/Denver', region: 'us-mountain' };
+      });
+      given([published(samplePolicy())]).when(publish(moved)).then([published(moved)]);
+    });
+
     it('folds to the latest policy', () => {
       expect(given([published(samplePolicy()), published(version2)]).state()).toEqual({ status: 'published', policy: version2, publishedAt });
     });

@@ -4,7 +4,7 @@ import { refuse, type Decision } from '../decision.js';
 import { assertId } from '../ids.js';
 import { samePlainData } from '../plain-data.js';
 import { parseInstant } from '../time/instant.js';
-import type { Policy } from './policy.js';
+import { storeOf, type Policy } from './policy.js';
 import { policyProblems } from './validate-policy.js';
 
 /** The whole organisation has one policy history; its versions are the stream's events. */
@@ -17,7 +17,7 @@ export type PolicyCommand = PublishPolicy;
 export type PolicyPublished = DomainEvent<'PolicyPublished', Policy & { readonly publishedBy: string; readonly publishedAt: string }>;
 export type PolicyEvent = PolicyPublished;
 
-export type PolicyRefusalReason = 'invalid_policy' | 'version_not_next';
+export type PolicyRefusalReason = 'invalid_policy' | 'version_not_next' | 'store_removed';
 
 export type PolicyState =
   | { readonly status: 'unpublished' }
@@ -46,6 +46,9 @@ function publish(command: PublishPolicy, state: PolicyState): Decision<PolicyEve
   }
   const problems = policyProblems(policy);
   if (problems.length > 0) return refuse('invalid_policy', problems);
+  // Escalations, bonus points and their reversals are settled at the gesture's store, looked up in the policy then in force.
+  const removed = state.status === 'published' ? Object.keys(state.policy.stores).filter((storeId) => storeOf(policy, storeId) === undefined) : [];
+  if (removed.length > 0) return refuse('store_removed', removed.map((storeId) => `stores.${storeId} is in version ${currentVersion}; a store stays once published`));
   return [{ type: 'PolicyPublished', schemaVersion: 1, data: { ...policy, publishedBy, publishedAt: recordedAt } }];
 }
 
