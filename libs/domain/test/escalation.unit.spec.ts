@@ -111,6 +111,12 @@ describe('ApproveGesture', () => {
       given(pending).when(approve(4_000, sean, { recordedAt: '2026-11-23T18:30:05.000Z' })).then([approvedEvent(4_000, sean, '2026-11-23T18:30:05.000Z')]);
     });
 
+    it('refuses an approval or denial from a server whose clock lags, once the budget has recorded a time past the expiry', () => {
+      const recordedAfterExpiry = granted(request({ gestureId: 'g-2', customerId: 'cust-2', occurredAt: '2026-11-23T18:31:00.000Z', recordedAt: '2026-11-23T18:31:00.000Z' }));
+      given([...pending, recordedAfterExpiry]).when(approve(4_000, sean, { recordedAt: '2026-11-23T18:30:00.000Z' })).thenRefused('escalation_expired');
+      given([...pending, recordedAfterExpiry]).when(deny(sean, { recordedAt: '2026-11-23T18:30:00.000Z' })).thenRefused('escalation_expired');
+    });
+
     it('refuses amounts outside 1..reserved', () => {
       given(pending).when(approve(0)).thenRefused('approved_amount_invalid');
       given(pending).when(approve(4_001)).thenRefused('approved_amount_invalid', '1..4000');

@@ -10,6 +10,7 @@ import type { Approver, ApproveGesture, DenyGesture, ExpireEscalation } from './
 import type { BudgetEvent } from './events.js';
 import { laterFacts } from './gesture-facts.js';
 import type { BudgetRefusalReason } from './refusals.js';
+import { decisionClockMs } from './rules.js';
 import type { ActiveBudget, BudgetState, FirstOutcome, GestureRecord } from './state.js';
 
 type EscalationDecision = Decision<BudgetEvent, BudgetRefusalReason>;
@@ -119,7 +120,9 @@ function whenDecidable(state: ActiveBudget, record: GestureRecord, approver: App
   if (found === null) return refuse('not_pending', [`gesture is ${record.current.status}`]);
   if (approver.employeeId === state.employeeId) return refuse('self_approval_forbidden');
   if (!mayApprove(approver.role, found.first.approverRole)) return refuse('approver_role_insufficient', [`needs ${found.first.approverRole} or above`]);
-  if (parseInstant(recordedAt, 'recordedAt') > found.expiresAtMs) return refuse('escalation_expired', [`expired at ${found.first.expiresAt}`]);
+  // On the budget's clock, not the approver's server's alone: once the budget has recorded a time past the
+  // expiry, a lagging server must not post an approval after it.
+  if (decisionClockMs(state, recordedAt) > found.expiresAtMs) return refuse('escalation_expired', [`expired at ${found.first.expiresAt}`]);
   return found;
 }
 
