@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DeciderSpecification, discretionBudgetDecider, outcomeOf, type ActiveBudget, type BudgetEvent } from '#domain';
-import { allocated, approve, day, escalated, granted, policy, refused, request, sean } from './budget-fixtures.js';
+import { adjust, adjusted, allocated, approve, day, escalated, granted, policy, policyWith, refused, request, sean } from './budget-fixtures.js';
 
 const given = DeciderSpecification.for(discretionBudgetDecider, policy);
 
@@ -18,6 +18,37 @@ describe('budget periods', () => {
       given([allocated({ role: 'supervisor' })])
         .when(command)
         .then([granted(command, { kind: 'week', key: '2026-W48', endsOn: '2026-11-29', allowanceMinor: 250_000 })]);
+    });
+
+    describe('after a later policy version moves the home store to another time zone', () => {
+      const movedToNewYork = policyWith((p) => {
+        p.version = 2;
+        p.stores['la-santa-monica']!.timeZone = 'America/New_York';
+      });
+      const givenMoved = DeciderSpecification.for(discretionBudgetDecider, movedToNewYork);
+
+      it('draws the days the gesture and the adjustment fall in on the store’s new calendar', () => {
+        // 22:00 on 11-23 in Los Angeles, where the budget was allocated, is 01:00 on 11-24 in New York.
+        const lateEvening = request({ occurredAt: '2026-11-24T06:00:00.000Z', recordedAt: '2026-11-24T06:00:02.000Z' });
+        const charged = granted(lateEvening, day('2026-11-24'));
+        givenMoved([allocated()]).when(lateEvening).then([{ ...charged, data: { ...charged.data, policyVersion: 2 } }]);
+        const topUp = adjust(500, { effectiveAt: '2026-11-24T06:00:00.000Z', recordedAt: '2026-11-24T06:00:02.000Z' });
+        givenMoved([allocated()]).when(topUp).then([adjusted(500, 20_000, { period: { kind: 'day', key: '2026-11-24', endsOn: '2026-11-24' }, recordedAt: '2026-11-24T06:00:02.000Z', policyVersion: 2 })]);
+      });
+
+      it('never reopens a period the budget forgot on the old calendar, when the new one is behind', () => {
+        // 00:30 on 11-23 in Santa Monica closed and forgot 10-18; in Honolulu it is still 11-22, where 10-18 would be open.
+        const movedToHonolulu = policyWith((p) => {
+          p.stores['la-santa-monica']!.timeZone = 'Pacific/Honolulu';
+        });
+        const history = [
+          allocated({ allowanceOverrideMinor: 2_000 }),
+          granted(request({ gestureId: 'g-old', amountMinor: 2_000, occurredAt: '2026-10-18T18:00:00.000Z', recordedAt: '2026-10-18T18:00:00.000Z' }), day('2026-10-18', 2_000)),
+          granted(request({ gestureId: 'g-now', amountMinor: 100, occurredAt: '2026-11-23T08:30:00.000Z', recordedAt: '2026-11-23T08:30:00.000Z' }), day('2026-11-23', 2_000)),
+        ];
+        const lateUpload = request({ gestureId: 'g-late', amountMinor: 500, occurredAt: '2026-10-18T12:00:00.000-10:00', recordedAt: '2026-11-23T08:40:00.000Z' });
+        DeciderSpecification.for(discretionBudgetDecider, movedToHonolulu)(history).when(lateUpload).then([refused(lateUpload, 'period_closed', '2026-10-18')]);
+      });
     });
 
     it('gives each local day its own allowance', () => {

@@ -12,7 +12,7 @@ import type { RequestGesture } from './commands.js';
 import type { BudgetEvent, GestureFacts } from './events.js';
 import { committedForCustomerMinor, headroomMinor, openLedger } from './ledger.js';
 import type { GestureRefusalReason } from './refusals.js';
-import { allowanceFor, decisionClockMs, isAnswered, isClosedToUploads } from './rules.js';
+import { allowanceFor, decisionClockMs, isAnswered, isClosedToUploads, timeZoneOf } from './rules.js';
 import type { BudgetState } from './state.js';
 
 type Route = { readonly kind: 'grant' } | { readonly kind: 'escalate'; readonly approverRole: StaffRole } | { readonly kind: 'refuse' };
@@ -44,8 +44,8 @@ export function requestGesture(command: RequestGesture, state: BudgetState, poli
   if (occurredMs > addMinutes(nowMs, limits.clockSkewToleranceMinutes)) return refused('occurred_in_future');
 
   const roleRule = policy.roles[state.role];
-  const period = periodAt(roleRule.period, occurredMs, state.timeZone);
-  if (isClosedToUploads(state, period.endsOn, nowMs)) return refused('period_closed', period.key);
+  const period = periodAt(roleRule.period, occurredMs, timeZoneOf(state, policy));
+  if (isClosedToUploads(state, policy, period.endsOn, nowMs)) return refused('period_closed', period.key);
   const ledger = state.periods.get(period.key) ?? openLedger(period, policy.currency, allowanceFor(state, policy));
   if (ledger.currency !== cost.currency) return refused('currency_mismatch', period.key);
 

@@ -1,4 +1,4 @@
-import type { Policy } from '../policy/policy.js';
+import { storeOf, type Policy } from '../policy/policy.js';
 import { parseInstant } from '../time/instant.js';
 import { isPeriodClosed } from '../time/periods.js';
 import type { ActiveBudget, BudgetState } from './state.js';
@@ -18,11 +18,20 @@ export function decisionClockMs(state: BudgetState, recordedAt: string): number 
 }
 
 /**
- * Whether a period ending on `endsOn` takes no more gestures or adjustments at `nowMs`: closed by the rule in
- * the employee's current time zone, or closed before under an earlier one (`closedThrough` never moves back).
+ * The home store's time zone under the deciding policy, so that a version moving the store draws periods on
+ * its new calendar at once, not only once each employee is allocated again. The zone the budget copied stays
+ * for forgetting, which has no policy; `closedThrough` keeps closed what it closed under either.
  */
-export function isClosedToUploads(state: ActiveBudget, endsOn: string, nowMs: number): boolean {
-  return (state.closedThrough !== null && endsOn <= state.closedThrough) || isPeriodClosed(endsOn, nowMs, state.timeZone);
+export function timeZoneOf(state: ActiveBudget, policy: Policy): string {
+  return storeOf(policy, state.storeId)?.timeZone ?? state.timeZone;
+}
+
+/**
+ * Whether a period ending on `endsOn` takes no more gestures or adjustments at `nowMs`: closed by the rule in
+ * the home store's current time zone, or closed before under an earlier one (`closedThrough` never moves back).
+ */
+export function isClosedToUploads(state: ActiveBudget, policy: Policy, endsOn: string, nowMs: number): boolean {
+  return (state.closedThrough !== null && endsOn <= state.closedThrough) || isPeriodClosed(endsOn, nowMs, timeZoneOf(state, policy));
 }
 
 export function isAnswered(state: BudgetState, gestureId: string): boolean {
