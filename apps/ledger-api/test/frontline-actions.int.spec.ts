@@ -93,8 +93,9 @@ withBackend('KAFKA_BROKERS', 'frontline actions over Kafka', (brokers) => {
         { reason: 'unauthenticated', message: { key: 'k-emp-3', value: gesture(1001).value, headers: {} } },
         { reason: 'unauthenticated', message: { key: 'k-emp-3', value: gesture(1002).value, headers: { authorization: 'Bearer not.a.token' } } },
         { reason: 'forbidden', message: { key: 'k-emp-1', value: gesture(1003).value, headers: { authorization: otherTill } } },
-        // Authorized (a head-office supervisor) but about a gesture the employee never made: nothing to record.
-        { reason: 'refused', message: { key: 'k-emp-1', value: JSON.stringify({ type: 'gesture.approved', data: { gestureId: 'k-emp-1~00000000-0000-0000-0000-000000000000' } }), headers: { authorization: headOffice } } },
+        // Authorized (a head-office supervisor) but about a gesture the employee never made: nothing to record,
+        // dead-lettered as HTTP answers it (404).
+        { reason: 'not_found', message: { key: 'k-emp-1', value: JSON.stringify({ type: 'gesture.approved', data: { gestureId: 'k-emp-1~00000000-0000-0000-0000-000000000000' } }), headers: { authorization: headOffice } } },
       ];
       // The burst: poison spread among the valid messages (each kind three times), redeliveries in between.
       const poisonBurst = [...poison, ...poison, ...poison];

@@ -4,7 +4,7 @@ export { Public, IS_PUBLIC } from './public.decorator.js';
 export { ErrorsFilter } from './errors.filter.js';
 export { errorAnswer, type ErrorAnswer } from './error-answer.js';
 export { Ctx, correlationIdFrom, requestContext } from './request-context.js';
-export { unwrap } from './results.js';
+export { refusalKind, unwrap } from './results.js';
 export * from './validation.js';
 export { GestureIdParam, GestureIdPipe, PartyIdParam, PartyIdPipe } from './path-ids.js';
 export { TOKEN_VERIFIER } from './tokens.js';

@@ -1,7 +1,7 @@
 import { InvalidTokenError, type TokenVerifier, type Principal } from '#auth';
 import { InvariantViolation } from '#domain';
 import { EventIdConflictError, InvalidAppendError } from '#event-store';
-import { fieldErrors, requestContext, toDto, validateDto } from '#http';
+import { fieldErrors, refusalKind, requestContext, toDto, validateDto } from '#http';
 import type { GestureLedger, RequestContext, Result } from '#ledger';
 import { backoffDelayMs, sleep, type BackoffLimits } from '#messaging';
 import type { DeadLetterQueue, DeadLetterReason } from './dead-letters.js';
@@ -118,7 +118,9 @@ export class FrontlineActionHandler {
       case 'not_found':
         return reject('not_found', [`${result.what} not found`]);
       case 'refused':
-        return reject(result.reason === 'idempotency_key_reused' ? 'idempotency_key_reused' : 'refused', [result.reason, ...result.details]);
+        // Named as HTTP would answer it (403, 404), so a letter's reason says whom to ask: the sender's rights, the data, the state.
+        if (result.reason === 'idempotency_key_reused') return reject('idempotency_key_reused', [result.reason, ...result.details]);
+        return reject(deadLetterReasonOf[refusalKind(result.reason)], [result.reason, ...result.details]);
     }
   }
 
@@ -167,6 +169,8 @@ function isDataException(error: unknown): error is Error & { code: string } {
   const code = (error as { code?: unknown } | null)?.code;
   return error instanceof Error && typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
 }
+
+const deadLetterReasonOf = { forbidden: 'forbidden', not_found: 'not_found', invalid: 'refused', conflict: 'refused' } as const satisfies Record<ReturnType<typeof refusalKind>, DeadLetterReason>;
 
 function reject(reason: DeadLetterReason, details: string[]): Rejection {
   return { kind: 'rejected', reason, details };
