@@ -161,6 +161,32 @@ function readModelsSuite(name: string, open: () => Promise<SqlDriver>) {
       });
     });
 
+    it("is the day a gesture made now would be charged to after a policy version moved the store to another time zone", async () => {
+      // 05:30Z is the 26th in New York: charged there. Then New York's store moves to Los Angeles' zone, and at
+      // 06:30Z (22:30 on the 25th there) the next gesture is charged to the 25th: that is the day at 06:45Z too.
+      const moved = await createEmbeddedEventStore({ dataDir: 'memory://' });
+      let now = at('2026-11-26T05:00:00.000Z');
+      const ledger = new GestureLedger(moved, { clock: () => now });
+      await ledger.start(samplePolicy());
+      const admin: RequestContext = { principal: { subject: 'admin-1', roles: ['admin'], storeId: null }, correlationId: 'tz-move' };
+      ok(await ledger.allocateBudget({ employeeId: 'leo', role: 'associate', storeId: nyc, idempotencyKey: 'enrol-leo' }, admin));
+      const gesture = async (key: string) =>
+        ok(await ledger.requestGesture({ employeeId: 'leo', customerId: 'c-1', gestureType: 'goodwill_credit', amountMinor: 100, currency: 'USD', channel: 'pos', storeId: nyc, reasonCode: 'service_failure', note: 'made it right', occurredAt: now.toISOString(), idempotencyKey: key }, { principal: { subject: 'leo', roles: ['associate'], storeId: nyc }, correlationId: 'tz-move' }));
+      now = at('2026-11-26T05:30:00.000Z');
+      await gesture('leo-ny');
+      const v1 = samplePolicy();
+      const v2 = { ...v1, version: 2, stores: { ...v1.stores, [nyc]: { ...v1.stores[nyc]!, timeZone: 'America/Los_Angeles' } } };
+      expect(await ledger.policies.publish(v2, 'admin-1', { correlationId: 'tz-move', causationId: null, actor: 'admin-1', recordedAt: now.toISOString() })).toEqual({ kind: 'published', version: 2 });
+      now = at('2026-11-26T06:30:00.000Z');
+      await gesture('leo-la');
+      const events = await readWholeLog(moved);
+      await moved.close();
+      const target = `${schema}_tz`;
+      const movedReads = await project(target, events, 1);
+      const leo = (await movedReads.employee('leo'))!;
+      expect((await movedReads.budget(leo, null, at('2026-11-26T06:45:00.000Z'))).period).toMatchObject({ periodKey: '2026-11-25', spentMinor: 100 });
+    }, 60_000);
+
     it('pages periods ending the same day without passing over one', async () => {
       const all = await reads.budgetPeriods('sam', { limit: 10, before: null });
       expect(all.map((p) => [p.periodKey, p.endsOn])).toEqual([

@@ -57,14 +57,19 @@ export class ReadModels {
     return { employee, period };
   }
 
-  /** As the domain places a gesture: a period of the kind the latest policy gives the employee's role, on their store's calendar. */
+  /**
+   * As the domain places a gesture: a period of the kind the latest policy gives the employee's role, on the
+   * calendar the latest policy gives their store (a version may move a store to another zone; the zone copied
+   * at enrolment is the fallback, as in the domain).
+   */
   private async currentPeriodKey(employee: EmployeeView, now: Date): Promise<string | null> {
-    const [rule] = await this.db.query<{ period_kind: string }>(
-      `select period_kind from ${this.s}.budget_role_periods where role = $1 order by policy_version desc limit 1`,
-      [employee.role],
+    const [rule] = await this.db.query<{ period_kind: string | null; time_zone: string | null }>(
+      `select (select period_kind from ${this.s}.budget_role_periods where role = $1 order by policy_version desc limit 1) as period_kind,
+              (select time_zone from ${this.s}.customer_store_zones where store_id = $2 order by policy_version desc limit 1) as time_zone`,
+      [employee.role, employee.storeId],
     );
     const kind = periodKinds.find((k) => k === rule?.period_kind);
-    return kind === undefined ? null : periodAt(kind, now.getTime(), employee.timeZone).key;
+    return kind === undefined ? null : periodAt(kind, now.getTime(), rule?.time_zone ?? employee.timeZone).key;
   }
 
   /**
