@@ -214,6 +214,23 @@ describe('ledger API (HTTP, embedded store)', () => {
       expect(res.status).toBe(413);
     });
 
+    it('answers what is refused before the route (a body that is not JSON, too large, of another type) in the one error shape', async () => {
+      const me = await token('emp-a', ['associate']);
+      const send = async (body: string | ReadableStream, contentType: string) => {
+        const res = await fetch(base + '/gestures', { method: 'POST', body, headers: { 'content-type': contentType, authorization: `Bearer ${me}` }, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) });
+        return { status: res.status, body: JSON.parse(await res.text()) };
+      };
+      const notJson = (status: number) => ({ status, body: { statusCode: 400, error: 'Bad Request', message: 'validation failed', errors: [{ field: 'body', reasons: [expect.any(String)] }] } });
+      expect(await send('{"employeeId":', 'application/json')).toEqual(notJson(400));
+      expect(await send('', 'application/json')).toEqual(notJson(400));
+      const tooLarge = { status: 413, body: { statusCode: 413, error: 'Payload Too Large', message: expect.any(String) } };
+      const oversized = JSON.stringify({ ...gesture('emp-a'), note: 'x'.repeat(70 * 1024) });
+      expect(await send(oversized, 'application/json')).toEqual(tooLarge);
+      // Chunked, without a content-length: refused as it streams past the limit.
+      expect(await send(new Blob([oversized]).stream(), 'application/json')).toEqual(tooLarge);
+      expect(await send('<gesture/>', 'application/xml')).toEqual({ status: 415, body: { statusCode: 415, error: 'Unsupported Media Type', message: expect.any(String) } });
+    });
+
     it('answers 409 when an idempotency key is reused for a different gesture, and charges nothing more', async () => {
       const me = await token('emp-a', ['associate']);
       const body = gesture('emp-a', { amountMinor: 100 });

@@ -1,7 +1,9 @@
 import { HttpException, Logger } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
 import { InvariantViolation } from '#domain';
 import { EventIdConflictError, EventStoreOverloadedError, InvalidAppendError, WrongExpectedRevisionError } from '#event-store';
 import { NoPolicyError, StreamBusyError } from '#ledger';
+import { validationFailed } from './validation.js';
 
 /** What the client is told about an error: the status, the JSON body, and when to retry (seconds), if it should. */
 export interface ErrorAnswer {
@@ -18,8 +20,13 @@ const logger = new Logger('http');
  */
 export function errorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof HttpException) {
+    const status = error.getStatus();
     const response = error.getResponse();
-    return { status: error.getStatus(), body: typeof response === 'string' ? { statusCode: error.getStatus(), message: response } : (response as Record<string, unknown>) };
+    if (typeof response !== 'string') return { status, body: response as Record<string, unknown> };
+    // Only what Nest maps from Fastify (a body it could not parse, too large, of a type it takes no parser for) is
+    // a bare message: it gets the error every answer has, and a body that is not JSON is named as a bad field.
+    if (status === 400 && isBodyParserError(error.cause)) return { status, body: validationFailed([{ field: 'body', reasons: [response] }]).getResponse() as Record<string, unknown> };
+    return { status, body: { statusCode: status, error: STATUS_CODES[status], message: response } };
   }
   const fastifyStatus = (error as { statusCode?: unknown })?.statusCode;
   if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
@@ -37,4 +44,10 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   }
   logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return { status: 500, body: { statusCode: 500, error: 'Internal Server Error' } };
+}
+
+/** Fastify's content-type parsers fail with codes FST_ERR_CTP_* (an empty or malformed JSON body among them). */
+function isBodyParserError(cause: unknown): boolean {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('FST_ERR_CTP_');
 }
