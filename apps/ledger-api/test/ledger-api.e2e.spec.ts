@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { mintToken, TokenVerifier, type CallerRole, testTokenSettings } from '#auth';
 import { samplePolicy } from '#domain';
 import { createEmbeddedEventStore, type EventStore } from '#event-store';
@@ -497,6 +499,28 @@ describe('ledger API (HTTP, embedded store)', () => {
         expect({ path, accepts: pattern.test(good), refuses: ['', 'emp 7', `${good}~`, '-emp'].filter((bad) => pattern.test(bad)) }).toEqual({ path, accepts: true, refuses: [] });
       }
       expect(schemas.ErrorBodyDto.properties.errors).toMatchObject({ type: 'array', items: ref('FieldErrorDto') });
+    });
+
+    it('describes the bodies the server really answers, nulls included, as a validating client reads the document', async () => {
+      const doc = (await get('/docs-json')).body;
+      // OpenAPI 3.0 reads `nullable` as adding null to `type` only: an enum must list null itself.
+      const ajv = (addFormatsModule as unknown as (ajv: Ajv) => Ajv)(new Ajv({ allErrors: true, strict: false }));
+      ajv.addSchema({ $id: 'doc', components: doc.components });
+      const conforms = (method: string, path: string, res: { status: number; body: unknown }) => {
+        const schema = doc.paths[path][method].responses[res.status]?.content?.['application/json']?.schema;
+        const validate = ajv.compile(JSON.parse(JSON.stringify(schema ?? false).replaceAll('"#/components/', '"doc#/components/')));
+        return { method, path, status: res.status, problems: validate(res.body) ? [] : validate.errors };
+      };
+      const answers = [
+        ['get', '/customers/{customerId}/loyalty', await get('/customers/cust-never-seen/loyalty', await token('crm-1', ['crm'], null))],
+        ['post', '/customers/{customerId}/loyalty/expiry', await post('/customers/cust-never-seen/loyalty/expiry', {}, await token('crm-1', ['crm'], null))],
+        ['get', '/policy', await get('/policy', await token('admin-1', ['admin'], null))],
+        ['post', '/gestures', await post('/gestures', gesture('emp-a', { gestureType: 'cash_payout', reasonCode: 'claim_settlement' }), await token('emp-a', ['associate']))],
+        ['post', '/gestures', await post('/gestures', gesture('emp-a', { amountMinor: -1 }), await token('emp-a', ['associate']))],
+        ['post', '/gestures/batch', await post('/gestures/batch', { items: [gesture('emp-a', { amountMinor: 100 }), { ...gesture('emp-a'), amountMinor: -5 }, gesture('emp-c')] }, await token('till-12', ['pos-system']))],
+        ['get', '/budgets/{employeeId}', await get('/budgets/emp-a', await token('emp-a', ['associate']))],
+      ] as const;
+      expect(answers.map(([method, path, res]) => conforms(method, path, res))).toEqual(answers.map(([method, path, res]) => ({ method, path, status: res.status, problems: [] })));
     });
   });
 });

@@ -4,6 +4,7 @@ import { channels, feedbackKinds, type Channel, type FeedbackKind } from '#domai
 import { edge } from '../http/edge-rules.js';
 import { IsIsoInstant } from '../http/is-iso-instant.js';
 import { IsPlainText } from '../http/is-plain-text.js';
+import { enumOrNull } from '../http/nullable.js';
 
 export class RecordPurchaseDto {
   @ApiProperty({ example: 'cust-1042' })
@@ -70,7 +71,7 @@ export class RecordFeedbackDto {
   @IsPlainText({ multiline: true })
   comment?: string;
 
-  @ApiPropertyOptional({ enum: channels, nullable: true })
+  @ApiPropertyOptional(enumOrNull(channels))
   @IsOptional()
   @IsIn(channels)
   channel?: Channel;

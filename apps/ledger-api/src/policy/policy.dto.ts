@@ -1,5 +1,6 @@
 import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { channels, gestureTypes, limits, periodKinds, staffRoles, tierNames } from '#domain';
+import { enumOrNull } from '../http/nullable.js';
 
 /*
  * The policy document's shape, for the OpenAPI document only: the domain validates policies itself
@@ -24,7 +25,7 @@ export class RoleRuleDto {
   capPerCustomerPerPeriodMinor!: number;
   @ApiProperty({ type: 'integer', minimum: 0 })
   autoApproveUpToMinor!: number;
-  @ApiProperty({ enum: staffRoles, nullable: true, description: 'a role above this one; null for the top of the chain' })
+  @ApiProperty({ ...enumOrNull(staffRoles), description: 'a role above this one; null for the top of the chain' })
   approverRole!: string | null;
   @ApiProperty({ type: 'integer', minimum: 1, maximum: limits.escalationTtlMinutesMax })
   escalationTtlMinutes!: number;
