@@ -231,6 +231,9 @@ describe('ledger API (HTTP, embedded store)', () => {
       // Chunked, without a content-length: refused as it streams past the limit.
       expect(await send(new Blob([oversized]).stream(), 'application/json')).toEqual(tooLarge);
       expect(await send('<gesture/>', 'application/xml')).toEqual({ status: 415, body: { statusCode: 415, error: 'Unsupported Media Type', message: expect.any(String) } });
+      // A form is no JSON either: its fields would otherwise reach the DTO as strings.
+      const form = new URLSearchParams(Object.entries(gesture('emp-a')).map(([k, v]) => [k, String(v)])).toString();
+      expect(await send(form, 'application/x-www-form-urlencoded')).toEqual({ status: 415, body: { statusCode: 415, error: 'Unsupported Media Type', message: expect.any(String) } });
     });
 
     it('answers 409 when an idempotency key is reused for a different gesture, and charges nothing more', async () => {

@@ -57,7 +57,9 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
   @Module({ imports: [HttpEdgeModule.forRoot(options.verifier), RateLimitModule.forRoot(operations.rateLimit), ...options.modules, health, metrics] })
   class ServiceAppModule {}
   const adapter = createServiceAdapter({ bodyLimitBytes: options.bodyLimitBytes, trustProxy: operations.trustProxy });
-  const app = await NestFactory.create<NestFastifyApplication>(ServiceAppModule, adapter, { logger: options.logger === false ? false : nestLogger(log), abortOnError: false });
+  // No Nest body parsers: they add a form parser, and a form's fields would reach a DTO as strings. Fastify's
+  // own JSON parser (body limit, prototype-poisoning checks) takes JSON; any other body is a 415.
+  const app = await NestFactory.create<NestFastifyApplication>(ServiceAppModule, adapter, { logger: options.logger === false ? false : nestLogger(log), abortOnError: false, bodyParser: false });
   const fastify = app.getHttpAdapter().getInstance();
   logRequests(fastify as never, log);
   closeConnectionsWhenDraining(fastify as never, lifecycle);
