@@ -459,6 +459,7 @@ describe('ledger API (HTTP, embedded store)', () => {
       const outcome = schemas.GestureOutcomeDto.properties;
       expect(outcome.periodKey).toMatchObject({ type: 'string', nullable: true });
       expect(outcome.points).toMatchObject({ type: 'integer', nullable: true });
+      expect(outcome.expiresAt).toMatchObject({ type: 'string', format: 'date-time' });
       expect(outcome.cost.allOf ?? [outcome.cost]).toContainEqual(ref('MoneyDto'));
       expect(outcome.reserved.allOf ?? [outcome.reserved]).toContainEqual(ref('MoneyDto'));
       expect(schemas.MoneyDto.properties).toMatchObject({ amountMinor: { type: 'integer' }, currency: { type: 'string' } });

@@ -21,7 +21,7 @@ export class GestureOutcomeDto {
   points?: number | null;
   @ApiPropertyOptional({ enum: staffRoles, description: 'who may decide it (escalated)' })
   approverRole?: string;
-  @ApiPropertyOptional({ description: 'when the reservation is released if nobody decides (escalated)' })
+  @ApiPropertyOptional({ format: 'date-time', description: 'when the reservation is released if nobody decides (escalated)' })
   expiresAt?: string;
   @ApiPropertyOptional({ description: 'machine-readable refusal reason (refused)' })
   reason?: string;
