@@ -232,7 +232,7 @@ describe('ledger API (HTTP, embedded store)', () => {
       expect(await send(new Blob([oversized]).stream(), 'application/json')).toEqual(tooLarge);
       expect(await send('<gesture/>', 'application/xml')).toEqual({ status: 415, body: { statusCode: 415, error: 'Unsupported Media Type', message: expect.any(String) } });
       // A form is no JSON either: its fields would otherwise reach the DTO as strings.
-      const form = new URLSearchParams(Object.entries(gesture('emp-a')).map(([k, v]) => [k, String(v)])).toString();
+      const form = new URLSearchParams(Object.entries(gesture('emp-a')).map(([k, v]): [string, string] => [k, String(v)])).toString();
       expect(await send(form, 'application/x-www-form-urlencoded')).toEqual({ status: 415, body: { statusCode: 415, error: 'Unsupported Media Type', message: expect.any(String) } });
     });
 
