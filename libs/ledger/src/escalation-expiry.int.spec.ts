@@ -43,6 +43,70 @@ describe('EscalationExpiryScheduler', () => {
     await scheduler.stop();
   });
 
+  const escalate = (ledger: GestureLedger, employeeId: string, key: string) =>
+    ledger.requestGesture({ employeeId, customerId: `c-${key}`, gestureType: 'goodwill_credit', amountMinor: 4000, currency: 'USD', channel: 'pos', storeId: 'nyc-fifth-ave', reasonCode: 'service_failure', note: 'n', occurredAt: clock().toISOString(), idempotencyKey: key }, till);
+  const gestureIdOf = (result: Awaited<ReturnType<GestureLedger['requestGesture']>>) => (result.kind === 'ok' ? result.value.gestureId : '');
+
+  it('lets another instance expire an escalation first, and still expires the others due in the same pass', async () => {
+    const ledger = new GestureLedger(store, { clock });
+    await ledger.start(samplePolicy());
+    for (const employeeId of ['e-4', 'e-5']) await ledger.allocateBudget({ employeeId, role: 'associate', storeId: 'nyc-fifth-ave', idempotencyKey: employeeId }, admin);
+    const raced = gestureIdOf(await escalate(ledger, 'e-4', 'raced'));
+    await escalate(ledger, 'e-5', 'alone');
+    const logged: string[] = [];
+    const scheduler = new EscalationExpiryScheduler(store, ledger, { clock, checkEveryMs: 60_000, log: (line) => logged.push(line) });
+    await scheduler.start();
+    try {
+      const pendingBefore = scheduler.pendingCount;
+      now += 31 * 60_000;
+      // The other replica's scheduler gets to `raced` first, its clock a second on: the expiry it writes differs from
+      // the one this replica would write, and this replica's cached budget is behind.
+      const otherReplica = new GestureLedger(store, { clock: () => new Date(now + 1_000) });
+      await otherReplica.start();
+      expect(await otherReplica.expireEscalation(raced, admin)).toMatchObject({ kind: 'ok', value: { status: 'expired' } });
+
+      expect(await scheduler.expireDue()).toBe(2);
+      expect(scheduler.pendingCount).toBe(pendingBefore - 2);
+      expect(logged).toEqual([]);
+      for (const employeeId of ['e-4', 'e-5']) {
+        expect((await store.readStream(`discretion-budget-${employeeId}`)).map((e) => e.type)).toEqual(['BudgetAllocated', 'GestureEscalated', 'EscalationExpired']);
+      }
+    } finally {
+      await scheduler.stop();
+    }
+  });
+
+  it('logs an escalation it could not expire, keeps it for the next pass, and expires the others due meanwhile', async () => {
+    const ledger = new GestureLedger(store, { clock });
+    await ledger.start(samplePolicy());
+    for (const employeeId of ['e-6', 'e-7']) await ledger.allocateBudget({ employeeId, role: 'associate', storeId: 'nyc-fifth-ave', idempotencyKey: employeeId }, admin);
+    const failing = gestureIdOf(await escalate(ledger, 'e-6', 'failing'));
+    await escalate(ledger, 'e-7', 'fine');
+    let storeAway = true;
+    const flaky: GestureLedger = Object.create(ledger, {
+      expireEscalation: {
+        value: (gestureId: string, ctx: RequestContext) => (storeAway && gestureId === failing ? Promise.reject(new Error('connection terminated unexpectedly')) : ledger.expireEscalation(gestureId, ctx)),
+      },
+    });
+    const logged: string[] = [];
+    const scheduler = new EscalationExpiryScheduler(store, flaky, { clock, checkEveryMs: 60_000, log: (line) => logged.push(line) });
+    await scheduler.start();
+    try {
+      const pendingBefore = scheduler.pendingCount;
+      now += 31 * 60_000;
+      expect(await scheduler.expireDue()).toBe(1);
+      expect(scheduler.pendingCount).toBe(pendingBefore - 1);
+      expect(logged).toEqual([expect.stringContaining(`${failing} failed: connection terminated unexpectedly`)]);
+      expect((await store.readStream('discretion-budget-e-7')).map((e) => e.type)).toEqual(['BudgetAllocated', 'GestureEscalated', 'EscalationExpired']);
+
+      storeAway = false;
+      expect(await scheduler.expireDue()).toBe(1);
+      expect((await store.readStream('discretion-budget-e-6')).map((e) => e.type)).toEqual(['BudgetAllocated', 'GestureEscalated', 'EscalationExpired']);
+    } finally {
+      await scheduler.stop();
+    }
+  });
+
   it('follows the log again after its subscription fails, and still releases what was escalated after the failure', async () => {
     const ledger = new GestureLedger(store, { clock });
     await ledger.start(samplePolicy());

@@ -1,4 +1,4 @@
-import { repeatWithBackoff, START, type BackoffLimits, type EventStore, type ReadFrom, type Subscription } from '#event-store';
+import { EventIdConflictError, repeatWithBackoff, START, type BackoffLimits, type EventStore, type ReadFrom, type Subscription } from '#event-store';
 import type { GestureLedger, RequestContext } from './gesture-ledger.js';
 
 export interface EscalationExpiryOptions {
@@ -17,9 +17,10 @@ const system: RequestContext = { principal: { subject: 'escalation-expiry', role
 /**
  * Releases reservations nobody decided in time: follows the log for escalations and their decisions,
  * and sends `ExpireEscalation` for each one past its `expiresAt`. Running it in several instances is
- * safe: expiry is idempotent, so a second instance's command appends nothing. A subscription that fails
- * once the scheduler is running (the database restarted, the server dropped the stream) is opened again
- * from the last batch seen, after a backoff: otherwise reservations would silently stop being released.
+ * safe: expiry is idempotent, so a second instance's command appends nothing (one that raced the first
+ * to the store reads its expiry instead). A subscription that fails once the scheduler is running (the
+ * database restarted, the server dropped the stream) is opened again from the last batch seen, after a
+ * backoff: otherwise reservations would silently stop being released.
  */
 export class EscalationExpiryScheduler {
   private readonly pending = new Map<string, number>();
@@ -104,12 +105,30 @@ export class EscalationExpiryScheduler {
     let expired = 0;
     for (const [gestureId, expiresAtMs] of [...this.pending]) {
       if (expiresAtMs > now) continue;
-      const result = await this.ledger.expireEscalation(gestureId, system);
+      const result = await this.expire(gestureId).catch((error: unknown) => {
+        this.log(`escalation expiry: ${gestureId} failed: ${(error as Error).message ?? error}; trying again on the next pass`);
+        return undefined;
+      });
+      // Kept pending when it failed, and the others due do not wait behind it.
+      if (result === undefined) continue;
       // Decided meanwhile, or expired by another instance: either way it is no longer ours to expire.
       if (result.kind === 'ok' || (result.kind === 'refused' && result.reason !== 'not_yet_expired')) this.pending.delete(gestureId);
       if (result.kind === 'ok' && result.value.outcome === 'escalated' && result.value.status === 'expired') expired++;
     }
     return expired;
+  }
+
+  /**
+   * Another instance may have written this expiry a moment earlier, stamped with its own time: the store
+   * refuses ours as a conflicting repeat, and asking again reads the stream afresh and finds it expired.
+   */
+  private async expire(gestureId: string) {
+    try {
+      return await this.ledger.expireEscalation(gestureId, system);
+    } catch (error) {
+      if (!(error instanceof EventIdConflictError)) throw error;
+      return this.ledger.expireEscalation(gestureId, system);
+    }
   }
 
   async stop(): Promise<void> {
