@@ -16,9 +16,9 @@ export interface LoyaltyExpiryRunOptions {
   concurrency?: number;
   pageSize?: number;
   /**
-   * Tries per customer when the answer is transient (no connection, 429, 502, 503, 504): the expiry is
-   * idempotent, so a retry is safe. Waits `Retry-After` when the ledger says (at most `retryAfterMaxMs`), else a
-   * backoff. Default 5.
+   * Tries per customer, and per page of the list, when the answer is transient (no connection, 429, 502,
+   * 503, 504: the projector restarting, say): the expiry is idempotent and the list a read, so a retry is
+   * safe. Waits `Retry-After` when the server says (at most `retryAfterMaxMs`), else a backoff. Default 5.
    */
   attemptsMax?: number;
   backoff?: BackoffLimits;
@@ -50,13 +50,13 @@ const transientStatuses = new Set([429, 502, 503, 504]);
 export async function runLoyaltyExpiry(options: LoyaltyExpiryRunOptions): Promise<LoyaltyExpirySummary> {
   const headers = { authorization: `Bearer ${options.bearer}`, 'content-type': 'application/json' };
   const summary: LoyaltyExpirySummary = { reviewed: 0, pointsExpired: 0, tiersChanged: 0, tiersPlaced: 0, failures: 0, failed: [] };
-  const expire = (customerId: string) => expireWithRetries(`${options.ledgerUrl}/customers/${encodeURIComponent(customerId)}/loyalty/expiry`, headers, options);
+  const expire = (customerId: string) => fetchWithRetries(`${options.ledgerUrl}/customers/${encodeURIComponent(customerId)}/loyalty/expiry`, { method: 'POST', headers, body: '{}' }, options);
   let after: string | null = null;
   for (;;) {
     const query = new URLSearchParams({ limit: String(options.pageSize ?? 500), ...(after === null ? {} : { after }) });
-    const listed = await fetch(`${options.readUrl}/read/customers?${query}`, { headers });
-    if (listed.status !== 200) throw new Error(`listing customers at ${options.readUrl} answered ${listed.status}: ${await listed.text()}`);
-    const page = (await listed.json()) as { customers: Array<{ customerId: string }>; next: string | null };
+    const listed = await fetchWithRetries(`${options.readUrl}/read/customers?${query}`, { headers }, options);
+    if (listed.status !== 200) throw new Error(`listing customers at ${options.readUrl} answered ${listed.status}: ${listed.body}`);
+    const page = JSON.parse(listed.body) as { customers: Array<{ customerId: string }>; next: string | null };
     let next = 0;
     const worker = async () => {
       while (next < page.customers.length) {
@@ -81,13 +81,13 @@ export async function runLoyaltyExpiry(options: LoyaltyExpiryRunOptions): Promis
   }
 }
 
-/** One customer's expiry, tried again while the answer is transient; the last answer otherwise (status 0: none came). */
-async function expireWithRetries(url: string, headers: Record<string, string>, options: LoyaltyExpiryRunOptions): Promise<{ status: number; body: string }> {
+/** One request, tried again while the answer is transient; the last answer otherwise (status 0: none came). */
+async function fetchWithRetries(url: string, init: RequestInit, options: LoyaltyExpiryRunOptions): Promise<{ status: number; body: string }> {
   const attemptsMax = Math.max(1, options.attemptsMax ?? 5);
   for (let attempt = 0; ; attempt++) {
     let answer: { status: number; body: string; retryAfter: string | null };
     try {
-      const res = await fetch(url, { method: 'POST', headers, body: '{}' });
+      const res = await fetch(url, init);
       answer = { status: res.status, body: await res.text(), retryAfter: res.headers.get('retry-after') };
     } catch (error) {
       answer = { status: 0, body: (error as Error).message, retryAfter: null };

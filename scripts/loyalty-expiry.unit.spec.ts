@@ -8,12 +8,18 @@ import { failuresListedMax, runLoyaltyExpiry } from './loyalty-expiry.js';
  * much of a failure it keeps. The real APIs are exercised by test/loyalty-expiry.e2e.spec.ts.
  */
 type Answer = (customerId: string, attempt: number) => { status: number; body?: object; headers?: Record<string, string> } | 'hang-up';
+/** How the list answers its `request`-th call (from 1) instead of with the page; undefined: with the page. */
+type ListAnswer = (request: number) => { status: number } | 'hang-up' | undefined;
 
-async function standIn(customers: string[], answer: Answer): Promise<{ url: string; attempts: Map<string, number>; server: Server }> {
+async function standIn(customers: string[], answer: Answer, listAnswer: ListAnswer = () => undefined): Promise<{ url: string; attempts: Map<string, number>; server: Server }> {
   const attempts = new Map<string, number>();
+  let listRequests = 0;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url!, 'http://x');
     if (req.method === 'GET' && url.pathname === '/read/customers') {
+      const instead = listAnswer(++listRequests);
+      if (instead === 'hang-up') return void req.socket.destroy();
+      if (instead) return void res.writeHead(instead.status).end();
       const after = url.searchParams.get('after');
       const limit = Number(url.searchParams.get('limit'));
       const rest = customers.filter((c) => after === null || c > after);
@@ -40,8 +46,8 @@ describe('loyalty expiry run', () => {
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
   });
-  const run = async (customers: string[], answer: Answer, options: Partial<Parameters<typeof runLoyaltyExpiry>[0]> = {}) => {
-    const api = await standIn(customers, answer);
+  const run = async (customers: string[], answer: Answer, options: Partial<Parameters<typeof runLoyaltyExpiry>[0]> = {}, listAnswer?: ListAnswer) => {
+    const api = await standIn(customers, answer, listAnswer);
     servers.push(api.server);
     const summary = await runLoyaltyExpiry({ ledgerUrl: api.url, readUrl: api.url, bearer: 't', ...quick, ...options });
     return { summary, attempts: api.attempts };
@@ -70,6 +76,18 @@ describe('loyalty expiry run', () => {
     );
     expect(attempts.get('bad')).toBe(1);
     expect(attempts.get('busy')).toBe(3);
+  });
+
+  it('retries a page of the list that answers transiently (the query API restarting), missing and repeating no customer', async () => {
+    const customers = ['c-1', 'c-2', 'c-3', 'c-4', 'c-5', 'c-6', 'c-7'];
+    // The second page's first two tries fail: a dropped connection, then 503 while the projector starts.
+    const { summary, attempts } = await run(customers, () => expired(1), {}, (request) => (request === 2 ? 'hang-up' : request === 3 ? { status: 503 } : undefined));
+    expect(summary).toMatchObject({ reviewed: 7, pointsExpired: 7, failures: 0 });
+    expect(Object.fromEntries(attempts)).toEqual(Object.fromEntries(customers.map((c) => [c, 1])));
+  });
+
+  it('stops when the list keeps failing, rather than reporting a run over part of the customers as done', async () => {
+    await expect(run(['c-1', 'c-2', 'c-3', 'c-4'], () => expired(1), { attemptsMax: 2 }, (request) => (request >= 2 ? { status: 503 } : undefined))).rejects.toThrow(/answered 503/);
   });
 
   it('counts every failure but names only the first hundred', async () => {
