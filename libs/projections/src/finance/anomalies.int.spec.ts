@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { CallerRole } from '#auth';
 import { samplePolicy } from '#domain';
 import { createEmbeddedEventStore, createPgliteDriver, createPostgresDriver, type RecordedEvent, type SqlDriver } from '#event-store';
 import { GestureLedger, type RequestContext } from '#ledger';
 import { withBackend } from '../../../event-store/src/testing/infra.js';
-import { FinanceViews } from './finance-views.js';
-import { financeProjections } from './index.js';
-import { applyInBatches, createProjectionSchema, readWholeLog } from './testing/project-log.js';
+import { readWholeLog } from './testing/project-log.js';
+import { projectedFinance } from './testing/projected-finance.js';
 
 /**
  * Anomalies whose evidence straddles an edge. An associate (cap 50.00 USD) gives one customer 20.00 three
@@ -51,40 +50,25 @@ async function logWithASplitAcrossMidnightAndAPromotion(): Promise<RecordedEvent
 
 function suite(name: string, open: () => Promise<SqlDriver>) {
   describe(`anomalies at the edge of the period (${name})`, () => {
-    const schema = `finance_anomalies_${process.pid}_${Date.now() % 100_000}_${name.replace(/\W/g, '')}`.toLowerCase();
-    let db: SqlDriver;
-    let views: FinanceViews;
-
-    beforeAll(async () => {
-      const log = await logWithASplitAcrossMidnightAndAPromotion();
-      db = await open();
-      await createProjectionSchema(db, schema, financeProjections);
-      await applyInBatches(db, schema, financeProjections, log, 4);
-      views = new FinanceViews(db, schema);
-    }, 60_000);
-
-    afterAll(async () => {
-      await db?.exec(`drop schema if exists ${schema} cascade;`).catch(() => undefined);
-      await db?.close();
-    });
+    const views = projectedFinance('finance_anomalies', name, open, logWithASplitAcrossMidnightAndAPromotion, 4);
 
     it('flags a split gesture whose first parts fell before the period, in the period its last part fell in', async () => {
-      const flags = await views.anomalies(dayOf('2025-03-05'));
+      const flags = await views().anomalies(dayOf('2025-03-05'));
       expect(flags.map((f) => [f.kind, f.employeeId, f.customerId, f.evidence.totalMinor, f.evidence.counts])).toEqual([['split_gesture', 'ana', 'c-split', 6_000, { gestures: 3 }]]);
       expect(flags[0]!.evidence).toMatchObject({ windowStart: splitAcrossMidnight[0], windowEnd: splitAcrossMidnight[2] });
       expect(flags[0]!.evidence.gestureIds).toHaveLength(3);
     });
 
     it('does not flag the earlier period, whose gestures alone stay under the cap, nor flag the split twice', async () => {
-      expect(await views.anomalies(dayOf('2025-03-04'))).toEqual([]);
+      expect(await views().anomalies(dayOf('2025-03-04'))).toEqual([]);
       // A period that begins just after the split's last part: the split belongs to the period before.
-      expect(await views.anomalies({ from: '2025-03-05T00:05:00.001Z', to: '2025-03-06T00:00:00.000Z', asOf: null })).toEqual([]);
-      const both = await views.anomalies({ from: '2025-03-04T00:00:00.000Z', to: '2025-03-06T00:00:00.000Z', asOf: null });
+      expect(await views().anomalies({ from: '2025-03-05T00:05:00.001Z', to: '2025-03-06T00:00:00.000Z', asOf: null })).toEqual([]);
+      const both = await views().anomalies({ from: '2025-03-04T00:00:00.000Z', to: '2025-03-06T00:00:00.000Z', asOf: null });
       expect(both.map((f) => [f.kind, f.evidence.totalMinor])).toEqual([['split_gesture', 6_000]]);
     });
 
     it('says which role\'s limit amounts were just under, for an employee promoted in the period', async () => {
-      const flags = await views.anomalies({ from: '2025-03-09T00:00:00.000Z', to: dayOf(promotionDay).to, asOf: null });
+      const flags = await views().anomalies({ from: '2025-03-09T00:00:00.000Z', to: dayOf(promotionDay).to, asOf: null });
       expect(flags.map((f) => [f.kind, f.employeeId, f.evidence.referenceMinor, f.evidence.counts])).toEqual([['just_under_threshold', 'dee', 7_500, { gesturesNearThreshold: 3, employeeGestures: 4 }]]);
       expect(flags[0]!.why).toContain('below the 75.00 USD a senior associate may give without approval');
     });

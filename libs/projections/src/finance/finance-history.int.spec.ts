@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { CallerRole } from '#auth';
 import { samplePolicy } from '#domain';
 import { createEmbeddedEventStore, createPgliteDriver, createPostgresDriver, type RecordedEvent, type SqlDriver } from '#event-store';
 import { GestureLedger, type RequestContext } from '#ledger';
 import { withBackend } from '../../../event-store/src/testing/infra.js';
-import { FinanceViews } from './finance-views.js';
-import { financeProjections } from './index.js';
 import { parseCsv } from './testing/csv-reader.js';
-import { applyInBatches, createProjectionSchema, readWholeLog } from './testing/project-log.js';
+import { readWholeLog } from './testing/project-log.js';
+import { projectedFinance } from './testing/projected-finance.js';
 
 /**
  * History that finance reports must not rewrite. A store whose time zone and region change in a later
@@ -67,25 +66,10 @@ async function logWithAStoreMovedAndAPromotion(): Promise<RecordedEvent[]> {
 
 function suite(name: string, open: () => Promise<SqlDriver>) {
   describe(`finance reports after a store moves and an employee is promoted (${name})`, () => {
-    const schema = `finance_history_${process.pid}_${Date.now() % 100_000}_${name.replace(/\W/g, '')}`.toLowerCase();
-    let db: SqlDriver;
-    let views: FinanceViews;
-
-    beforeAll(async () => {
-      const log = await logWithAStoreMovedAndAPromotion();
-      db = await open();
-      await createProjectionSchema(db, schema, financeProjections);
-      await applyInBatches(db, schema, financeProjections, log, 3);
-      views = new FinanceViews(db, schema);
-    }, 60_000);
-
-    afterAll(async () => {
-      await db?.exec(`drop schema if exists ${schema} cascade;`).catch(() => undefined);
-      await db?.close();
-    });
+    const views = projectedFinance('finance_history', name, open, logWithAStoreMovedAndAPromotion, 3);
 
     it('dates and groups each entry by the store its own policy version had', async () => {
-      const byDay = await views.spend({ ...window, asOf: null }, 'day', 'region');
+      const byDay = await views().spend({ ...window, asOf: null }, 'day', 'region');
       expect(byDay.rows.map((r) => [r.bucket, r.key, r.postedMinor])).toEqual([
         ['2025-03-12', 'us-central', 1_001],
         ['2025-03-15', 'apac', 1_002],
@@ -94,13 +78,13 @@ function suite(name: string, open: () => Promise<SqlDriver>) {
 
     it('answers as of before the change exactly as a report run then did', async () => {
       const asOf = new Date(Date.parse(policyTwoAt) - 1).toISOString();
-      const known = await views.spend({ ...window, asOf }, 'day', 'region');
+      const known = await views().spend({ ...window, asOf }, 'day', 'region');
       expect(known.rows.map((r) => [r.bucket, r.key, r.postedMinor])).toEqual([['2025-03-12', 'us-central', 1_001]]);
     });
 
     it("exports each entry with its own policy's region", async () => {
       let text = '';
-      for await (const chunk of views.exportCsv({ ...window, asOf: null })) text += chunk;
+      for await (const chunk of views().exportCsv({ ...window, asOf: null })) text += chunk;
       const [header, ...rows] = parseCsv(text);
       const column = (name: string) => header!.indexOf(name);
       expect(rows.map((r) => [r[column('policy_version')], r[column('region')], r[column('posted_minor')]])).toEqual([
@@ -110,7 +94,7 @@ function suite(name: string, open: () => Promise<SqlDriver>) {
     });
 
     it('judges gestures made before a promotion against the role the employee had then', async () => {
-      const flags = await views.anomalies(nearThresholdDay);
+      const flags = await views().anomalies(nearThresholdDay);
       expect(flags.map((f) => [f.kind, f.employeeId])).toEqual([['just_under_threshold', 'dee']]);
       expect(flags[0]!.why).toContain('the 25.00 USD an associate may give without approval');
     });
