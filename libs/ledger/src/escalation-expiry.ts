@@ -1,4 +1,4 @@
-import { EventIdConflictError, repeatWithBackoff, START, type BackoffLimits, type EventStore, type ReadFrom, type Subscription } from '#event-store';
+import { repeatWithBackoff, START, type BackoffLimits, type EventStore, type ReadFrom, type Subscription } from '#event-store';
 import type { GestureLedger, RequestContext } from './gesture-ledger.js';
 
 export interface EscalationExpiryOptions {
@@ -18,7 +18,7 @@ const system: RequestContext = { principal: { subject: 'escalation-expiry', role
  * Releases reservations nobody decided in time: follows the log for escalations and their decisions,
  * and sends `ExpireEscalation` for each one past its `expiresAt`. Running it in several instances is
  * safe: expiry is idempotent, so a second instance's command appends nothing (one that raced the first
- * to the store reads its expiry instead). A subscription that fails once the scheduler is running (the
+ * to the store is decided again on the stream as it now is, and finds the expiry). A subscription that fails once the scheduler is running (the
  * database restarted, the server dropped the stream) is opened again from the last batch seen, after a
  * backoff: otherwise reservations would silently stop being released.
  */
@@ -105,7 +105,7 @@ export class EscalationExpiryScheduler {
     let expired = 0;
     for (const [gestureId, expiresAtMs] of [...this.pending]) {
       if (expiresAtMs > now) continue;
-      const result = await this.expire(gestureId).catch((error: unknown) => {
+      const result = await this.ledger.expireEscalation(gestureId, system).catch((error: unknown) => {
         this.log(`escalation expiry: ${gestureId} failed: ${(error as Error).message ?? error}; trying again on the next pass`);
         return undefined;
       });
@@ -116,19 +116,6 @@ export class EscalationExpiryScheduler {
       if (result.kind === 'ok' && result.value.outcome === 'escalated' && result.value.status === 'expired') expired++;
     }
     return expired;
-  }
-
-  /**
-   * Another instance may have written this expiry a moment earlier, stamped with its own time: the store
-   * refuses ours as a conflicting repeat, and asking again reads the stream afresh and finds it expired.
-   */
-  private async expire(gestureId: string) {
-    try {
-      return await this.ledger.expireEscalation(gestureId, system);
-    } catch (error) {
-      if (!(error instanceof EventIdConflictError)) throw error;
-      return this.ledger.expireEscalation(gestureId, system);
-    }
   }
 
   async stop(): Promise<void> {

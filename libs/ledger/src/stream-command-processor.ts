@@ -143,6 +143,7 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
   }
 
   private async decideAndAppend(stream: string, envelopes: Array<CommandEnvelope<Command>>): Promise<Array<{ ok: true; value: Outcome } | { ok: false; error: unknown }>> {
+    let decidedAfterIdConflict = false;
     for (let attempt = 0; ; attempt++) {
       const cached = this.cache.get(stream) ?? (await this.load(stream));
       let state = cached.state;
@@ -176,6 +177,13 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
           }
           this.cache.delete(stream);
           if ((error instanceof EventIdConflictError || error instanceof InvalidAppendError) && envelopes.length > 1) return this.oneByOne(stream, envelopes);
+          if (error instanceof EventIdConflictError && !decidedAfterIdConflict) {
+            // Another process (a replica, the expiry job) may have written this very command a moment earlier:
+            // its events carry the same ids, stamped with its own time. Decided again on the stream as it now
+            // is, the command finds its own outcome; a second conflict is a key reused for something else.
+            decidedAfterIdConflict = true;
+            continue;
+          }
           throw error;
         }
       }
