@@ -484,6 +484,10 @@ describe('ledger API (HTTP, embedded store)', () => {
         }
       }
       for (const status of ['400', '401', '403', '409', '413']) expect(answer('/gestures', 'post', status)).toEqual(ref('ErrorBodyDto'));
+      // Every route that takes a body says it refuses one that is not JSON (415), as it does.
+      for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>)) {
+        for (const [method, operation] of Object.entries(operations)) if (operation.requestBody) expect({ path, method, unsupported: answer(path, method, '415') }).toEqual({ path, method, unsupported: ref('ErrorBodyDto') });
+      }
       // Path ids are described once each, with the pattern the server checks (a generated client refuses
       // locally what would be a 400), and the 400 a malformed one gets is documented.
       const gestureId = gestureIdFor('emp-7', 'till-1:42');

@@ -18,7 +18,7 @@ export class BudgetsController {
   @HttpCode(200)
   @ApiOperation({ summary: "Enrol an employee: role, home store, optional allowance override (managers of the store, admins)" })
   @ApiOkResponse({ type: BudgetViewDto })
-  @ApiErrors(400, 401, 403, 409, 413, 429, 503)
+  @ApiErrors(400, 401, 403, 409, 413, 415, 429, 503)
   async allocate(@Body() dto: AllocateBudgetDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.allocateBudget(dto, ctx));
   }
@@ -27,7 +27,7 @@ export class BudgetsController {
   @HttpCode(200)
   @ApiOperation({ summary: "Top up (or lower) one period's allowance" })
   @ApiOkResponse({ type: BudgetViewDto })
-  @ApiErrors(400, 401, 403, 404, 409, 413, 429, 503)
+  @ApiErrors(400, 401, 403, 404, 409, 413, 415, 429, 503)
   async adjust(@PartyIdParam('employeeId') employeeId: string, @Body() dto: AdjustBudgetDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.adjustBudget(employeeId, dto, ctx));
   }

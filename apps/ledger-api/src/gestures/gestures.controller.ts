@@ -20,7 +20,7 @@ export class GesturesController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Record a discretionary gesture: granted, escalated (reserved until decided) or refused' })
   @ApiCreatedResponse({ type: GestureOutcomeDto, description: 'the outcome, a refusal included; a retry with the same idempotency key answers the first outcome' })
-  @ApiErrors(400, 401, 403, 409, 413, 429, 503)
+  @ApiErrors(400, 401, 403, 409, 413, 415, 429, 503)
   async request(@Body() dto: RequestGestureDto, @Ctx() ctx: RequestContext) {
     const amountOrPoints = oneOfAmountOrPoints(dto);
     if (amountOrPoints.length > 0) throw validationFailed(amountOrPoints);
@@ -32,7 +32,7 @@ export class GesturesController {
   @ApiOperation({ summary: "Upload a till's offline queue: each item keeps its occurredAt and gets its own answer" })
   @ApiBody({ type: GestureBatchDto })
   @ApiOkResponse({ type: GestureBatchAnswerDto, description: 'one result per item, whatever became of the others' })
-  @ApiErrors(400, 401, 413, 429)
+  @ApiErrors(400, 401, 413, 415, 429)
   async batch(@Body() body: GestureBatchDto, @Ctx() ctx: RequestContext) {
     const items = body.items;
     if (!Array.isArray(items) || items.length === 0 || items.length > edge.batchItemsMax) {
@@ -60,7 +60,7 @@ export class GesturesController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve an escalated gesture, in full or in part (the rest of the reservation is released)' })
   @ApiOkResponse({ type: GestureOutcomeDto })
-  @ApiErrors(400, 401, 403, 404, 409, 413, 429, 503)
+  @ApiErrors(400, 401, 403, 404, 409, 413, 415, 429, 503)
   async approve(@GestureIdParam('gestureId') gestureId: string, @Body() dto: ApproveGestureDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.approveGesture(gestureId, dto, ctx));
   }
@@ -69,7 +69,7 @@ export class GesturesController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Deny an escalated gesture; its reservation is released' })
   @ApiOkResponse({ type: GestureOutcomeDto })
-  @ApiErrors(400, 401, 403, 404, 409, 413, 429, 503)
+  @ApiErrors(400, 401, 403, 404, 409, 413, 415, 429, 503)
   async deny(@GestureIdParam('gestureId') gestureId: string, @Body() dto: DecisionNoteDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.denyGesture(gestureId, dto, ctx));
   }
@@ -78,7 +78,7 @@ export class GesturesController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Undo a granted or approved gesture; its amount returns to the period it was charged to' })
   @ApiOkResponse({ type: GestureOutcomeDto })
-  @ApiErrors(400, 401, 403, 404, 409, 413, 429, 503)
+  @ApiErrors(400, 401, 403, 404, 409, 413, 415, 429, 503)
   async reverse(@GestureIdParam('gestureId') gestureId: string, @Body() dto: DecisionNoteDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.reverseGesture(gestureId, dto, ctx));
   }

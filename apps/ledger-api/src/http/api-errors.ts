@@ -9,6 +9,7 @@ const meanings = {
   404: 'no such budget, gesture or customer',
   409: 'refused by the ledger in its current state (reason), or an idempotency key reused for a different request',
   413: 'the body is over the size limit',
+  415: 'the body is not JSON (Content-Type application/json)',
   429: 'over the rate limit; Retry-After says when to try again',
   503: 'overloaded or no policy published yet; Retry-After says when to try again',
 } as const;

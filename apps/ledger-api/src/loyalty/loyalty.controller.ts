@@ -17,7 +17,7 @@ export class LoyaltyController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Record a purchase: earns points, counts toward the rolling 12-month spend and tier' })
   @ApiOkResponse({ type: LoyaltySummaryDto })
-  @ApiErrors(400, 401, 403, 409, 413, 429, 503)
+  @ApiErrors(400, 401, 403, 409, 413, 415, 429, 503)
   async purchase(@Body() dto: RecordPurchaseDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.recordPurchase(dto, ctx));
   }
@@ -26,7 +26,7 @@ export class LoyaltyController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Record customer feedback (CSAT 1-5, compliment, complaint), linked to the gesture and employee it concerns' })
   @ApiOkResponse({ type: LoyaltySummaryDto })
-  @ApiErrors(400, 401, 403, 409, 413, 429, 503)
+  @ApiErrors(400, 401, 403, 409, 413, 415, 429, 503)
   async feedback(@Body() dto: RecordFeedbackDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.recordFeedback(dto, ctx));
   }
@@ -35,7 +35,7 @@ export class LoyaltyController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Redeem points (never below zero: refused with insufficient_points)' })
   @ApiOkResponse({ type: LoyaltySummaryDto })
-  @ApiErrors(400, 401, 403, 409, 413, 429, 503)
+  @ApiErrors(400, 401, 403, 409, 413, 415, 429, 503)
   async redeem(@PartyIdParam('customerId') customerId: string, @Body() dto: RedeemPointsDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.redeemPoints({ customerId, ...dto }, ctx));
   }

@@ -27,7 +27,7 @@ export class PolicyController {
   @ApiOperation({ summary: 'Publish the next policy version (admins); validated as a whole, refused with every problem named' })
   @ApiBody({ type: PolicyDto, description: 'a complete policy, version = current + 1; no other fields' })
   @ApiOkResponse({ type: PolicyPublishedDto })
-  @ApiErrors(400, 401, 403, 409, 413, 429)
+  @ApiErrors(400, 401, 403, 409, 413, 415, 429)
   async publish(@Body() body: unknown, @Ctx() ctx: RequestContext) {
     const forbidden = mayPublishPolicy(ctx.principal);
     if (forbidden) return unwrap({ kind: 'forbidden', reason: forbidden });
