@@ -4,8 +4,9 @@ import { startProjector } from './start-projector.js';
 
 /**
  * The projector as its own deployable service: follows the log into the read models and serves the
- * query API. One active instance per read-model database is enough; a second one is a hot standby (it
- * waits on the checkpoint row's lock and never applies a batch twice).
+ * query API. One instance per read-model database is enough. A second one is safe but does the work twice:
+ * both read every batch and race for the checkpoint row's lock, and the loser drops what the winner applied,
+ * so nothing is applied twice.
  */
 async function main(): Promise<void> {
   const settings = loadSettings();
