@@ -1,10 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CallerRole } from '#auth';
-import { samplePolicy } from '#domain';
-import { createEmbeddedEventStore, createPgliteDriver, createPostgresDriver, type RecordedEvent, type SqlDriver } from '#event-store';
-import { GestureLedger, type RequestContext } from '#ledger';
+import { createPgliteDriver, createPostgresDriver, type RecordedEvent, type SqlDriver } from '#event-store';
 import { withBackend } from '../../../event-store/src/testing/infra.js';
-import { readWholeLog } from './testing/project-log.js';
+import { clockedLog } from './testing/clocked-log.js';
 import { projectedFinance } from './testing/projected-finance.js';
 
 /**
@@ -18,20 +16,15 @@ const splitAcrossMidnight = ['2025-03-04T23:40:00.000Z', '2025-03-04T23:50:00.00
 const promotionDay = '2025-03-10';
 const dayOf = (day: string) => ({ from: `${day}T00:00:00.000Z`, to: new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString(), asOf: null });
 
-async function logWithASplitAcrossMidnightAndAPromotion(): Promise<RecordedEvent[]> {
-  const events = await createEmbeddedEventStore({ dataDir: 'memory://' });
-  let now = new Date('2025-03-01T08:00:00.000Z');
-  const ledger = new GestureLedger(events, { clock: () => now });
-  try {
-    await ledger.start(samplePolicy());
-    const ctx = (subject: string, roles: CallerRole[], storeId: string | null): RequestContext => ({ principal: { subject, roles, storeId }, correlationId: `spec-${subject}` });
+function logWithASplitAcrossMidnightAndAPromotion(): Promise<RecordedEvent[]> {
+  return clockedLog('2025-03-01T08:00:00.000Z', async ({ ledger, setNow, ctx }) => {
     const enrol = async (employeeId: string, role: 'associate' | 'senior_associate', at: string) => {
-      now = new Date(at);
+      setNow(at);
       expect(await ledger.allocateBudget({ employeeId, role, storeId: store, idempotencyKey: `enrol-${employeeId}-${role}` }, ctx('admin-1', ['admin'], null))).toMatchObject({ kind: 'ok' });
     };
     let n = 0;
     const grant = async (employeeId: string, role: CallerRole, customerId: string, amountMinor: number, occurredAt: string) => {
-      now = new Date(occurredAt);
+      setNow(occurredAt);
       const request = { employeeId, customerId, gestureType: 'goodwill_credit' as const, amountMinor, currency: 'USD', channel: 'pos' as const, storeId: store, reasonCode: 'service_failure', note: 'made it right', occurredAt, idempotencyKey: `g-${n++}` };
       expect(await ledger.requestGesture(request, ctx(employeeId, [role], store))).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
     };
@@ -42,10 +35,7 @@ async function logWithASplitAcrossMidnightAndAPromotion(): Promise<RecordedEvent
     await grant('dee', 'associate', 'c-before', 1_000, '2025-03-09T18:00:00.000Z');
     await enrol('dee', 'senior_associate', `${promotionDay}T11:00:00.000Z`);
     for (const hour of ['12', '13', '14']) await grant('dee', 'senior_associate', `c-${hour}`, 7_000, `${promotionDay}T${hour}:00:00.000Z`);
-    return await readWholeLog(events);
-  } finally {
-    await events.close();
-  }
+  });
 }
 
 function suite(name: string, open: () => Promise<SqlDriver>) {

@@ -1,11 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import type { CallerRole } from '#auth';
 import { samplePolicy } from '#domain';
-import { createEmbeddedEventStore, createPgliteDriver, createPostgresDriver, type RecordedEvent, type SqlDriver } from '#event-store';
-import { GestureLedger, type RequestContext } from '#ledger';
+import { createPgliteDriver, createPostgresDriver, type RecordedEvent, type SqlDriver } from '#event-store';
 import { withBackend } from '../../../event-store/src/testing/infra.js';
 import { parseCsv } from './testing/csv-reader.js';
-import { readWholeLog } from './testing/project-log.js';
+import { clockedLog } from './testing/clocked-log.js';
 import { projectedFinance } from './testing/projected-finance.js';
 
 /**
@@ -28,22 +26,17 @@ const nearThresholdDay = { from: '2025-03-11T00:00:00.000Z', to: '2025-03-12T00:
 const promotedAt = '2025-03-16T12:00:00.000Z';
 
 async function logWithAStoreMovedAndAPromotion(): Promise<RecordedEvent[]> {
-  const events = await createEmbeddedEventStore({ dataDir: 'memory://' });
-  let now = new Date('2025-03-01T08:00:00.000Z');
-  const ledger = new GestureLedger(events, { clock: () => now });
-  try {
-    await ledger.start(samplePolicy());
-    const ctx = (subject: string, roles: CallerRole[], storeId: string | null): RequestContext => ({ principal: { subject, roles, storeId }, correlationId: `spec-${subject}` });
+  const log = await clockedLog('2025-03-01T08:00:00.000Z', async ({ ledger, setNow, ctx }) => {
     const expectOk = (result: { kind: string }) => expect(result).toMatchObject({ kind: 'ok' });
     expectOk(await ledger.allocateBudget({ employeeId: 'dee', role: 'associate', storeId: store, idempotencyKey: 'enrol-dee' }, ctx('admin-1', ['admin'], null)));
     const gesture = async (occurredAt: string, n: number, amountMinor = 1_000 + n) => {
-      now = new Date(occurredAt);
+      setNow(occurredAt);
       const request = { employeeId: 'dee', customerId: `c-${n}`, gestureType: 'goodwill_credit' as const, amountMinor, currency: 'USD', channel: 'pos' as const, storeId: store, reasonCode: 'service_failure', note: 'made it right', occurredAt, idempotencyKey: `g-${n}` };
       expectOk(await ledger.requestGesture(request, ctx('dee', ['associate'], store)));
     };
     for (const [n, time] of [[11, '15:00'], [12, '16:00'], [13, '17:00']] as const) await gesture(`2025-03-11T${time}:00.000Z`, n, 2_400);
     await gesture(eveningInChicago, 1);
-    now = new Date(policyTwoAt);
+    setNow(policyTwoAt);
     const sample = samplePolicy();
     const moved = await ledger.policies.publish({ ...sample, version: 2, stores: { ...sample.stores, [store]: { timeZone: 'Asia/Tokyo', region: 'apac' } } }, 'admin-1', {
       correlationId: 'spec-policy-2',
@@ -53,15 +46,12 @@ async function logWithAStoreMovedAndAPromotion(): Promise<RecordedEvent[]> {
     });
     expect(moved).toEqual({ kind: 'published', version: 2 });
     await gesture(earlyInTokyo, 2);
-    now = new Date(promotedAt);
+    setNow(promotedAt);
     expectOk(await ledger.allocateBudget({ employeeId: 'dee', role: 'senior_associate', storeId: store, idempotencyKey: 'promote-dee' }, ctx('admin-1', ['admin'], null)));
-    const log = await readWholeLog(events);
-    expect(log.filter((e) => e.type === 'GestureGranted')).toHaveLength(5);
-    expect(log.filter((e) => e.type === 'BudgetAllocated').map((e) => (e.data as { role: string }).role)).toEqual(['associate', 'senior_associate']);
-    return log;
-  } finally {
-    await events.close();
-  }
+  });
+  expect(log.filter((e) => e.type === 'GestureGranted')).toHaveLength(5);
+  expect(log.filter((e) => e.type === 'BudgetAllocated').map((e) => (e.data as { role: string }).role)).toEqual(['associate', 'senior_associate']);
+  return log;
 }
 
 function suite(name: string, open: () => Promise<SqlDriver>) {
