@@ -46,13 +46,18 @@ describe('EscalationExpiryScheduler', () => {
   const escalate = (ledger: GestureLedger, employeeId: string, key: string) =>
     ledger.requestGesture({ employeeId, customerId: `c-${key}`, gestureType: 'goodwill_credit', amountMinor: 4000, currency: 'USD', channel: 'pos', storeId: 'nyc-fifth-ave', reasonCode: 'service_failure', note: 'n', occurredAt: clock().toISOString(), idempotencyKey: key }, till);
   const gestureIdOf = (result: Awaited<ReturnType<GestureLedger['requestGesture']>>) => (result.kind === 'ok' ? result.value.gestureId : '');
-
-  it('lets another instance expire an escalation first, and still expires the others due in the same pass', async () => {
+  /** A ledger with one escalation by each of two employees: the id of the first, `watched`, and of the other. */
+  async function twoEscalations(employees: [string, string], keys: [string, string]) {
     const ledger = new GestureLedger(store, { clock });
     await ledger.start(samplePolicy());
-    for (const employeeId of ['e-4', 'e-5']) await ledger.allocateBudget({ employeeId, role: 'associate', storeId: 'nyc-fifth-ave', idempotencyKey: employeeId }, admin);
-    const raced = gestureIdOf(await escalate(ledger, 'e-4', 'raced'));
-    await escalate(ledger, 'e-5', 'alone');
+    for (const employeeId of employees) await ledger.allocateBudget({ employeeId, role: 'associate', storeId: 'nyc-fifth-ave', idempotencyKey: employeeId }, admin);
+    const watched = gestureIdOf(await escalate(ledger, employees[0], keys[0]));
+    await escalate(ledger, employees[1], keys[1]);
+    return { ledger, watched };
+  }
+
+  it('lets another instance expire an escalation first, and still expires the others due in the same pass', async () => {
+    const { ledger, watched: raced } = await twoEscalations(['e-4', 'e-5'], ['raced', 'alone']);
     const logged: string[] = [];
     const scheduler = new EscalationExpiryScheduler(store, ledger, { clock, checkEveryMs: 60_000, log: (line) => logged.push(line) });
     await scheduler.start();
@@ -77,11 +82,7 @@ describe('EscalationExpiryScheduler', () => {
   });
 
   it('logs an escalation it could not expire, keeps it for the next pass, and expires the others due meanwhile', async () => {
-    const ledger = new GestureLedger(store, { clock });
-    await ledger.start(samplePolicy());
-    for (const employeeId of ['e-6', 'e-7']) await ledger.allocateBudget({ employeeId, role: 'associate', storeId: 'nyc-fifth-ave', idempotencyKey: employeeId }, admin);
-    const failing = gestureIdOf(await escalate(ledger, 'e-6', 'failing'));
-    await escalate(ledger, 'e-7', 'fine');
+    const { ledger, watched: failing } = await twoEscalations(['e-6', 'e-7'], ['failing', 'fine']);
     let storeAway = true;
     const flaky: GestureLedger = Object.create(ledger, {
       expireEscalation: {
