@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DeciderSpecification, discretionBudgetDecider, initialBudgetState, type ActiveBudget, type BudgetEvent, type GestureApproved, type GestureDenied, type EscalationExpired } from '#domain';
-import { allocated, approve, bob, deny, escalated, expire, factsOf, granted, policy, policyWith, request, reverse, sam, sean, type Mutable } from './budget-fixtures.js';
+import { allocated, approve, bob, maya, deny, escalated, expire, factsOf, granted, policy, policyWith, request, reverse, sam, sean, type Mutable } from './budget-fixtures.js';
 
 const given = DeciderSpecification.for(discretionBudgetDecider, policy);
 const asked = request({ amountMinor: 4_000 });
@@ -216,5 +216,28 @@ describe('ExpireEscalation', () => {
 
   it('refuses an unknown gesture', () => {
     given([allocated()]).when(expire('2026-11-23T19:00:00.000Z')).thenRefused('unknown_gesture');
+  });
+});
+
+describe('a decision on an escalation after the policy changed', () => {
+  // The escalation's policy set who may approve it and until when: its decision applies those rules, so it
+  // names that version, not the one published since.
+  const underVersion2 = DeciderSpecification.for(discretionBudgetDecider, policyWith((p) => {
+    p.version = 2;
+  }));
+  const decidedUnder = (event: BudgetEvent) => (event.data as { policyVersion: number }).policyVersion;
+
+  it.each([
+    ['an approval', approve(4_000), approvedEvent(4_000)],
+    ['a denial', deny(), deniedEvent()],
+    ['an expiry', expire('2026-11-23T18:31:00.000Z'), expiredEvent('2026-11-23T18:31:00.000Z')],
+  ])('records %s under the version the escalation was decided by', (_, command, expected) => {
+    underVersion2(pending).when(command).then([expected]);
+    expect(decidedUnder(expected)).toBe(1);
+  });
+
+  it('records a reversal under the policy in force, whose rules it applies', () => {
+    const reversal = underVersion2([allocated(), granted(request({ amountMinor: 1_500 }))]).when(reverse(maya)).decision();
+    expect((reversal as BudgetEvent[]).map(decidedUnder)).toEqual([2]);
   });
 });

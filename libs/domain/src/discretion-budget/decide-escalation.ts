@@ -3,7 +3,6 @@ import { assertWho, assertWhy } from '../context.js';
 import { refuse, type Decision, type Refusal } from '../decision.js';
 import { assertId } from '../ids.js';
 import { money } from '../money.js';
-import type { Policy } from '../policy/policy.js';
 import { mayApprove, staffRoles } from '../staff/roles.js';
 import { parseInstant } from '../time/instant.js';
 import type { Approver, ApproveGesture, DenyGesture, ExpireEscalation } from './commands.js';
@@ -18,7 +17,7 @@ type Escalated = Extract<FirstOutcome, { outcome: 'escalated' }>;
 type Pending = { readonly record: GestureRecord; readonly first: Escalated; readonly reservedMinor: number; readonly expiresAtMs: number };
 
 /** Posts the approved part of the reservation (reserved → spent) and releases the rest. */
-export function approveGesture({ data }: ApproveGesture, state: BudgetState, policy: Policy): EscalationDecision {
+export function approveGesture({ data }: ApproveGesture, state: BudgetState): EscalationDecision {
   assertDecisionInput(data.gestureId, data.approver, data.recordedAt);
   assertWhy(data.why);
   assert(data.approvedAmountMinor === null || Number.isSafeInteger(data.approvedAmountMinor), 'approvedAmountMinor must be a safe integer or null');
@@ -47,7 +46,7 @@ export function approveGesture({ data }: ApproveGesture, state: BudgetState, pol
       type: 'GestureApproved',
       schemaVersion: 1,
       data: {
-        ...laterFacts(state, record, { employeeId: data.approver.employeeId, actorId: data.approver.actorId }, data.why, data.recordedAt, policy),
+        ...laterFacts(state, record, { employeeId: data.approver.employeeId, actorId: data.approver.actorId }, data.why, data.recordedAt, first.policyVersion),
         reservationId: first.reservationId,
         periodKey: record.periodKey,
         approved: money(approvedMinor, currency),
@@ -61,7 +60,7 @@ export function approveGesture({ data }: ApproveGesture, state: BudgetState, pol
 }
 
 /** Releases the whole reservation. */
-export function denyGesture({ data }: DenyGesture, state: BudgetState, policy: Policy): EscalationDecision {
+export function denyGesture({ data }: DenyGesture, state: BudgetState): EscalationDecision {
   assertDecisionInput(data.gestureId, data.approver, data.recordedAt);
   assertWhy(data.why);
   if (state.status !== 'active') return refuse('no_budget');
@@ -76,7 +75,7 @@ export function denyGesture({ data }: DenyGesture, state: BudgetState, policy: P
       type: 'GestureDenied',
       schemaVersion: 1,
       data: {
-        ...laterFacts(state, record, { employeeId: data.approver.employeeId, actorId: data.approver.actorId }, data.why, data.recordedAt, policy),
+        ...laterFacts(state, record, { employeeId: data.approver.employeeId, actorId: data.approver.actorId }, data.why, data.recordedAt, found.first.policyVersion),
         reservationId: found.first.reservationId,
         periodKey: record.periodKey,
         released: money(found.reservedMinor, found.first.reserved.currency),
@@ -88,7 +87,7 @@ export function denyGesture({ data }: DenyGesture, state: BudgetState, policy: P
 }
 
 /** Releases the whole reservation of an escalation nobody answered in time. */
-export function expireEscalation({ data }: ExpireEscalation, state: BudgetState, policy: Policy): EscalationDecision {
+export function expireEscalation({ data }: ExpireEscalation, state: BudgetState): EscalationDecision {
   assertId(data.gestureId, 'gestureId');
   assertId(data.actorId, 'actorId');
   const nowMs = parseInstant(data.recordedAt, 'recordedAt');
@@ -104,7 +103,7 @@ export function expireEscalation({ data }: ExpireEscalation, state: BudgetState,
       type: 'EscalationExpired',
       schemaVersion: 1,
       data: {
-        ...laterFacts(state, record, { employeeId: null, actorId: data.actorId }, { reasonCode: 'escalation_ttl_elapsed', note: null }, data.recordedAt, policy),
+        ...laterFacts(state, record, { employeeId: null, actorId: data.actorId }, { reasonCode: 'escalation_ttl_elapsed', note: null }, data.recordedAt, found.first.policyVersion),
         reservationId: found.first.reservationId,
         periodKey: record.periodKey,
         released: money(found.reservedMinor, found.first.reserved.currency),

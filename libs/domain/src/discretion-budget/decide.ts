@@ -14,7 +14,8 @@ import { reverseGesture } from './reverse-gesture.js';
 import { initialBudgetState, type BudgetState } from './state.js';
 
 /**
- * Decides one command against an employee's budget under the current policy. A gesture request
+ * Decides one command against an employee's budget under the current policy; an escalation's approval,
+ * denial or expiry under the policy it was escalated by, whose approver role and expiry it applies. A gesture request
  * always answers with an event (refusals included); the other commands return a refusal value when
  * they cannot proceed. An empty list means the command was already carried out.
  */
@@ -25,11 +26,11 @@ export function decideBudget(command: BudgetCommand, state: BudgetState, policy:
     case 'RequestGesture':
       return requestGesture(command, state, policy);
     case 'ApproveGesture':
-      return approveGesture(command, state, policy);
+      return approveGesture(command, state);
     case 'DenyGesture':
-      return denyGesture(command, state, policy);
+      return denyGesture(command, state);
     case 'ExpireEscalation':
-      return expireEscalation(command, state, policy);
+      return expireEscalation(command, state);
     case 'ReverseGesture':
       return reverseGesture(command, state, policy);
     case 'AdjustBudget':

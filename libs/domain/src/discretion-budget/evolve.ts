@@ -116,6 +116,7 @@ function escalated(state: ActiveBudget, { data }: GestureEscalated): ActiveBudge
       pointValueMinor: data.pointValueMinor,
       approverRole: data.approverRole,
       expiresAt: data.expiresAt,
+      policyVersion: data.policyVersion,
     },
     current: { status: 'pending', reservedMinor: data.reserved.amountMinor, expiresAtMs: parseInstant(data.expiresAt, 'expiresAt') },
   }, +1);

@@ -1,14 +1,14 @@
 import type { When, Who, Why } from '../context.js';
-import type { Policy } from '../policy/policy.js';
 import type { GestureFacts } from './events.js';
 import type { ActiveBudget, GestureRecord } from './state.js';
 
 /**
  * The context of a later decision about a gesture (approval, denial, expiry, reversal): `who` and
  * `why` are the decider's own, `where` stays where the gesture happened. Decisions taken online
- * have no till clock, so they occur when the server records them.
+ * have no till clock, so they occur when the server records them. `policyVersion` is the version whose
+ * rules the decision applied.
  */
-export function laterFacts(state: ActiveBudget, record: GestureRecord, who: Who, why: Why, recordedAt: string, policy: Policy): GestureFacts {
+export function laterFacts(state: ActiveBudget, record: GestureRecord, who: Who, why: Why, recordedAt: string, policyVersion: number): GestureFacts {
   const when: When = { occurredAt: recordedAt, recordedAt };
   return {
     gestureId: record.gestureId,
@@ -19,6 +19,6 @@ export function laterFacts(state: ActiveBudget, record: GestureRecord, who: Who,
     where: record.where,
     why,
     when,
-    policyVersion: policy.version,
+    policyVersion,
   };
 }

@@ -39,7 +39,7 @@ export function reverseGesture({ data }: ReverseGesture, state: BudgetState, pol
       type: 'GestureReversed',
       schemaVersion: 1,
       data: {
-        ...laterFacts(state, record, { employeeId: data.by.employeeId, actorId: data.by.actorId }, data.why, data.recordedAt, policy),
+        ...laterFacts(state, record, { employeeId: data.by.employeeId, actorId: data.by.actorId }, data.why, data.recordedAt, policy.version),
         periodKey: record.periodKey,
         returned: money(current.chargedMinor, currency),
         returnedPoints,

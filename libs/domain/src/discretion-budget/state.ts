@@ -41,6 +41,8 @@ export type FirstOutcome =
       readonly pointValueMinor: number | null;
       readonly approverRole: StaffRole;
       readonly expiresAt: string;
+      /** The policy whose rules set the approver role and the expiry: the one its approval, denial or expiry is decided under. */
+      readonly policyVersion: number;
     };
 
 export type GestureStatus =
