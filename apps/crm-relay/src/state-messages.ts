@@ -1,3 +1,4 @@
+import { pendingEscalationsOf } from '#domain';
 import { positionToString } from '#event-store';
 import { schemaBaseUri, type OutgoingMessage } from '#messaging';
 import type { PartyState } from './party-states.js';
@@ -65,13 +66,7 @@ export function stateMessage(party: PartyState, source: string): { topic: 'custo
       reservedMinor: p.reservedMinor,
       remainingMinor: p.allowanceMinor - p.spentMinor - p.reservedMinor,
     })),
-    // Most budgets have none open: the walk over every remembered gesture is skipped then.
-    pendingEscalations:
-      s.openEscalations === 0
-        ? []
-        : [...s.gestures.values()].flatMap((g) =>
-            g.current.status === 'pending' ? [{ gestureId: g.gestureId, customerId: g.customerId, reservedMinor: g.current.reservedMinor, expiresAt: new Date(g.current.expiresAtMs).toISOString() }] : [],
-          ),
+    pendingEscalations: pendingEscalationsOf(s).map(({ gestureId, customerId, reservedMinor, expiresAtMs }) => ({ gestureId, customerId, reservedMinor, expiresAt: new Date(expiresAtMs).toISOString() })),
     asOf: asOf(party),
   };
   return { topic: 'employeeDiscretion', message: { key: s.employeeId, value: JSON.stringify(value), headers: headers(party, source, 'dev.gesture-ledger.EmployeeDiscretionState.v1', employeeDiscretionSchemaUri) } };

@@ -86,8 +86,9 @@ export {
   type UnallocatedBudget,
 } from './discretion-budget/state.js';
 export { decideBudget, discretionBudgetDecider } from './discretion-budget/decide.js';
+export { escalationTimerActorId } from './discretion-budget/decide-escalation.js';
 export { evolveBudget } from './discretion-budget/evolve.js';
-export { bonusPointsOf, outcomeOf, type GestureOutcome } from './discretion-budget/outcome.js';
+export { bonusPointsOf, outcomeOf, pendingEscalationsOf, type GestureOutcome, type PendingEscalation } from './discretion-budget/outcome.js';
 export { budgetStreamName, budgetStreamPrefix } from './discretion-budget/stream.js';
 
 export {

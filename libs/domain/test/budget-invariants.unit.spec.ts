@@ -201,7 +201,7 @@ function checkInvariants(state: ActiveBudget, model: EventModel, forgotten: Set<
     }
   }
   const pendingCount = [...state.gestures.values()].filter((g) => g.current.status === 'pending').length;
-  if (pendingCount !== state.openEscalations) throw new Error(`${where}: ${state.openEscalations} open escalations counted, ${pendingCount} pending`);
+  if (pendingCount !== state.openEscalations.size) throw new Error(`${where}: ${state.openEscalations.size} open escalations counted, ${pendingCount} pending`);
 }
 
 function periodKeyOf(event: BudgetEvent): string | null {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { DeciderSpecification, discretionBudgetDecider, initialBudgetState, type ActiveBudget, type BudgetEvent, type GestureApproved, type GestureDenied, type EscalationExpired } from '#domain';
-import { allocated, approve, bob, maya, deny, escalated, expire, factsOf, granted, policy, policyWith, request, reverse, sam, sean, type Mutable } from './budget-fixtures.js';
+import { DeciderSpecification, discretionBudgetDecider, escalationTimerActorId, initialBudgetState, type ActiveBudget, type BudgetEvent, type GestureApproved, type GestureDenied, type EscalationExpired } from '#domain';
+import { allocated, approve, bob, maya, refused, deny, escalated, expire, factsOf, granted, policy, policyWith, request, reverse, sam, sean, type Mutable } from './budget-fixtures.js';
 
 const given = DeciderSpecification.for(discretionBudgetDecider, policy);
 const asked = request({ amountMinor: 4_000 });
@@ -239,5 +239,33 @@ describe('a decision on an escalation after the policy changed', () => {
   it('records a reversal under the policy in force, whose rules it applies', () => {
     const reversal = underVersion2([allocated(), granted(request({ amountMinor: 1_500 }))]).when(reverse(maya)).decision();
     expect((reversal as BudgetEvent[]).map(decidedUnder)).toEqual([2]);
+  });
+});
+
+describe('a gesture request finding an escalation past its expiry', () => {
+  // cust-1 holds 4,000 reserved by g-1 (expires 18:30:05) and 1,500 granted: 2,500 more would pass the
+  // associate's 7,500 cap per customer while the reservation stands, and fits once it is released.
+  const earlier = request({ gestureId: 'g-2', reservationId: 'r-2', amountMinor: 1_500 });
+  const history = [...pending, granted(earlier)];
+  const next = (recordedAt: string) => request({ gestureId: 'g-3', reservationId: 'r-3', amountMinor: 2_500, recordedAt });
+  const expiredByTheLedger = (recordedAt: string): EscalationExpired => {
+    const event = expiredEvent(recordedAt);
+    return { ...event, data: { ...event.data, who: { employeeId: null, actorId: escalationTimerActorId } } };
+  };
+
+  it('records the expiry first, then answers on the headroom it released', () => {
+    given(history).when(next('2026-11-23T18:31:00.000Z')).then([expiredByTheLedger('2026-11-23T18:31:00.000Z'), granted(next('2026-11-23T18:31:00.000Z'))]);
+  });
+
+  it('leaves a reservation not yet expired standing', () => {
+    given(history).when(next('2026-11-23T18:30:05.000Z')).then([refused(next('2026-11-23T18:30:05.000Z'), 'customer_cap_exceeded', '2026-11-23')]);
+  });
+
+  it('records nothing on a retry of a request already answered, even once an escalation is overdue', () => {
+    given([...history, refused(next('2026-11-23T18:29:00.000Z'), 'customer_cap_exceeded', '2026-11-23')]).when(next('2026-11-23T18:31:00.000Z')).thenNothingHappened();
+  });
+
+  it('leaves the scheduler nothing to do for an escalation a request expired', () => {
+    given([...history, expiredByTheLedger('2026-11-23T18:31:00.000Z')]).when(expire('2026-11-23T18:32:00.000Z')).thenNothingHappened();
   });
 });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { samplePolicy } from '#domain';
+import { budgetStreamName, samplePolicy } from '#domain';
 import { createEmbeddedEventStore, type EventStore } from '#event-store';
 import { GestureLedger, type RequestContext, type RequestGestureInput } from './gesture-ledger.js';
+import { silentObserver } from './ledger-observer.js';
 import { gestureIdFor } from './gesture-ids.js';
 
 const store_ = 'nyc-fifth-ave';
@@ -49,6 +50,35 @@ describe('GestureLedger', () => {
       expect(await approved).toMatchObject({ kind: 'ok', value: { status: 'approved' } });
       const budget = await ledger.budget(employeeId, admin.principal);
       expect(budget).toMatchObject({ kind: 'ok', value: { periods: [{ spentMinor: 4_000, reservedMinor: 0 }], pendingEscalations: [] } });
+    });
+  });
+
+  describe('a gesture request while an escalation is overdue and the expiry scheduler has not run', () => {
+    it('records the expiry first and answers on the headroom it released, counted as the answer it is', async () => {
+      let now = new Date('2026-11-23T15:00:00Z');
+      const answers: string[] = [];
+      const observer = { ...silentObserver, commandAnswered: (type: string, outcome: string) => void answers.push(`${type}:${outcome}`) };
+      const timed = new GestureLedger(store, { clock: () => now, observer });
+      await timed.start(samplePolicy());
+      const employeeId = await enrolled();
+      const at = (input: RequestGestureInput) => ({ ...input, occurredAt: now.toISOString() });
+      // 4,000 reserved and 1,500 granted to one customer: 2,500 more passes the associate's 7,500 cap per customer until the reservation goes.
+      expect(await timed.requestGesture(at(gesture(employeeId, 'k-1', { gestureType: 'goodwill_credit', amountMinor: 4_000, currency: 'USD' })), till)).toMatchObject({ kind: 'ok', value: { outcome: 'escalated' } });
+      expect(await timed.requestGesture(at(gesture(employeeId, 'k-2', { gestureType: 'goodwill_credit', amountMinor: 1_500, currency: 'USD' })), till)).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
+      expect(await timed.requestGesture(at(gesture(employeeId, 'k-3', { gestureType: 'goodwill_credit', amountMinor: 2_500, currency: 'USD' })), till)).toMatchObject({ kind: 'ok', value: { outcome: 'refused', reason: 'customer_cap_exceeded' } });
+
+      now = new Date('2026-11-23T15:31:00Z'); // the associate's escalations wait 30 minutes
+      const late = at(gesture(employeeId, 'k-4', { gestureType: 'goodwill_credit', amountMinor: 2_500, currency: 'USD' }));
+      expect(await timed.requestGesture(late, till)).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
+      expect(answers.at(-1)).toBe('RequestGesture:granted');
+      const events = await store.readStream(budgetStreamName(employeeId));
+      expect(events.slice(-2).map((e) => e.type)).toEqual(['EscalationExpired', 'GestureGranted']);
+      expect(await timed.budget(employeeId, admin.principal)).toMatchObject({ kind: 'ok', value: { periods: [{ spentMinor: 4_000, reservedMinor: 0 }], pendingEscalations: [] } });
+
+      // A retry answers the same and writes nothing; the scheduler, when it comes, finds the escalation expired.
+      expect(await timed.requestGesture(late, till)).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
+      expect(await timed.expireEscalation(gestureIdFor(employeeId, 'k-1'), admin)).toMatchObject({ kind: 'ok', value: { status: 'expired' } });
+      expect(await store.readStream(budgetStreamName(employeeId))).toHaveLength(events.length);
     });
   });
 

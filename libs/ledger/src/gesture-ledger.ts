@@ -5,6 +5,7 @@ import {
   loyaltyStreamName,
   monthEveryStoreHasReached,
   outcomeOf,
+  pendingEscalationsOf,
   type BudgetCommand,
   type BudgetEvent,
   type BudgetState,
@@ -204,7 +205,7 @@ export class GestureLedger {
     };
     // Enrolment may move an employee to another store: the manager must be of the store they join.
     const outcome = await this.runBudget(input.employeeId, `allocate/${input.idempotencyKey}`, command, () => mayManageBudget(ctx.principal, input.storeId), ctx);
-    return outcome.kind === 'done' ? { kind: 'ok', value: budgetView(outcome.state, this.clock()) } : outcome;
+    return outcome.kind === 'done' ? { kind: 'ok', value: budgetView(outcome.state) } : outcome;
   }
 
   async adjustBudget(employeeId: string, input: { deltaMinor: number; effectiveAt?: string; reasonCode?: string | null; note?: string | null; idempotencyKey: string }, ctx: RequestContext): Promise<Result<BudgetView>> {
@@ -220,7 +221,7 @@ export class GestureLedger {
       },
     };
     const outcome = await this.runBudget(employeeId, `adjust/${input.idempotencyKey}`, command, (state) => mayManageBudget(ctx.principal, homeStore(state)), ctx);
-    return outcome.kind === 'done' ? { kind: 'ok', value: budgetView(outcome.state, this.clock()) } : outcome;
+    return outcome.kind === 'done' ? { kind: 'ok', value: budgetView(outcome.state) } : outcome;
   }
 
   /** The employee's budget as of now, from the write side (never lags; for the till and the tests). */
@@ -229,7 +230,7 @@ export class GestureLedger {
     const forbidden = mayReadBudget(principal, employeeId, state.status === 'active' ? state : null);
     if (forbidden) return { kind: 'forbidden', reason: forbidden };
     if (state.status !== 'active') return { kind: 'not_found', what: 'budget' };
-    return { kind: 'ok', value: budgetView(state, this.clock()) };
+    return { kind: 'ok', value: budgetView(state) };
   }
 
   async recordPurchase(input: { customerId: string; purchaseId: string; amountMinor: number; currency: string; channel: Channel; storeId: string; occurredAt: string }, ctx: RequestContext): Promise<Result<LoyaltySummary>> {
@@ -453,9 +454,10 @@ export class GestureLedger {
 
   /** How full the charged period is after a grant or a reservation (for the utilisation metric). */
   private observeUtilisation(events: readonly BudgetEvent[], state: BudgetState): void {
-    const first = events[0];
-    if (first?.type !== 'GestureGranted' && first?.type !== 'GestureEscalated') return;
-    const ledger = state.status === 'active' ? state.periods.get(first.data.period.key) : undefined;
+    // The request's own answer is its last event: expiries it found overdue come first.
+    const answer = events.at(-1);
+    if (answer?.type !== 'GestureGranted' && answer?.type !== 'GestureEscalated') return;
+    const ledger = state.status === 'active' ? state.periods.get(answer.data.period.key) : undefined;
     if (ledger && ledger.allowanceMinor > 0) this.observer.budgetUtilised((ledger.spentMinor + ledger.reservedMinor) / ledger.allowanceMinor);
   }
 
@@ -473,8 +475,8 @@ const outcomeOfEvent: Record<string, CommandOutcomeLabel | undefined> = { Gestur
 /** A bounded label for the metrics: the gesture's answer, else whether anything was written. */
 function outcomeLabel(outcome: CommandOutcome<unknown, { type: string }>): CommandOutcomeLabel {
   if (outcome.kind === 'forbidden' || outcome.kind === 'refused') return outcome.kind;
-  const first = outcome.events[0];
-  return first === undefined ? 'unchanged' : (outcomeOfEvent[first.type] ?? 'accepted');
+  const answer = outcome.events.at(-1);
+  return answer === undefined ? 'unchanged' : (outcomeOfEvent[answer.type] ?? 'accepted');
 }
 
 /** Whether a repeated request asks for what the first one did (refusals keep no details to compare). */
@@ -500,7 +502,7 @@ export interface BudgetView {
   pendingEscalations: Array<{ gestureId: string; customerId: string; reservedMinor: number; expiresAt: string }>;
 }
 
-function budgetView(state: BudgetState, now: Date): BudgetView {
+function budgetView(state: BudgetState): BudgetView {
   if (state.status !== 'active') throw new Error('budgetView of an unallocated budget');
   return {
     employeeId: state.employeeId,
@@ -514,14 +516,7 @@ function budgetView(state: BudgetState, now: Date): BudgetView {
       reservedMinor: p.reservedMinor,
       remainingMinor: p.allowanceMinor - p.spentMinor - p.reservedMinor,
     })),
-    pendingEscalations: [...state.gestures.values()]
-      .filter((g) => g.current.status === 'pending')
-      .map((g) => ({
-        gestureId: g.gestureId,
-        customerId: g.customerId,
-        reservedMinor: g.current.status === 'pending' ? g.current.reservedMinor : 0,
-        expiresAt: g.current.status === 'pending' ? new Date(g.current.expiresAtMs).toISOString() : now.toISOString(),
-      })),
+    pendingEscalations: pendingEscalationsOf(state).map(({ gestureId, customerId, reservedMinor, expiresAtMs }) => ({ gestureId, customerId, reservedMinor, expiresAt: new Date(expiresAtMs).toISOString() })),
   };
 }
 

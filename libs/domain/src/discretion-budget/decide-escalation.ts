@@ -1,6 +1,6 @@
 import { assert } from '../assert.js';
 import { assertWho, assertWhy } from '../context.js';
-import { refuse, type Decision, type Refusal } from '../decision.js';
+import { isRefusal, refuse, type Decision, type Refusal } from '../decision.js';
 import { assertId } from '../ids.js';
 import { money } from '../money.js';
 import { mayApprove, staffRoles } from '../staff/roles.js';
@@ -8,6 +8,7 @@ import { parseInstant } from '../time/instant.js';
 import type { Approver, ApproveGesture, DenyGesture, ExpireEscalation } from './commands.js';
 import type { BudgetEvent } from './events.js';
 import { laterFacts } from './gesture-facts.js';
+import { pendingEscalationsOf } from './outcome.js';
 import type { BudgetRefusalReason } from './refusals.js';
 import { decisionClockMs } from './rules.js';
 import type { ActiveBudget, BudgetState, FirstOutcome, GestureRecord } from './state.js';
@@ -84,6 +85,24 @@ export function denyGesture({ data }: DenyGesture, state: BudgetState): Escalati
       },
     },
   ];
+}
+
+/** Who records an escalation's expiry: the ledger's own timer, be it the scheduler or a request that found it overdue. */
+export const escalationTimerActorId = 'escalation-expiry';
+
+/**
+ * The expiries of the escalations already past their expiry at `recordedAt`. No approval is accepted after
+ * it, so until the expiry is recorded the reservation holds back headroom nobody can use.
+ */
+export function overdueExpiries(state: BudgetState, recordedAt: string): BudgetEvent[] {
+  const nowMs = parseInstant(recordedAt, 'recordedAt');
+  return pendingEscalationsOf(state)
+    .filter((escalation) => escalation.expiresAtMs < nowMs)
+    .flatMap((escalation) => {
+      const decision = expireEscalation({ type: 'ExpireEscalation', data: { gestureId: escalation.gestureId, actorId: escalationTimerActorId, recordedAt } }, state);
+      assert(!isRefusal(decision), `overdue escalation ${escalation.gestureId} could not expire`);
+      return decision as BudgetEvent[];
+    });
 }
 
 /** Releases the whole reservation of an escalation nobody answered in time. */

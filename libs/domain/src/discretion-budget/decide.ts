@@ -4,13 +4,14 @@ import type { Decision } from '../decision.js';
 import type { Policy } from '../policy/policy.js';
 import { adjustBudget } from './adjust-budget.js';
 import { allocateBudget } from './allocate-budget.js';
-import type { BudgetCommand } from './commands.js';
-import { approveGesture, denyGesture, expireEscalation } from './decide-escalation.js';
+import type { BudgetCommand, RequestGesture } from './commands.js';
+import { approveGesture, denyGesture, expireEscalation, overdueExpiries } from './decide-escalation.js';
 import type { BudgetEvent } from './events.js';
 import { evolveBudget } from './evolve.js';
 import type { BudgetRefusalReason } from './refusals.js';
 import { requestGesture } from './request-gesture.js';
 import { reverseGesture } from './reverse-gesture.js';
+import { isAnswered } from './rules.js';
 import { initialBudgetState, type BudgetState } from './state.js';
 
 /**
@@ -24,7 +25,7 @@ export function decideBudget(command: BudgetCommand, state: BudgetState, policy:
     case 'AllocateBudget':
       return allocateBudget(command, state, policy);
     case 'RequestGesture':
-      return requestGesture(command, state, policy);
+      return requestAfterExpiries(command, state, policy);
     case 'ApproveGesture':
       return approveGesture(command, state);
     case 'DenyGesture':
@@ -45,3 +46,15 @@ export const discretionBudgetDecider: Decider<BudgetState, BudgetCommand, Budget
   decide: decideBudget,
   evolve: evolveBudget,
 };
+
+/**
+ * A request first records the expiry of the reservations already past it (`overdueExpiries`): the expiry
+ * scheduler may be minutes behind, or down, and meanwhile they would hold back the headroom the request
+ * is judged on. Its own answer is the last event.
+ */
+function requestAfterExpiries(command: RequestGesture, state: BudgetState, policy: Policy): readonly BudgetEvent[] {
+  if (isAnswered(state, command.data.gestureId)) return [];
+  const expiries = overdueExpiries(state, command.data.recordedAt);
+  if (expiries.length === 0) return requestGesture(command, state, policy);
+  return [...expiries, ...requestGesture(command, expiries.reduce(evolveBudget, state), policy)];
+}

@@ -73,7 +73,7 @@ function allocated(state: BudgetState, { data }: BudgetAllocated): BudgetState {
     closedThrough: null,
     periods: PersistentMap.ordered(),
     gestures: PersistentMap.ordered(),
-    openEscalations: 0,
+    openEscalations: PersistentMap.ordered(),
   };
 }
 
@@ -119,7 +119,7 @@ function escalated(state: ActiveBudget, { data }: GestureEscalated): ActiveBudge
       policyVersion: data.policyVersion,
     },
     current: { status: 'pending', reservedMinor: data.reserved.amountMinor, expiresAtMs: parseInstant(data.expiresAt, 'expiresAt') },
-  }, +1);
+  });
 }
 
 function approved(state: ActiveBudget, { data }: GestureApproved): ActiveBudget {
@@ -127,7 +127,7 @@ function approved(state: ActiveBudget, { data }: GestureApproved): ActiveBudget 
   assert(data.approved.amountMinor + data.released.amountMinor === reservedMinor, `gesture ${data.gestureId}: approved + released must equal the ${reservedMinor} reserved`);
   const ledger = settledAt(settle(ledgerOf(state, record), record.customerId, reservedMinor, data.approved.amountMinor), data.when.recordedAt);
   const current: GestureStatus = { status: 'approved', chargedMinor: data.approved.amountMinor, approvedPoints: data.approvedPoints, approverId: data.approverId };
-  return withChanges(state, ledger, { ...record, current }, -1);
+  return withChanges(state, ledger, { ...record, current });
 }
 
 function released(state: ActiveBudget, event: GestureDenied | EscalationExpired): ActiveBudget {
@@ -136,7 +136,7 @@ function released(state: ActiveBudget, event: GestureDenied | EscalationExpired)
   assert(data.released.amountMinor === reservedMinor, `gesture ${data.gestureId}: must release all ${reservedMinor} reserved`);
   const ledger = settledAt(release(ledgerOf(state, record), record.customerId, reservedMinor), data.when.recordedAt);
   const current: GestureStatus = event.type === 'GestureDenied' ? { status: 'denied', approverId: event.data.approverId } : { status: 'expired' };
-  return withChanges(state, ledger, { ...record, current }, -1);
+  return withChanges(state, ledger, { ...record, current });
 }
 
 function reversed(state: ActiveBudget, { data }: GestureReversed): ActiveBudget {
@@ -177,13 +177,15 @@ function ledgerOf(state: ActiveBudget, record: GestureRecord): PeriodLedger {
   return ledger;
 }
 
-/** One new state per event: the period's ledger, the gesture's record, and the count of open escalations. */
-function withChanges(state: ActiveBudget, ledger: PeriodLedger, record: GestureRecord, openedEscalations = 0): ActiveBudget {
+/** One new state per event: the period's ledger, the gesture's record, and the escalations still open. */
+function withChanges(state: ActiveBudget, ledger: PeriodLedger, record: GestureRecord): ActiveBudget {
+  const { gestureId, current } = record;
+  const open = state.openEscalations;
   return {
     ...state,
     periods: state.periods.set(ledger.period.key, ledger),
-    gestures: state.gestures.set(record.gestureId, record),
-    openEscalations: state.openEscalations + openedEscalations,
+    gestures: state.gestures.set(gestureId, record),
+    openEscalations: current.status === 'pending' ? open.set(gestureId, current.expiresAtMs) : open.has(gestureId) ? open.delete(gestureId) : open,
   };
 }
 

@@ -1,3 +1,4 @@
+import { assert } from '../assert.js';
 import type { Money } from '../money.js';
 import type { StaffRole } from '../staff/roles.js';
 import type { GestureRefusalReason } from './refusals.js';
@@ -60,4 +61,22 @@ export function bonusPointsOf(state: BudgetState, gestureId: string): { credited
     default:
       return { credited: null, takenBack: null };
   }
+}
+
+/** An escalation still waiting for its decision: what it holds back and until when. */
+export interface PendingEscalation {
+  readonly gestureId: string;
+  readonly customerId: string;
+  readonly reservedMinor: number;
+  readonly expiresAtMs: number;
+}
+
+/** The escalations still pending, in the order they were escalated, read without walking every remembered gesture. */
+export function pendingEscalationsOf(state: BudgetState): PendingEscalation[] {
+  if (state.status !== 'active') return [];
+  return [...state.openEscalations.keys()].map((gestureId) => {
+    const record = state.gestures.get(gestureId);
+    assert(record !== undefined && record.current.status === 'pending', `open escalation ${gestureId} is not pending`);
+    return { gestureId, customerId: record.customerId, reservedMinor: record.current.reservedMinor, expiresAtMs: record.current.expiresAtMs };
+  });
 }

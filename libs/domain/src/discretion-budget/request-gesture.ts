@@ -51,7 +51,7 @@ export function requestGesture(command: RequestGesture, state: BudgetState, poli
 
   const route = routeOf(cost.amountMinor, state.role, policy);
   if (route.kind === 'refuse') return refused('over_gesture_cap', period.key);
-  if (route.kind === 'escalate' && state.openEscalations >= limits.openEscalationsPerEmployeeMax) return refused('too_many_open_escalations', period.key);
+  if (route.kind === 'escalate' && state.openEscalations.size >= limits.openEscalationsPerEmployeeMax) return refused('too_many_open_escalations', period.key);
   if (ledger.gestureCount >= limits.gesturesPerPeriodMax) return refused('period_gesture_limit_reached', period.key);
   if (committedForCustomerMinor(ledger, request.customerId) + cost.amountMinor > roleRule.capPerCustomerPerPeriodMinor) return refused('customer_cap_exceeded', period.key);
   if (cost.amountMinor > headroomMinor(ledger)) return refused('allowance_exhausted', period.key);

@@ -109,7 +109,11 @@ export interface ActiveBudget extends Memory {
   readonly periods: PersistentMap<PeriodLedger>;
   /** In the order they were first answered. */
   readonly gestures: PersistentMap<GestureRecord>;
-  readonly openEscalations: number;
+  /**
+   * The expiry (ms) of each escalation still pending, by gesture id, in the order escalated: at most
+   * `limits.openEscalationsPerEmployeeMax`, so a request finds the overdue ones without reading every gesture.
+   */
+  readonly openEscalations: PersistentMap<number>;
 }
 
 export type BudgetState = UnallocatedBudget | ActiveBudget;
