@@ -7,7 +7,7 @@ import { samplePolicy } from '#domain';
 import { createEmbeddedEventStore, type EventStore } from '#event-store';
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
 import { GestureLedger, type RequestContext } from '#ledger';
-import { createKafka, readTopic } from '#messaging';
+import { createKafka, KafkaTopicAdmin, readTopic } from '#messaging';
 import { frontlineActionsIn, type FrontlineActionsIn } from '../src/kafka/frontline-actions.module.js';
 import { ledgerAppWithActionsIn, tearDownActionsIn } from './frontline-actions-testing.js';
 
@@ -136,6 +136,23 @@ withBackend('KAFKA_BROKERS', 'frontline actions over Kafka', (brokers) => {
       const validation = letters.find((l) => l.headers.dlq_reason === 'validation_failed')!;
       expect(validation.headers.dlq_details).toContain('amountMinor');
     }, 90_000);
+
+    it("judges tokens when the broker stamped a message's arrival, never at a time its producer chose", async () => {
+      // The topic it created: timestamps are the broker's.
+      expect(await new KafkaTopicAdmin(kafka).topicSetting(kafkaSettings.topics.actions, 'message.timestamp.type')).toBe('LogAppendTime');
+      // A token that expired half an hour ago, on a message its producer dates back into the token's life.
+      const expired = `Bearer ${await mintToken(jwt, { sub: 'till-1', roles: ['pos-system'], store: store1 }, 3_600, Date.now() - 5_400_000)}`;
+      const before = { ...kafkaIn.handler.counts };
+      await producer.send({
+        topic: kafkaSettings.topics.actions,
+        acks: -1,
+        messages: [{ key: 'k-buyer', timestamp: String(Date.now() - 5_000_000), value: JSON.stringify({ type: 'purchase.recorded', data: { customerId: 'k-buyer', purchaseId: `${run}-p-late`, amountMinor: 10_000, currency: 'USD', channel: 'pos', storeId: store1, occurredAt: new Date().toISOString() } }), headers: { authorization: expired } }],
+      });
+      const deadline = Date.now() + 20_000;
+      while (kafkaIn.handler.counts.deadLettered === before.deadLettered && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(kafkaIn.handler.counts).toMatchObject({ applied: before.applied, deadLettered: before.deadLettered + 1 });
+      expect(deadLettered.at(-1)).toBe('unauthenticated');
+    }, 60_000);
 
     it('commits offsets only up to what it processed: after shutdown the group is at the end of every partition', async () => {
       await app.close();

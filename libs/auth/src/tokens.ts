@@ -41,19 +41,23 @@ export class TokenVerifier {
     this.publicKey = settings.rs256PublicKeyPem ? createPublicKey(settings.rs256PublicKeyPem) : undefined;
   }
 
-  async verify(token: string): Promise<Principal> {
+  /**
+   * The caller the token names, if it was valid at `atMs` (now by default). A message that waited in Kafka
+   * is judged at the time the broker stamped on it, so a backlog does not turn valid messages into dead letters.
+   */
+  async verify(token: string, atMs: number = this.now()): Promise<Principal> {
     const known = this.verified.get(token);
-    if (known && known.expiresAtMs > this.now()) return known.principal;
-    const { principal, expiresAtMs } = await this.verifyFully(token);
+    if (known && known.expiresAtMs > atMs) return known.principal;
+    const { principal, expiresAtMs } = await this.verifyFully(token, atMs);
     if (this.verified.size >= verifiedTokensMax) this.verified.delete(this.verified.keys().next().value as string);
     this.verified.set(token, { principal, expiresAtMs });
     return principal;
   }
 
-  private async verifyFully(token: string): Promise<{ principal: Principal; expiresAtMs: number }> {
+  private async verifyFully(token: string, atMs: number): Promise<{ principal: Principal; expiresAtMs: number }> {
     let payload: JWTPayload;
     try {
-      const options = { issuer: this.settings.issuer, audience: this.settings.audience, clockTolerance: this.settings.clockToleranceSeconds ?? 30, currentDate: new Date(this.now()) };
+      const options = { issuer: this.settings.issuer, audience: this.settings.audience, clockTolerance: this.settings.clockToleranceSeconds ?? 30, currentDate: new Date(atMs) };
       const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: string };
       if (header.alg === 'RS256' && this.publicKey) payload = (await jwtVerify(token, this.publicKey, { ...options, algorithms: ['RS256'] })).payload;
       else payload = (await jwtVerify(token, this.secret, { ...options, algorithms: ['HS256'] })).payload;
@@ -61,7 +65,7 @@ export class TokenVerifier {
       throw new InvalidTokenError(`invalid bearer token: ${(error as Error).message}`);
     }
     // Tokens without an expiry are re-verified a minute later rather than trusted forever.
-    const expiresAtMs = typeof payload.exp === 'number' ? payload.exp * 1000 : this.now() + 60_000;
+    const expiresAtMs = typeof payload.exp === 'number' ? payload.exp * 1000 : atMs + 60_000;
     return { principal: principalFrom(payload), expiresAtMs };
   }
 }
@@ -79,13 +83,14 @@ function principalFrom(payload: JWTPayload): Principal {
 }
 
 /** Mints an HS256 token (development, tests, the demo). */
-export async function mintToken(settings: Pick<TokenSettings, 'hs256Secret' | 'issuer' | 'audience'>, claims: { sub: string; roles: CallerRole[]; store?: string | null }, ttlSeconds = 8 * 3600): Promise<string> {
+export async function mintToken(settings: Pick<TokenSettings, 'hs256Secret' | 'issuer' | 'audience'>, claims: { sub: string; roles: CallerRole[]; store?: string | null }, ttlSeconds = 8 * 3600, issuedAtMs = Date.now()): Promise<string> {
+  const issuedAt = Math.floor(issuedAtMs / 1000);
   return new SignJWT({ roles: claims.roles, ...(claims.store ? { store: claims.store } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.sub)
     .setIssuer(settings.issuer)
     .setAudience(settings.audience)
-    .setIssuedAt()
-    .setExpirationTime(`${ttlSeconds}s`)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + ttlSeconds)
     .sign(new TextEncoder().encode(settings.hs256Secret));
 }

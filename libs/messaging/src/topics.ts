@@ -37,7 +37,8 @@ export function topicSpecs(layout: TopicLayout): { relay: TopicSpec[]; actions: 
       base(layout.topics.employeeDiscretion, layout.statePartitions, compacted),
     ],
     actions: [
-      base(layout.topics.actions, layout.actionsPartitions, { 'cleanup.policy': 'delete', 'retention.ms': week }),
+      // Stamped by the broker on arrival: the consumer judges each message's token at that time (see FrontlineActionHandler).
+      base(layout.topics.actions, layout.actionsPartitions, { 'cleanup.policy': 'delete', 'retention.ms': week, 'message.timestamp.type': 'LogAppendTime' }),
       base(layout.topics.actionsDeadLetter, Math.min(3, layout.actionsPartitions), { 'cleanup.policy': 'delete', 'retention.ms': String(30 * 24 * 3600 * 1000), 'max.message.bytes': deadLetterMessageBytesMax }),
     ],
   };

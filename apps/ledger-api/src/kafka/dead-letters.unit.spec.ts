@@ -6,7 +6,7 @@ import type { IncomingAction } from './incoming-action.js';
 /** Every byte of a letter, to look for a token in, whatever the form of its parts. */
 const failedAt = new Date('2026-03-01T10:00:00.000Z');
 const queue = (publisher: MessagePublisher) => new DeadLetterQueue(publisher, 'actions.dlq', 'ledger', () => failedAt);
-const message = (parts: Partial<IncomingAction>): IncomingAction => ({ topic: 'actions', partition: 2, offset: '17', key: null, value: null, headers: {}, ...parts });
+const message = (parts: Partial<IncomingAction>): IncomingAction => ({ topic: 'actions', partition: 2, offset: '17', key: null, value: null, headers: {}, timestamp: String(failedAt.getTime()), ...parts });
 
 describe('DeadLetterQueue', () => {
   it('writes the original key, value and headers byte for byte, without any authorization header, plus why and where from', async () => {

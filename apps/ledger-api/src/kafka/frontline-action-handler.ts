@@ -23,6 +23,14 @@ export interface FrontlineActionHandlerOptions {
   log?: (line: string) => void;
   /** Told of each message once its dead letter is durable (metrics). */
   onDeadLettered?: (reason: DeadLetterReason) => void;
+  /**
+   * The topic's timestamps are the broker's (`message.timestamp.type=LogAppendTime`): a token is then judged
+   * at the time its message arrived, so a backlog longer than a token's life (a consumer outage, a slow
+   * partition) does not dead-letter what was valid when sent. A producer's own timestamp (`CreateTime`) is
+   * not trusted for this: it could date a message back into an expired token's life.
+   */
+  brokerStampsArrival?: boolean;
+  now?: () => number;
 }
 
 /** Raised when the consumer is stopping before a message's outcome was durable: it must not be committed. */
@@ -45,6 +53,7 @@ const envelopeKeys = new Set(['type', 'data']);
 export class FrontlineActionHandler {
   private readonly backoff: BackoffLimits;
   private readonly log: (line: string) => void;
+  private brokerStampsArrival: boolean;
   readonly counts = { applied: 0, deadLettered: 0, retries: 0 };
 
   constructor(
@@ -55,6 +64,12 @@ export class FrontlineActionHandler {
   ) {
     this.backoff = options.backoff ?? { initialMs: 100, maxMs: 5_000 };
     this.log = options.log ?? ((line) => console.error(line));
+    this.brokerStampsArrival = options.brokerStampsArrival ?? false;
+  }
+
+  /** Told once the topic's timestamp type is known (read from the broker before consuming). */
+  judgeTokensAtArrival(brokerStampsArrival: boolean): void {
+    this.brokerStampsArrival = brokerStampsArrival;
   }
 
   /** Resolves once the outcome (or the dead letter) is durable; throws `ConsumerStoppingError` otherwise. */
@@ -89,7 +104,7 @@ export class FrontlineActionHandler {
   private async admit(message: IncomingAction): Promise<Admitted | Rejection> {
     const parsed = this.parse(message);
     if (parsed.kind === 'rejected') return parsed;
-    const principal = await this.authenticate(headerText(message.headers, 'authorization'));
+    const principal = await this.authenticate(headerText(message.headers, 'authorization'), this.arrivalMs(message));
     if ('kind' in principal) return principal;
     const action = frontlineActions[parsed.type]!;
     // The HTTP body pipe's own steps: the same instance, the same rules, the same field errors.
@@ -146,10 +161,17 @@ export class FrontlineActionHandler {
     return { kind: 'parsed', type: envelope.type, data };
   }
 
-  private async authenticate(header: string | undefined): Promise<Principal | Rejection> {
+  /** When the message reached the broker, if the broker says so; never later than now. */
+  private arrivalMs(message: IncomingAction): number {
+    const now = (this.options.now ?? Date.now)();
+    const stamped = Number(message.timestamp);
+    return this.brokerStampsArrival && Number.isSafeInteger(stamped) && stamped > 0 ? Math.min(stamped, now) : now;
+  }
+
+  private async authenticate(header: string | undefined, atMs: number): Promise<Principal | Rejection> {
     if (!header?.startsWith('Bearer ')) return reject('unauthenticated', ['authorization: a "Bearer <token>" header is required']);
     try {
-      return await this.verifier.verify(header.slice(7).trim());
+      return await this.verifier.verify(header.slice(7).trim(), atMs);
     } catch (error) {
       if (error instanceof InvalidTokenError) return reject('unauthenticated', [error.message]);
       throw error;

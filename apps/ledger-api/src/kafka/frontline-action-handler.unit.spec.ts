@@ -16,14 +16,14 @@ function ledgerRecordingPurchases(attempt: (n: number) => Promise<unknown>): Ges
   return ledger as unknown as GestureLedger & { calls: number };
 }
 
-function purchase(headers: IncomingAction['headers']): IncomingAction {
+function purchase(headers: IncomingAction['headers'], timestamp = String(Date.now())): IncomingAction {
   const data = { customerId: 'c-1', purchaseId: 'p-1', amountMinor: 100, currency: 'USD', channel: 'pos', storeId: 'nyc-fifth-ave', occurredAt: new Date().toISOString() };
-  return { topic: 'actions', partition: 3, offset: '42', key: Buffer.from('c-1'), value: Buffer.from(JSON.stringify({ type: 'purchase.recorded', data })), headers };
+  return { topic: 'actions', partition: 3, offset: '42', key: Buffer.from('c-1'), value: Buffer.from(JSON.stringify({ type: 'purchase.recorded', data })), headers, timestamp };
 }
 
-function handlerWith(ledger: GestureLedger, now: () => number = Date.now) {
+function handlerWith(ledger: GestureLedger, now: () => number = Date.now, brokerStampsArrival = false) {
   const publisher = new RecordingPublisher();
-  const handler = new FrontlineActionHandler(ledger, new TokenVerifier(jwt, now), new DeadLetterQueue(publisher, 'actions.dlq', 'group'), { valueBytesMax: 64 * 1024, backoff: { initialMs: 1, maxMs: 1 }, log: () => undefined });
+  const handler = new FrontlineActionHandler(ledger, new TokenVerifier(jwt, now), new DeadLetterQueue(publisher, 'actions.dlq', 'group'), { valueBytesMax: 64 * 1024, backoff: { initialMs: 1, maxMs: 1 }, log: () => undefined, brokerStampsArrival, now });
   return { handler, publisher };
 }
 
@@ -49,6 +49,30 @@ describe('FrontlineActionHandler', () => {
     expect(disposition).toMatchObject({ kind: 'applied', type: 'purchase.recorded' });
     expect(ledger.calls).toBe(4);
     expect(publisher.letters).toEqual([]);
+  });
+
+  describe('a message that waited in the topic longer than its token lives', () => {
+    // Minted for two minutes, consumed an hour after it reached the broker (a consumer outage, a backlog).
+    const arrived = Date.parse('2026-11-23T10:00:00.000Z');
+    const consumed = arrived + 3_600_000;
+    const minted = () => mintToken(jwt, { sub: 'till-1', roles: ['pos-system'], store: 'nyc-fifth-ave' }, 120, arrived - 10_000);
+    const applied = () => ledgerRecordingPurchases(async () => ({ kind: 'ok', value: { balancePoints: 10 } }));
+
+    it('is applied when the broker stamped its arrival (LogAppendTime): the token was valid then', async () => {
+      const { handler, publisher } = handlerWith(applied(), () => consumed, true);
+      expect(await handler.handle(purchase({ authorization: `Bearer ${await minted()}` }, String(arrived)), deadline(5_000))).toMatchObject({ kind: 'applied' });
+      expect(publisher.letters).toEqual([]);
+    });
+
+    it("is dead-lettered when the timestamp is the producer's own, which could date it back into the token's life", async () => {
+      const { handler } = handlerWith(applied(), () => consumed, false);
+      expect(await handler.handle(purchase({ authorization: `Bearer ${await minted()}` }, String(arrived)), deadline(5_000))).toMatchObject({ kind: 'dead_lettered', reason: 'unauthenticated' });
+    });
+
+    it('is dead-lettered when it reached the broker after its token expired', async () => {
+      const { handler } = handlerWith(applied(), () => consumed, true);
+      expect(await handler.handle(purchase({ authorization: `Bearer ${await minted()}` }, String(arrived + 600_000)), deadline(5_000))).toMatchObject({ kind: 'dead_lettered', reason: 'unauthenticated' });
+    });
   });
 
   it('reads the authorization header whatever the case of its name, as HTTP does', async () => {

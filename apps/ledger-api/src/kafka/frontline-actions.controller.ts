@@ -37,7 +37,7 @@ export function frontlineActionsController(topic: string) {
       const message = context.getMessage();
       const partition = context.getPartition();
       const consumer = context.getConsumer();
-      const incoming: IncomingAction = { topic: context.getTopic(), partition, offset: message.offset, key: message.key ?? null, value: message.value, headers: message.headers ?? {} };
+      const incoming: IncomingAction = { topic: context.getTopic(), partition, offset: message.offset, key: message.key ?? null, value: message.value, headers: message.headers ?? {}, timestamp: message.timestamp };
       try {
         await this.handler.handle(incoming, this.stopping.signal, context.getHeartbeat());
         this.committer.done(consumer, incoming.topic, partition, message.offset);

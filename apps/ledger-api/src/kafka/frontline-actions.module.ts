@@ -104,7 +104,12 @@ export function frontlineActionsIn(options: FrontlineActionsOptions): FrontlineA
       ],
     },
     async connect(app) {
-      await new KafkaTopicAdmin(client).ensureTopics(topicSpecs(kafka).actions);
+      const admin = new KafkaTopicAdmin(client);
+      await admin.ensureTopics(topicSpecs(kafka).actions);
+      // A topic created elsewhere may carry the producers' clocks, which this consumer cannot trust.
+      const stampedBy = await admin.topicSetting(kafka.topics.actions, 'message.timestamp.type');
+      handler.judgeTokensAtArrival(stampedBy === 'LogAppendTime');
+      if (stampedBy !== 'LogAppendTime') log(`frontline actions: ${kafka.topics.actions} has message.timestamp.type=${stampedBy}; tokens are judged when consumed (set LogAppendTime to judge them when a message arrived)`);
       app.connectMicroservice({ strategy: server });
       await app.startAllMicroservices();
     },

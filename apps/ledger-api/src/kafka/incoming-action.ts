@@ -11,6 +11,8 @@ export interface IncomingAction {
   key: Buffer | null;
   value: Buffer | null;
   headers: IHeaders;
+  /** Milliseconds since the epoch, as the message carries it: the broker's clock on a `LogAppendTime` topic, else the producer's. */
+  timestamp: string;
 }
 
 /** A header's text, its name matched without regard to case as in HTTP; the first value if it is repeated. */

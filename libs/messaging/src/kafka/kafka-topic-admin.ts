@@ -1,4 +1,4 @@
-import type { Admin, Kafka } from 'kafkajs';
+import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import type { TopicAdmin, TopicSpec } from '../port.js';
 
 /** Creates missing topics through the Kafka admin API; never alters a topic that exists. */
@@ -26,6 +26,21 @@ export class KafkaTopicAdmin implements TopicAdmin {
         })),
       });
       return missing.map((s) => s.name);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** One setting of an existing topic as the broker reports it (its default included); null if the topic is missing. */
+  async topicSetting(topic: string, setting: string): Promise<string | null> {
+    const admin: Admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: [setting] }] });
+      return resources[0]?.configEntries.find((entry) => entry.configName === setting)?.configValue ?? null;
+    } catch (error) {
+      if ((error as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return null;
+      throw error;
     } finally {
       await admin.disconnect();
     }
