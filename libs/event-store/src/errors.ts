@@ -35,10 +35,29 @@ export class InvalidAppendError extends Error {
   }
 }
 
-/** The bounded queue of pending appends is full: the caller should back off and retry. */
+/** The bounded queue of pending appends is full (by count or by bytes): the caller should back off and retry. */
 export class EventStoreOverloadedError extends Error {
   override readonly name = 'EventStoreOverloadedError';
-  constructor(readonly queuedAppends: number) {
-    super(`event store overloaded: ${queuedAppends} appends already queued`);
+  constructor(
+    readonly queuedAppends: number,
+    readonly queuedBytes: number,
+  ) {
+    super(`event store overloaded: ${queuedAppends} appends (${queuedBytes} bytes) already queued`);
+  }
+}
+
+/**
+ * The database gave no answer within the client's deadline: the connection died silently (its host gone, a
+ * NAT or firewall dropping the flow) or the server is stalled. The connection is dropped, never reused. Like
+ * any connection lost mid-append, an append it carried may or may not have been written: retried with the
+ * same event ids, it is written once, or found written.
+ */
+export class EventStoreTimeoutError extends Error {
+  override readonly name = 'EventStoreTimeoutError';
+  constructor(
+    readonly timeoutMs: number,
+    options?: ErrorOptions,
+  ) {
+    super(`no answer from the database within ${timeoutMs} ms: connection dropped; an append in flight may have been written, retry it with the same event ids`, options);
   }
 }

@@ -7,10 +7,18 @@ export interface GroupCommitLimits {
   batchesInFlightMax: number;
   /** Appends waiting for a batch at most; beyond it callers get `EventStoreOverloadedError`. */
   queuedAppendsMax: number;
+  /**
+   * Bytes (JSON characters) of the appends waiting for a batch at most; beyond it callers get
+   * `EventStoreOverloadedError`. The count alone does not bound memory: appends of large events are up to
+   * `eventsPerAppendMax × eventBytesMax` each. Checked before an append joins, like the count, so the queue
+   * holds at most this plus one append, and an append larger than it still passes through an empty queue.
+   */
+  queuedBytesMax: number;
 }
 
 interface Pending<I, O> {
   item: I;
+  bytes: number;
   resolve: (value: O) => void;
   reject: (error: unknown) => void;
 }
@@ -25,6 +33,7 @@ interface Pending<I, O> {
  */
 export class GroupCommitter<I, O> {
   private readonly queue: Array<Pending<I, O>> = [];
+  private queuedBytes = 0;
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
   private pumpScheduled = false;
@@ -35,10 +44,14 @@ export class GroupCommitter<I, O> {
     private readonly flushBatch: (items: I[]) => Promise<Array<O | Error>>,
   ) {}
 
-  submit(item: I): Promise<O> {
-    if (this.queue.length >= this.limits.queuedAppendsMax) return Promise.reject(new EventStoreOverloadedError(this.queue.length));
+  /** `bytes`: the item's size as it counts against `queuedBytesMax`. */
+  submit(item: I, bytes: number): Promise<O> {
+    if (this.queue.length >= this.limits.queuedAppendsMax || this.queuedBytes >= this.limits.queuedBytesMax) {
+      return Promise.reject(new EventStoreOverloadedError(this.queue.length, this.queuedBytes));
+    }
     return new Promise<O>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ item, bytes, resolve, reject });
+      this.queuedBytes += bytes;
       this.schedulePump();
     });
   }
@@ -61,6 +74,7 @@ export class GroupCommitter<I, O> {
   private pump(): void {
     while (this.queue.length > 0 && this.inFlight < this.limits.batchesInFlightMax) {
       const batch = this.queue.splice(0, this.limits.batchAppendsMax);
+      for (const p of batch) this.queuedBytes -= p.bytes;
       this.inFlight++;
       void this.run(batch);
     }

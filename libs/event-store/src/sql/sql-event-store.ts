@@ -58,6 +58,9 @@ export class SqlEventStore implements EventStore {
         // Two batches in flight measured best on 2 cores: one commits while the next fills.
         batchesInFlightMax: options.groupCommit?.batchesInFlightMax ?? Math.min(2, driver.concurrentTransactionsMax),
         queuedAppendsMax: options.groupCommit?.queuedAppendsMax ?? 50_000,
+        // The count bounds a queue of ordinary appends, this a queue of large ones. One append at its largest
+        // (eventsPerAppendMax × eventBytesMax, 125 MiB) is over it: such an append still passes an empty queue.
+        queuedBytesMax: options.groupCommit?.queuedBytesMax ?? 64 * 1024 * 1024,
       },
       (batch) => this.flush(batch),
     );
@@ -70,7 +73,7 @@ export class SqlEventStore implements EventStore {
 
   async appendToStream(stream: string, events: EventToAppend[], options: AppendOptions): Promise<AppendResult> {
     const json = appendJson(stream, events, options?.expectedRevision);
-    return this.committer.submit({ stream, json, expected: options.expectedRevision, firstEventId: events[0]!.id });
+    return this.committer.submit({ stream, json, expected: options.expectedRevision, firstEventId: events[0]!.id }, json.length);
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
