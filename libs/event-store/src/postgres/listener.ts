@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { backoffDelayMs } from '../backoff.js';
+import { keepAlive } from './keep-alive.js';
 
 export interface ListenerOptions {
   connectionString: string;
@@ -26,7 +27,7 @@ export function listen(options: ListenerOptions): () => Promise<void> {
 
   const connect = async () => {
     if (stopped) return;
-    const next = new pg.Client({ connectionString: options.connectionString });
+    const next = new pg.Client({ connectionString: options.connectionString, ...keepAlive });
     client = next;
     next.on('notification', (message) => {
       if (message.channel === options.channel) options.onNotify();

@@ -1,13 +1,26 @@
 import pg from 'pg';
+import { EventStoreTimeoutError } from '../errors.js';
 import type { SqlDriver } from '../sql/sql-driver.js';
 import { listen } from './listener.js';
 import { copyIn } from './copy-in.js';
+import { keepAlive } from './keep-alive.js';
 
 export interface PostgresDriverOptions {
   connectionString: string;
   /** Connections in the pool; group-commit transactions use all but one, reads share them. */
   poolSize?: number;
   statementTimeoutMs?: number;
+  /**
+   * How long the client waits for the answer to a `query` or `exec` (default `statementTimeoutMs` + 5 s, so that
+   * a slow statement is cancelled by the server first, keeping its connection). A connection that died silently
+   * (its host gone, a NAT or firewall dropping the flow: no reset) would otherwise hold the query, and a whole
+   * group-commit batch with it, until the operating system gives up after ~15 minutes; `statement_timeout`
+   * cannot help, the server never saw the query. Past it the query fails with `EventStoreTimeoutError` and its
+   * connection is destroyed, never returned to the pool: what it was in the middle of is unknown. Statements in
+   * a `transaction` are not bounded by it: their transaction may raise its own statement timeout (a rebuild's
+   * merges run for minutes); keep-alive finds a dead connection under them once what they sent was received.
+   */
+  queryTimeoutMs?: number;
   connectionTimeoutMs?: number;
   /**
    * `false` sets `synchronous_commit = off` for this pool's sessions: a commit returns before its WAL is
@@ -32,18 +45,37 @@ function sessionSettings(options: PostgresDriverOptions): string {
     .join(' ');
 }
 
+/** `pg`'s `query_timeout` fails a query with this, and nothing more specific (no code). */
+const queryTimeoutMessage = 'Query read timeout';
+
 /** `pg` as a `SqlDriver`: named (server-side prepared) statements, one pool. */
 export function createPostgresDriver(options: PostgresDriverOptions): SqlDriver {
   const poolSize = options.poolSize ?? 8;
+  const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
+  const queryTimeoutMs = options.queryTimeoutMs ?? statementTimeoutMs + 5_000;
   const settings = sessionSettings(options);
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: poolSize,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
-    statement_timeout: options.statementTimeoutMs ?? 30_000,
+    statement_timeout: statementTimeoutMs,
+    ...keepAlive,
     idleTimeoutMillis: 30_000,
     ...(settings ? { options: settings } : {}),
   });
+  /**
+   * One statement on a pool connection, answered within `queryTimeoutMs`. The pool removes a client whose query
+   * failed and ends it by destroying its socket (a query being still active on it): it is never reused.
+   */
+  const pooled = async <R>(config: pg.QueryConfig): Promise<R[]> => {
+    // `pg` reads a query's own `query_timeout`, which its types do not declare.
+    const timed: pg.QueryConfig & { query_timeout: number } = { ...config, query_timeout: queryTimeoutMs };
+    try {
+      return (await pool.query(timed)).rows as R[];
+    } catch (error) {
+      throw error instanceof Error && error.message === queryTimeoutMessage ? new EventStoreTimeoutError(queryTimeoutMs, { cause: error }) : error;
+    }
+  };
   // An idle client that loses its connection emits here; without a listener the process would crash.
   pool.on('error', () => undefined);
   const names = new Map<string, string>();
@@ -54,12 +86,9 @@ export function createPostgresDriver(options: PostgresDriverOptions): SqlDriver 
   };
   return {
     concurrentTransactionsMax: Math.max(1, poolSize - 1),
-    async query<R>(text: string, params: unknown[]) {
-      const result = await pool.query({ name: nameOf(text), text, values: params });
-      return result.rows as R[];
-    },
+    query: <R>(text: string, params: unknown[]) => pooled<R>({ name: nameOf(text), text, values: params }),
     async exec(script: string) {
-      await pool.query(script);
+      await pooled({ text: script });
     },
     async transaction<T>(work: (query: <R>(text: string, params: unknown[]) => Promise<R[]>) => Promise<T>) {
       const client = await pool.connect();
