@@ -1,7 +1,7 @@
 import { HttpException, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { InvariantViolation } from '#domain';
-import { EventIdConflictError, EventStoreOverloadedError, InvalidAppendError, WrongExpectedRevisionError } from '#event-store';
+import { EventIdConflictError, EventStoreOverloadedError, EventStoreTimeoutError, InvalidAppendError, WrongExpectedRevisionError } from '#event-store';
 import { NoPolicyError, StreamBusyError } from '#ledger';
 import { validationFailed } from './validation.js';
 
@@ -35,6 +35,12 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof EventIdConflictError) return { status: 409, body: { statusCode: 409, error: 'Conflict', reason: 'idempotency_key_reused', message: 'this idempotency key was already used for a different request' } };
   if (error instanceof WrongExpectedRevisionError) return { status: 409, body: { statusCode: 409, error: 'Conflict', reason: 'concurrent_update', message: 'the record changed concurrently; retry' } };
   if (error instanceof StreamBusyError || error instanceof EventStoreOverloadedError) return { status: 503, body: { statusCode: 503, error: 'Service Unavailable', reason: 'overloaded' }, retryAfterSeconds: '1' };
+  if (error instanceof EventStoreTimeoutError) {
+    // The database did not answer (a dead connection, a stalled server): the client's retry with the same
+    // idempotency key is safe whether or not its append was written.
+    logger.warn(error.message);
+    return { status: 503, body: { statusCode: 503, error: 'Service Unavailable', reason: 'store_unavailable', message: 'the event store did not answer in time; retry with the same idempotency key' }, retryAfterSeconds: '5' };
+  }
   if (error instanceof NoPolicyError) return { status: 503, body: { statusCode: 503, error: 'Service Unavailable', reason: 'no_policy', message: error.message }, retryAfterSeconds: '5' };
   if (error instanceof InvalidAppendError) return { status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'validation failed', errors: [{ field: error.field, reasons: [error.reason] }] } };
   if (error instanceof InvariantViolation) {
