@@ -1,6 +1,7 @@
 import { HttpException, Injectable, Module, SetMetadata, type CanActivate, type DynamicModule, type ExecutionContext } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import type { Principal } from '#auth';
+import { clientNetwork } from './client-network.js';
 
 export interface RateLimitOptions {
   windowSeconds: number;
@@ -67,7 +68,7 @@ export class FixedWindowCounter {
 
 /**
  * The quota of every client: the authenticated subject (a till behind a NAT is one client, two tills
- * are two), else the address. Shared by `RateLimitGuard` (every authenticated request) and `AuthGuard`
+ * are two), else the address (an IPv6 address's /64, see `clientNetwork`). Shared by `RateLimitGuard` (every authenticated request) and `AuthGuard`
  * (every failed authentication, counted against the address), so a flood of missing or bad tokens
  * meets the same limit as any other anonymous traffic instead of none.
  */
@@ -80,7 +81,7 @@ export class ClientQuotas {
 
   /** Counts one request; returns 0 when within quota, else the seconds to wait (for `Retry-After`). */
   hit(principal: Principal | undefined, address: string): number {
-    const client = principal ? `sub:${principal.subject}` : `ip:${address}`;
+    const client = principal ? `sub:${principal.subject}` : `ip:${clientNetwork(address)}`;
     return this.counter.hit(client, this.limitOf(principal));
   }
 
