@@ -109,6 +109,12 @@ export interface EventStore {
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
 
   /**
+   * The stream's newest event, or null for a stream that does not exist: one indexed read however long
+   * the stream, for streams whose last event is all a reader needs (a snapshot).
+   */
+  readLastEvent(stream: string): Promise<RecordedEvent | null>;
+
+  /**
    * Up to `limit` events after `from`, in global order. Never returns an event while an earlier one
    * may still commit, so a reader that checkpoints the last position it saw can never skip one.
    */

@@ -128,6 +128,15 @@ export class EventStoreDbEventStore implements EventStore {
     return events;
   }
 
+  async readLastEvent(stream: string): Promise<RecordedEvent | null> {
+    let last: RecordedEvent | null = null;
+    await this.scanStream(stream, 'end', 'backwards', 1, (event) => {
+      last = toRecordedEvent(event);
+      return false;
+    });
+    return last;
+  }
+
   /**
    * The client's `readAll` takes no filter, so system events are dropped here, and its `fromPosition`
    * is inclusive, so the event at the checkpoint is dropped too. Pages grow while they hold only system

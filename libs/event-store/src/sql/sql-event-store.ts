@@ -82,6 +82,15 @@ export class SqlEventStore implements EventStore {
     return rows.map(toRecorded);
   }
 
+  /** The stream's revision (committed with its events, so the event there is stored), then that event. */
+  async readLastEvent(stream: string): Promise<RecordedEvent | null> {
+    const [row] = await this.driver.query<{ revision: string }>(`select revision::text from gl_streams where stream_name = $1`, [stream]);
+    // -1: a placeholder left by a failed first append (schema.ts), not a stream.
+    if (!row || BigInt(row.revision) < 0n) return null;
+    const [last] = await this.readStream(stream, { fromRevision: BigInt(row.revision), maxCount: 1 });
+    return last ?? null;
+  }
+
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
     const limit = Math.min(Math.max(1, options.limit), limits.readCountMax);
     const from = options.from === START ? { commit: 0n, prepare: 0n } : options.from;

@@ -60,6 +60,18 @@ export function eventStoreContract(adapter: string, setup: ContractSetup): void 
         expect((await store.readStream(stream, { fromRevision: 1n, maxCount: 2 })).map((e) => e.revision)).toEqual([1n, 2n]);
       });
 
+      it('reads the last event of a stream, and null for a missing stream or one whose first append was refused', async () => {
+        const stream = newStream();
+        expect(await store.readLastEvent(stream)).toBeNull();
+        await rejection(store.appendToStream(stream, [event(stream, 0)], { expectedRevision: 3n }));
+        expect(await store.readLastEvent(stream)).toBeNull();
+        await store.appendToStream(stream, [0, 1, 2].map((i) => event(stream, i)), { expectedRevision: NO_STREAM });
+        const appended = await store.appendToStream(stream, [event(stream, 3, { last: true })], { expectedRevision: 2n });
+        const last = await store.readLastEvent(stream);
+        expect(last).toMatchObject({ streamName: stream, revision: 3n, data: { last: true } });
+        expect(comparePositions(last!.position, appended.position)).toBe(0);
+      });
+
       it('accepts an exact expected revision and refuses a stale one with stream, expected and actual', async () => {
         const stream = newStream();
         await store.appendToStream(stream, [event(stream, 0)], { expectedRevision: NO_STREAM });
