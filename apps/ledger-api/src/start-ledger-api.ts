@@ -50,6 +50,8 @@ export async function startLedgerApi(settings: Settings, options: LedgerApiStart
   const ledger = new GestureLedger(store, { observer: ledgerMetrics(metrics) });
   await ledger.start(settings.seedSamplePolicy ? samplePolicy() : undefined);
   const expiry = options.expireEscalations ? new EscalationExpiryScheduler(store, ledger, { log: (line) => log.warn(line) }) : undefined;
+  // Waits for its snapshot only: catching up with the log after it is a background duty, and must not hold
+  // the server (and so the startup probe) behind however much log was written since.
   await expiry?.start();
   const verifier = new TokenVerifier(settings.jwt);
   // Frontline actions over Kafka (hybrid app) when brokers are configured and KAFKA_CONSUME_ACTIONS is not false.

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { samplePolicy } from '#domain';
-import { createEmbeddedEventStore, type EventStore, type Subscription, type SubscriptionMessage } from '#event-store';
-import { EscalationExpiryScheduler } from './escalation-expiry.js';
+import { comparePositions, createEmbeddedEventStore, positionToString, type EventStore, type RecordedEvent, type Subscription, type SubscriptionMessage } from '#event-store';
+import { EscalationExpiryScheduler, type EscalationExpiryOptions } from './escalation-expiry.js';
+import { escalationExpirySnapshotStream, escalationExpirySnapshotType, snapshotOf } from './escalation-expiry-snapshot.js';
 import { GestureLedger, type RequestContext } from './gesture-ledger.js';
 
 const admin: RequestContext = { principal: { subject: 'admin', roles: ['admin'], storeId: null }, correlationId: 't' };
@@ -30,6 +31,7 @@ describe('EscalationExpiryScheduler', () => {
 
     const scheduler = new EscalationExpiryScheduler(store, ledger, { clock, checkEveryMs: 60_000 });
     await scheduler.start();
+    await scheduler.whenCaughtUp();
     expect(scheduler.pendingCount).toBe(1);
     expect(await scheduler.expireDue()).toBe(0);
 
@@ -61,6 +63,7 @@ describe('EscalationExpiryScheduler', () => {
     const logged: string[] = [];
     const scheduler = new EscalationExpiryScheduler(store, ledger, { clock, checkEveryMs: 60_000, log: (line) => logged.push(line) });
     await scheduler.start();
+    await scheduler.whenCaughtUp();
     try {
       const pendingBefore = scheduler.pendingCount;
       now += 31 * 60_000;
@@ -92,6 +95,7 @@ describe('EscalationExpiryScheduler', () => {
     const logged: string[] = [];
     const scheduler = new EscalationExpiryScheduler(store, flaky, { clock, checkEveryMs: 60_000, log: (line) => logged.push(line) });
     await scheduler.start();
+    await scheduler.whenCaughtUp();
     try {
       const pendingBefore = scheduler.pendingCount;
       now += 31 * 60_000;
@@ -135,6 +139,7 @@ describe('EscalationExpiryScheduler', () => {
     const logged: string[] = [];
     const scheduler = new EscalationExpiryScheduler(flaky, ledger, { clock, checkEveryMs: 60_000, backoff: { initialMs: 10, maxMs: 20 }, log: (line) => logged.push(line) });
     await scheduler.start();
+    await scheduler.whenCaughtUp();
     const before = scheduler.pendingCount;
     const escalated = await ledger.requestGesture({ employeeId: 'e-3', customerId: 'c-late', gestureType: 'goodwill_credit', amountMinor: 4000, currency: 'USD', channel: 'pos', storeId: 'nyc-fifth-ave', reasonCode: 'service_failure', note: 'n', occurredAt: clock().toISOString(), idempotencyKey: 'late' }, till);
     expect(escalated).toMatchObject({ kind: 'ok', value: { outcome: 'escalated' } });
@@ -150,4 +155,152 @@ describe('EscalationExpiryScheduler', () => {
     expect(events.map((e) => e.type)).toEqual(['BudgetAllocated', 'GestureEscalated', 'EscalationExpired']);
     await scheduler.stop();
   }, 30_000);
+
+  describe('from a snapshot', () => {
+    // A store of its own: what a scheduler reads is asserted event by event.
+    let snapshotted: EventStore;
+    let ledger: GestureLedger;
+    const supervisor: RequestContext = { principal: { subject: 'sup', roles: ['senior_associate'], storeId: 'nyc-fifth-ave' }, correlationId: 't' };
+    beforeAll(async () => {
+      snapshotted = await createEmbeddedEventStore({ dataDir: 'memory://' });
+      ledger = new GestureLedger(snapshotted, { clock });
+      await ledger.start(samplePolicy());
+      for (const employeeId of ['s-1', 's-2', 's-3', 's-4']) await ledger.allocateBudget({ employeeId, role: 'associate', storeId: 'nyc-fifth-ave', idempotencyKey: employeeId }, admin);
+    }, 60_000);
+    afterAll(() => snapshotted.close());
+
+    const typesIn = async (employeeId: string) => (await snapshotted.readStream(`discretion-budget-${employeeId}`)).map((e) => e.type);
+    async function caughtUpScheduler(over: EventStore, options: EscalationExpiryOptions = {}) {
+      const scheduler = new EscalationExpiryScheduler(over, ledger, { clock, checkEveryMs: 60_000, ...options });
+      await scheduler.start();
+      await scheduler.whenCaughtUp();
+      return scheduler;
+    }
+    /** The store as a scheduler sees it, with where each subscription started and every event it delivered. */
+    function recordingReads() {
+      const openedFrom: string[] = [];
+      const delivered: RecordedEvent[] = [];
+      const store: EventStore = Object.create(snapshotted, {
+        subscribeToAll: {
+          value: (options: Parameters<EventStore['subscribeToAll']>[0]): Subscription => {
+            openedFrom.push(options.from === 'start' ? 'start' : positionToString(options.from));
+            const inner = snapshotted.subscribeToAll(options);
+            return {
+              stop: () => inner.stop(),
+              async *[Symbol.asyncIterator](): AsyncGenerator<SubscriptionMessage> {
+                for await (const message of inner) {
+                  if (message.kind === 'events') delivered.push(...message.events);
+                  yield message;
+                }
+              },
+            };
+          },
+        },
+      });
+      return { store, openedFrom, delivered };
+    }
+
+    it('starts after the snapshot: reads only the log after its checkpoint, expires what was escalated before it and decided nowhere, and not what was decided after it', async () => {
+      const undecided = gestureIdOf(await escalate(ledger, 's-1', 'undecided'));
+      const decidedLater = gestureIdOf(await escalate(ledger, 's-2', 'decided-later'));
+      const first = await caughtUpScheduler(snapshotted);
+      expect(await first.takeSnapshot()).toBe(true);
+      await first.stop();
+      const [taken] = await snapshotted.readStream(escalationExpirySnapshotStream);
+      const checkpoint = snapshotOf(taken!)!.checkpoint;
+      expect([...snapshotOf(taken!)!.pending.keys()].sort()).toEqual([undecided, decidedLater].sort());
+      expect(await ledger.denyGesture(decidedLater, {}, supervisor)).toMatchObject({ kind: 'ok' });
+
+      const reads = recordingReads();
+      const second = await caughtUpScheduler(reads.store);
+      try {
+        expect(reads.openedFrom).toEqual([positionToString(checkpoint)]);
+        expect(reads.delivered.map((e) => e.type)).toEqual([escalationExpirySnapshotType, 'GestureDenied']);
+        expect(reads.delivered.every((e) => comparePositions(e.position, checkpoint) > 0)).toBe(true);
+        expect(second.pendingCount).toBe(1);
+
+        now += 31 * 60_000;
+        expect(await second.expireDue()).toBe(1);
+        expect(await typesIn('s-1')).toEqual(['BudgetAllocated', 'GestureEscalated', 'EscalationExpired']);
+        expect(await typesIn('s-2')).toEqual(['BudgetAllocated', 'GestureEscalated', 'GestureDenied']);
+      } finally {
+        await second.stop();
+      }
+    });
+
+    it('lets several instances share the stream: none writes behind the newest checkpoint, within half a period of the newest, or above its bound', async () => {
+      const snapshots = async () => (await snapshotted.readStream(escalationExpirySnapshotStream)).length;
+      now += 60 * 60_000;
+      const behind = await caughtUpScheduler(snapshotted);
+      await behind.stop();
+      const ahead = await caughtUpScheduler(snapshotted, { snapshotEveryMs: 10 * 60_000 });
+      const logged: string[] = [];
+      const crowded = await caughtUpScheduler(snapshotted, { snapshotPendingMax: 0, log: (line) => logged.push(line) });
+      try {
+        const third = gestureIdOf(await escalate(ledger, 's-3', 'after-the-first'));
+        for (const deadline = Date.now() + 10_000; (ahead.pendingCount === 0 || crowded.pendingCount === 0) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+        const before = await snapshots();
+        expect(await crowded.takeSnapshot()).toBe(false);
+        expect(logged).toEqual([expect.stringContaining('more than a snapshot holds (0)')]);
+        expect(await ahead.takeSnapshot()).toBe(true);
+
+        const fourth = gestureIdOf(await escalate(ledger, 's-4', 'later-still'));
+        for (const deadline = Date.now() + 10_000; ahead.pendingCount === 1 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+        now += 4 * 60_000;
+        expect(await ahead.takeSnapshot()).toBe(false);
+        now += 2 * 60_000;
+        expect(await behind.takeSnapshot()).toBe(false);
+        expect(await ahead.takeSnapshot()).toBe(true);
+        expect(await snapshots()).toBe(before + 2);
+        for (const gestureId of [third, fourth]) expect(await ledger.denyGesture(gestureId, {}, supervisor)).toMatchObject({ kind: 'ok' });
+      } finally {
+        await ahead.stop();
+        await crowded.stop();
+      }
+    });
+
+    it('starts without waiting for the catch-up, and expires nothing until it has caught up', async () => {
+      const due = gestureIdOf(await escalate(ledger, 's-1', 'due-while-catching-up'));
+      now += 60 * 60_000;
+      const snapshotting = await caughtUpScheduler(snapshotted);
+      expect(await snapshotting.takeSnapshot()).toBe(true);
+      await snapshotting.stop();
+      now += 31 * 60_000;
+      // The log after the snapshot is slow to read: nothing arrives until released.
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const slow: EventStore = Object.create(snapshotted, {
+        subscribeToAll: {
+          value: (options: Parameters<EventStore['subscribeToAll']>[0]): Subscription => {
+            const inner = snapshotted.subscribeToAll(options);
+            return {
+              stop: () => inner.stop(),
+              async *[Symbol.asyncIterator](): AsyncGenerator<SubscriptionMessage> {
+                await released;
+                yield* inner;
+              },
+            };
+          },
+        },
+      });
+      const scheduler = new EscalationExpiryScheduler(slow, ledger, { clock, checkEveryMs: 60_000 });
+      let giveUp: NodeJS.Timeout | undefined;
+      const started = await Promise.race([scheduler.start().then(() => 'started'), new Promise((r) => (giveUp = setTimeout(r, 5_000))).then(() => 'still waiting for the catch-up')]);
+      clearTimeout(giveUp);
+      try {
+        expect(started).toBe('started');
+        expect(scheduler.pendingCount).toBe(1);
+        expect(await scheduler.expireDue()).toBe(0);
+        release();
+        await scheduler.whenCaughtUp();
+        expect(await scheduler.expireDue()).toBe(1);
+        const [, , , escalated, expired] = await snapshotted.readStream('discretion-budget-s-1');
+        expect([escalated?.type, expired?.type]).toEqual(['GestureEscalated', 'EscalationExpired']);
+        expect(expired?.data).toMatchObject({ gestureId: due });
+      } finally {
+        release();
+        await scheduler.stop();
+      }
+    }, 15_000);
+  });
 });

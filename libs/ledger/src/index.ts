@@ -6,4 +6,5 @@ export * from './policy-book.js';
 export * from './stream-models.js';
 export * from './gesture-ledger.js';
 export * from './escalation-expiry.js';
+export * from './escalation-expiry-snapshot.js';
 export * from './ledger-observer.js';
