@@ -22,7 +22,8 @@ const url = process.argv[2];
 if (!url) throw new Error('usage: projections.main.js <postgres url>');
 const store = await createPostgresEventStore({ connectionString: url, poolSize: 2 });
 // Without JIT, as the service's read-model pool (`createReadModelDriver`); it measured the same for the merges.
-const db = createPostgresDriver({ connectionString: url, poolSize: 2, statementTimeoutMs: 120_000, jit: false });
+// Three: one holds the rebuild lock throughout (`takeRebuildLock`), two do the work.
+const db = createPostgresDriver({ connectionString: url, poolSize: 3, statementTimeoutMs: 120_000, jit: false });
 const tty = process.stderr.isTTY;
 
 /** CPU seconds of every backend serving this database (this process's pools: the rebuild's own work). */

@@ -1,19 +1,18 @@
 import 'reflect-metadata';
 import { ConfigurationError, loadSettings, openStorage } from '#config';
-import { allProjections, dropAbandonedRebuilds, formatProgress, rebuildReadModels } from '#projections';
+import { allProjections, formatProgress, rebuildReadModels, RebuildRunning } from '#projections';
 
 /**
  * `npm run projections:rebuild`: rebuilds every read model from the start of the log into a fresh schema
  * and swaps it in when complete, with a progress bar on stderr. A running projector service keeps going
  * through the swap (PostgreSQL); with the embedded store, stop the service first (one process per data dir).
+ * While another rebuild runs on the same database it refuses to start, says so and exits with status 1.
  */
 async function main(): Promise<void> {
   const settings = loadSettings();
   const storage = await openStorage(settings);
   const tty = process.stderr.isTTY;
   try {
-    const dropped = await dropAbandonedRebuilds(storage.readModels);
-    if (dropped.length > 0) process.stderr.write(`dropped ${dropped.length} schema(s) left by an interrupted rebuild\n`);
     const result = await rebuildReadModels({
       store: storage.store,
       db: storage.readModels,
@@ -23,6 +22,7 @@ async function main(): Promise<void> {
       onProgress: (p) => process.stderr.write(tty ? `\r${formatProgress(p)}\x1b[K` : `${formatProgress(p)}\n`),
     });
     if (tty) process.stderr.write('\n');
+    if (result.abandoned.length > 0) process.stderr.write(`dropped ${result.abandoned.length} schema(s) left by an interrupted rebuild\n`);
     console.log(`rebuilt ${result.events.toLocaleString('en-US')} events in ${result.seconds.toFixed(1)} s (${Math.round(result.eventsPerSecond).toLocaleString('en-US')} events/s); swapped into schema ${result.schema}`);
   } finally {
     await storage.close();
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigurationError ? `configuration error: ${error.message}` : error);
+  // Another rebuild running is no fault of this process: its message alone says what to do.
+  console.error(error instanceof ConfigurationError ? `configuration error: ${error.message}` : error instanceof RebuildRunning ? `projections:rebuild: ${error.message}` : error);
   process.exit(1);
 });

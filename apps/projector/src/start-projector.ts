@@ -51,7 +51,13 @@ export async function startProjector(settings: Settings, options: ProjectorStart
     batchSize: settings.projector.batchSize,
     idlePollMs: settings.projector.idlePollMs,
     onRebuildProgress: (p) => log(`projector: rebuilding read models ${formatProgress(p)}`),
+    onRebuildWait: (reason) => log(`projector: ${reason}; waiting for it before preparing the read models`),
     onError: (error) => log(`projector: batch failed, retrying: ${error instanceof Error ? error.message : String(error)}`),
+    // Not an exit: restarted in place, this process's prepare() would rebuild the read models back to its own
+    // versions, undoing the upgrade (or the rebuild an operator ran with the new release). Not ready instead
+    // (below), it leaves the read models alone and serves no query over tables it no longer reads right, until
+    // the rollout replaces it.
+    onHalt: (reason) => log(`projector: stopped following the log, not ready until replaced: ${reason}`),
   });
   const prepared = await projector.prepare();
   log(`projector: read models ${prepared}`);
@@ -86,6 +92,10 @@ export async function startProjector(settings: Settings, options: ProjectorStart
       readinessChecks: {
         eventStore: () => storage.store.headPosition(),
         readModels: () => storage.readModels.query('select 1', []),
+        projector: async () => {
+          const { halted } = projector.stats;
+          if (halted !== null) throw new Error(halted);
+        },
       },
     });
     await app.listen(settings.projector.httpPort, settings.httpHost);

@@ -3,7 +3,7 @@ import { samplePolicy } from '#domain';
 import { START, type SqlDriver, type SqlEventStore } from '#event-store';
 import { withBackend } from '../../event-store/src/testing/infra.js';
 import { GestureLedger, type RequestContext } from '#ledger';
-import { allProjections, measureLag, Projector, ReadModels, rebuildReadModels, type ProjectionLag } from '#projections';
+import { allProjections, applyBatch, measureLag, Projector, readCheckpoint, ReadModels, rebuildReadModels, versionsOf, type ProjectionLag } from '#projections';
 import { dumpSchema } from '../src/testing/dump-schema.js';
 import { openPgliteBackend, openPostgresBackend, until, type TestBackend } from '../src/testing/test-backends.js';
 import { seedLedgerTraffic, type SeedResult } from '../src/testing/seed-ledger.js';
@@ -126,6 +126,38 @@ function projectorSuite(name: string, open: () => Promise<TestBackend>): void {
       await db.query(`update ${live}.projector_checkpoint set position = $1`, [`${head.commit + 1_000n}/${head.prepare + 1_000n}`]);
       await rebuildReadModels({ store, db, projections: allProjections, liveSchema: live });
       expect(await measureLag(store, db, live)).toMatchObject({ checkpoint: `${head.commit}/${head.prepare}`, eventsBehind: 0 });
+    }, 60_000);
+
+    it('a projector of other projection versions (still running after an upgrade rebuilt the read models) writes nothing; the right one carries on', async () => {
+      await seedLedgerTraffic(ledger, { run: `v${Date.now().toString(36)}`, steps: 40, seed: 3 });
+      const before = await dumpSchema(db, live);
+      const old = allProjections.map((p) => (p.name === 'budget' ? { ...p, version: p.version - 1 } : p));
+      const from = (await db.transaction((query) => readCheckpoint(query, live, false)))!.position;
+      const events = await store.readAll({ from, limit: 100 });
+      expect(events.length).toBeGreaterThan(0);
+      expect(await applyBatch(db, live, old, events, from)).toEqual({ kind: 'outdated', versions: versionsOf(allProjections) });
+
+      const halts: string[] = [];
+      const outdated = new Projector({ store, db, projections: old, schema: live, batchSize: 20, idlePollMs: 5, onHalt: (reason) => halts.push(reason) });
+      outdated.start();
+      await until(async () => outdated.stats.halted !== null);
+      await outdated.stop();
+      expect(outdated.stats).toMatchObject({ batches: 0, eventsApplied: 0, errors: 0, running: false });
+      expect(halts).toEqual([outdated.stats.halted]);
+      const budget = allProjections.find((p) => p.name === 'budget')!.version;
+      expect(halts[0]).toBe(`the read models were rebuilt for other projection versions (budget ${budget}, this process's ${budget - 1}): this process applies no more batches`);
+      expect(await dumpSchema(db, live)).toEqual(before);
+
+      const current = new Projector({ store, db, projections: allProjections, schema: live, batchSize: 20, idlePollMs: 5 });
+      current.start();
+      await until(async () => (await current.lag()).eventsBehind === 0);
+      await current.stop();
+      expect(current.stats).toMatchObject({ halted: null });
+      expect(current.stats.eventsApplied).toBeGreaterThan(0);
+      const other = `rm_versions_${Date.now().toString(36)}`;
+      await rebuildReadModels({ store, db, projections: allProjections, liveSchema: other });
+      expect(await dumpSchema(db, live)).toEqual(await dumpSchema(db, other));
+      await db.exec(`drop schema ${other} cascade`);
     }, 60_000);
   });
 }

@@ -5,6 +5,7 @@ import { applyBatch } from './apply-batch.js';
 import { createIndexesSql, createSchemaSql, insertCheckpointSql, readCheckpoint, sameVersions, schemaExists, versionsOf } from './checkpoint.js';
 import { measureLag, type ProjectionLag } from './lag.js';
 import { ReadAhead } from './read-ahead.js';
+import { RebuildRunning } from './rebuild-lock.js';
 import { readModelsLockKey, rebuildReadModels, type RebuildProgress } from './rebuild.js';
 
 export interface ProjectorOptions {
@@ -21,7 +22,11 @@ export interface ProjectorOptions {
   retryDelayMs?: number;
   clock?: () => Date;
   onRebuildProgress?: (progress: RebuildProgress) => void;
+  /** `prepare()` found another rebuild running (`reason`), and waits for it before looking again. */
+  onRebuildWait?: (reason: string) => void;
   onError?: (error: unknown) => void;
+  /** The projector stopped for good (`reason`): the read models were rebuilt for other projection versions. */
+  onHalt?: (reason: string) => void;
 }
 
 export interface ProjectorStats {
@@ -30,6 +35,8 @@ export interface ProjectorStats {
   resyncs: number;
   errors: number;
   running: boolean;
+  /** Why the projector stopped applying for good, or null (see `ProjectorOptions.onHalt`). */
+  halted: string | null;
 }
 
 /**
@@ -46,6 +53,7 @@ export class Projector {
   private loop: Promise<void> | null = null;
   private stopping = false;
   private wake: (() => void) | null = null;
+  private halted: string | null = null;
   private readonly counters = { batches: 0, eventsApplied: 0, resyncs: 0, errors: 0 };
 
   constructor(private readonly options: ProjectorOptions) {
@@ -58,9 +66,22 @@ export class Projector {
 
   /**
    * Creates the read models on first use, or rebuilds them (into a fresh schema, swapped in when complete)
-   * when a projection's version differs from the one they were built with.
+   * when a projection's version differs from the one they were built with. While another rebuild runs, waits
+   * for it and looks again: it may well have been for these versions.
    */
   async prepare(): Promise<'created' | 'rebuilt' | 'current'> {
+    for (let waited = false; ; waited = true) {
+      try {
+        return await this.prepareOnce();
+      } catch (error) {
+        if (!(error instanceof RebuildRunning)) throw error;
+        if (!waited) this.options.onRebuildWait?.(error.message);
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs));
+    }
+  }
+
+  private async prepareOnce(): Promise<'created' | 'rebuilt' | 'current'> {
     const { db, projections } = this.options;
     const versions = versionsOf(projections);
     const exists = await db.transaction(async (query) => {
@@ -101,7 +122,7 @@ export class Projector {
   }
 
   get stats(): ProjectorStats {
-    return { ...this.counters, running: this.loop !== null && !this.stopping };
+    return { ...this.counters, running: this.loop !== null && !this.stopping && this.halted === null, halted: this.halted };
   }
 
   private async run(): Promise<void> {
@@ -116,6 +137,10 @@ export class Projector {
           continue;
         }
         const outcome = await applyBatch(this.options.db, this.schema, this.options.projections, events, from);
+        if (outcome.kind === 'outdated') {
+          this.halt(outcome.versions);
+          break;
+        }
         this.counters.batches++;
         if (outcome.kind === 'resync') {
           this.counters.resyncs++;
@@ -134,6 +159,20 @@ export class Projector {
       }
     }
     await reader.discard();
+  }
+
+  /**
+   * Stops for good: these projections' logic no longer matches the read models' (a rolling upgrade's rebuild
+   * swapped in under this older process, or an older one's under this), and no retry can change that.
+   */
+  private halt(stored: Record<string, number>): void {
+    const own = versionsOf(this.options.projections);
+    const differing = [...new Set([...Object.keys(stored), ...Object.keys(own)])]
+      .sort()
+      .filter((name) => stored[name] !== own[name])
+      .map((name) => `${name} ${stored[name] ?? 'none'}, this process's ${own[name] ?? 'none'}`);
+    this.halted = `the read models were rebuilt for other projection versions (${differing.join('; ')}): this process applies no more batches`;
+    this.options.onHalt?.(this.halted);
   }
 
   private pause(ms: number): Promise<void> {

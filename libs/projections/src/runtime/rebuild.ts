@@ -6,6 +6,9 @@ import { bulkLoadsOf, detachPrimaryKeys, inLanes, loadInBulk } from './bulk-load
 import { createSchemaSql, insertCheckpoint, readCheckpoint, schemaExists, versionsOf } from './checkpoint.js';
 import { estimatedTotal } from './progress-bar.js';
 import { ReadAhead } from './read-ahead.js';
+import { dropRebuildSchemas, takeRebuildLock } from './rebuild-lock.js';
+
+export { dropAbandonedRebuilds } from './rebuild-lock.js';
 
 /** A bulk load's staging batch (events folded before their deltas are written) by default and at most. */
 const bulkBatchDefault = 20_000;
@@ -28,6 +31,7 @@ export interface RebuildProgress {
 
 export interface RebuildOptions {
   store: EventStore;
+  /** PostgreSQL: a pool of two connections at least, as one holds the rebuild lock throughout (`takeRebuildLock`). */
   db: SqlDriver;
   projections: readonly Projection[];
   liveSchema?: string;
@@ -59,6 +63,8 @@ export interface RebuildResult {
   seconds: number;
   eventsPerSecond: number;
   schema: string;
+  /** Rebuild schemas that crashed rebuilds left behind, dropped before this one started. */
+  abandoned: string[];
 }
 
 /**
@@ -68,9 +74,21 @@ export interface RebuildResult {
  * to the head, and swaps it in by renaming in one
  * transaction: queries see the old read models or the complete new ones, never half a rebuild, and never
  * new ones behind the old. A live projector keeps running through the swap: it reads the checkpoint inside
- * each batch transaction, finds the rebuilt one and continues from there.
+ * each batch transaction, finds the rebuilt one and continues from there. One rebuild at a time per
+ * database: it holds the rebuild lock throughout (`takeRebuildLock`; refused with `RebuildRunning` while
+ * another holds it), and under it first drops the schemas that crashed rebuilds left behind.
  */
 export async function rebuildReadModels(options: RebuildOptions): Promise<RebuildResult> {
+  const lock = await takeRebuildLock(options.db);
+  try {
+    const abandoned = await options.db.transaction(dropRebuildSchemas);
+    return { ...(await rebuildUnderLock(options)), abandoned };
+  } finally {
+    await lock.release();
+  }
+}
+
+async function rebuildUnderLock(options: RebuildOptions): Promise<Omit<RebuildResult, 'abandoned'>> {
   const live = assertSchemaName(options.liveSchema ?? defaultLiveSchema);
   const batchSize = Math.min(Math.max(1, options.batchSize ?? 5_000), limits.subscriptionBatchMax);
   const schema = assertSchemaName(`${rebuildSchemaPrefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`);
@@ -108,7 +126,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
         lastBatch = events.length;
         if (events.length === 0) return 0;
         const outcome = await applyBatch(db, schema, projections, events, from);
-        if (outcome.kind === 'resync') throw new Error(`rebuild schema ${schema} was changed by someone else`);
+        if (outcome.kind !== 'applied') throw new Error(`rebuild schema ${schema} was changed by someone else`);
         from = outcome.checkpoint;
         reached = from;
         done += outcome.applied;
@@ -195,13 +213,6 @@ async function swapIn(db: SqlDriver, rebuilt: string, live: string, rebuiltAt: R
 async function tableExists(query: Query, schema: string, table: string): Promise<boolean> {
   const rows = await query<{ n: number }>(`select count(*)::int as n from pg_tables where schemaname = $1 and tablename = $2`, [schema, table]);
   return (rows[0]?.n ?? 0) > 0;
-}
-
-/** Drops rebuild schemas left behind by a rebuild that crashed (they are never read). */
-export async function dropAbandonedRebuilds(db: SqlDriver): Promise<string[]> {
-  const rows = await db.query<{ nspname: string }>(`select nspname from pg_namespace where nspname like $1`, [`${rebuildSchemaPrefix}%`]);
-  for (const { nspname } of rows) await db.exec(`drop schema if exists ${assertSchemaName(nspname)} cascade;`);
-  return rows.map((r) => r.nspname);
 }
 
 async function tablesOf(db: SqlDriver, schema: string): Promise<string[]> {
