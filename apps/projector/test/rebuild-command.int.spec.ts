@@ -62,7 +62,7 @@ withBackend('DATABASE_URL', 'projections:rebuild on PostgreSQL', (url) => {
         db,
         projections: allProjections,
         onStep: async (step) => {
-          if (step !== 'merged') return;
+          if (step !== 'finished') return;
           const building = await rebuildSchemas();
           const { code, output } = await command();
           during = { building, code, output, after: await rebuildSchemas() };

@@ -56,8 +56,8 @@ function rebuildLockSuite(name: string, open: () => Promise<TestBackend>): void 
       let during: { building: string[]; dropped: string[]; second: unknown } | null = null;
       await rebuild(live, {
         onStep: async (step) => {
-          // Half-built: staged and merged, neither logged, indexed nor caught up.
-          if (step !== 'merged') return;
+          // Half-built: loaded and finished, not caught up nor swapped in.
+          if (step !== 'finished') return;
           const building = await rebuildSchemas(db);
           // What `projections:rebuild` did first, and a second rebuild started now.
           const dropped = await dropAbandonedRebuilds(db);
@@ -84,7 +84,7 @@ function rebuildLockSuite(name: string, open: () => Promise<TestBackend>): void 
       let preparing: Promise<string> | null = null;
       await rebuild(live, {
         onStep: async (step) => {
-          if (step !== 'merged') return;
+          if (step !== 'finished') return;
           preparing = new Projector({ store, db, projections: allProjections, schema: live, retryDelayMs: 20, onRebuildWait: (reason) => waits.push(reason) }).prepare();
           await until(async () => waits.length > 0);
         },
@@ -132,7 +132,7 @@ withBackend('DATABASE_URL', 'rebuild lock on PostgreSQL', (url) => {
         projections: allProjections,
         liveSchema: 'rm_pinned',
         onStep: async (step) => {
-          if (step !== 'indexed') return;
+          if (step !== 'finished') return;
           holder = await db.query(
             `select a.state, a.backend_xmin::text from pg_locks l join pg_stat_activity a on a.pid = l.pid
               where l.locktype = 'advisory' and l.granted and l.classid = $1 and l.objid = $2`,

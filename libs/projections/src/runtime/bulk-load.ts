@@ -29,7 +29,8 @@ export async function loadInBulk(
   reader: ReadAhead,
   pageSize: number,
   onBatch: (applied: number, reached: ReadFrom) => void,
-  onStep: (step: 'loaded' | 'merged') => void | Promise<void> = () => undefined,
+  onStep: (step: 'loaded' | 'finished') => void | Promise<void> = () => undefined,
+  finishing: (load: BulkLoad) => FinishingSteps = () => ({ keys: [], indexes: '', analyze: [] }),
 ): Promise<{ checkpoint: ReadFrom; applied: number }> {
   const staging = loads.map((l) => l.stagingSql).filter((sql) => sql !== '');
   if (staging.length > 0) await db.exec(staging.join('\n'));
@@ -64,21 +65,39 @@ export async function loadInBulk(
     throw error;
   }
   await onStep('loaded');
-  // Each projection merges in a transaction of its own, side by side on the pool's connections.
-  await allDone(
-    loads.map((load) =>
-      db.transaction(async (q) => {
+  // What is left is PostgreSQL's work alone, projection by projection, each as soon as a connection is free:
+  // one projection builds its indexes while another still merges, and no step waits for the slowest
+  // projection's previous one.
+  await inLanesDo(
+    db,
+    loads.map((load) => async () => {
+      const steps = finishing(load);
+      await db.transaction(async (q) => {
         // The merges sort and group every staged row: room to do it in memory (per sort, for this transaction only).
         await q(`set local work_mem = '64MB'`, []);
         // One statement per table over the whole log: minutes, not the driver's per-statement seconds, at tens of millions of events.
         await q(`set local statement_timeout = '15min'`, []);
         await load.finish(q);
-      }),
-    ),
+        for (const key of steps.keys) await q(key, []);
+      });
+      // Scripts (several statements each), which a transaction's statements cannot be on every driver.
+      if (steps.indexes !== '') await db.exec(steps.indexes);
+      // Analyzed so the first queries after the swap get good plans.
+      if (steps.analyze.length > 0) await db.exec(steps.analyze.map((table) => `analyze ${table};`).join('\n'));
+    }),
   );
-  await onStep('merged');
+  await onStep('finished');
   await db.transaction((q) => advanceCheckpoint(q, schema, checkpoint, applied, recordedAt));
   return { checkpoint, applied };
+}
+
+/** What a projection's bulk load leaves to do after its merge: add the keys it loaded without, create its indexes, analyze. */
+export interface FinishingSteps {
+  keys: readonly string[];
+  /** A script (several statements). */
+  indexes: string;
+  /** Qualified table names. */
+  analyze: readonly string[];
 }
 
 /** Waits for every write (none left running behind a failure), then fails with the first failure. */
@@ -89,9 +108,14 @@ export async function allDone(writes: readonly Promise<unknown>[]): Promise<void
 
 /** Runs the scripts on up to two of the driver's connections at once (one after another on PGlite). */
 export async function inLanes(db: SqlDriver, scripts: readonly string[]): Promise<void> {
+  await inLanesDo(db, scripts.map((script) => () => db.exec(script)));
+}
+
+/** Runs the tasks, in order, on up to two of the driver's connections at once (one after another on PGlite). */
+export async function inLanesDo(db: SqlDriver, tasks: ReadonlyArray<() => Promise<unknown>>): Promise<void> {
   let next = 0;
   const lane = async () => {
-    while (next < scripts.length) await db.exec(scripts[next++]!);
+    while (next < tasks.length) await tasks[next++]!();
   };
   await allDone(Array.from({ length: Math.max(1, Math.min(2, db.concurrentTransactionsMax)) }, lane));
 }

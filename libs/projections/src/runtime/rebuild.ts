@@ -1,5 +1,5 @@
 import { limits, START, type EventStore, type ReadFrom, type SqlDriver } from '#event-store';
-import type { Projection, Query } from '../projection.js';
+import type { BulkLoad, Projection, Query } from '../projection.js';
 import { assertSchemaName, liveSchema as defaultLiveSchema, rebuildSchemaPrefix, retiredSchemaPrefix } from '../sql-names.js';
 import { applyBatch, isAfter } from './apply-batch.js';
 import { bulkLoadsOf, detachPrimaryKeys, inLanes, loadInBulk } from './bulk-load.js';
@@ -55,8 +55,12 @@ export interface RebuildOptions {
   onStep?: (step: RebuildStep) => void | Promise<void>;
 }
 
-/** The steps of a rebuild, in order ('loaded' and 'merged' on the bulk path only). */
-export type RebuildStep = 'created' | 'loaded' | 'merged' | 'logged' | 'indexed' | 'analyzed' | 'caught_up' | 'swapped';
+/**
+ * The steps of a rebuild, in order: the bulk path's are created, loaded, finished (merged, keyed, indexed and
+ * analyzed, projection by projection), caught_up, swapped; the live path's created, logged, indexed, analyzed,
+ * caught_up, swapped.
+ */
+export type RebuildStep = 'created' | 'loaded' | 'finished' | 'logged' | 'indexed' | 'analyzed' | 'caught_up' | 'swapped';
 
 export interface RebuildResult {
   events: number;
@@ -109,11 +113,15 @@ async function rebuildUnderLock(options: RebuildOptions): Promise<Omit<RebuildRe
     options.onProgress({ phase, eventsDone: done, eventsTotal: total, eventsPerSecond, secondsLeft: eventsPerSecond > 0 ? (total - done) / eventsPerSecond : null, elapsedSeconds });
   };
 
-  // Unlogged while loading: no WAL for millions of upserts nobody can see yet (a crash just abandons the
-  // schema); made logged in one pass before the swap.
-  const unlogged = createSchemaSql(schema, projections).replace(/create table/gi, 'create unlogged table');
+  const bulkBatchSize = Math.min(Math.max(1, options.bulkBatchSize ?? bulkBatchDefault), bulkBatchMax);
+  const bulk = options.bulk === false ? null : bulkLoadsOf(projections, schema, { batchEvents: bulkBatchSize });
+  // The live path's upserts go to unlogged tables (no WAL for millions of them nobody can see yet; a crash just
+  // abandons the schema), made logged in one pass before the swap. The bulk path's tables are logged from the
+  // start: their COPYs write WAL while PostgreSQL has a core to spare beside Node's folding, and the merges
+  // write each final row once, where a pass making them logged would rewrite them all after the load.
+  const tablesSql = createSchemaSql(schema, projections);
   const step = async (name: RebuildStep) => options.onStep?.(name);
-  await db.exec(`begin;\nselect pg_advisory_xact_lock(${readModelsLockKey});\n${unlogged}\ncommit;`);
+  await db.exec(`begin;\nselect pg_advisory_xact_lock(${readModelsLockKey});\n${bulk ? tablesSql : tablesSql.replace(/create table/gi, 'create unlogged table')}\ncommit;`);
   try {
     await db.transaction((query) => insertCheckpoint(query, schema, versionsOf(projections)));
     await step('created');
@@ -134,34 +142,41 @@ async function rebuildUnderLock(options: RebuildOptions): Promise<Omit<RebuildRe
         if (events.length < batchSize) return lastBatch;
       }
     };
-    const bulkBatchSize = Math.min(Math.max(1, options.bulkBatchSize ?? bulkBatchDefault), bulkBatchMax);
-    const bulk = options.bulk === false ? null : bulkLoadsOf(projections, schema, { batchEvents: bulkBatchSize });
-    let keys: string[] = [];
     if (bulk) {
-      keys = await detachPrimaryKeys(db, schema, bulk.flatMap((l) => l.keyedAfterLoad));
+      // The keys the bulk load goes without (added back once the tables are filled: the catch-up's upserts need them).
+      const keys = await Promise.all(bulk.map((l) => detachPrimaryKeys(db, schema, l.keyedAfterLoad)));
       const pageSize = Math.min(bulkBatchSize, bulkPageSize, limits.readCountMax);
       const bulkReader = new ReadAhead(store, pageSize);
+      const finishing = (load: BulkLoad) => {
+        const i = bulk.indexOf(load);
+        return { keys: keys[i]!, indexes: projections[i]!.createIndexes(schema), analyze: load.keyedAfterLoad.map((t) => `${schema}."${t}"`) };
+      };
       const loaded = await loadInBulk(db, schema, bulk, bulkReader, pageSize, (applied, at) => {
         done = applied;
         reached = at;
         report('loading');
-      }, step).finally(() => bulkReader.discard());
+      }, async (name) => {
+        if (name === 'loaded') report('indexing', true);
+        await step(name);
+      }, finishing).finally(() => bulkReader.discard());
       from = loaded.checkpoint;
+      // The tables the loads filled as the live path does (few rows), and the checkpoint's.
+      const analyzed = new Set(bulk.flatMap((l) => finishing(l).analyze));
+      await inLanes(db, (await tablesOf(db, schema)).filter((t) => !analyzed.has(t)).map((t) => `analyze ${t};`));
     } else {
       await load('loading');
+      report('indexing', true);
+      // Made logged (rewritten into the WAL once) so the swapped-in read models survive a crash like any other
+      // table, indexed, and analyzed so the first queries get good plans: table by table (index scripts
+      // projection by projection) on two connections, as this is PostgreSQL's work alone.
+      const tables = await tablesOf(db, schema);
+      await inLanes(db, tables.map((t) => `alter table ${t} set logged;`));
+      await step('logged');
+      await inLanes(db, projections.map((p) => p.createIndexes(schema)));
+      await step('indexed');
+      await inLanes(db, tables.map((t) => `analyze ${t};`));
+      await step('analyzed');
     }
-    report('indexing', true);
-    // Made logged (rewritten into the WAL once) so the swapped-in read models survive a crash like any other
-    // table, indexed, and analyzed so the first queries get good plans: table by table (index scripts
-    // projection by projection) on two connections, as this is PostgreSQL's work alone.
-    const tables = await tablesOf(db, schema);
-    await inLanes(db, tables.map((t) => `alter table ${t} set logged;`));
-    await step('logged');
-    // The keys the bulk load went without first (the catch-up's upserts need them), then the secondary indexes.
-    await inLanes(db, [...keys, ...projections.map((p) => p.createIndexes(schema))]);
-    await step('indexed');
-    await inLanes(db, tables.map((t) => `analyze ${t};`));
-    await step('analyzed');
     const rounds = options.catchUpRoundsMax ?? 20;
     for (let round = 0; round < rounds; round++) {
       if ((await load('catching_up')) === 0) break;
