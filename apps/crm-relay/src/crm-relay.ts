@@ -45,7 +45,10 @@ export interface CrmRelayStats {
  * by employee or customer), plus the latest state of each party the batch touched to the compacted state
  * topics — all in one batch, and the checkpoint moves only after the broker acknowledged all of it.
  * Delivery is at-least-once: a crash between the ack and the checkpoint republishes that batch, with the
- * same event ids. Any failure (broker away, database away) restarts the subscription from the stored
+ * same event ids. With a publisher that can fence (Kafka's), each batch is one transaction, and an
+ * instance fences the previous holders of its checkpoint's lease before it reads the checkpoint: one that
+ * stalled with a batch in hand (a long pause, a network partition) cannot publish it after newer states
+ * once it wakes up. Any failure (broker away, database away) restarts the subscription from the stored
  * checkpoint after a bounded backoff: the relay never exits on its own and never skips. Several relays
  * can share the work, each publishing one shard of the log (`shard`): a stream's events, and so a key's,
  * all go through one of them, in order.
@@ -54,6 +57,12 @@ export class CrmRelay {
   private readonly batchEventsMax: number;
   /** Where this instance keeps its place: the relay's name, or for a shard `<name>.shard-<index>-of-<count>`. */
   readonly checkpointName: string;
+  /**
+   * Whom the publisher fences: every instance of this checkpoint, and only those. The event topic is part
+   * of it because checkpoints live in a deployment's database but the broker may serve several
+   * deployments, each with topics of its own: relays of the same name there must not fence each other.
+   */
+  readonly writerId: string;
   private readonly backoff: BackoffLimits;
   private readonly log: (line: string) => void;
   private states: PartyStates;
@@ -74,6 +83,7 @@ export class CrmRelay {
     this.batchEventsMax = options.batchEventsMax ?? 5_000;
     if (options.shard) assertLogPartition(options.shard);
     this.checkpointName = options.shard && options.shard.count > 1 ? `${options.name}.shard-${options.shard.index}-of-${options.shard.count}` : options.name;
+    this.writerId = `${this.checkpointName}@${options.topics.events}`;
     this.backoff = options.backoff ?? { initialMs: 250, maxMs: 10_000 };
     this.log = options.log ?? ((line) => console.error(line));
     this.states = new PartyStates(store, options.partyStates ?? defaultPartyStatesLimits);
@@ -131,6 +141,7 @@ export class CrmRelay {
       this.topicsReady = true;
     }
     if (!(await this.awaitLease())) return;
+    await this.fencePreviousHolders();
     const from = await this.startingPoint();
     this.stats.checkpoint = from;
     const subscription = this.store.subscribeToAll({ from, maxBatchSize: this.batchEventsMax, ...(this.options.shard ? { partition: this.options.shard } : {}) });
@@ -209,6 +220,8 @@ export class CrmRelay {
         this.stats.active = true;
         return true;
       }
+      // Also when this instance lost the lease without its renewal noticing (it stalled meanwhile).
+      this.stats.active = false;
       if (!announced) this.log('crm-relay: another instance holds the checkpoint lease; standing by');
       announced = true;
       // Standing by is not failing: a relay that lost the lease (LeaseLostError) would otherwise stay
@@ -217,6 +230,22 @@ export class CrmRelay {
       await sleep(this.options.leaseRenewMs ?? 5_000, this.stopping.signal);
     }
     return false;
+  }
+
+  /**
+   * Makes the publishes of the lease's previous holders fail, and what they had sent but not committed
+   * invisible to consumers that read committed records. Before the checkpoint is read: whatever they
+   * got committed is then in the topics before what this instance publishes from the checkpoint on,
+   * which repeats it or goes past it. The lease is claimed once more after the fence: had this instance
+   * stalled between its claim and the fence, the lease may have passed to another, which this fence has
+   * just fenced in turn; this one stands by rather than publish, and the other fences again on its retry.
+   */
+  private async fencePreviousHolders(): Promise<void> {
+    if (!this.publisher.fence) return;
+    await this.publisher.fence(this.writerId);
+    if (await this.checkpoints.claim(this.checkpointName)) return;
+    this.stats.active = false;
+    throw new LeaseLostError(this.checkpointName);
   }
 
   /** The batch's records: every event, and the latest state of each party it touched. */
@@ -235,7 +264,7 @@ export class CrmRelay {
     ];
   }
 
-  /** Sends a prepared batch; the checkpoint moves only after the broker acknowledged all of it. */
+  /** Sends a prepared batch (one transaction once fenced); the checkpoint moves only after the broker acknowledged all of it. */
   private async publish(batch: TopicMessages[], events: number, checkpoint: Position): Promise<void> {
     await this.publisher.publish(batch);
     await this.checkpoints.save(this.checkpointName, checkpoint);

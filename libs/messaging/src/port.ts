@@ -41,6 +41,14 @@ export interface MessagePublisher {
    * retry rely on consumers dropping repeats by event id (at-least-once).
    */
   publish(batches: Array<TopicMessages<OutgoingRecord>>): Promise<void>;
+  /**
+   * Makes this publisher the one writer named `writerId`, where the broker can fence (Kafka: a
+   * transactional producer of that id): from then on each publish is all or nothing, and a publish by
+   * any earlier writer of that name, under way or to come, fails and is never seen by consumers that
+   * read committed records only. After a failed publish, publishing fails until this is called again:
+   * fencing the others is a decision its caller takes, not something a retry may do on its own.
+   */
+  fence?(writerId: string): Promise<void>;
   close(): Promise<void>;
 }
 

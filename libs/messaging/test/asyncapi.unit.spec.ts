@@ -6,7 +6,7 @@ import { loadSchemaBook, schemasDirectory } from '#messaging';
 
 interface AsyncApi {
   asyncapi: string;
-  channels: Record<string, { address: string; messages: Record<string, { $ref: string }>; bindings: { kafka: { topic: string; topicConfiguration: Record<string, unknown> } } }>;
+  channels: Record<string, { address: string; description: string; messages: Record<string, { $ref: string }>; bindings: { kafka: { topic: string; topicConfiguration: Record<string, unknown> } } }>;
   operations: Record<string, { action: string; channel: { $ref: string } }>;
   components: { messages: Record<string, { payload: { $ref?: string }; bindings: { kafka: { key: { type: string } } } }> };
 }
@@ -34,6 +34,14 @@ describe('the AsyncAPI document', () => {
       const message = doc.components.messages[name]!;
       expect(message.payload.$ref).toBe(`./schemas/${name}.json`);
       expect(message.bindings.kafka.key.type).toBe('string');
+    }
+  });
+
+  it('tells the consumers of every topic the relay writes in transactions to read committed records only', () => {
+    const { events, customerLoyalty, employeeDiscretion } = loadKafkaSettings({}).topics;
+    for (const topic of [events, customerLoyalty, employeeDiscretion]) {
+      const channel = Object.values(doc.channels).find((c) => c.address === topic)!;
+      expect({ topic, description: channel.description }).toEqual({ topic, description: expect.stringContaining('isolation.level=read_committed') });
     }
   });
 

@@ -11,12 +11,13 @@ withBackend('KAFKA_BROKERS', 'Kafka publisher', (brokers) => {
     const topics = [`test.${run}.a`, `test.${run}.b`];
     const oneKeyTopic = `test.${run}.one-key`;
     const smallTopic = `test.${run}.small-batches`;
+    const fencedTopic = `test.${run}.fenced`;
 
     afterAll(async () => {
       await publisher.close();
       const admin = kafka.admin();
       await admin.connect();
-      await admin.deleteTopics({ topics: [...topics, oneKeyTopic, smallTopic] }).catch(() => undefined);
+      await admin.deleteTopics({ topics: [...topics, oneKeyTopic, smallTopic, fencedTopic] }).catch(() => undefined);
       await admin.disconnect();
     });
 
@@ -76,5 +77,49 @@ withBackend('KAFKA_BROKERS', 'Kafka publisher', (brokers) => {
       }
       expect((await readTopic(kafka, smallTopic)).map((r) => r.headers.ce_id)).toEqual(messages.map((m) => m.headers.ce_id));
     }, 60_000);
+
+    describe('fenced', () => {
+      const writerId = `test-${run}-writer`;
+      const records = (tag: string, count: number, bytes = 1_000): OutgoingMessage[] => Array.from({ length: count }, (_, i) => ({ key: `emp-${i % 7}`, value: 'v'.repeat(bytes), headers: { ce_id: `${tag}-${i}` } }));
+      const idsOf = (...batches: OutgoingMessage[][]) => batches.flat().map((m) => m.headers.ce_id).sort();
+      const published = async () => (await readTopic(kafka, fencedTopic)).map((r) => r.headers.ce_id).sort();
+
+      it('publishes all of a publish or none of it: requests the broker took are not seen when a later one fails, once fenced again', async () => {
+        await new KafkaTopicAdmin(kafka).ensureTopics([{ name: fencedTopic, partitions: 3, replicationFactor: 1, config: { 'max.message.bytes': '50000' } }]);
+        const publisher = new KafkaPublisher(kafka, { maxRequestBytes: 20_000 });
+        try {
+          await publisher.fence(writerId);
+          const before = records('before', 30);
+          await publisher.publish([{ topic: fencedTopic, messages: before }]);
+          // Several requests the broker accepts, then a record larger than the topic takes, alone in its request.
+          await expect(publisher.publish([{ topic: fencedTopic, messages: [...records('torn', 60), ...records('too-large', 1, 60_000)] }])).rejects.toThrow(/max\.message\.bytes/);
+          // The relay's retry: fence again (which aborts what was left open), publish again.
+          await publisher.fence(writerId);
+          const after = records('after', 5);
+          await publisher.publish([{ topic: fencedTopic, messages: after }]);
+          expect(await published()).toEqual(idsOf(before, after));
+        } finally {
+          await publisher.close();
+        }
+      }, 60_000);
+
+      it('fails every publish of an earlier writer of the id, and does not fence back on its own after that failure', async () => {
+        const [earlier, later] = [new KafkaPublisher(kafka), new KafkaPublisher(kafka)];
+        try {
+          const seen = await published();
+          await earlier.fence(writerId);
+          await later.fence(writerId);
+          await expect(earlier.publish([{ topic: fencedTopic, messages: records('stale', 10) }])).rejects.toThrow(/epoch|fenced/i);
+          // A new producer would take the id back from `later`: only a fence, its caller's decision, does that.
+          await expect(earlier.publish([{ topic: fencedTopic, messages: records('stale-again', 1) }])).rejects.toThrow(/fence it again/);
+          const fresh = records('later', 10);
+          await later.publish([{ topic: fencedTopic, messages: fresh }]);
+          expect(await published()).toEqual([...seen, ...idsOf(fresh)].sort());
+        } finally {
+          await earlier.close();
+          await later.close();
+        }
+      }, 60_000);
+    });
   });
 });
