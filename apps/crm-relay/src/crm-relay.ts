@@ -1,5 +1,5 @@
 import { assertLogPartition, comparePositions, START, type EventStore, type LogPartition, type Position, type ReadFrom, type RecordedEvent, type Subscription } from '#event-store';
-import { repeatWithBackoff, sleep, toCloudEventMessage, type BackoffLimits, LeaseLostError, type CheckpointStore, type MessagePublisher, type OutgoingMessage, type TopicAdmin, type TopicMessages, type TopicSpec } from '#messaging';
+import { isDomainStream, repeatWithBackoff, sleep, toCloudEventMessage, type BackoffLimits, LeaseLostError, type CheckpointStore, type MessagePublisher, type OutgoingMessage, type TopicAdmin, type TopicMessages, type TopicSpec } from '#messaging';
 import { PartyStates, defaultPartyStatesLimits, type PartyStatesLimits } from './party-states.js';
 import { resumePoint } from './resume-point.js';
 import { stateMessage } from './state-messages.js';
@@ -258,7 +258,7 @@ export class CrmRelay {
       if (state) (state.topic === 'customerLoyalty' ? loyalty : discretion).push(state.message);
     }
     return [
-      { topic: this.options.topics.events, messages: events.map((e) => toCloudEventMessage(e, this.options.source)) },
+      { topic: this.options.topics.events, messages: events.filter((e) => isDomainStream(e.streamName)).map((e) => toCloudEventMessage(e, this.options.source)) },
       { topic: this.options.topics.customerLoyalty, messages: loyalty },
       { topic: this.options.topics.employeeDiscretion, messages: discretion },
     ];

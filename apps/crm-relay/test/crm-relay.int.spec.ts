@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KafkaSettings } from '#config';
-import { comparePositions, type EventStore } from '#event-store';
-import type { GestureLedger } from '#ledger';
+import { ANY, comparePositions, type EventStore } from '#event-store';
+import { escalationExpirySnapshotStream, snapshotEvent, type GestureLedger } from '#ledger';
 import { createKafka, FileCheckpointStore, KafkaPublisher, KafkaTopicAdmin, loadSchemaBook, readTopic, topicSpecs, type ReadRecord } from '#messaging';
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
 import { CrmRelay } from '../src/crm-relay.js';
@@ -130,6 +130,19 @@ withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
         return book.problems(type, JSON.parse(r.value!)).map((p) => `${type} ${p}`);
       });
       expect(problems).toEqual([]);
+    }, 60_000);
+
+    it("publishes the domain's streams only: the expiry scheduler's snapshots stay in the log, and are passed", async () => {
+      const before = new Set((await readTopic(kafka, settings.topics.events)).map((r) => r.headers.ce_id));
+      await store.appendToStream(escalationExpirySnapshotStream, [snapshotEvent({ checkpoint: { commit: 1n, prepare: 1n }, pending: new Map() }, new Date())], { expectedRevision: ANY });
+      const crowd = await enrol(ledger, `${run}s`, 1);
+      const relay = newRelay();
+      relay.start();
+      const head = await store.headPosition();
+      await relay.until(head as Exclude<typeof head, 'start'>, 30_000);
+      await relay.stop();
+      const fresh = (await readTopic(kafka, settings.topics.events)).filter((r) => !before.has(r.headers.ce_id));
+      expect(fresh.map((r) => r.headers.ce_subject)).toEqual([expect.stringContaining(crowd[0]!)]);
     }, 60_000);
 
     it('resumes from its checkpoint: a restarted relay publishes only what came after', async () => {

@@ -29,6 +29,14 @@ function typeAttributesOf(type: string, schemaVersion: number): { type: string; 
 }
 
 /**
+ * Whether a stream holds the domain's events (budgets, loyalty, the policy), which the feed carries. The log
+ * also holds the services' own bookkeeping (the escalation expiry's snapshots), which is nobody else's.
+ */
+export function isDomainStream(streamName: string): boolean {
+  return streamName.startsWith(budgetStreamPrefix) || streamName.startsWith(loyaltyStreamPrefix) || streamName === policyStreamName;
+}
+
+/**
  * The partition key of an event: the employee for budget events (so an employee's gestures stay in the
  * order they were decided), the customer for loyalty events, `policy` for the policy. Streams are one
  * per employee or customer, so the key follows from the stream name; other streams key by name.
