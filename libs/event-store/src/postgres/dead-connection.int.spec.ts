@@ -124,15 +124,63 @@ withBackend('DATABASE_URL', 'PostgreSQL connection that dies silently', (connect
       }
     }, 20_000);
 
-    it("leaves a transaction's statements to the statement timeout the transaction sets: a rebuild's merge runs for minutes", async () => {
-      const driver = createPostgresDriver({ connectionString, poolSize: 1, queryTimeoutMs });
+    it.each([
+      ["the pool's (the query timeout)", undefined, queryTimeoutMs],
+      ['its own statement timeout and 5 s more', 500, 5_500],
+    ])('fails a transaction whose connection goes silent half-way within its deadline, %s, and drops the connection', async (_, statementTimeoutMs, deadlineMs) => {
+      const proxy = await silenceableProxy(connectionString);
+      const driver = createPostgresDriver({ connectionString: proxy.url, poolSize: 1, queryTimeoutMs });
       try {
-        const rows = await driver.transaction(async (query) => {
-          await query(`set local statement_timeout = '10s'`, []);
-          return query<{ n: number }>('select 1 as n from pg_sleep($1)', [(queryTimeoutMs * 1.5) / 1000]);
-        });
-        expect(rows).toEqual([{ n: 1 }]);
+        await driver.transaction((query) => query('select 1', []));
+        expect(proxy.opened).toBe(1);
+        let started = 0;
+        const outcome = await settledWithin(
+          driver.transaction(
+            async (query) => {
+              await query('select 1', []);
+              proxy.silence('both');
+              started = performance.now();
+              return query('select 2', []);
+            },
+            statementTimeoutMs === undefined ? undefined : { statementTimeoutMs },
+          ),
+          deadlineMs + 3_000,
+        );
+        expect(outcome).toEqual({ error: expect.any(EventStoreTimeoutError) });
+        expect((outcome as { error: EventStoreTimeoutError }).error.timeoutMs).toBe(deadlineMs);
+        expect(performance.now() - started).toBeGreaterThanOrEqual(deadlineMs - 50);
+        // Destroyed, not put back in the pool (its only connection): the next transaction gets a fresh one.
+        expect(await eventually(() => proxy.closedByClient === 1, 2_000)).toBe(true);
+        expect(await settledWithin(driver.transaction((query) => query<{ n: number }>('select 3 as n', [])), 5_000)).toEqual({ value: [{ n: 3 }] });
+        expect(proxy.opened).toBe(2);
       } finally {
+        // The proxy first: before the fix the transaction hangs, and closing the pool waits for it.
+        await proxy.close();
+        await driver.close();
+      }
+    }, 20_000);
+
+    it("holds a transaction's statements to its own statement timeout, on the server and on the client: a rebuild's merge runs for minutes", async () => {
+      const proxy = await silenceableProxy(connectionString);
+      const driver = createPostgresDriver({ connectionString: proxy.url, poolSize: 1, queryTimeoutMs });
+      try {
+        // Longer than the pool's deadline, within the transaction's own.
+        const rows = await driver.transaction(
+          async (query) => {
+            expect(await query('show statement_timeout', [])).toEqual([{ statement_timeout: '10s' }]);
+            return query<{ n: number }>('select 1 as n from pg_sleep($1)', [(queryTimeoutMs * 1.5) / 1000]);
+          },
+          { statementTimeoutMs: 10_000 },
+        );
+        expect(rows).toEqual([{ n: 1 }]);
+        // Shorter: cancelled by the server, which keeps the connection, back at the pool's statement timeout.
+        const cancelled = await driver.transaction((query) => query('select pg_sleep(1)', []), { statementTimeoutMs: 200 }).catch((error: unknown) => error);
+        expect(cancelled).toMatchObject({ code: '57014' });
+        expect(await driver.query('show statement_timeout', [])).toEqual([{ statement_timeout: '30s' }]);
+        expect(proxy.opened).toBe(1);
+        expect(proxy.closedByClient).toBe(0);
+      } finally {
+        await proxy.close();
         await driver.close();
       }
     }, 20_000);

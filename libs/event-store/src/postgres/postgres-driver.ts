@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { EventStoreTimeoutError } from '../errors.js';
-import type { SqlDriver } from '../sql/sql-driver.js';
+import type { SqlDriver, TransactionOptions } from '../sql/sql-driver.js';
 import { listen } from './listener.js';
 import { copyIn } from './copy-in.js';
 import { keepAlive } from './keep-alive.js';
@@ -16,9 +16,9 @@ export interface PostgresDriverOptions {
    * (its host gone, a NAT or firewall dropping the flow: no reset) would otherwise hold the query, and a whole
    * group-commit batch with it, until the operating system gives up after ~15 minutes; `statement_timeout`
    * cannot help, the server never saw the query. Past it the query fails with `EventStoreTimeoutError` and its
-   * connection is destroyed, never returned to the pool: what it was in the middle of is unknown. Statements in
-   * a `transaction` are not bounded by it: their transaction may raise its own statement timeout (a rebuild's
-   * merges run for minutes); keep-alive finds a dead connection under them once what they sent was received.
+   * connection is destroyed, never returned to the pool: what it was in the middle of is unknown. The same holds
+   * for each statement of a `transaction`, but one given its own `statementTimeoutMs` (a rebuild's merges run for
+   * minutes) waits that long and 5 s more.
    */
   queryTimeoutMs?: number;
   connectionTimeoutMs?: number;
@@ -48,11 +48,24 @@ function sessionSettings(options: PostgresDriverOptions): string {
 /** `pg`'s `query_timeout` fails a query with this, and nothing more specific (no code). */
 const queryTimeoutMessage = 'Query read timeout';
 
+/** How much longer than the server's statement timeout the client waits: a slow statement is cancelled by the server first, keeping its connection. */
+const serverFirstMs = 5_000;
+
+/** `config` answered within `ms` or failed: `pg` reads a query's own `query_timeout`, which its types do not declare. */
+function within(config: pg.QueryConfig, ms: number): pg.QueryConfig & { query_timeout: number } {
+  return { ...config, query_timeout: ms };
+}
+
+/** `error`, or `EventStoreTimeoutError` when it is `pg`'s for a query unanswered within `ms`. */
+function timedOut(error: unknown, ms: number): unknown {
+  return error instanceof Error && error.message === queryTimeoutMessage ? new EventStoreTimeoutError(ms, { cause: error }) : error;
+}
+
 /** `pg` as a `SqlDriver`: named (server-side prepared) statements, one pool. */
 export function createPostgresDriver(options: PostgresDriverOptions): SqlDriver {
   const poolSize = options.poolSize ?? 8;
   const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
-  const queryTimeoutMs = options.queryTimeoutMs ?? statementTimeoutMs + 5_000;
+  const queryTimeoutMs = options.queryTimeoutMs ?? statementTimeoutMs + serverFirstMs;
   const settings = sessionSettings(options);
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -68,12 +81,10 @@ export function createPostgresDriver(options: PostgresDriverOptions): SqlDriver 
    * failed and ends it by destroying its socket (a query being still active on it): it is never reused.
    */
   const pooled = async <R>(config: pg.QueryConfig): Promise<R[]> => {
-    // `pg` reads a query's own `query_timeout`, which its types do not declare.
-    const timed: pg.QueryConfig & { query_timeout: number } = { ...config, query_timeout: queryTimeoutMs };
     try {
-      return (await pool.query(timed)).rows as R[];
+      return (await pool.query(within(config, queryTimeoutMs))).rows as R[];
     } catch (error) {
-      throw error instanceof Error && error.message === queryTimeoutMessage ? new EventStoreTimeoutError(queryTimeoutMs, { cause: error }) : error;
+      throw timedOut(error, queryTimeoutMs);
     }
   };
   // An idle client that loses its connection emits here; without a listener the process would crash.
@@ -90,18 +101,35 @@ export function createPostgresDriver(options: PostgresDriverOptions): SqlDriver 
     async exec(script: string) {
       await pooled({ text: script });
     },
-    async transaction<T>(work: (query: <R>(text: string, params: unknown[]) => Promise<R[]>) => Promise<T>) {
+    async transaction<T>(work: (query: <R>(text: string, params: unknown[]) => Promise<R[]>) => Promise<T>, transactionOptions: TransactionOptions = {}) {
+      const ownTimeoutMs = transactionOptions.statementTimeoutMs;
+      if (ownTimeoutMs !== undefined && (!Number.isSafeInteger(ownTimeoutMs) || ownTimeoutMs < 1)) throw new RangeError(`a transaction's statement timeout must be a whole number of milliseconds, at least 1, not ${ownTimeoutMs}`);
+      const answerWithinMs = ownTimeoutMs === undefined ? queryTimeoutMs : ownTimeoutMs + serverFirstMs;
       const client = await pool.connect();
+      /** Whether the connection cannot be trusted any more (a statement unanswered, a failed rollback): then it is destroyed, not returned. */
+      let lost = false;
+      const statement = async <R>(text: string, params: unknown[]): Promise<R[]> => {
+        try {
+          return (await client.query(within({ text, values: params }, answerWithinMs))).rows as R[];
+        } catch (error) {
+          const failure = timedOut(error, answerWithinMs);
+          if (failure instanceof EventStoreTimeoutError) lost = true;
+          throw failure;
+        }
+      };
       try {
-        await client.query('begin');
-        const result = await work(async <R>(text: string, params: unknown[]) => (await client.query(text, params)).rows as R[]);
-        await client.query('commit');
+        await statement('begin', []);
+        if (ownTimeoutMs !== undefined) await statement(`set local statement_timeout = ${ownTimeoutMs}`, []);
+        const result = await work(statement);
+        await statement('commit', []);
         return result;
       } catch (error) {
-        await client.query('rollback').catch(() => undefined);
+        // Behind a statement still unanswered, a rollback would only queue: the server rolls back when the connection goes.
+        if (!lost) await statement('rollback', []).catch(() => (lost = true));
         throw error;
       } finally {
-        client.release();
+        // Released with `true`, the client is destroyed by the pool (its socket, a query being still active on it).
+        client.release(lost);
       }
     },
     listen: (channel, onNotify) => listen({ connectionString: options.connectionString, channel, onNotify }),

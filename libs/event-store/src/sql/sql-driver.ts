@@ -5,7 +5,7 @@ export interface SqlDriver {
   /** A multi-statement script (schema set-up). */
   exec(script: string): Promise<void>;
   /** Runs `work` inside a transaction on one connection; commits when it resolves, else rolls back. */
-  transaction<T>(work: (query: <R>(text: string, params: unknown[]) => Promise<R[]>) => Promise<T>): Promise<T>;
+  transaction<T>(work: (query: <R>(text: string, params: unknown[]) => Promise<R[]>) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Transactions that can usefully run at once (the pool size for `pg`, 1 for PGlite). */
   readonly concurrentTransactionsMax: number;
   /**
@@ -20,6 +20,17 @@ export interface SqlDriver {
    */
   copyIn?(statement: string, data: string): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface TransactionOptions {
+  /**
+   * The statement timeout of this transaction's statements, in whole milliseconds (default the driver's), for
+   * the few that legitimately run longer (a rebuild's merges, for minutes). On PostgreSQL the client waits for
+   * each statement's answer that long and 5 s more, and no longer (see `PostgresDriverOptions.queryTimeoutMs`);
+   * set it here, never with `set local statement_timeout`, which the client's deadline cannot see. PGlite
+   * has no statement timeout.
+   */
+  statementTimeoutMs?: number;
 }
 
 /** SQLSTATEs after which a failed batch is retried append by append. */

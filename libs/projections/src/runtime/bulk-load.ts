@@ -72,14 +72,13 @@ export async function loadInBulk(
     db,
     loads.map((load) => async () => {
       const steps = finishing(load);
+      // One statement per table over the whole log: minutes, not the driver's per-statement seconds, at tens of millions of events.
       await db.transaction(async (q) => {
         // The merges sort and group every staged row: room to do it in memory (per sort, for this transaction only).
         await q(`set local work_mem = '64MB'`, []);
-        // One statement per table over the whole log: minutes, not the driver's per-statement seconds, at tens of millions of events.
-        await q(`set local statement_timeout = '15min'`, []);
         await load.finish(q);
         for (const key of steps.keys) await q(key, []);
-      });
+      }, { statementTimeoutMs: 15 * 60_000 });
       // Scripts (several statements each), which a transaction's statements cannot be on every driver.
       if (steps.indexes !== '') await db.exec(steps.indexes);
       // Analyzed so the first queries after the swap get good plans.
