@@ -49,7 +49,10 @@ export interface RebuildOptions {
    * fewer rows (a key touched twice in a batch is staged once) and hold more in memory until written.
    */
   bulkBatchSize?: number;
-  /** Catch-up rounds after indexing before giving up on reaching the head (a log growing faster than the rebuild). */
+  /**
+   * Catch-up rounds after indexing before giving up on reaching the head (a log growing faster than the rebuild;
+   * default 20), and then again before failing when a live projector is past the rebuild at every swap.
+   */
   catchUpRoundsMax?: number;
   /** Called as each step ends (the benchmark times and costs them); the rebuild waits for it. */
   onStep?: (step: RebuildStep) => void | Promise<void>;
@@ -185,9 +188,14 @@ async function rebuildUnderLock(options: RebuildOptions): Promise<Omit<RebuildRe
     await step('caught_up');
     // A live projector may have moved past the catch-up meanwhile: swapping then would take the read models
     // back in time, so the rebuild catches up again first. Live read models past the log's head are of
-    // another log (a restored event store): only the swap mends those.
-    for (let ahead = await swapIn(db, schema, live, from, false); ahead !== null; ) {
+    // another log (a restored event store): only the swap mends those. On a log growing faster than the
+    // rebuild catches up, the live projector is ahead at every swap: after as many catch-ups as before the
+    // swap (`rounds`, counted afresh, as those may all have gone into reaching the head), the rebuild fails
+    // rather than retry unseen for ever; the catch below drops its schema, and the live read models serve on.
+    let ahead = await swapIn(db, schema, live, from, false);
+    for (let retries = 0; ahead !== null; retries++) {
       const beyondLog = isAfter(ahead, await store.headPosition());
+      if (!beyondLog && retries >= rounds) throw new Error(overtakenMessage(live, retries + 1));
       if (!beyondLog) await load('catching_up');
       ahead = await swapIn(db, schema, live, from, beyondLog);
     }
@@ -199,6 +207,14 @@ async function rebuildUnderLock(options: RebuildOptions): Promise<Omit<RebuildRe
     await db.exec(`drop schema if exists ${schema} cascade;`).catch(() => undefined);
     throw error;
   }
+}
+
+function overtakenMessage(live: string, swapsTried: number): string {
+  return (
+    `the live read models in ${live} were ahead of the rebuild at each of its ${swapsTried} attempts to swap in (a live projector following ` +
+    'a log that grows faster than the rebuild catches up): rebuild abandoned, its schema dropped, the live read models left as they are. ' +
+    'Run it again when fewer events are written, or with the live projectors stopped (they carry on from the rebuilt read models)'
+  );
 }
 
 /**
