@@ -30,7 +30,7 @@ export async function loadInBulk(
   pageSize: number,
   onBatch: (applied: number, reached: ReadFrom) => void,
   onStep: (step: 'loaded' | 'finished') => void | Promise<void> = () => undefined,
-  finishing: (load: BulkLoad) => FinishingSteps = () => ({ keys: [], indexes: '', analyze: [] }),
+  finishing: (load: BulkLoad) => FinishingSteps = () => ({ keys: [], indexes: [], analyze: [] }),
 ): Promise<{ checkpoint: ReadFrom; applied: number }> {
   const staging = loads.map((l) => l.stagingSql).filter((sql) => sql !== '');
   if (staging.length > 0) await db.exec(staging.join('\n'));
@@ -72,17 +72,16 @@ export async function loadInBulk(
     db,
     loads.map((load) => async () => {
       const steps = finishing(load);
-      // One statement per table over the whole log: minutes, not the driver's per-statement seconds, at tens of millions of events.
+      // One statement per table or index over the whole log: minutes, not the driver's per-statement seconds, at
+      // tens of millions of events.
       await db.transaction(async (q) => {
         // The merges sort and group every staged row: room to do it in memory (per sort, for this transaction only).
         await q(`set local work_mem = '64MB'`, []);
         await load.finish(q);
-        for (const key of steps.keys) await q(key, []);
+        for (const statement of [...steps.keys, ...steps.indexes]) await q(statement, []);
+        // Analyzed so the first queries after the swap get good plans.
+        for (const table of steps.analyze) await q(`analyze ${table}`, []);
       }, { statementTimeoutMs: 15 * 60_000 });
-      // Scripts (several statements each), which a transaction's statements cannot be on every driver.
-      if (steps.indexes !== '') await db.exec(steps.indexes);
-      // Analyzed so the first queries after the swap get good plans.
-      if (steps.analyze.length > 0) await db.exec(steps.analyze.map((table) => `analyze ${table};`).join('\n'));
     }),
   );
   await onStep('finished');
@@ -93,8 +92,8 @@ export async function loadInBulk(
 /** What a projection's bulk load leaves to do after its merge: add the keys it loaded without, create its indexes, analyze. */
 export interface FinishingSteps {
   keys: readonly string[];
-  /** A script (several statements). */
-  indexes: string;
+  /** One statement each. */
+  indexes: readonly string[];
   /** Qualified table names. */
   analyze: readonly string[];
 }

@@ -152,7 +152,7 @@ async function rebuildUnderLock(options: RebuildOptions): Promise<Omit<RebuildRe
       const bulkReader = new ReadAhead(store, pageSize);
       const finishing = (load: BulkLoad) => {
         const i = bulk.indexOf(load);
-        return { keys: keys[i]!, indexes: projections[i]!.createIndexes(schema), analyze: load.keyedAfterLoad.map((t) => `${schema}."${t}"`) };
+        return { keys: keys[i]!, indexes: statementsOf(projections[i]!.createIndexes(schema)), analyze: load.keyedAfterLoad.map((t) => `${schema}."${t}"`) };
       };
       const loaded = await loadInBulk(db, schema, bulk, bulkReader, pageSize, (applied, at) => {
         done = applied;
@@ -251,3 +251,11 @@ async function tablesOf(db: SqlDriver, schema: string): Promise<string[]> {
   return rows.map((r) => `${schema}."${r.tablename.replace(/"/g, '""')}"`);
 }
 
+/**
+ * The statements of a projection's DDL script, one by one: a transaction's statements are prepared on some
+ * drivers (PGlite), which takes one statement at a time. The projections' DDL ends each statement with `;` and
+ * has none inside a statement.
+ */
+function statementsOf(script: string): string[] {
+  return script.split(';').map((statement) => statement.trim()).filter((statement) => statement !== '');
+}

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { samplePolicy } from '#domain';
+import { createPostgresDriver, SqlEventStore, type SqlDriver } from '#event-store';
+import { GestureLedger } from '#ledger';
+import { allProjections, rebuildReadModels } from '#projections';
+import { withBackend } from '../../event-store/src/testing/infra.js';
+import { freshDatabase } from '../src/testing/fresh-database.js';
+import { seedLedgerTraffic } from '../src/testing/seed-ledger.js';
+
+/** Every index build takes `ms` longer, wherever the rebuild sends it (a script or a transaction's statement): a large log's. */
+function slowIndexes(db: SqlDriver, ms: number): SqlDriver {
+  const sleep = `select pg_sleep(${ms / 1000})`;
+  return {
+    ...db,
+    exec: (script) => db.exec(/create index/i.test(script) ? `${sleep};\n${script}` : script),
+    transaction: (work, options) =>
+      db.transaction(
+        (query) =>
+          work(async <R>(text: string, params: unknown[]) => {
+            if (/^\s*create index/i.test(text)) await query(sleep, []);
+            return query<R>(text, params);
+          }),
+        options,
+      ),
+  };
+}
+
+withBackend('DATABASE_URL', 'rebuild statements on PostgreSQL', (url) => {
+  describe('a rebuild whose index builds outlast the pool statement timeout (PostgreSQL)', () => {
+    let fresh: Awaited<ReturnType<typeof freshDatabase>>;
+    let store: SqlEventStore;
+    let db: SqlDriver;
+
+    beforeAll(async () => {
+      fresh = await freshDatabase(url, 'gl_long_statements');
+      store = await SqlEventStore.open(createPostgresDriver({ connectionString: fresh.url, poolSize: 4 }));
+      const ledger = new GestureLedger(store);
+      await ledger.start(samplePolicy());
+      await seedLedgerTraffic(ledger, { run: `l${Date.now().toString(36)}`, steps: 20, seed: 7 });
+      // The read models' pool answers each statement within 300 ms, as a service's 30 s would a large log's index build.
+      db = createPostgresDriver({ connectionString: fresh.url, poolSize: 4, statementTimeoutMs: 300 });
+    }, 60_000);
+    afterAll(async () => {
+      await store?.close();
+      await db?.close();
+      await fresh?.drop();
+    });
+
+    it("builds them under the rebuild's own statement timeout, not the pool's", async () => {
+      const rebuilt = await rebuildReadModels({ store, db: slowIndexes(db, 500), projections: allProjections, liveSchema: 'rm_long_statements' });
+      expect(rebuilt.events).toBeGreaterThan(0);
+      const indexes = await db.query<{ n: number }>(`select count(*)::int as n from pg_indexes where schemaname = 'rm_long_statements' and indexname like 'finance_journal_%'`, []);
+      expect(indexes[0]!.n).toBeGreaterThanOrEqual(4);
+    }, 60_000);
+  });
+});
