@@ -88,7 +88,9 @@ withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
         expect(record.headers.ce_subject!.endsWith(record.key!)).toBe(true);
         expect(Date.parse(record.headers.ce_time!)).not.toBeNaN();
       }
-      expect([...types].sort()).toEqual(expect.arrayContaining(['BudgetAllocated', 'GestureGranted', 'GestureEscalated', 'GestureApproved', 'GestureDenied', 'GestureRefused', 'GestureReversed', 'BudgetAdjusted', 'PurchaseRecorded', 'PointsEarned', 'BonusPointsCredited', 'PointsRedeemed.v2', 'FeedbackReceived.v2', 'PolicyPublished']));
+      expect([...types].sort()).toEqual(expect.arrayContaining(['BudgetAllocated', 'GestureGranted', 'GestureEscalated', 'GestureApproved', 'GestureDenied', 'GestureRefused', 'GestureReversed', 'BudgetAdjusted', 'PurchaseRecorded.v2', 'PointsEarned', 'BonusPointsCredited', 'PointsRedeemed.v2', 'FeedbackReceived.v2', 'PolicyPublished']));
+      const purchase = records.find((r) => r.key === customers[0] && r.headers.ce_type === 'dev.gesture-ledger.PurchaseRecorded.v2')!;
+      expect({ dataschema: purchase.headers.ce_dataschema, who: JSON.parse(purchase.value!).who }).toEqual({ dataschema: 'https://schemas.gesture-ledger.dev/v1/PurchaseRecorded.v2.json', who: { employeeId: employees[0], actorId: 'admin-1' } });
 
       const latest = (list: ReadRecord[]) => new Map(list.map((r) => [r.key!, JSON.parse(r.value!)]));
       const loyaltyRecords = await readTopic(kafka, settings.topics.customerLoyalty);

@@ -71,7 +71,8 @@ export async function everyKindOfEvent(ledger: GestureLedger, run: string, subje
   expect(ok(await gesture('refused', { gestureType: 'cash_payout', reasonCode: 'claim_settlement' })).outcome).toBe('refused');
   ok(await ledger.reverseGesture(granted.gestureId, { reasonCode: 'entered_twice' }, admin));
   ok(await ledger.adjustBudget(emp, { deltaMinor: 5_000, reasonCode: 'busy_weekend', idempotencyKey: `${run}-adjust` }, as(subjectOf(mgr), 'manager')));
-  ok(await ledger.recordPurchase({ customerId: cust, purchaseId: `${run}-p1`, amountMinor: 250_000, currency: 'USD', channel: 'pos', storeId, occurredAt: now() }, admin));
+  // The purchase names the associate who served the customer; the redemption names nobody.
+  ok(await ledger.recordPurchase({ customerId: cust, purchaseId: `${run}-p1`, amountMinor: 250_000, currency: 'USD', channel: 'pos', storeId, occurredAt: now(), employeeId: emp }, admin));
   const bonus = ok(await gesture('bonus', { gestureType: 'bonus_loyalty_points', amountMinor: undefined, currency: undefined, points: 200 }));
   expect(bonus.outcome).toBe('granted');
   ok(await ledger.recordFeedback({ customerId: cust, feedbackId: `${run}-f1`, kind: 'csat', score: 5, gestureId: granted.gestureId, occurredAt: now() }, admin));

@@ -4,7 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { mintToken, TokenVerifier, type CallerRole, testTokenSettings } from '#auth';
-import { samplePolicy } from '#domain';
+import { loyaltyStreamName, samplePolicy } from '#domain';
 import { createEmbeddedEventStore, type EventStore } from '#event-store';
 import { GestureLedger, gestureIdFor } from '#ledger';
 import { createLedgerApp } from '../src/create-app.js';
@@ -349,6 +349,84 @@ describe('ledger API (HTTP, embedded store)', () => {
       expect((await post('/budgets', { employeeId: 'emp-x', role: 'manager', storeId: store1, idempotencyKey: 'x1' }, await token('sup-1', ['supervisor']))).status).toBe(403);
       expect((await post('/budgets', { employeeId: 'emp-x', role: 'associate', storeId: store1, idempotencyKey: 'x2' }, await token('mgr-2', ['manager'], store2))).status).toBe(403);
       expect((await post('/budgets/emp-a/adjustments', { deltaMinor: 5000, idempotencyKey: 'x3' }, await token('emp-a', ['associate']))).status).toBe(403);
+    });
+  });
+
+  describe('who served the customer at a purchase or a redemption', () => {
+    const buy = (customerId: string, over: Record<string, unknown> = {}) => ({ customerId, purchaseId: key(), amountMinor: 12_000, currency: 'USD', channel: 'pos', storeId: store1, occurredAt: now(), ...over });
+    const spend = (over: Record<string, unknown> = {}) => ({ redemptionId: key(), points: 10, channel: 'pos', storeId: store1, occurredAt: now(), ...over });
+    /** The `who` of each event of `type` in the customer's stream, as stored (with its schema version). */
+    const whoOf = async (customerId: string, type: string) =>
+      (await store.readStream(loyaltyStreamName(customerId))).filter((e) => e.type === type).map((e) => ({ schemaVersion: e.schemaVersion, who: (e.data as { who?: unknown }).who }));
+
+    it('records the associate a till (or the CRM) names, of its own store, and the till as the caller; nobody when it names none', async () => {
+      const till = await token('till-12', ['pos-system']);
+      expect((await post('/purchases', buy('cust-served', { employeeId: 'emp-a' }), till)).status).toBe(200);
+      expect((await post('/purchases', buy('cust-served'), till)).status).toBe(200);
+      expect((await post('/customers/cust-served/redemptions', spend({ employeeId: 'emp-b' }), till)).status).toBe(200);
+      expect((await post('/customers/cust-served/redemptions', spend({ employeeId: null }), till)).status).toBe(200);
+      expect((await post('/purchases', buy('cust-served', { employeeId: 'emp-b' }), await token('crm-1', ['crm'], null))).status).toBe(200);
+      expect(await whoOf('cust-served', 'PurchaseRecorded')).toEqual([
+        { schemaVersion: 2, who: { employeeId: 'emp-a', actorId: 'till-12' } },
+        { schemaVersion: 2, who: { employeeId: null, actorId: 'till-12' } },
+        { schemaVersion: 2, who: { employeeId: 'emp-b', actorId: 'crm-1' } },
+      ]);
+      expect(await whoOf('cust-served', 'PointsRedeemed')).toEqual([
+        { schemaVersion: 2, who: { employeeId: 'emp-b', actorId: 'till-12' } },
+        { schemaVersion: 2, who: { employeeId: null, actorId: 'till-12' } },
+      ]);
+    });
+
+    it('leaves purchases and redemptions to tills: staff naming themselves may not record one by hand', async () => {
+      await post('/purchases', buy('cust-staff'), await token('till-12', ['pos-system']));
+      const me = await token('emp-a', ['associate']);
+      for (const res of [await post('/purchases', buy('cust-staff', { employeeId: 'emp-a' }), me), await post('/customers/cust-staff/redemptions', spend({ employeeId: 'emp-a' }), me)]) {
+        expect([res.status, res.body.reason]).toEqual([403, 'role_not_allowed']);
+      }
+      expect(await whoOf('cust-staff', 'PurchaseRecorded')).toHaveLength(1);
+      expect(await whoOf('cust-staff', 'PointsRedeemed')).toEqual([]);
+    });
+
+    it('forbids a till (or the CRM) to name an associate of another store or one without a budget, as for gestures', async () => {
+      await post('/purchases', buy('cust-named'), await token('till-12', ['pos-system']));
+      const cases = [
+        [await token('till-12', ['pos-system']), 'emp-c', 'till_of_another_store'],
+        [await token('till-12', ['pos-system']), 'nobody-here', 'employee_not_enrolled'],
+        [await token('crm-1', ['crm'], null), 'emp-c', 'another_store'],
+        [await token('crm-1', ['crm'], null), 'nobody-here', 'employee_not_enrolled'],
+      ] as const;
+      for (const [bearer, employeeId, reason] of cases) {
+        const purchase = await post('/purchases', buy('cust-named', { employeeId }), bearer);
+        const redemption = await post('/customers/cust-named/redemptions', spend({ employeeId }), bearer);
+        expect({ employeeId, purchase: [purchase.status, purchase.body.reason], redemption: [redemption.status, redemption.body.reason] }).toEqual({ employeeId, purchase: [403, reason], redemption: [403, reason] });
+      }
+      expect(await whoOf('cust-named', 'PurchaseRecorded')).toHaveLength(1);
+      expect(await whoOf('cust-named', 'PointsRedeemed')).toEqual([]);
+    });
+
+    it('answers a retry with the first outcome, and a retry naming another associate as a reused key', async () => {
+      const till = await token('till-12', ['pos-system']);
+      const purchase = buy('cust-retry', { employeeId: 'emp-a' });
+      const first = await post('/purchases', purchase, till);
+      expect(first.status).toBe(200);
+      expect(await post('/purchases', purchase, await token('till-13', ['pos-system']))).toEqual(first);
+      for (const employeeId of ['emp-b', null]) {
+        const reused = await post('/purchases', { ...purchase, employeeId }, till);
+        expect([reused.status, reused.body.reason]).toEqual([409, 'idempotency_key_reused']);
+      }
+      const redemption = spend({ employeeId: 'emp-a' });
+      const redeemed = await post('/customers/cust-retry/redemptions', redemption, till);
+      expect(redeemed.status).toBe(200);
+      expect(await post('/customers/cust-retry/redemptions', redemption, till)).toEqual(redeemed);
+      const reused = await post('/customers/cust-retry/redemptions', { ...redemption, employeeId: 'emp-b' }, till);
+      expect([reused.status, reused.body.reason]).toEqual([409, 'idempotency_key_reused']);
+      expect(await whoOf('cust-retry', 'PurchaseRecorded')).toHaveLength(1);
+      expect(await whoOf('cust-retry', 'PointsRedeemed')).toHaveLength(1);
+    });
+
+    it('refuses a malformed employeeId with the field named', async () => {
+      const res = await post('/purchases', buy('cust-bad', { employeeId: 'emp a' }), await token('till-12', ['pos-system']));
+      expect({ status: res.status, errors: res.body.errors }).toEqual({ status: 400, errors: [{ field: 'employeeId', reasons: [expect.stringContaining('employeeId must be')] }] });
     });
   });
 

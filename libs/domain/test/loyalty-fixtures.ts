@@ -23,13 +23,15 @@ import {
 export const policy: Policy = samplePolicy();
 export const carol = 'cust-carol';
 const where = { channel: 'pos' as const, storeId: 'la-santa-monica' };
+/** Alice served Carol; the till rang it up. */
+export const servedByAlice = { employeeId: 'emp-alice', actorId: 'till-sm-07' };
 
 export function purchase(purchaseId: string, amountMinor: number, occurredAt: string, overrides: Partial<RecordPurchase['data']> = {}): RecordPurchase {
-  return { type: 'RecordPurchase', data: { customerId: carol, purchaseId, amount: { amountMinor, currency: 'USD' }, where, occurredAt, recordedAt: occurredAt, ...overrides } };
+  return { type: 'RecordPurchase', data: { customerId: carol, purchaseId, amount: { amountMinor, currency: 'USD' }, who: servedByAlice, where, occurredAt, recordedAt: occurredAt, ...overrides } };
 }
 
-export function purchaseRecorded(purchaseId: string, amountMinor: number, month: string, occurredAt: string): PurchaseRecorded {
-  return { type: 'PurchaseRecorded', schemaVersion: 1, data: { customerId: carol, purchaseId, amount: { amountMinor, currency: 'USD' }, month, where, occurredAt, recordedAt: occurredAt, policyVersion: 1 } };
+export function purchaseRecorded(purchaseId: string, amountMinor: number, month: string, occurredAt: string, who: PurchaseRecorded['data']['who'] = servedByAlice): PurchaseRecorded {
+  return { type: 'PurchaseRecorded', schemaVersion: 2, data: { customerId: carol, purchaseId, amount: { amountMinor, currency: 'USD' }, month, who, where, occurredAt, recordedAt: occurredAt, policyVersion: 1 } };
 }
 
 export function pointsEarned(purchaseId: string, points: number, lotMonth: string, recordedAt: string): PointsEarned {
@@ -49,8 +51,8 @@ export function lot(month: string, points: number): PointsEarned {
   return pointsEarned(`seed-${month}`, points, month, `${month}-15T20:00:00.000Z`);
 }
 
-export function redeem(points: number, recordedAt: string, redemptionId = 'red-1'): RedeemPoints {
-  return { type: 'RedeemPoints', data: { customerId: carol, redemptionId, points, who: { employeeId: 'emp-alice', actorId: 'till-sm-07' }, where, occurredAt: recordedAt, recordedAt } };
+export function redeem(points: number, recordedAt: string, redemptionId = 'red-1', who: RedeemPoints['data']['who'] = servedByAlice): RedeemPoints {
+  return { type: 'RedeemPoints', data: { customerId: carol, redemptionId, points, who, where, occurredAt: recordedAt, recordedAt } };
 }
 
 export function expirePoints(asOf: string, recordedAt = `${asOf}T10:00:00.000Z`): ExpirePoints {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DeciderSpecification, decideLoyalty, evolveLoyalty, initialLoyaltyState, InvariantViolation, isRefusal, loyaltyDecider, upcastLoyaltyEvent, type LoyaltyAccount, type LoyaltyEvent, type LoyaltyState } from '#domain';
-import { carol, credit, expirePoints, feedback, lot, pointsEarned, pointsExpired, policy, purchase, purchaseRecorded, redeem, reverseBonus, tierChanged } from './loyalty-fixtures.js';
+import { carol, credit, expirePoints, feedback, lot, pointsEarned, pointsExpired, policy, purchase, purchaseRecorded, redeem, reverseBonus, servedByAlice, tierChanged } from './loyalty-fixtures.js';
 import { between, seededRandom } from './prng.js';
 
 const given = DeciderSpecification.for(loyaltyDecider, policy);
@@ -25,6 +25,15 @@ describe('RecordPurchase', () => {
     it('counts a purchase at 23:30 on 30 November in Los Angeles in November', () => {
       const at = '2026-12-01T07:30:00.000Z';
       given([]).when(purchase('p-1', 1_000, at)).then([purchaseRecorded('p-1', 1_000, '2026-11', at), pointsEarned('p-1', 10, '2026-11', at), tierChanged(null, 'bronze', 1_000, '2026-11', at)]);
+    });
+
+    it('names who served the customer and who rang it up; nobody served when a system recorded it without naming one', () => {
+      const at = '2026-11-23T18:00:00.000Z';
+      const crmAlone = { employeeId: null, actorId: 'crm-sync' };
+      const [recorded] = given([]).when(purchase('p-1', 1_000, at)).decision() as LoyaltyEvent[];
+      expect(recorded).toEqual(purchaseRecorded('p-1', 1_000, '2026-11', at, servedByAlice));
+      expect(recorded).toMatchObject({ schemaVersion: 2, data: { who: { employeeId: 'emp-alice', actorId: 'till-sm-07' } } });
+      given([]).when(purchase('p-1', 1_000, at, { who: crmAlone })).then([purchaseRecorded('p-1', 1_000, '2026-11', at, crmAlone), pointsEarned('p-1', 10, '2026-11', at), tierChanged(null, 'bronze', 1_000, '2026-11', at)]);
     });
 
     it('refuses another currency, an unknown store and a purchase from the future', () => {
@@ -55,6 +64,16 @@ describe('RecordPurchase', () => {
 
     it('returns nothing for a purchase already recorded', () => {
       given([...history.slice(0, 1), purchaseRecorded('p-2', 1_000, '2026-11', '2026-11-23T18:00:00.000Z')]).when(purchase('p-2', 1_000, '2026-11-23T18:00:00.000Z')).thenNothingHappened();
+    });
+
+    it('takes the same purchase from another till for the same employee as a retry, but one naming another employee (or nobody) as a reused id', () => {
+      const at = '2026-11-23T18:00:00.000Z';
+      const recorded = [...history.slice(0, 1), purchaseRecorded('p-2', 1_000, '2026-11', at)];
+      given(recorded).when(purchase('p-2', 1_000, at, { who: { employeeId: 'emp-alice', actorId: 'till-sm-08' } })).thenNothingHappened();
+      given(recorded).when(purchase('p-2', 1_000, at, { who: { employeeId: 'emp-bob', actorId: 'till-sm-07' } })).thenRefused('idempotency_key_reused', 'first answer stands');
+      given(recorded).when(purchase('p-2', 1_000, at, { who: { employeeId: null, actorId: 'till-sm-07' } })).thenRefused('idempotency_key_reused');
+      const byNobody = [...history.slice(0, 1), purchaseRecorded('p-2', 1_000, '2026-11', at, { employeeId: null, actorId: 'crm-sync' })];
+      given(byNobody).when(purchase('p-2', 1_000, at)).thenRefused('idempotency_key_reused');
     });
   });
 
@@ -160,8 +179,21 @@ describe('RedeemPoints', () => {
     ]);
   });
 
+  it('names who served the customer and who rang it up; nobody served when a system redeemed without naming one', () => {
+    given(history).when(redeem(150, at)).then([{ type: 'PointsRedeemed', schemaVersion: 2, data: { ...redeemedData(150, [{ month: '2026-01', points: 100 }, { month: '2026-02', points: 50 }], 50), who: servedByAlice } }]);
+    const crmAlone = { employeeId: null, actorId: 'crm-sync' };
+    given(history).when(redeem(150, at, 'red-1', crmAlone)).then([{ type: 'PointsRedeemed', schemaVersion: 2, data: { ...redeemedData(150, [{ month: '2026-01', points: 100 }, { month: '2026-02', points: 50 }], 50), who: crmAlone } }]);
+  });
+
   it('returns nothing for a redemption already made', () => {
     given([...history, { type: 'PointsRedeemed', schemaVersion: 2, data: redeemedData(150, [{ month: '2026-01', points: 100 }, { month: '2026-02', points: 50 }], 50) }]).when(redeem(150, at)).thenNothingHappened();
+  });
+
+  it('takes the same redemption from another till for the same employee as a retry, but one naming another employee (or nobody) as a reused id', () => {
+    const made = [...history, { type: 'PointsRedeemed' as const, schemaVersion: 2 as const, data: redeemedData(150, [{ month: '2026-01', points: 100 }, { month: '2026-02', points: 50 }], 50) }];
+    given(made).when(redeem(150, at, 'red-1', { employeeId: 'emp-alice', actorId: 'till-sm-08' })).thenNothingHappened();
+    given(made).when(redeem(150, at, 'red-1', { employeeId: 'emp-bob', actorId: 'till-sm-07' })).thenRefused('idempotency_key_reused', 'first answer stands');
+    given(made).when(redeem(150, at, 'red-1', { employeeId: null, actorId: 'till-sm-07' })).thenRefused('idempotency_key_reused');
   });
 });
 
@@ -258,6 +290,18 @@ describe('events recorded at an older schema version', () => {
     given([lot('2026-01', 100), lot('2026-02', 100), stored[0]!]).when(redeem(150, at)).thenNothingHappened();
     given([stored[1]!]).when(feedback()).thenNothingHappened();
     const current = { type: 'PointsEarned', schemaVersion: 1, data: { customerId: carol } };
+    expect(upcastLoyaltyEvent(current)).toBe(current);
+  });
+
+  it('reads a purchase of version 1 (before purchases said who) as version 2 with who null, not a guess, and decides on it as before', () => {
+    const { who: _served, ...purchasedV1 } = purchaseRecorded('p-1', 1_000, '2026-11', '2026-11-23T18:00:00.000Z').data;
+    const stored = upcastLoyaltyEvent({ type: 'PurchaseRecorded', schemaVersion: 1, data: purchasedV1 });
+    expect(stored).toEqual({ type: 'PurchaseRecorded', schemaVersion: 2, data: { ...purchasedV1, who: null } });
+    expect(account([stored]).spend).toEqual([{ month: '2026-11', spentMinor: 1_000 }]);
+    // No caller could name an employee at version 1: a retry naming nobody is the same purchase, one naming someone is not.
+    given([stored]).when(purchase('p-1', 1_000, '2026-11-23T18:00:00.000Z', { who: { employeeId: null, actorId: 'till-sm-07' } })).thenNothingHappened();
+    given([stored]).when(purchase('p-1', 1_000, '2026-11-23T18:00:00.000Z')).thenRefused('idempotency_key_reused');
+    const current = purchaseRecorded('p-2', 1_000, '2026-11', '2026-11-23T18:00:00.000Z');
     expect(upcastLoyaltyEvent(current)).toBe(current);
   });
 });

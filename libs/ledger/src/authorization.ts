@@ -61,11 +61,27 @@ export function mayManageBudget(principal: Principal, employeeStoreId: string | 
   return sameStoreOrHeadOffice(principal, employeeStoreId);
 }
 
-/** Purchases come from tills (of the store they happened in), the CRM, or an admin. */
+/**
+ * Purchases and redemptions come from tills (of the store they happened in), the CRM, or an admin: they move
+ * money and points, so staff do not record them by hand, which would let one credit points for a sale that
+ * never went through a till.
+ */
 export function mayRecordPurchase(principal: Principal, storeId: string): Forbidden {
   if (hasRole(principal, 'crm', 'admin')) return null;
   if (hasRole(principal, 'pos-system')) return principal.storeId === storeId ? null : 'till_of_another_store';
   return 'role_not_allowed';
+}
+
+/**
+ * Naming `employeeId` as the associate who served the customer at a purchase or a redemption in `storeId`: a
+ * till as when it asks for a gesture on the employee's behalf (an employee of its own store); the CRM or an
+ * admin an employee of the store it happened in. `employeeStoreId` is the employee's home store, null when
+ * they have no budget.
+ */
+export function mayNameServer(principal: Principal, employeeId: string, employeeStoreId: string | null, storeId: string): Forbidden {
+  if (hasRole(principal, 'pos-system')) return mayRequestGesture(principal, employeeId, employeeStoreId);
+  if (employeeStoreId === null) return 'employee_not_enrolled';
+  return employeeStoreId === storeId ? null : 'another_store';
 }
 
 /** Loyalty housekeeping (expiring points, re-tiering) is run by the CRM or an admin, never by a till or staff. */

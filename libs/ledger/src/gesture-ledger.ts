@@ -18,6 +18,7 @@ import {
   type LoyaltyState,
   type Policy,
   type StaffRole,
+  type Who,
 } from '#domain';
 import { deterministicEventId, EventIdConflictError, type EventMetadata, type EventStore } from '#event-store';
 import {
@@ -26,6 +27,7 @@ import {
   mayManageBudget,
   mayReadBudget,
   mayExpireLoyalty,
+  mayNameServer,
   mayRecordFeedback,
   mayRecordPurchase,
   mayRequestGesture,
@@ -59,6 +61,29 @@ export interface RequestGestureInput {
   note?: string | null;
   occurredAt: string;
   idempotencyKey: string;
+}
+
+export interface RecordPurchaseInput {
+  customerId: string;
+  purchaseId: string;
+  amountMinor: number;
+  currency: string;
+  channel: Channel;
+  storeId: string;
+  occurredAt: string;
+  /** The associate who served the customer, named by a till (of its own store), the CRM or an admin. Omitted or null: nobody is named. */
+  employeeId?: string | null;
+}
+
+export interface RedeemPointsInput {
+  customerId: string;
+  redemptionId: string;
+  points: number;
+  channel: Channel;
+  storeId: string;
+  occurredAt: string;
+  /** As for a purchase. */
+  employeeId?: string | null;
 }
 
 export type Result<T> = { kind: 'ok'; value: T } | { kind: 'refused'; reason: string; details: readonly string[] } | { kind: 'forbidden'; reason: string } | { kind: 'not_found'; what: string };
@@ -233,19 +258,37 @@ export class GestureLedger {
     return { kind: 'ok', value: budgetView(state) };
   }
 
-  async recordPurchase(input: { customerId: string; purchaseId: string; amountMinor: number; currency: string; channel: Channel; storeId: string; occurredAt: string }, ctx: RequestContext): Promise<Result<LoyaltySummary>> {
+  async recordPurchase(input: RecordPurchaseInput, ctx: RequestContext): Promise<Result<LoyaltySummary>> {
+    const who = await this.whoServed(input, ctx.principal);
+    if (who.kind !== 'ok') return who;
     const command: LoyaltyCommand = {
       type: 'RecordPurchase',
       data: {
         customerId: input.customerId,
         purchaseId: input.purchaseId,
         amount: { amountMinor: input.amountMinor, currency: input.currency },
+        who: who.value,
         where: { channel: input.channel, storeId: input.storeId },
         occurredAt: input.occurredAt,
         recordedAt: this.now(),
       },
     };
-    return this.runLoyalty(input.customerId, `purchase/${input.purchaseId}`, command, () => mayRecordPurchase(ctx.principal, input.storeId), ctx);
+    return this.runLoyalty(input.customerId, `purchase/${input.purchaseId}`, command, () => null, ctx);
+  }
+
+  /**
+   * Who served the customer at a purchase or a redemption, once the caller may record one in that store: the
+   * employee named, if the caller may name them (their budget says where they work), else nobody; the caller
+   * is the actor either way.
+   */
+  private async whoServed(input: { storeId: string; employeeId?: string | null }, principal: Principal): Promise<Result<Who>> {
+    // Settled before any budget is looked at: a caller turned away learns nothing of the employee.
+    const forbidden = mayRecordPurchase(principal, input.storeId);
+    if (forbidden) return { kind: 'forbidden', reason: forbidden };
+    const named = input.employeeId ?? null;
+    if (named === null) return { kind: 'ok', value: { employeeId: null, actorId: principal.subject } };
+    const notTheirs = mayNameServer(principal, named, homeStore(await this.budgets.current(budgetStreamName(named))), input.storeId);
+    return notTheirs ? { kind: 'forbidden', reason: notTheirs } : { kind: 'ok', value: { employeeId: named, actorId: principal.subject } };
   }
 
   async recordFeedback(
@@ -293,20 +336,22 @@ export class GestureLedger {
   }
 
   /** Points spent by the customer at a till or by an agent; never below zero. */
-  async redeemPoints(input: { customerId: string; redemptionId: string; points: number; channel: Channel; storeId: string; occurredAt: string }, ctx: RequestContext): Promise<Result<LoyaltySummary>> {
+  async redeemPoints(input: RedeemPointsInput, ctx: RequestContext): Promise<Result<LoyaltySummary>> {
+    const who = await this.whoServed(input, ctx.principal);
+    if (who.kind !== 'ok') return who;
     const command: LoyaltyCommand = {
       type: 'RedeemPoints',
       data: {
         customerId: input.customerId,
         redemptionId: input.redemptionId,
         points: input.points,
-        who: { employeeId: staffRoleOf(ctx.principal) ? ctx.principal.subject : null, actorId: ctx.principal.subject },
+        who: who.value,
         where: { channel: input.channel, storeId: input.storeId },
         occurredAt: input.occurredAt,
         recordedAt: this.now(),
       },
     };
-    return this.runLoyalty(input.customerId, `redeem/${input.redemptionId}`, command, () => mayRecordPurchase(ctx.principal, input.storeId), ctx);
+    return this.runLoyalty(input.customerId, `redeem/${input.redemptionId}`, command, () => null, ctx);
   }
 
   /**

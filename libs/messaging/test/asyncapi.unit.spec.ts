@@ -60,4 +60,15 @@ describe('the JSON Schemas', () => {
     expect(book.problems('PurchaseRecorded', { customerId: 'c-1', purchaseId: 'p', amount: money, month: '2026-11', where: { channel: 'pos', storeId: 's' }, occurredAt: '2026-11-23T10:00:00Z', recordedAt: '2026-11-23T10:00:00Z', policyVersion: 1 }).join()).toContain('/amount/amountMinor');
     expect(book.problems('PurchaseRecorded', { customerId: 'c-1', purchaseId: 'p', amount: { ...money, amountMinor: 1250 }, month: '2026-11', where: { channel: 'pos', storeId: 's' }, occurredAt: '2026-11-23T10:00:00Z', recordedAt: '2026-11-23T10:00:00Z', policyVersion: 1 })).toEqual([]);
   });
+
+  it('describe PurchaseRecorded version 2 with who served the customer (or nobody) and who sent it; version 1 as it was, without', () => {
+    const v1 = { customerId: 'c-1', purchaseId: 'p', amount: { amountMinor: 1250, currency: 'USD' }, month: '2026-11', where: { channel: 'pos', storeId: 's' }, occurredAt: '2026-11-23T10:00:00Z', recordedAt: '2026-11-23T10:00:00Z', policyVersion: 1 };
+    const v2 = { ...v1, who: { employeeId: 'emp-7', actorId: 'till-1' } };
+    expect(book.problems('PurchaseRecorded.v2', v2)).toEqual([]);
+    expect(book.problems('PurchaseRecorded.v2', { ...v2, who: { employeeId: null, actorId: 'auth0|crm-1' } })).toEqual([]);
+    expect(book.problems('PurchaseRecorded.v2', v1).join()).toContain('who');
+    expect(book.problems('PurchaseRecorded.v2', { ...v2, who: null }).join()).toContain('/who');
+    expect(book.problems('PurchaseRecorded', v1)).toEqual([]);
+    expect(book.problems('PurchaseRecorded', v2).join()).toContain('additionalProperty');
+  });
 });

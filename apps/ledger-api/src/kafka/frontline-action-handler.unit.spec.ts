@@ -16,9 +16,14 @@ function ledgerRecordingPurchases(attempt: (n: number) => Promise<unknown>): Ges
   return ledger as unknown as GestureLedger & { calls: number };
 }
 
-function purchase(headers: IncomingAction['headers'], timestamp = String(Date.now())): IncomingAction {
-  const data = { customerId: 'c-1', purchaseId: 'p-1', amountMinor: 100, currency: 'USD', channel: 'pos', storeId: 'nyc-fifth-ave', occurredAt: new Date().toISOString() };
+function purchase(headers: IncomingAction['headers'], timestamp = String(Date.now()), over: Record<string, unknown> = {}): IncomingAction {
+  const data = { customerId: 'c-1', purchaseId: 'p-1', amountMinor: 100, currency: 'USD', channel: 'pos', storeId: 'nyc-fifth-ave', occurredAt: new Date().toISOString(), ...over };
   return { topic: 'actions', partition: 3, offset: '42', key: Buffer.from('c-1'), value: Buffer.from(JSON.stringify({ type: 'purchase.recorded', data })), headers, timestamp };
+}
+
+function redemption(headers: IncomingAction['headers'], over: Record<string, unknown> = {}): IncomingAction {
+  const data = { customerId: 'c-1', redemptionId: 'r-1', points: 10, channel: 'pos', storeId: 'nyc-fifth-ave', occurredAt: new Date().toISOString(), ...over };
+  return { topic: 'actions', partition: 3, offset: '43', key: Buffer.from('c-1'), value: Buffer.from(JSON.stringify({ type: 'points.redeemed', data })), headers, timestamp: String(Date.now()) };
 }
 
 function handlerWith(ledger: GestureLedger, now: () => number = Date.now, brokerStampsArrival = false) {
@@ -83,6 +88,28 @@ describe('FrontlineActionHandler', () => {
     for (const name of ['Authorization', 'AUTHORIZATION']) {
       expect(await handler.handle(purchase({ [name]: Buffer.from(`Bearer ${token}`) }), deadline(5_000))).toMatchObject({ kind: 'applied' });
     }
+  });
+
+  it('hands the ledger the associate a purchase or a redemption names (employeeId), checked by the HTTP rules', async () => {
+    const token = await mintToken(jwt, { sub: 'till-1', roles: ['pos-system'], store: 'nyc-fifth-ave' });
+    const calls: Array<{ call: string; employeeId: unknown }> = [];
+    const answer = (call: string) => async (input: { employeeId?: unknown }) => {
+      calls.push({ call, employeeId: input.employeeId });
+      return { kind: 'ok', value: { balancePoints: 10 } };
+    };
+    const { handler } = handlerWith({ recordPurchase: answer('recordPurchase'), redeemPoints: answer('redeemPoints') } as unknown as GestureLedger);
+    const headers = { authorization: `Bearer ${token}` };
+
+    expect(await handler.handle(purchase(headers, undefined, { employeeId: 'emp-7' }), deadline(5_000))).toMatchObject({ kind: 'applied', type: 'purchase.recorded' });
+    expect(await handler.handle(redemption(headers, { employeeId: 'emp-7' }), deadline(5_000))).toMatchObject({ kind: 'applied', type: 'points.redeemed' });
+    expect(await handler.handle(redemption(headers, { employeeId: null }), deadline(5_000))).toMatchObject({ kind: 'applied', type: 'points.redeemed' });
+    expect(calls).toEqual([
+      { call: 'recordPurchase', employeeId: 'emp-7' },
+      { call: 'redeemPoints', employeeId: 'emp-7' },
+      { call: 'redeemPoints', employeeId: null },
+    ]);
+    const bad = await handler.handle(purchase(headers, undefined, { employeeId: 'emp 7' }), deadline(5_000));
+    expect(bad).toEqual({ kind: 'dead_lettered', reason: 'validation_failed', details: [expect.stringMatching(/^employeeId: employeeId must be /)] });
   });
 
   it('dead-letters data PostgreSQL refuses (SQLSTATE class 22) at once, with the code, instead of retrying it forever', async () => {

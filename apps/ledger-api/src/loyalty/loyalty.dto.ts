@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { channels, feedbackKinds, type Channel, type FeedbackKind } from '#domain';
@@ -5,6 +6,22 @@ import { edge } from '../http/edge-rules.js';
 import { IsIsoInstant } from '../http/is-iso-instant.js';
 import { IsPlainText } from '../http/is-plain-text.js';
 import { enumOrNull } from '../http/nullable.js';
+
+/** `employeeId` on a purchase or a redemption: the associate who served the customer. */
+function ServedBy(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: 'string',
+      nullable: true,
+      pattern: edge.partyId.source,
+      example: 'emp-7',
+      description:
+        'the associate who served the customer, named by a till (an employee of its store), the CRM or an admin (an employee of the store). Omitted or null: nobody is named',
+    }),
+    IsOptional(),
+    Matches(edge.partyId, { message: edge.partyIdMessage }),
+  );
+}
 
 export class RecordPurchaseDto {
   @ApiProperty({ example: 'cust-1042' })
@@ -36,6 +53,9 @@ export class RecordPurchaseDto {
   @ApiProperty({ format: 'date-time', description: 'ISO 8601 date-time with offset', example: '2026-11-23T15:04:05Z' })
   @IsIsoInstant()
   occurredAt!: string;
+
+  @ServedBy()
+  employeeId?: string;
 }
 
 export class RecordFeedbackDto {
@@ -103,4 +123,7 @@ export class RedeemPointsDto {
   @ApiProperty({ format: 'date-time', description: 'ISO 8601 date-time with offset', example: '2026-11-23T15:04:05Z' })
   @IsIsoInstant()
   occurredAt!: string;
+
+  @ServedBy()
+  employeeId?: string;
 }

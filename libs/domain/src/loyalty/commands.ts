@@ -2,10 +2,15 @@ import type { DomainCommand } from '../decider.js';
 import type { When, Where, Who, Why } from '../context.js';
 import type { Money } from '../money.js';
 
+/**
+ * `who.employeeId` is the employee who served the customer (null when a system recorded it without naming
+ * one), `who.actorId` the caller; the same for a redemption. A repeat naming another employee is a reused id.
+ */
 export type RecordPurchase = DomainCommand<'RecordPurchase', {
   readonly customerId: string;
   readonly purchaseId: string;
   readonly amount: Money;
+  readonly who: Who;
   readonly where: Where;
   readonly occurredAt: string;
   readonly recordedAt: string;

@@ -1,5 +1,5 @@
 import { assert, unreachable } from '../assert.js';
-import { assertWhen, assertWhere, assertWho, assertWhy, isChannel } from '../context.js';
+import { assertWhen, assertWhere, assertWho, assertWhy, isChannel, type Who } from '../context.js';
 import type { Decider } from '../decider.js';
 import { refuse, type Decision } from '../decision.js';
 import { assertId, assertOptionalText } from '../ids.js';
@@ -15,7 +15,7 @@ import { monthEveryStoreHasReached } from './expiry-month.js';
 import { dueForExpiry, newestFirst, oldestFirst, pointsForPurchase, totalPoints } from './lots.js';
 import type { LoyaltyRefusalReason } from './refusals.js';
 import { rolling12mSpendMinor, tierFor } from './spend.js';
-import { hasSeen, initialLoyaltyState, type LoyaltyState } from './state.js';
+import { hasSeen, initialLoyaltyState, remembered, type LoyaltyState } from './state.js';
 
 type LoyaltyDecision = Decision<LoyaltyEvent, LoyaltyRefusalReason>;
 
@@ -48,8 +48,10 @@ function recordPurchase({ data }: RecordPurchase, state: LoyaltyState, policy: P
   assertId(data.purchaseId, 'purchaseId');
   assertMoney(data.amount, 'amount');
   assert(data.amount.amountMinor >= 1, 'a purchase is worth at least one minor unit');
+  assertWho(data.who, 'who');
   assertWhere(data.where);
-  if (hasSeen(state, `purchase:${data.purchaseId}`)) return [];
+  const repeat = repeated(state, `purchase:${data.purchaseId}`, data.who);
+  if (repeat !== null) return repeat;
   const store = storeOf(policy, data.where.storeId);
   if (store === undefined) return refuse('unknown_store');
   if (data.amount.currency !== policy.currency) return refuse('currency_mismatch');
@@ -59,7 +61,7 @@ function recordPurchase({ data }: RecordPurchase, state: LoyaltyState, policy: P
 
   const month = localMonthAt(occurredMs, store.timeZone);
   const draft = new Draft(state);
-  draft.add({ type: 'PurchaseRecorded', schemaVersion: 1, data: { customerId: data.customerId, purchaseId: data.purchaseId, amount: data.amount, month, where: data.where, occurredAt: data.occurredAt, recordedAt: data.recordedAt, policyVersion: policy.version } });
+  draft.add({ type: 'PurchaseRecorded', schemaVersion: 2, data: { customerId: data.customerId, purchaseId: data.purchaseId, amount: data.amount, month, who: data.who, where: data.where, occurredAt: data.occurredAt, recordedAt: data.recordedAt, policyVersion: policy.version } });
   const points = pointsForPurchase(data.amount.amountMinor, data.amount.currency, policy.loyalty.earnPointsPerMajorUnit);
   if (points > 0) {
     draft.add({ type: 'PointsEarned', schemaVersion: 1, data: { customerId: data.customerId, purchaseId: data.purchaseId, points, lotMonth: month, recordedAt: data.recordedAt, policyVersion: policy.version } });
@@ -134,7 +136,8 @@ function redeemPoints({ data }: RedeemPoints, state: LoyaltyState, policy: Polic
   assertWho(data.who, 'who');
   assertWhere(data.where);
   parseInstant(data.occurredAt, 'occurredAt');
-  if (hasSeen(state, `redemption:${data.redemptionId}`)) return [];
+  const repeat = repeated(state, `redemption:${data.redemptionId}`, data.who);
+  if (repeat !== null) return repeat;
   const store = storeOf(policy, data.where.storeId);
   if (store === undefined) return refuse('unknown_store');
 
@@ -188,6 +191,16 @@ function recordFeedback({ data }: RecordFeedback, state: LoyaltyState, policy: P
 function notBeforeLatestSpend(state: LoyaltyState, month: string): string {
   const latest = state.status === 'active' ? (state.spend.at(-1)?.month ?? '') : '';
   return latest > month ? latest : month;
+}
+
+/**
+ * A purchase or a redemption carried out already: a retry (from any till) records nothing new, but one naming
+ * another employee as having served the customer is another sale under a reused id. Null: not seen.
+ */
+function repeated(state: LoyaltyState, id: string, who: Who): LoyaltyDecision | null {
+  const first = remembered(state, id);
+  if (first === undefined) return null;
+  return first.employeeId === who.employeeId ? [] : refuse('idempotency_key_reused', ['this id was first used naming another employee as having served the customer; its first answer stands']);
 }
 
 function assertBonus(data: CreditBonusPoints['data']): void {

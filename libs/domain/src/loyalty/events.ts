@@ -18,11 +18,17 @@ export type PurchaseRecorded = DomainEvent<'PurchaseRecorded', {
   readonly amount: Money;
   /** The store-local month the spend counts towards. */
   readonly month: string;
+  /**
+   * Who served the customer (`employeeId`, null when a system recorded it without naming anyone) and who
+   * sent it (`actorId`). Null for a purchase recorded at version 1, before purchases said who: none could
+   * name an employee then, and its caller is only in the event's metadata (`actor`), which the fold does not read.
+   */
+  readonly who: Who | null;
   readonly where: Where;
   readonly occurredAt: string;
   readonly recordedAt: string;
   readonly policyVersion: number;
-}>;
+}, 2>;
 
 export type PointsEarned = DomainEvent<'PointsEarned', {
   readonly customerId: string;
@@ -68,6 +74,7 @@ export type PointsRedeemed = DomainEvent<'PointsRedeemed', {
   /** Which lots paid, oldest first. */
   readonly fromLots: readonly PointLot[];
   readonly balanceAfter: number;
+  /** Who served the customer (null when a system redeemed without naming anyone) and who sent it. */
   readonly who: Who;
   readonly where: Where;
   readonly occurredAt: string;

@@ -15,7 +15,8 @@ export function evolveLoyalty(state: LoyaltyState, event: LoyaltyEvent): Loyalty
 function apply(account: LoyaltyAccount, event: LoyaltyEvent): LoyaltyAccount {
   switch (event.type) {
     case 'PurchaseRecorded':
-      return remember({ ...account, spend: addSpend(account.spend, event.data.month, event.data.amount.amountMinor) }, `purchase:${event.data.purchaseId}`);
+      // A purchase of version 1 named nobody: no caller could name an employee then.
+      return remember({ ...account, spend: addSpend(account.spend, event.data.month, event.data.amount.amountMinor) }, `purchase:${event.data.purchaseId}`, event.data.who?.employeeId ?? null);
     case 'PointsEarned':
       return { ...account, lots: addToLot(account.lots, event.data.lotMonth, event.data.points), balancePoints: addMinor(account.balancePoints, event.data.points) };
     case 'BonusPointsCredited':
@@ -35,6 +36,7 @@ function apply(account: LoyaltyAccount, event: LoyaltyEvent): LoyaltyAccount {
       return remember(
         { ...account, lots: withoutTaken(account.lots, event.data.fromLots), balancePoints: subtractMinor(account.balancePoints, event.data.points) },
         `redemption:${event.data.redemptionId}`,
+        event.data.who.employeeId,
       );
     case 'PointsExpired':
       assert(totalPoints(event.data.lots) === event.data.points, 'expired lots do not add up');
@@ -49,8 +51,8 @@ function apply(account: LoyaltyAccount, event: LoyaltyEvent): LoyaltyAccount {
   }
 }
 
-function remember(account: LoyaltyAccount, id: string): LoyaltyAccount {
-  const recentIds = [...account.recentIds, id];
+function remember(account: LoyaltyAccount, id: string, employeeId: string | null = null): LoyaltyAccount {
+  const recentIds = [...account.recentIds, { id, employeeId }];
   return { ...account, recentIds: recentIds.slice(Math.max(0, recentIds.length - limits.loyaltyIdsRememberedMax)) };
 }
 

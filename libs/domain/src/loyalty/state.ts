@@ -17,8 +17,15 @@ export interface LoyaltyAccount {
   readonly lots: readonly PointLot[];
   readonly spend: readonly SpendBucket[];
   readonly tier: TierName | null;
-  /** Ids of commands already carried out, newest last, bounded; e.g. `purchase:p-17`. */
-  readonly recentIds: readonly string[];
+  /** Commands already carried out, newest last, bounded. */
+  readonly recentIds: readonly RememberedId[];
+}
+
+export interface RememberedId {
+  /** E.g. `purchase:p-17`. */
+  readonly id: string;
+  /** The employee a purchase or a redemption named as having served the customer; null for anything else. */
+  readonly employeeId: string | null;
 }
 
 export type LoyaltyState = { readonly status: 'new' } | LoyaltyAccount;
@@ -27,6 +34,10 @@ export const initialLoyaltyState = (): LoyaltyState => ({ status: 'new' });
 
 export const emptyAccount = (customerId: string): LoyaltyAccount => ({ status: 'active', customerId, balancePoints: 0, lots: [], spend: [], tier: null, recentIds: [] });
 
+export function remembered(state: LoyaltyState, id: string): RememberedId | undefined {
+  return state.status === 'active' ? state.recentIds.find((entry) => entry.id === id) : undefined;
+}
+
 export function hasSeen(state: LoyaltyState, id: string): boolean {
-  return state.status === 'active' && state.recentIds.includes(id);
+  return remembered(state, id) !== undefined;
 }
