@@ -17,6 +17,12 @@ withBackend('KAFKA_BROKERS', 'offset committer', (brokers) => {
       admin = kafka.admin();
       await admin.connect();
       await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2 }] });
+      // Messages up to past the offsets committed below: a committed offset beyond a partition's end makes the
+      // consumer's first fetch out of range, and kafkajs then commits its default offset over ours.
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic, acks: -1, messages: [0, 1].flatMap((partition) => Array.from({ length: 10 }, (_, i) => ({ partition, value: `m${i}` }))) });
+      await producer.disconnect();
     }, 30_000);
 
     afterAll(async () => {
