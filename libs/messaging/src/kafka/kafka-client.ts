@@ -21,12 +21,25 @@ export interface KafkaClientOptions {
 
 const levels = { nothing: kafkajs.logLevel.NOTHING, error: kafkajs.logLevel.ERROR, warn: kafkajs.logLevel.WARN, info: kafkajs.logLevel.INFO } as const;
 
-/** One line per kafkajs log entry on stderr, prefixed with the client id. */
-const stderrLog: logCreator = () => ({ namespace, label, log }) => {
-  const { message, ...rest } = log as { message: string; [key: string]: unknown };
+/**
+ * The broker's answer to a transaction's first request for a few milliseconds after the previous commit
+ * (CONCURRENT_TRANSACTIONS), which kafkajs retries by design: it logs it as an error all the same, which a
+ * transactional relay at a low rate would turn into a stream of false alarms.
+ */
+const expectedRetries = ['another concurrent operation on the same transaction was ongoing'];
+
+/** The stderr line of one kafkajs log entry, prefixed with its level and namespace; null for a retry that is part of the protocol. */
+export function kafkaLogLine(namespace: string, label: string, log: { message: string; [key: string]: unknown }): string | null {
+  const { message, ...rest } = log;
+  if (expectedRetries.some((text) => message.includes(text) || (typeof rest.error === 'string' && rest.error.includes(text)))) return null;
   delete rest.timestamp;
   delete rest.logger;
-  process.stderr.write(`kafkajs ${label} [${namespace}] ${message} ${JSON.stringify(rest)}\n`);
+  return `kafkajs ${label} [${namespace}] ${message} ${JSON.stringify(rest)}\n`;
+}
+
+const stderrLog: logCreator = () => ({ namespace, label, log }) => {
+  const line = kafkaLogLine(namespace, label, log as { message: string; [key: string]: unknown });
+  if (line !== null) process.stderr.write(line);
 };
 
 /** A kafkajs client with every limit explicit (no library defaults are relied on). */
