@@ -80,12 +80,11 @@ function overtakenSuite(name: string, open: () => Promise<TestBackend>): void {
       };
     }
 
-    it('fails once its swap has found the live read models ahead after every catch-up allowed, dropping its schema and leaving them as they are', async () => {
-      const live = `rm_outrun_${run}`;
+    /** A rebuild into `live` whose live projector races ahead once it has caught up, then after each swap attempt while `racing` says so. */
+    async function racedRebuild(live: string, racing: (swapsTried: number) => boolean) {
       const { raceAhead } = await liveProjector(live);
       let caughtUp = false;
-      // The race stops a few swaps past the bound: a rebuild without one then ends, and the assertion fails instead of the test's timeout.
-      const raced = racedDriver(db, raceAhead, (swapsTried) => caughtUp && swapsTried < catchUpRoundsMax + 4);
+      const raced = racedDriver(db, raceAhead, (swapsTried) => caughtUp && racing(swapsTried));
       const outcome = rebuildReadModels({
         store,
         db: raced,
@@ -98,6 +97,21 @@ function overtakenSuite(name: string, open: () => Promise<TestBackend>): void {
           await raceAhead();
         },
       });
+      return { raced, outcome };
+    }
+
+    /** The live read models equal a clean rebuild's; both are dropped. */
+    async function expectCleanRebuildOf(live: string) {
+      const clean = `${live}_clean`;
+      await rebuildReadModels({ store, db, projections: allProjections, liveSchema: clean });
+      expect(await dumpSchema(db, live)).toEqual(await dumpSchema(db, clean));
+      await db.exec(`drop schema ${live} cascade; drop schema ${clean} cascade;`);
+    }
+
+    it('fails once its swap has found the live read models ahead after every catch-up allowed, dropping its schema and leaving them as they are', async () => {
+      const live = `rm_outrun_${run}`;
+      // The race stops a few swaps past the bound: a rebuild without one then ends, and the assertion fails instead of the test's timeout.
+      const { raced, outcome } = await racedRebuild(live, (swapsTried) => swapsTried < catchUpRoundsMax + 4);
       await expect(outcome).rejects.toThrow(
         `the live read models in ${live} were ahead of the rebuild at each of its ${catchUpRoundsMax + 1} attempts to swap in (a live projector following a log that grows faster than the rebuild catches up): rebuild abandoned, its schema dropped, the live read models left as they are. Run it again when fewer events are written, or with the live projectors stopped (they carry on from the rebuilt read models)`,
       );
@@ -105,36 +119,17 @@ function overtakenSuite(name: string, open: () => Promise<TestBackend>): void {
       expect(await rebuildSchemas(db)).toEqual([]);
       // The live read models are the live projector's, at the head of the log.
       expect(await measureLag(store, db, live)).toMatchObject({ eventsBehind: 0 });
-      const clean = `rm_outrun_clean_${run}`;
-      await rebuildReadModels({ store, db, projections: allProjections, liveSchema: clean });
-      expect(await dumpSchema(db, live)).toEqual(await dumpSchema(db, clean));
-      await db.exec(`drop schema ${live} cascade; drop schema ${clean} cascade;`);
+      await expectCleanRebuildOf(live);
     }, 120_000);
 
     it('swaps in when overtaken as many times as it may catch up again, and the read models never go back', async () => {
       const live = `rm_overtaken_${run}`;
-      const { raceAhead } = await liveProjector(live);
-      let caughtUp = false;
-      const raced = racedDriver(db, raceAhead, (swapsTried) => caughtUp && swapsTried < catchUpRoundsMax);
-      await rebuildReadModels({
-        store,
-        db: raced,
-        projections: allProjections,
-        liveSchema: live,
-        catchUpRoundsMax,
-        onStep: async (step) => {
-          if (step !== 'caught_up') return;
-          caughtUp = true;
-          await raceAhead();
-        },
-      });
+      const { raced, outcome } = await racedRebuild(live, (swapsTried) => swapsTried < catchUpRoundsMax);
+      await outcome;
       expect(raced.swapsTried).toBe(catchUpRoundsMax + 1);
       expect(await rebuildSchemas(db)).toEqual([]);
       expect(await measureLag(store, db, live)).toMatchObject({ eventsBehind: 0 });
-      const clean = `rm_overtaken_clean_${run}`;
-      await rebuildReadModels({ store, db, projections: allProjections, liveSchema: clean });
-      expect(await dumpSchema(db, live)).toEqual(await dumpSchema(db, clean));
-      await db.exec(`drop schema ${live} cascade; drop schema ${clean} cascade;`);
+      await expectCleanRebuildOf(live);
     }, 120_000);
   });
 }
