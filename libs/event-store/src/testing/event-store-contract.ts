@@ -12,7 +12,7 @@ import { EventIdConflictError, InvalidAppendError, WrongExpectedRevisionError } 
 import { deterministicEventId } from '../event-id.js';
 import { logPartitionOf } from '../log-partition.js';
 import { comparePositions, positionToString, type Position } from '../position.js';
-import { ANY, NO_STREAM, STREAM_EXISTS, type EventStore, type EventToAppend, type JsonObject, type ReadFrom, type RecordedEvent } from '../port.js';
+import { ANY, NO_STREAM, START, STREAM_EXISTS, type EventStore, type EventToAppend, type JsonObject, type ReadFrom, type RecordedEvent } from '../port.js';
 
 export interface HeldAppend {
   /** Commits the held transaction. */
@@ -265,7 +265,9 @@ export function eventStoreContract(adapter: string, setup: ContractSetup): void 
       it('pages through the log in global order from a checkpoint, each event exactly once', async () => {
         const prefix = newStream();
         const head = await store.headPosition();
-        for (let i = 0; i < 25; i++) await store.appendToStream(`${prefix}-${i % 3}`, [event(prefix, i)], { expectedRevision: ANY });
+        let last = head;
+        for (let i = 0; i < 25; i++) last = (await store.appendToStream(`${prefix}-${i % 3}`, [event(prefix, i)], { expectedRevision: ANY })).position;
+        await visibleThrough(store, last);
         const pages: RecordedEvent[] = [];
         let from: ReadFrom = head;
         for (;;) {
@@ -356,7 +358,9 @@ export function eventStoreContract(adapter: string, setup: ContractSetup): void 
         const prefix = newStream();
         const head = await store.headPosition();
         const streams = streamsOverEveryShare(prefix, 3);
-        for (let i = 0; i < 24; i++) await store.appendToStream(streams[i % streams.length]!, [event(prefix, i)], { expectedRevision: ANY });
+        let last = head;
+        for (let i = 0; i < 24; i++) last = (await store.appendToStream(streams[i % streams.length]!, [event(prefix, i)], { expectedRevision: ANY })).position;
+        await visibleThrough(store, last);
         const shares = await Promise.all(
           [0, 1, 2].map(async (index) => {
             const read: RecordedEvent[] = [];
@@ -460,6 +464,22 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected the call to be refused, but it succeeded');
+}
+
+/**
+ * Waits until the log's readers may see `position`: an event is held back while a transaction that began
+ * before it is still open (on PostgreSQL, any of the cluster's, such as another suite's long write), so that
+ * a reader never skips one; a reader follows, as these tests read until a page comes back empty.
+ */
+async function visibleThrough(store: EventStore, position: ReadFrom): Promise<void> {
+  if (position === START) return;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const head = await store.headPosition();
+    if (head !== START && comparePositions(head, position) >= 0) return;
+    if (Date.now() > deadline) throw new Error('the appended events did not become visible within 30 s');
+    await sleep(20);
+  }
 }
 
 function sleep(ms: number): Promise<void> {
