@@ -57,7 +57,7 @@ async function benchOn(adapter: string, db: SqlDriver, events: number, seconds: 
       applied += batch.length;
     }
     const indexStarted = performance.now();
-    for (const p of financeProjections) await db.exec(p.createIndexes(schema));
+    for (const p of financeProjections) for (const statement of p.createIndexes(schema)) await db.exec(statement);
     await db.exec(`analyze ${schema}.finance_journal; analyze ${schema}.finance_feedback;`);
     const indexMs = performance.now() - indexStarted;
     const [{ lines }] = (await db.query<{ lines: string }>(`select count(*)::text as lines from ${schema}.finance_journal`, [])) as [{ lines: string }];

@@ -20,8 +20,8 @@ export interface Projection {
   readonly version: number;
   /** DDL creating the projection's tables in `schema`: primary keys only, so bulk loads stay fast. */
   createTables(schema: string): string;
-  /** Secondary indexes: created after a rebuild's bulk load, and right after the tables on a fresh start. */
-  createIndexes(schema: string): string;
+  /** Secondary indexes, one statement each: created after a rebuild's bulk load, and right after the tables on a fresh start. */
+  createIndexes(schema: string): readonly string[];
   /**
    * Folds one batch into the tables with a handful of statements per batch (unnest/jsonb arrays,
    * INSERT ... ON CONFLICT DO UPDATE), never one round trip per event. Events of types it does not

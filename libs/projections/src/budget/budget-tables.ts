@@ -76,12 +76,13 @@ create table if not exists ${s}.pending_escalations (
 );`;
 }
 
-export function budgetIndexesSql(schema: string): string {
+export function budgetIndexesSql(schema: string): string[] {
   const s = assertSchemaName(schema);
-  return `
-create index if not exists budget_employees_store on ${s}.budget_employees (store_id);
-create index if not exists budget_periods_recent on ${s}.budget_periods (employee_id, ends_on desc);
-create index if not exists pending_escalations_employee on ${s}.pending_escalations (employee_id);
-create index if not exists pending_escalations_customer on ${s}.pending_escalations (customer_id);
-create index if not exists pending_escalations_oldest on ${s}.pending_escalations (escalated_at, gesture_id);`;
+  return [
+    `create index if not exists budget_employees_store on ${s}.budget_employees (store_id)`,
+    `create index if not exists budget_periods_recent on ${s}.budget_periods (employee_id, ends_on desc)`,
+    `create index if not exists pending_escalations_employee on ${s}.pending_escalations (employee_id)`,
+    `create index if not exists pending_escalations_customer on ${s}.pending_escalations (customer_id)`,
+    `create index if not exists pending_escalations_oldest on ${s}.pending_escalations (escalated_at, gesture_id)`,
+  ];
 }

@@ -52,8 +52,8 @@ create table if not exists ${s}.customer_gestures (
 ) with (fillfactor = 80);`;
 }
 
-export function customerIndexesSql(schema: string): string {
+export function customerIndexesSql(schema: string): string[] {
   const s = assertSchemaName(schema);
   // On the customer alone: `at` changes with each decision, and an index on it would rule out HOT updates.
-  return `create index if not exists customer_gestures_of_customer on ${s}.customer_gestures (customer_id);`;
+  return [`create index if not exists customer_gestures_of_customer on ${s}.customer_gestures (customer_id)`];
 }

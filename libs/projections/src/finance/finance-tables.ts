@@ -97,16 +97,16 @@ create table if not exists ${t.feedback} (
 `;
 }
 
-export function createFinanceIndexes(schema: string): string {
+export function createFinanceIndexes(schema: string): string[] {
   // Index names are unqualified: PostgreSQL puts an index in its table's schema.
   const t = financeTables(schema);
-  return `
-create index if not exists finance_journal_occurred on ${t.journal} (occurred_at);
-create index if not exists finance_journal_gesture on ${t.journal} (gesture_id, seq);
-create index if not exists finance_journal_employee on ${t.journal} (employee_id, occurred_at);
-create index if not exists finance_journal_store on ${t.journal} (store_id, occurred_at);
-create index if not exists finance_feedback_occurred on ${t.feedback} (occurred_at);
-create index if not exists finance_enrolment_employee on ${t.enrolment} (employee_id, log_commit, log_prepare);
-create index if not exists finance_feedback_employee on ${t.feedback} (employee_id, occurred_at);
-`;
+  return [
+    `create index if not exists finance_journal_occurred on ${t.journal} (occurred_at)`,
+    `create index if not exists finance_journal_gesture on ${t.journal} (gesture_id, seq)`,
+    `create index if not exists finance_journal_employee on ${t.journal} (employee_id, occurred_at)`,
+    `create index if not exists finance_journal_store on ${t.journal} (store_id, occurred_at)`,
+    `create index if not exists finance_feedback_occurred on ${t.feedback} (occurred_at)`,
+    `create index if not exists finance_enrolment_employee on ${t.enrolment} (employee_id, log_commit, log_prepare)`,
+    `create index if not exists finance_feedback_employee on ${t.feedback} (employee_id, occurred_at)`,
+  ];
 }

@@ -30,7 +30,8 @@ export async function loadInBulk(
   pageSize: number,
   onBatch: (applied: number, reached: ReadFrom) => void,
   onStep: (step: 'loaded' | 'finished') => void | Promise<void> = () => undefined,
-  finishing: (load: BulkLoad) => FinishingSteps = () => ({ keys: [], indexes: [], analyze: [] }),
+  /** What each load (in the same order) has left to do after its merge; nothing by default. */
+  finishing: readonly FinishingSteps[] = [],
 ): Promise<{ checkpoint: ReadFrom; applied: number }> {
   const staging = loads.map((l) => l.stagingSql).filter((sql) => sql !== '');
   if (staging.length > 0) await db.exec(staging.join('\n'));
@@ -70,8 +71,8 @@ export async function loadInBulk(
   // projection's previous one.
   await inLanesDo(
     db,
-    loads.map((load) => async () => {
-      const steps = finishing(load);
+    loads.map((load, i) => async () => {
+      const steps = finishing[i] ?? { keys: [], indexes: [], analyze: [] };
       // One statement per table or index over the whole log: minutes, not the driver's per-statement seconds, at
       // tens of millions of events.
       await db.transaction(async (q) => {

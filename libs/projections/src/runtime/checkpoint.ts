@@ -42,7 +42,7 @@ export function createSchemaSql(schema: string, projections: readonly Projection
 }
 
 export function createIndexesSql(schema: string, projections: readonly Projection[]): string {
-  return projections.map((p) => p.createIndexes(assertSchemaName(schema))).join('\n');
+  return projections.flatMap((p) => p.createIndexes(assertSchemaName(schema)).map((statement) => `${statement};`)).join('\n');
 }
 
 /** The same insert as a script line, for `exec` scripts that create a schema in one transaction. */

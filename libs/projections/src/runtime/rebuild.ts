@@ -1,5 +1,5 @@
 import { limits, START, type EventStore, type ReadFrom, type SqlDriver } from '#event-store';
-import type { BulkLoad, Projection, Query } from '../projection.js';
+import type { Projection, Query } from '../projection.js';
 import { assertSchemaName, liveSchema as defaultLiveSchema, rebuildSchemaPrefix, retiredSchemaPrefix } from '../sql-names.js';
 import { applyBatch, isAfter } from './apply-batch.js';
 import { bulkLoadsOf, detachPrimaryKeys, inLanes, loadInBulk } from './bulk-load.js';
@@ -150,10 +150,7 @@ async function rebuildUnderLock(options: RebuildOptions): Promise<Omit<RebuildRe
       const keys = await Promise.all(bulk.map((l) => detachPrimaryKeys(db, schema, l.keyedAfterLoad)));
       const pageSize = Math.min(bulkBatchSize, bulkPageSize, limits.readCountMax);
       const bulkReader = new ReadAhead(store, pageSize);
-      const finishing = (load: BulkLoad) => {
-        const i = bulk.indexOf(load);
-        return { keys: keys[i]!, indexes: statementsOf(projections[i]!.createIndexes(schema)), analyze: load.keyedAfterLoad.map((t) => `${schema}."${t}"`) };
-      };
+      const finishing = bulk.map((load, i) => ({ keys: keys[i]!, indexes: projections[i]!.createIndexes(schema), analyze: load.keyedAfterLoad.map((t) => `${schema}."${t}"`) }));
       const loaded = await loadInBulk(db, schema, bulk, bulkReader, pageSize, (applied, at) => {
         done = applied;
         reached = at;
@@ -164,7 +161,7 @@ async function rebuildUnderLock(options: RebuildOptions): Promise<Omit<RebuildRe
       }, finishing).finally(() => bulkReader.discard());
       from = loaded.checkpoint;
       // The tables the loads filled as the live path does (few rows), and the checkpoint's.
-      const analyzed = new Set(bulk.flatMap((l) => finishing(l).analyze));
+      const analyzed = new Set(finishing.flatMap((f) => f.analyze));
       await inLanes(db, (await tablesOf(db, schema)).filter((t) => !analyzed.has(t)).map((t) => `analyze ${t};`));
     } else {
       await load('loading');
@@ -175,7 +172,7 @@ async function rebuildUnderLock(options: RebuildOptions): Promise<Omit<RebuildRe
       const tables = await tablesOf(db, schema);
       await inLanes(db, tables.map((t) => `alter table ${t} set logged;`));
       await step('logged');
-      await inLanes(db, projections.map((p) => p.createIndexes(schema)));
+      await inLanes(db, projections.flatMap((p) => p.createIndexes(schema)));
       await step('indexed');
       await inLanes(db, tables.map((t) => `analyze ${t};`));
       await step('analyzed');
@@ -251,11 +248,3 @@ async function tablesOf(db: SqlDriver, schema: string): Promise<string[]> {
   return rows.map((r) => `${schema}."${r.tablename.replace(/"/g, '""')}"`);
 }
 
-/**
- * The statements of a projection's DDL script, one by one: a transaction's statements are prepared on some
- * drivers (PGlite), which takes one statement at a time. The projections' DDL ends each statement with `;` and
- * has none inside a statement.
- */
-function statementsOf(script: string): string[] {
-  return script.split(';').map((statement) => statement.trim()).filter((statement) => statement !== '');
-}

@@ -8,7 +8,7 @@ export async function createProjectionSchema(db: SqlDriver, schema: string, proj
   await db.exec(`drop schema if exists ${assertSchemaName(schema)} cascade; create schema ${schema};`);
   for (const projection of projections) {
     await db.exec(projection.createTables(schema));
-    await db.exec(projection.createIndexes(schema));
+    await db.exec(projection.createIndexes(schema).map((statement) => `${statement};`).join('\n'));
   }
 }
 
