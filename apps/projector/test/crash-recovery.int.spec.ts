@@ -6,6 +6,7 @@ import { allProjections, liveSchema, measureLag, rebuildReadModels } from '#proj
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
 import { dumpSchema } from '../../../libs/projections/src/testing/dump-schema.js';
 import { freshDatabase } from '../../../libs/projections/src/testing/fresh-database.js';
+import { committedHead, projectedThrough } from '../../../libs/projections/src/testing/test-backends.js';
 import { prng, seedLedgerTraffic } from '../../../libs/projections/src/testing/seed-ledger.js';
 import { buildDist, spawnService } from '../../../test/support/built-app.js';
 
@@ -76,7 +77,8 @@ withBackend('DATABASE_URL', 'projector crash recovery on PostgreSQL', (url) => {
       await last.waitFor(/projector listening on/, 30_000);
       const deadline = Date.now() + 30_000;
       const running = () => last.child.exitCode === null && last.child.signalCode === null;
-      while (running() && (await measureLag(store, db, liveSchema)).eventsBehind > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const head = await committedHead(db);
+      while (running() && !projectedThrough(await measureLag(store, db, liveSchema), head) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       const stillRunning = running();
       last.child.kill('SIGTERM');
       const end = await last.exited;
@@ -86,6 +88,7 @@ withBackend('DATABASE_URL', 'projector crash recovery on PostgreSQL', (url) => {
       // Each life moved the checkpoint on, and no kill took it back.
       for (let i = 1; i < checkpoints.length; i++) expect(checkpoints[i]).toBeGreaterThan(checkpoints[i - 1]!);
       const lag = await measureLag(store, db, liveSchema);
+      expect(projectedThrough(lag, head)).toBe(true);
       expect(lag.eventsBehind).toBe(0);
       const clean = `rm_clean_${Date.now().toString(36)}`;
       await rebuildReadModels({ store, db, projections: allProjections, liveSchema: clean });

@@ -7,7 +7,7 @@ import { allProjections, rebuildReadModels } from '#projections';
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
 import { dumpSchema } from '../../../libs/projections/src/testing/dump-schema.js';
 import { seedLedgerTraffic } from '../../../libs/projections/src/testing/seed-ledger.js';
-import { openPostgresBackend, until, type TestBackend } from '../../../libs/projections/src/testing/test-backends.js';
+import { openPostgresBackend, until, untilProjected, type TestBackend } from '../../../libs/projections/src/testing/test-backends.js';
 import { startProjector, type RunningProjector } from '../src/start-projector.js';
 
 /**
@@ -30,7 +30,7 @@ withBackend('DATABASE_URL', 'an outdated projector service on PostgreSQL', (url)
       await seedLedgerTraffic(ledger, { run: 'before', steps: 60, seed: 13 });
       const settings = loadSettings({ JWT_SECRET: 'outdated-test-secret-outdated-test-0123', PROJECTOR_PORT: '0', PROJECTOR_IDLE_POLL_MS: '10', LOG_LEVEL: 'silent' });
       running = await startProjector(settings, { storage: { store: backend.store, readModels: backend.db, close: async () => undefined }, swaggerUi: false, log: (line) => lines.push(line) });
-      await until(async () => (await running.projector.lag()).eventsBehind === 0);
+      await untilProjected(running.projector, backend.db);
     }, 60_000);
     afterAll(async () => {
       await running?.stop();

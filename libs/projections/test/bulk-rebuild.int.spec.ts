@@ -8,7 +8,7 @@ import { withBackend } from '../../event-store/src/testing/infra.js';
 import { bulkTarget } from '../src/runtime/bulk-append.js';
 import { arrayLiterals } from '../src/runtime/staging.js';
 import { dumpSchema } from '../src/testing/dump-schema.js';
-import { openPgliteBackend, openPostgresBackend, until, type TestBackend } from '../src/testing/test-backends.js';
+import { openPgliteBackend, openPostgresBackend, until, untilProjected, type TestBackend } from '../src/testing/test-backends.js';
 import { seedLedgerTraffic } from '../src/testing/seed-ledger.js';
 
 /**
@@ -39,7 +39,7 @@ function bulkSuite(name: string, open: () => Promise<TestBackend>): void {
       const projector = new Projector({ store, db, projections: allProjections, schema: live, batchSize: 53, idlePollMs: 5 });
       expect(await projector.prepare()).toBe('created');
       projector.start();
-      await until(async () => (await projector.lag()).eventsBehind === 0, 60_000);
+      await untilProjected(projector, db);
       await projector.stop();
       const expected = await dumpSchema(db, live);
       expect(Object.keys(expected).some((t) => t.startsWith('stage_'))).toBe(false);

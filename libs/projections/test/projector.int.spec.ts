@@ -5,7 +5,7 @@ import { withBackend } from '../../event-store/src/testing/infra.js';
 import { GestureLedger, type RequestContext } from '#ledger';
 import { allProjections, applyBatch, measureLag, Projector, readCheckpoint, ReadModels, rebuildReadModels, versionsOf, type ProjectionLag } from '#projections';
 import { dumpSchema } from '../src/testing/dump-schema.js';
-import { openPgliteBackend, openPostgresBackend, until, type TestBackend } from '../src/testing/test-backends.js';
+import { openPgliteBackend, openPostgresBackend, until, untilProjected, type TestBackend } from '../src/testing/test-backends.js';
 import { seedLedgerTraffic, type SeedResult } from '../src/testing/seed-ledger.js';
 
 const admin: RequestContext['principal'] = { subject: 'check-admin', roles: ['admin'], storeId: null };
@@ -31,7 +31,7 @@ function projectorSuite(name: string, open: () => Promise<TestBackend>): void {
       const projector = new Projector({ store, db, projections: allProjections, schema: live, batchSize: 37, idlePollMs: 10 });
       expect(await projector.prepare()).toBe('created');
       projector.start();
-      await until(async () => (await projector.lag()).eventsBehind === 0);
+      await untilProjected(projector, db);
       await projector.stop();
       expect(projector.stats.batches).toBeGreaterThan(5);
       const lag = await measureLag(store, db, live);
@@ -87,7 +87,7 @@ function projectorSuite(name: string, open: () => Promise<TestBackend>): void {
       const more = seedLedgerTraffic(ledger, { run: `q${Date.now().toString(36)}`, steps: 150, seed: 7 });
       await rebuildReadModels({ store, db, projections: allProjections, liveSchema: live, batchSize: 100 });
       await more;
-      await until(async () => (await projector.lag()).eventsBehind === 0);
+      await untilProjected(projector, db);
       await projector.stop();
       const other = `rm_check_${Date.now().toString(36)}`;
       await rebuildReadModels({ store, db, projections: allProjections, liveSchema: other });
@@ -109,7 +109,7 @@ function projectorSuite(name: string, open: () => Promise<TestBackend>): void {
           // Between the rebuild's last read and its swap, events arrive and the live projector applies them.
           await seedLedgerTraffic(ledger, { run: `o${Date.now().toString(36)}`, steps: 30, seed: 9 });
           projector.start();
-          await until(async () => (await projector.lag()).eventsBehind === 0);
+          await untilProjected(projector, db);
           await projector.stop();
           before = await measureLag(store, db, live);
           beforeDump = await dumpSchema(db, live);
@@ -150,7 +150,7 @@ function projectorSuite(name: string, open: () => Promise<TestBackend>): void {
 
       const current = new Projector({ store, db, projections: allProjections, schema: live, batchSize: 20, idlePollMs: 5 });
       current.start();
-      await until(async () => (await current.lag()).eventsBehind === 0);
+      await untilProjected(current, db);
       await current.stop();
       expect(current.stats).toMatchObject({ halted: null });
       expect(current.stats.eventsApplied).toBeGreaterThan(0);

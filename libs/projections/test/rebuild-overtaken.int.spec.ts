@@ -5,7 +5,7 @@ import { GestureLedger } from '#ledger';
 import { allProjections, measureLag, Projector, readModelsLockKey, rebuildReadModels, rebuildSchemaPrefix } from '#projections';
 import { withBackend } from '../../event-store/src/testing/infra.js';
 import { dumpSchema } from '../src/testing/dump-schema.js';
-import { openPgliteBackend, openPostgresBackend, until, type TestBackend } from '../src/testing/test-backends.js';
+import { openPgliteBackend, openPostgresBackend, untilProjected, type TestBackend } from '../src/testing/test-backends.js';
 import { seedLedgerTraffic } from '../src/testing/seed-ledger.js';
 
 type Statement = <R>(text: string, params: unknown[]) => Promise<R[]>;
@@ -66,7 +66,7 @@ function overtakenSuite(name: string, open: () => Promise<TestBackend>): void {
       const projector = new Projector({ store, db, projections: allProjections, schema: live, batchSize: 50, idlePollMs: 5 });
       const toHead = async () => {
         projector.start();
-        await until(async () => (await projector.lag()).eventsBehind === 0);
+        await untilProjected(projector, db);
         await projector.stop();
       };
       await projector.prepare();

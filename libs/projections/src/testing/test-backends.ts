@@ -1,4 +1,5 @@
-import { createPgliteDriver, createPostgresDriver, SqlEventStore, type SqlDriver } from '#event-store';
+import { comparePositions, createPgliteDriver, createPostgresDriver, parsePosition, SqlEventStore, type Position, type SqlDriver } from '#event-store';
+import type { ProjectionLag } from '../runtime/lag.js';
 import { freshDatabase } from './fresh-database.js';
 
 /** An event store and a read-model driver for one suite, and how to release them. */
@@ -38,4 +39,29 @@ export async function until(condition: () => Promise<boolean>, timeoutMs = 20_00
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * The last event committed to the log in `db`, whether or not readers may see it yet: PostgreSQL's readers
+ * wait while any older transaction of the cluster is open (another suite's long write), and a projector's
+ * lag counts only from what they see.
+ */
+export async function committedHead(db: SqlDriver): Promise<Position | null> {
+  const [row] = await db.query<{ commit_id: string; prepare: string }>(
+    `select transaction_id::text as commit_id, global_position::text as prepare from gl_events order by transaction_id desc, global_position desc limit 1`,
+    [],
+  );
+  return row ? { commit: BigInt(row.commit_id), prepare: BigInt(row.prepare) } : null;
+}
+
+/** Waits until `projector` has applied every event committed to the log in `db` so far, not only the ones readers see yet. */
+export async function untilProjected(projector: { lag(): Promise<ProjectionLag> }, db: SqlDriver, timeoutMs = 60_000): Promise<void> {
+  const head = await committedHead(db);
+  await until(async () => projectedThrough(await projector.lag(), head), timeoutMs);
+}
+
+/** Whether read models at `lag` include every event up to `head` (from `committedHead`). */
+export function projectedThrough(lag: ProjectionLag, head: Position | null): boolean {
+  if (head === null) return lag.eventsBehind === 0;
+  return lag.checkpoint !== null && comparePositions(parsePosition(lag.checkpoint), head) >= 0;
 }
