@@ -20,20 +20,32 @@ export interface PollingOptions {
  * announcement that arrives while a read runs is kept, so it is never lost to the poll interval.
  * The consumer pulls, so a slow consumer holds at most two batches in memory (the one it works on and
  * the next, read meanwhile).
+ *
+ * An announced append may not be readable yet: PostgreSQL's readers wait while any older transaction of
+ * the cluster is still open (another writer's batch, a projector's), so that none is ever skipped. A read
+ * an announcement prompted that finds nothing looks again after a short, doubling wait (within the poll
+ * interval) rather than only at the poll interval's end.
  */
 export function pollingSubscription(options: PollingOptions): Subscription {
   const batchSize = Math.min(Math.max(1, options.batchSize), limits.subscriptionBatchMax);
   let stopped = false;
   let wake: (() => void) | null = null;
-  /** An append was announced since the latest read began: the head may have moved past that read. */
+  /** An append was announced since the latest read began (or none was read yet): the head may have moved past that read. */
   let announced = true;
+  /** The latest read began after an append was announced (not merely first). */
+  let readAnswersAnnouncement = false;
+  let appendedSinceRead = false;
+  const heldBack = heldBackWaits(options.idlePollMs);
   let inFlight: Promise<unknown> = Promise.resolve();
   const unregister = options.onAppended(() => {
     announced = true;
+    appendedSinceRead = true;
     wake?.();
   });
   const readFrom = (from: ReadFrom): Promise<RecordedEvent[]> => {
     announced = false;
+    readAnswersAnnouncement = appendedSinceRead;
+    appendedSinceRead = false;
     return options.readAll(from, batchSize);
   };
 
@@ -50,7 +62,9 @@ export function pollingSubscription(options: PollingOptions): Subscription {
         inFlight = read.catch(() => undefined);
         const events = await read;
         if (stopped) return;
+        if (events.length === 0 && readAnswersAnnouncement) heldBack.missed();
         if (events.length > 0) {
+          heldBack.found();
           from = events[events.length - 1]!.position;
           announcedCaughtUp = false;
           if (events.length === batchSize) {
@@ -65,7 +79,7 @@ export function pollingSubscription(options: PollingOptions): Subscription {
             announcedCaughtUp = true;
             yield { kind: 'caught_up', checkpoint: from };
           }
-          if (!announced) await sleepUntilWoken(options.idlePollMs);
+          if (!announced) await sleepUntilWoken(heldBack.nextWaitMs());
         }
       }
     } finally {
@@ -97,3 +111,37 @@ export function pollingSubscription(options: PollingOptions): Subscription {
   };
 }
 
+const heldBackFirstWaitMs = 5;
+const heldBackWaitMaxMs = 250;
+
+/**
+ * How long a reader at the head waits before looking again. The poll interval, unless a read prompted by
+ * an announcement found nothing: then 5 ms, doubling up to 250 ms, until a read finds events or for at
+ * most the poll interval in all (the announcement may have been for another share of the log, which this
+ * reader never sees).
+ */
+function heldBackWaits(idlePollMs: number): { missed(): void; found(): void; nextWaitMs(): number } {
+  let missedSince: number | null = null;
+  let waitMs = heldBackFirstWaitMs;
+  const found = () => {
+    missedSince = null;
+    waitMs = heldBackFirstWaitMs;
+  };
+  return {
+    missed() {
+      missedSince ??= performance.now();
+    },
+    found,
+    nextWaitMs() {
+      if (missedSince === null) return idlePollMs;
+      const left = idlePollMs - (performance.now() - missedSince);
+      if (left <= 0) {
+        found();
+        return idlePollMs;
+      }
+      const wait = Math.min(waitMs, left);
+      waitMs = Math.min(waitMs * 2, heldBackWaitMaxMs);
+      return wait;
+    },
+  };
+}

@@ -103,4 +103,49 @@ describe('pollingSubscription', () => {
       await subscription.stop();
     }
   });
+
+  it('looks again soon for an announced append that readers cannot see yet, and not forever', async () => {
+    const events: RecordedEvent[] = [];
+    let visibleFrom = Infinity;
+    let announce: () => void = () => undefined;
+    const reads: number[] = [];
+    // Held back, as PostgreSQL holds back an append while an older transaction of the cluster is open.
+    const readAll = async (from: ReadFrom, limit: number) => {
+      reads.push(performance.now());
+      const start = from === 'start' ? 0 : Number((from as Position).commit);
+      return performance.now() < visibleFrom ? [] : events.slice(start, start + limit);
+    };
+    const idlePollMs = 1_500;
+    const subscription = pollingSubscription({ from: 'start', batchSize: 10, idlePollMs, readAll, onAppended: (wake) => ((announce = wake), () => undefined) });
+    const iterator = subscription[Symbol.asyncIterator]();
+    try {
+      expect((await iterator.next()).value).toMatchObject({ kind: 'caught_up' });
+      const announced = performance.now();
+      events.push({ id: 'e0', position: { commit: 1n, prepare: 1n } } as unknown as RecordedEvent);
+      visibleFrom = announced + 300;
+      announce();
+      const delivered = await iterator.next();
+      expect(delivered.value).toMatchObject({ kind: 'events', events: [{ id: 'e0' }] });
+      // Found well before the poll interval's end, by a handful of reads, not a busy loop.
+      expect(performance.now() - announced).toBeLessThan(700);
+      expect(reads.length).toBeLessThan(15);
+
+      // An announcement this reader never finds anything for (another share's append): it looks again
+      // at growing intervals within one poll interval, then only at the poll interval.
+      expect((await iterator.next()).value).toMatchObject({ kind: 'caught_up' });
+      visibleFrom = Infinity;
+      const pending = iterator.next();
+      await new Promise((r) => setTimeout(r, 50));
+      const at = performance.now();
+      announce();
+      await new Promise((r) => setTimeout(r, idlePollMs + 700));
+      const within = reads.filter((t) => t >= at && t <= at + idlePollMs + 50).length;
+      expect(within).toBeGreaterThan(3);
+      expect(within).toBeLessThan(15);
+      expect(reads.filter((t) => t > at + idlePollMs + 50)).toEqual([]);
+      void pending;
+    } finally {
+      await subscription.stop();
+    }
+  });
 });
