@@ -6,6 +6,7 @@ import { allProjections, liveSchema, rebuildReadModels, rebuildSchemaPrefix } fr
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
 import { dumpSchema } from '../../../libs/projections/src/testing/dump-schema.js';
 import { freshDatabase } from '../../../libs/projections/src/testing/fresh-database.js';
+import { untilVisible } from '../../../libs/projections/src/testing/test-backends.js';
 import { seedLedgerTraffic } from '../../../libs/projections/src/testing/seed-ledger.js';
 import { buildDist, spawnService } from '../../../test/support/built-app.js';
 
@@ -47,6 +48,7 @@ withBackend('DATABASE_URL', 'projections:rebuild on PostgreSQL', (url) => {
       const ledger = new GestureLedger(store);
       await ledger.start(samplePolicy());
       await seedLedgerTraffic(ledger, { run: 'cmd', steps: 200, seed: 31 });
+      await untilVisible(store, db);
     }, 300_000);
 
     afterAll(async () => {

@@ -8,7 +8,7 @@ import { withBackend } from '../../event-store/src/testing/infra.js';
 import { bulkTarget } from '../src/runtime/bulk-append.js';
 import { arrayLiterals } from '../src/runtime/staging.js';
 import { dumpSchema } from '../src/testing/dump-schema.js';
-import { openPgliteBackend, openPostgresBackend, until, untilProjected, type TestBackend } from '../src/testing/test-backends.js';
+import { openPgliteBackend, openPostgresBackend, until, untilProjected, untilVisible, type TestBackend } from '../src/testing/test-backends.js';
 import { seedLedgerTraffic } from '../src/testing/seed-ledger.js';
 
 /**
@@ -30,6 +30,7 @@ function bulkSuite(name: string, open: () => Promise<TestBackend>): void {
       // The ledger's own traffic (every event type, decided for real), then the benchmark's generated log:
       // thousands of customers and escalations whose rows span many batches.
       await seedLedgerTraffic(ledger, { run: `b${run}`, steps: 300, seed: 11 });
+      await untilVisible(store, db);
       await writeProjectionLog(db, { events: 6_000, employees: 40, customers: 300, days: 3 }, 5);
     }, 120_000);
     afterAll(async () => close?.());

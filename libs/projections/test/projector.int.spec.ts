@@ -5,7 +5,7 @@ import { withBackend } from '../../event-store/src/testing/infra.js';
 import { GestureLedger, type RequestContext } from '#ledger';
 import { allProjections, applyBatch, measureLag, Projector, readCheckpoint, ReadModels, rebuildReadModels, versionsOf, type ProjectionLag } from '#projections';
 import { dumpSchema } from '../src/testing/dump-schema.js';
-import { openPgliteBackend, openPostgresBackend, until, untilProjected, type TestBackend } from '../src/testing/test-backends.js';
+import { openPgliteBackend, openPostgresBackend, until, untilProjected, untilVisible, type TestBackend } from '../src/testing/test-backends.js';
 import { seedLedgerTraffic, type SeedResult } from '../src/testing/seed-ledger.js';
 
 const admin: RequestContext['principal'] = { subject: 'check-admin', roles: ['admin'], storeId: null };
@@ -24,6 +24,7 @@ function projectorSuite(name: string, open: () => Promise<TestBackend>): void {
       ledger = new GestureLedger(store);
       await ledger.start(samplePolicy());
       seeded = await seedLedgerTraffic(ledger, { run: `p${Date.now().toString(36)}`, steps: 400, seed: 42 });
+      await untilVisible(store, db);
     }, 60_000);
     afterAll(async () => close?.());
 
@@ -130,6 +131,7 @@ function projectorSuite(name: string, open: () => Promise<TestBackend>): void {
 
     it('a projector of other projection versions (still running after an upgrade rebuilt the read models) writes nothing; the right one carries on', async () => {
       await seedLedgerTraffic(ledger, { run: `v${Date.now().toString(36)}`, steps: 40, seed: 3 });
+      await untilVisible(store, db);
       const before = await dumpSchema(db, live);
       const old = allProjections.map((p) => (p.name === 'budget' ? { ...p, version: p.version - 1 } : p));
       const from = (await db.transaction((query) => readCheckpoint(query, live, false)))!.position;

@@ -6,7 +6,7 @@ import { allProjections, dropAbandonedRebuilds, Projector, rebuildReadModels, re
 import { withBackend } from '../../event-store/src/testing/infra.js';
 import { rebuildLockKey, RebuildRunning } from '../src/runtime/rebuild-lock.js';
 import { dumpSchema } from '../src/testing/dump-schema.js';
-import { openPgliteBackend, openPostgresBackend, until, type TestBackend } from '../src/testing/test-backends.js';
+import { openPgliteBackend, openPostgresBackend, until, untilVisible, type TestBackend } from '../src/testing/test-backends.js';
 import { seedLedgerTraffic } from '../src/testing/seed-ledger.js';
 
 async function rebuildSchemas(db: SqlDriver): Promise<string[]> {
@@ -34,6 +34,7 @@ function rebuildLockSuite(name: string, open: () => Promise<TestBackend>): void 
       const ledger = new GestureLedger(store);
       await ledger.start(samplePolicy());
       await seedLedgerTraffic(ledger, { run: `l${run}`, steps: 200, seed: 23 });
+      await untilVisible(store, db);
     }, 60_000);
     afterAll(async () => close?.());
 
@@ -120,6 +121,7 @@ withBackend('DATABASE_URL', 'rebuild lock on PostgreSQL', (url) => {
       const ledger = new GestureLedger(backend.store);
       await ledger.start(samplePolicy());
       await seedLedgerTraffic(ledger, { run: 'pin', steps: 30, seed: 4 });
+      await untilVisible(backend.store, backend.db);
     }, 60_000);
     afterAll(async () => backend?.close());
 

@@ -5,6 +5,7 @@ import { GestureLedger } from '#ledger';
 import { allProjections, rebuildReadModels } from '#projections';
 import { withBackend } from '../../event-store/src/testing/infra.js';
 import { freshDatabase } from '../src/testing/fresh-database.js';
+import { untilVisible } from '../src/testing/test-backends.js';
 import { seedLedgerTraffic } from '../src/testing/seed-ledger.js';
 
 /** Every index build takes `ms` longer, wherever the rebuild sends it (a script or a transaction's statement): a large log's. */
@@ -39,6 +40,7 @@ withBackend('DATABASE_URL', 'rebuild statements on PostgreSQL', (url) => {
       await seedLedgerTraffic(ledger, { run: `l${Date.now().toString(36)}`, steps: 20, seed: 7 });
       // The read models' pool answers each statement within 300 ms, as a service's 30 s would a large log's index build.
       db = createPostgresDriver({ connectionString: fresh.url, poolSize: 4, statementTimeoutMs: 300 });
+      await untilVisible(store, db);
     }, 60_000);
     afterAll(async () => {
       await store?.close();

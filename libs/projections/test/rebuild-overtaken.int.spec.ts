@@ -5,7 +5,7 @@ import { GestureLedger } from '#ledger';
 import { allProjections, measureLag, Projector, readModelsLockKey, rebuildReadModels, rebuildSchemaPrefix } from '#projections';
 import { withBackend } from '../../event-store/src/testing/infra.js';
 import { dumpSchema } from '../src/testing/dump-schema.js';
-import { openPgliteBackend, openPostgresBackend, untilProjected, type TestBackend } from '../src/testing/test-backends.js';
+import { openPgliteBackend, openPostgresBackend, untilProjected, untilVisible, type TestBackend } from '../src/testing/test-backends.js';
 import { seedLedgerTraffic } from '../src/testing/seed-ledger.js';
 
 type Statement = <R>(text: string, params: unknown[]) => Promise<R[]>;
@@ -58,6 +58,7 @@ function overtakenSuite(name: string, open: () => Promise<TestBackend>): void {
       ledger = new GestureLedger(store);
       await ledger.start(samplePolicy());
       await seedLedgerTraffic(ledger, { run: `s${run}`, steps: 60, seed: 31 });
+      await untilVisible(store, db);
     }, 60_000);
     afterAll(async () => close?.());
 

@@ -444,12 +444,18 @@ function event(stream: string, n: number, data: JsonObject = {}): EventToAppend 
   };
 }
 
+/** Reads the log from `from` until `want` events of `prefix` came, as a follower does: an empty page may only mean they are not visible yet (see `visibleThrough`). */
 async function readOurs(store: EventStore, from: ReadFrom, prefix: string, want: number): Promise<RecordedEvent[]> {
   const ours: RecordedEvent[] = [];
   let cursor = from;
+  const deadline = Date.now() + 30_000;
   for (let guard = 0; guard < 10_000 && ours.length < want; guard++) {
     const page = await store.readAll({ from: cursor, limit: 500 });
-    if (page.length === 0) break;
+    if (page.length === 0) {
+      if (Date.now() > deadline) break;
+      await sleep(20);
+      continue;
+    }
     ours.push(...page.filter((e) => e.streamName.startsWith(prefix)));
     cursor = page[page.length - 1]!.position;
   }

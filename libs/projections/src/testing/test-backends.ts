@@ -1,4 +1,4 @@
-import { comparePositions, createPgliteDriver, createPostgresDriver, parsePosition, SqlEventStore, type Position, type SqlDriver } from '#event-store';
+import { comparePositions, createPgliteDriver, createPostgresDriver, parsePosition, SqlEventStore, START, type Position, type SqlDriver } from '#event-store';
 import type { ProjectionLag } from '../runtime/lag.js';
 import { freshDatabase } from './fresh-database.js';
 
@@ -52,6 +52,16 @@ export async function committedHead(db: SqlDriver): Promise<Position | null> {
     [],
   );
   return row ? { commit: BigInt(row.commit_id), prepare: BigInt(row.prepare) } : null;
+}
+
+/** Waits until readers of the log in `db` see every event committed to it so far. */
+export async function untilVisible(store: SqlEventStore, db: SqlDriver, timeoutMs = 60_000): Promise<void> {
+  const committed = await committedHead(db);
+  if (committed === null) return;
+  await until(async () => {
+    const head = await store.headPosition();
+    return head !== START && comparePositions(head, committed) >= 0;
+  }, timeoutMs);
 }
 
 /** Waits until `projector` has applied every event committed to the log in `db` so far, not only the ones readers see yet. */
