@@ -75,6 +75,12 @@ describe('RecordPurchase', () => {
       const byNobody = [...history.slice(0, 1), purchaseRecorded('p-2', 1_000, '2026-11', at, { employeeId: null, actorId: 'crm-sync' })];
       given(byNobody).when(purchase('p-2', 1_000, at)).thenRefused('idempotency_key_reused');
     });
+
+    it('refuses the id of a recorded purchase for another amount as a reused id, rather than answer the first sale', () => {
+      const at = '2026-11-23T18:00:00.000Z';
+      const recorded = [...history.slice(0, 1), purchaseRecorded('p-2', 1_000, '2026-11', at)];
+      given(recorded).when(purchase('p-2', 1_500, at)).thenRefused('idempotency_key_reused', 'a purchase of 1000 USD, not 1500 USD');
+    });
   });
 
   it('keeps at most thirteen monthly spend buckets', () => {
@@ -194,6 +200,11 @@ describe('RedeemPoints', () => {
     given(made).when(redeem(150, at, 'red-1', { employeeId: 'emp-alice', actorId: 'till-sm-08' })).thenNothingHappened();
     given(made).when(redeem(150, at, 'red-1', { employeeId: 'emp-bob', actorId: 'till-sm-07' })).thenRefused('idempotency_key_reused', 'first answer stands');
     given(made).when(redeem(150, at, 'red-1', { employeeId: null, actorId: 'till-sm-07' })).thenRefused('idempotency_key_reused');
+  });
+
+  it('refuses the id of a redemption made for other points as a reused id', () => {
+    const made = [...history, { type: 'PointsRedeemed' as const, schemaVersion: 2 as const, data: redeemedData(150, [{ month: '2026-01', points: 100 }, { month: '2026-02', points: 50 }], 50) }];
+    given(made).when(redeem(100, at)).thenRefused('idempotency_key_reused', 'a redemption of 150 points, not 100 points');
   });
 });
 

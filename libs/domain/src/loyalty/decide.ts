@@ -15,7 +15,7 @@ import { monthEveryStoreHasReached } from './expiry-month.js';
 import { dueForExpiry, newestFirst, oldestFirst, pointsForPurchase, totalPoints } from './lots.js';
 import type { LoyaltyRefusalReason } from './refusals.js';
 import { rolling12mSpendMinor, tierFor } from './spend.js';
-import { hasSeen, initialLoyaltyState, remembered, type LoyaltyState } from './state.js';
+import { hasSeen, initialLoyaltyState, purchaseWhat, redemptionWhat, remembered, type LoyaltyState } from './state.js';
 
 type LoyaltyDecision = Decision<LoyaltyEvent, LoyaltyRefusalReason>;
 
@@ -50,7 +50,7 @@ function recordPurchase({ data }: RecordPurchase, state: LoyaltyState, policy: P
   assert(data.amount.amountMinor >= 1, 'a purchase is worth at least one minor unit');
   assertWho(data.who, 'who');
   assertWhere(data.where);
-  const repeat = repeated(state, `purchase:${data.purchaseId}`, data.who);
+  const repeat = repeated(state, `purchase:${data.purchaseId}`, data.who, purchaseWhat(data.amount), 'purchase');
   if (repeat !== null) return repeat;
   const store = storeOf(policy, data.where.storeId);
   if (store === undefined) return refuse('unknown_store');
@@ -136,7 +136,7 @@ function redeemPoints({ data }: RedeemPoints, state: LoyaltyState, policy: Polic
   assertWho(data.who, 'who');
   assertWhere(data.where);
   parseInstant(data.occurredAt, 'occurredAt');
-  const repeat = repeated(state, `redemption:${data.redemptionId}`, data.who);
+  const repeat = repeated(state, `redemption:${data.redemptionId}`, data.who, redemptionWhat(data.points), 'redemption');
   if (repeat !== null) return repeat;
   const store = storeOf(policy, data.where.storeId);
   if (store === undefined) return refuse('unknown_store');
@@ -194,12 +194,14 @@ function notBeforeLatestSpend(state: LoyaltyState, month: string): string {
 }
 
 /**
- * A purchase or a redemption carried out already: a retry (from any till) records nothing new, but one naming
- * another employee as having served the customer is another sale under a reused id. Null: not seen.
+ * A purchase or a redemption carried out already: a retry (from any till) records nothing new, but one of
+ * another amount (or points), or naming another employee as having served the customer, is another command
+ * under a reused id. Null: not seen.
  */
-function repeated(state: LoyaltyState, id: string, who: Who): LoyaltyDecision | null {
+function repeated(state: LoyaltyState, id: string, who: Who, what: string, kind: 'purchase' | 'redemption'): LoyaltyDecision | null {
   const first = remembered(state, id);
   if (first === undefined) return null;
+  if (first.what !== what) return refuse('idempotency_key_reused', [`this id was first used for a ${kind} of ${first.what}, not ${what}; its first answer stands`]);
   return first.employeeId === who.employeeId ? [] : refuse('idempotency_key_reused', ['this id was first used naming another employee as having served the customer; its first answer stands']);
 }
 

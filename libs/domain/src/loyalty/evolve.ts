@@ -4,7 +4,7 @@ import { addMinor, subtractMinor } from '../money.js';
 import type { LoyaltyEvent } from './events.js';
 import { addToLot, totalPoints, withoutTaken } from './lots.js';
 import { addSpend } from './spend.js';
-import { emptyAccount, type LoyaltyAccount, type LoyaltyState } from './state.js';
+import { emptyAccount, purchaseWhat, redemptionWhat, type LoyaltyAccount, type LoyaltyState } from './state.js';
 
 export function evolveLoyalty(state: LoyaltyState, event: LoyaltyEvent): LoyaltyState {
   const account = state.status === 'active' ? state : emptyAccount(event.data.customerId);
@@ -16,7 +16,7 @@ function apply(account: LoyaltyAccount, event: LoyaltyEvent): LoyaltyAccount {
   switch (event.type) {
     case 'PurchaseRecorded':
       // A purchase of version 1 named nobody: no caller could name an employee then.
-      return remember({ ...account, spend: addSpend(account.spend, event.data.month, event.data.amount.amountMinor) }, `purchase:${event.data.purchaseId}`, event.data.who?.employeeId ?? null);
+      return remember({ ...account, spend: addSpend(account.spend, event.data.month, event.data.amount.amountMinor) }, `purchase:${event.data.purchaseId}`, event.data.who?.employeeId ?? null, purchaseWhat(event.data.amount));
     case 'PointsEarned':
       return { ...account, lots: addToLot(account.lots, event.data.lotMonth, event.data.points), balancePoints: addMinor(account.balancePoints, event.data.points) };
     case 'BonusPointsCredited':
@@ -37,6 +37,7 @@ function apply(account: LoyaltyAccount, event: LoyaltyEvent): LoyaltyAccount {
         { ...account, lots: withoutTaken(account.lots, event.data.fromLots), balancePoints: subtractMinor(account.balancePoints, event.data.points) },
         `redemption:${event.data.redemptionId}`,
         event.data.who.employeeId,
+        redemptionWhat(event.data.points),
       );
     case 'PointsExpired':
       assert(totalPoints(event.data.lots) === event.data.points, 'expired lots do not add up');
@@ -51,8 +52,8 @@ function apply(account: LoyaltyAccount, event: LoyaltyEvent): LoyaltyAccount {
   }
 }
 
-function remember(account: LoyaltyAccount, id: string, employeeId: string | null = null): LoyaltyAccount {
-  const recentIds = [...account.recentIds, { id, employeeId }];
+function remember(account: LoyaltyAccount, id: string, employeeId: string | null = null, what: string | null = null): LoyaltyAccount {
+  const recentIds = [...account.recentIds, { id, employeeId, what }];
   return { ...account, recentIds: recentIds.slice(Math.max(0, recentIds.length - limits.loyaltyIdsRememberedMax)) };
 }
 

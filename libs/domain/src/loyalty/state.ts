@@ -26,7 +26,15 @@ export interface RememberedId {
   readonly id: string;
   /** The employee a purchase or a redemption named as having served the customer; null for anything else. */
   readonly employeeId: string | null;
+  /** What a purchase (amount and currency) or a redemption (points) was, to tell a retry from another command under the same id; null for anything else. */
+  readonly what: string | null;
 }
+
+/** What a purchase was, as `RememberedId.what` keeps it. */
+export const purchaseWhat = (amount: { amountMinor: number; currency: string }): string => `${amount.amountMinor} ${amount.currency}`;
+
+/** What a redemption was, as `RememberedId.what` keeps it. */
+export const redemptionWhat = (points: number): string => `${points} points`;
 
 export type LoyaltyState = { readonly status: 'new' } | LoyaltyAccount;
 
