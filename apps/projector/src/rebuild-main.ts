@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigurationError, loadSettings, openStorage } from '#config';
-import { allProjections, formatProgress, rebuildReadModels, RebuildRunning } from '#projections';
+import { allProjections, formatProgress, rebuildReadModels, RebuildOvertaken, RebuildRunning } from '#projections';
 
 /**
  * `npm run projections:rebuild`: rebuilds every read model from the start of the log into a fresh schema
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
       db: storage.readModels,
       projections: allProjections,
       batchSize: Math.max(settings.projector.batchSize, 5_000),
+      catchUpRoundsMax: settings.projector.rebuildCatchUpRoundsMax,
       progressEveryMs: tty ? 200 : 2_000,
       onProgress: (p) => process.stderr.write(tty ? `\r${formatProgress(p)}\x1b[K` : `${formatProgress(p)}\n`),
     });
@@ -30,7 +31,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // Another rebuild running is no fault of this process: its message alone says what to do.
-  console.error(error instanceof ConfigurationError ? `configuration error: ${error.message}` : error instanceof RebuildRunning ? `projections:rebuild: ${error.message}` : error);
+  // Another rebuild running, or the live projector outrunning this one, is no fault of this process: the message alone says what to do.
+  if (error instanceof ConfigurationError) console.error(`configuration error: ${error.message}`);
+  else if (error instanceof RebuildRunning) console.error(`projections:rebuild: ${error.message}`);
+  else if (error instanceof RebuildOvertaken) console.error(`projections:rebuild: ${error.message}, or let it catch up more often (PROJECTOR_REBUILD_CATCH_UP_ROUNDS, default 20)`);
+  else console.error(error);
   process.exit(1);
 });

@@ -15,6 +15,8 @@ export interface ProjectorSettings {
   batchSize: number;
   /** How long the caught-up projector waits before looking at the log again. */
   idlePollMs: number;
+  /** How many times `projections:rebuild` catches up with the log before its swap, and again when a live projector overtook it. */
+  rebuildCatchUpRoundsMax: number;
 }
 
 export function loadProjectorSettings(env: Env, eventStore: 'embedded' | 'postgres' | 'eventstoredb', databaseUrl: string | null): ProjectorSettings {
@@ -24,5 +26,6 @@ export function loadProjectorSettings(env: Env, eventStore: 'embedded' | 'postgr
     httpPort: integer(env, 'PROJECTOR_PORT', 3001, 0, 65535),
     batchSize: integer(env, 'PROJECTOR_BATCH_SIZE', 5_000, 1, 10_000),
     idlePollMs: integer(env, 'PROJECTOR_IDLE_POLL_MS', 100, 5, 60_000),
+    rebuildCatchUpRoundsMax: integer(env, 'PROJECTOR_REBUILD_CATCH_UP_ROUNDS', 20, 1, 1_000),
   };
 }

@@ -16,6 +16,14 @@ describe('loadSettings: the embedded store', () => {
   });
 });
 
+describe('loadSettings: projections:rebuild', () => {
+  it('lets the rebuild catch up 20 times unless PROJECTOR_REBUILD_CATCH_UP_ROUNDS says otherwise, and refuses nonsense naming it', () => {
+    expect(loadSettings(base).projector.rebuildCatchUpRoundsMax).toBe(20);
+    expect(loadSettings({ ...base, PROJECTOR_REBUILD_CATCH_UP_ROUNDS: '60' }).projector.rebuildCatchUpRoundsMax).toBe(60);
+    for (const value of ['0', '2.5', 'many']) expect(() => loadSettings({ ...base, PROJECTOR_REBUILD_CATCH_UP_ROUNDS: value })).toThrow(/^PROJECTOR_REBUILD_CATCH_UP_ROUNDS: /);
+  });
+});
+
 describe('loadSettings: EventStoreDB', () => {
   const esdb = { ...base, EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: 'esdb://eventstoredb:2113?tls=false' };
 

@@ -11,6 +11,7 @@ export { applyBatch, isAfter, type BatchOutcome } from './runtime/apply-batch.js
 export { readCheckpoint, versionsOf, createSchemaSql, createIndexesSql, insertCheckpoint, type Checkpoint } from './runtime/checkpoint.js';
 export { rebuildReadModels, dropAbandonedRebuilds, readModelsLockKey, type RebuildOptions, type RebuildProgress, type RebuildResult, type RebuildStep } from './runtime/rebuild.js';
 export { RebuildRunning } from './runtime/rebuild-lock.js';
+export { RebuildOvertaken } from './runtime/rebuild.js';
 export { measureLag, type ProjectionLag } from './runtime/lag.js';
 export { formatProgress } from './runtime/progress-bar.js';
 export { budgetProjection } from './budget/budget-projection.js';

@@ -192,7 +192,7 @@ async function rebuildUnderLock(options: RebuildOptions): Promise<Omit<RebuildRe
     let ahead = await swapIn(db, schema, live, from, false);
     for (let retries = 0; ahead !== null; retries++) {
       const beyondLog = isAfter(ahead, await store.headPosition());
-      if (!beyondLog && retries >= rounds) throw new Error(overtakenMessage(live, retries + 1));
+      if (!beyondLog && retries >= rounds) throw new RebuildOvertaken(live, retries + 1);
       if (!beyondLog) await load('catching_up');
       ahead = await swapIn(db, schema, live, from, beyondLog);
     }
@@ -206,12 +206,17 @@ async function rebuildUnderLock(options: RebuildOptions): Promise<Omit<RebuildRe
   }
 }
 
-function overtakenMessage(live: string, swapsTried: number): string {
-  return (
-    `the live read models in ${live} were ahead of the rebuild at each of its ${swapsTried} attempts to swap in (a live projector following ` +
-    'a log that grows faster than the rebuild catches up): rebuild abandoned, its schema dropped, the live read models left as they are. ' +
-    'Run it again when fewer events are written, or with the live projectors stopped (they carry on from the rebuilt read models)'
-  );
+/** The live read models stayed ahead of the rebuild through every catch-up it was allowed (`catchUpRoundsMax`). */
+export class RebuildOvertaken extends Error {
+  override readonly name = 'RebuildOvertaken';
+
+  constructor(live: string, swapsTried: number) {
+    super(
+      `the live read models in ${live} were ahead of the rebuild at each of its ${swapsTried} attempts to swap in (a live projector following ` +
+        'a log that grows faster than the rebuild catches up): rebuild abandoned, its schema dropped, the live read models left as they are. ' +
+        'Run it again when fewer events are written, or with the live projectors stopped (they carry on from the rebuilt read models)',
+    );
+  }
 }
 
 /**
