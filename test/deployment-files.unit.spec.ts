@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -200,6 +201,14 @@ describe('Dockerfile', () => {
     for (const app of readdirSync('apps').filter((a) => existsSync(`apps/${a}/src/main.ts`))) {
       expect({ app, listens: String(listeningPort(app, settings)) }).toEqual({ app, listens: probedPort });
     }
+  });
+
+  it('passes Node only flags it accepts in NODE_OPTIONS: a node given the image\'s starts (so do the apps, the health check and the CronJob)', () => {
+    const [, nodeOptions] = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)!;
+    const started = spawnSync(process.execPath, ['-e', 'process.exit(0)'], { env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: nodeOptions! }, encoding: 'utf8' });
+    expect({ status: started.status, stderr: started.stderr }).toEqual({ status: 0, stderr: '' });
+    // The flag NODE_OPTIONS may not carry is on the command line of every app.
+    expect(dockerfile).toContain('exec node --initial-old-space-size=96 dist/apps/${0}/src/main.js');
   });
 
   it('sets only variables the services read', () => {
