@@ -3,6 +3,7 @@ import { openEventStore, type Settings } from '#config';
 import { createPostgresDriver, type EventStore } from '#event-store';
 import { createKafka, FileCheckpointStore, KafkaPublisher, KafkaTopicAdmin, SqlCheckpointStore, topicSpecs, type CheckpointStore } from '#messaging';
 import { CrmRelay } from './crm-relay.js';
+import { partyStatesLimits } from './party-states.js';
 
 export interface RunningCrmRelay {
   relay: CrmRelay;
@@ -35,6 +36,7 @@ export async function startCrmRelay(settings: Settings, options: { store?: Event
     source: kafkaSettings.eventSource,
     topics: kafkaSettings.topics,
     topicSpecs: topicSpecs(kafkaSettings).relay,
+    partyStates: partyStatesLimits(kafkaSettings.relayStateCacheMb),
     ...(options.log ? { log: options.log } : {}),
   });
   relay.start();

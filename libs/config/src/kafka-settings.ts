@@ -42,6 +42,8 @@ export interface KafkaSettings {
   relayName: string;
   /** The share of the log this relay instance publishes (`CRM_RELAY_SHARD=index/count`, default 0/1: all of it). */
   relayShard: { index: number; count: number };
+  /** Memory for the budget and loyalty states the relay keeps folded, in MB (`CRM_RELAY_STATE_CACHE_MB`). */
+  relayStateCacheMb: number;
 }
 
 export function loadKafkaSettings(env: Env): KafkaSettings {
@@ -71,6 +73,7 @@ export function loadKafkaSettings(env: Env): KafkaSettings {
     eventSource: name(env, 'KAFKA_EVENT_SOURCE', '/gesture-ledger'),
     relayName: name(env, 'CRM_RELAY_NAME', 'crm-relay'),
     relayShard: shard(env, 'CRM_RELAY_SHARD'),
+    relayStateCacheMb: count(env, 'CRM_RELAY_STATE_CACHE_MB', 128, 8, 65_536),
   };
 }
 

@@ -16,6 +16,11 @@ describe('Kafka settings', () => {
     expect(s).toMatchObject({ consumeActions: true, eventsPartitions: 12, replicationFactor: 1, minInsyncReplicas: 1, maxRequestBytes: 1_000_000, relayShard: { index: 0, count: 1 } });
   });
 
+  it("gives the relay's folded states 128 MB unless CRM_RELAY_STATE_CACHE_MB says otherwise", () => {
+    expect(loadKafkaSettings({}).relayStateCacheMb).toBe(128);
+    expect(loadKafkaSettings({ CRM_RELAY_STATE_CACHE_MB: '300' }).relayStateCacheMb).toBe(300);
+  });
+
   it('reads the relay shard as index/count', () => {
     expect(loadKafkaSettings({ CRM_RELAY_SHARD: '1/2' }).relayShard).toEqual({ index: 1, count: 2 });
     expect(loadKafkaSettings({ CRM_RELAY_SHARD: ' 0/64 ' }).relayShard).toEqual({ index: 0, count: 64 });
@@ -28,6 +33,7 @@ describe('Kafka settings', () => {
     ['KAFKA_MAX_REQUEST_BYTES', '999'],
     ['KAFKA_CONSUME_ACTIONS', 'yes'],
     ['CRM_RELAY_SHARD', '2/2'],
+    ['CRM_RELAY_STATE_CACHE_MB', '4'],
     ['CRM_RELAY_SHARD', '0/0'],
     ['CRM_RELAY_SHARD', '0/65'],
     ['CRM_RELAY_SHARD', '1'],
