@@ -37,6 +37,7 @@ export async function startCrmRelay(settings: Settings, options: { store?: Event
     topics: kafkaSettings.topics,
     topicSpecs: topicSpecs(kafkaSettings).relay,
     partyStates: partyStatesLimits(kafkaSettings.relayStateCacheMb),
+    lingerMs: kafkaSettings.relayLingerMs,
     ...(options.log ? { log: options.log } : {}),
   });
   relay.start();

@@ -8,7 +8,7 @@ import { ANY, comparePositions, type EventStore } from '#event-store';
 import { escalationExpirySnapshotStream, snapshotEvent, type GestureLedger } from '#ledger';
 import { createKafka, FileCheckpointStore, KafkaPublisher, KafkaTopicAdmin, loadSchemaBook, readTopic, topicSpecs, type ReadRecord } from '#messaging';
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
-import { CrmRelay } from '../src/crm-relay.js';
+import { CrmRelay, type CrmRelayOptions } from '../src/crm-relay.js';
 import { allEvents, deleteTestTopics, enrol, everyKindOfEvent, expectPerKeyOrder, gestures, sampleLedger, testTopics } from './traffic.js';
 
 
@@ -23,7 +23,7 @@ withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
     const book = loadSchemaBook();
 
     const publishers: KafkaPublisher[] = [];
-    const newRelay = () =>
+    const newRelay = (more: Partial<CrmRelayOptions> = {}) =>
       new CrmRelay(store, publishers[publishers.push(new KafkaPublisher(kafka)) - 1]!, new KafkaTopicAdmin(kafka), new FileCheckpointStore(checkpointDir), {
         name: 'crm-relay-test',
         source: '/gesture-ledger/test',
@@ -31,6 +31,7 @@ withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
         topicSpecs: topicSpecs(settings).relay,
         batchEventsMax: 200,
         log: () => undefined,
+        ...more,
       });
 
     beforeAll(async () => {
@@ -159,6 +160,25 @@ withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
       const after = await readTopic(kafka, settings.topics.events);
       expect(after.length - before).toBe(2 + 40);
       expect(new Set(after.map((r) => r.headers.ce_id)).size).toBe(after.length);
+    }, 60_000);
+
+    it('lingers at the head of the log: appends arriving one by one go out many to a transaction, and none is left behind', async () => {
+      const lingerMs = 150;
+      const crowd = await enrol(ledger, `${run}l`, 2);
+      const relay = newRelay({ lingerMs });
+      relay.start();
+      const caughtUp = await store.headPosition();
+      await relay.until(caughtUp as Exclude<typeof caughtUp, 'start'>, 30_000);
+      const before = { ...relay.stats };
+      const started = performance.now();
+      await gestures(ledger, `${run}l`, crowd, 60, 1);
+      const head = await store.headPosition();
+      await relay.until(head as Exclude<typeof head, 'start'>, 30_000);
+      const elapsedMs = performance.now() - started;
+      await relay.stop();
+      expect(relay.stats.eventsPublished - before.eventsPublished).toBe(60);
+      // At most one transaction per linger (and one for what came during the last), not one per append or two.
+      expect(relay.stats.batchesPublished - before.batchesPublished).toBeLessThanOrEqual(Math.ceil(elapsedMs / lingerMs) + 1);
     }, 60_000);
   });
 });

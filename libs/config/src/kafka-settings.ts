@@ -44,6 +44,8 @@ export interface KafkaSettings {
   relayShard: { index: number; count: number };
   /** Memory for the budget and loyalty states the relay keeps folded, in MB (`CRM_RELAY_STATE_CACHE_MB`). */
   relayStateCacheMb: number;
+  /** At the head of the log, the wait after starting a publish before reading the next batch (`CRM_RELAY_LINGER_MS`). */
+  relayLingerMs: number;
 }
 
 export function loadKafkaSettings(env: Env): KafkaSettings {
@@ -74,6 +76,7 @@ export function loadKafkaSettings(env: Env): KafkaSettings {
     relayName: name(env, 'CRM_RELAY_NAME', 'crm-relay'),
     relayShard: shard(env, 'CRM_RELAY_SHARD'),
     relayStateCacheMb: count(env, 'CRM_RELAY_STATE_CACHE_MB', 128, 8, 65_536),
+    relayLingerMs: count(env, 'CRM_RELAY_LINGER_MS', 10, 0, 1_000),
   };
 }
 

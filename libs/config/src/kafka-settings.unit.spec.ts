@@ -21,6 +21,11 @@ describe('Kafka settings', () => {
     expect(loadKafkaSettings({ CRM_RELAY_STATE_CACHE_MB: '300' }).relayStateCacheMb).toBe(300);
   });
 
+  it('lets the relay linger 10 ms at the head of the log unless CRM_RELAY_LINGER_MS says otherwise (0: not at all)', () => {
+    expect(loadKafkaSettings({}).relayLingerMs).toBe(10);
+    expect(loadKafkaSettings({ CRM_RELAY_LINGER_MS: '0' }).relayLingerMs).toBe(0);
+  });
+
   it('reads the relay shard as index/count', () => {
     expect(loadKafkaSettings({ CRM_RELAY_SHARD: '1/2' }).relayShard).toEqual({ index: 1, count: 2 });
     expect(loadKafkaSettings({ CRM_RELAY_SHARD: ' 0/64 ' }).relayShard).toEqual({ index: 0, count: 64 });
@@ -34,6 +39,7 @@ describe('Kafka settings', () => {
     ['KAFKA_CONSUME_ACTIONS', 'yes'],
     ['CRM_RELAY_SHARD', '2/2'],
     ['CRM_RELAY_STATE_CACHE_MB', '4'],
+    ['CRM_RELAY_LINGER_MS', '1001'],
     ['CRM_RELAY_SHARD', '0/0'],
     ['CRM_RELAY_SHARD', '0/65'],
     ['CRM_RELAY_SHARD', '1'],
