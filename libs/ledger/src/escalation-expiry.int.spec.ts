@@ -259,6 +259,32 @@ describe('EscalationExpiryScheduler', () => {
       }
     });
 
+    it('writes no snapshot while nothing but snapshots was appended since the newest: an idle log does not grow', async () => {
+      const snapshots = async () => (await snapshotted.readStream(escalationExpirySnapshotStream)).length;
+      now += 60 * 60_000;
+      const scheduler = await caughtUpScheduler(snapshotted);
+      try {
+        // Whatever the earlier cases left unsnapshotted is taken first; then the log is idle.
+        await scheduler.takeSnapshot();
+        const before = await snapshots();
+        for (let period = 0; period < 3; period++) {
+          now += 60 * 60_000;
+          // Following its own snapshot moves the checkpoint on: that alone is no reason for another.
+          await new Promise((r) => setTimeout(r, 300));
+          expect(await scheduler.takeSnapshot()).toBe(false);
+        }
+        expect(await snapshots()).toBe(before);
+
+        await ledger.allocateBudget({ employeeId: 's-5', role: 'associate', storeId: 'nyc-fifth-ave', idempotencyKey: 's-5' }, admin);
+        const news = gestureIdOf(await escalate(ledger, 's-5', 'news'));
+        for (const deadline = Date.now() + 10_000; !(await scheduler.takeSnapshot()) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+        expect(await snapshots()).toBe(before + 1);
+        expect(await ledger.denyGesture(news, {}, supervisor)).toMatchObject({ kind: 'ok' });
+      } finally {
+        await scheduler.stop();
+      }
+    }, 30_000);
+
     it('starts without waiting for the catch-up, and expires nothing until it has caught up', async () => {
       const due = gestureIdOf(await escalate(ledger, 's-1', 'due-while-catching-up'));
       now += 60 * 60_000;

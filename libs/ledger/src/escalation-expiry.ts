@@ -7,6 +7,7 @@ import {
   WrongExpectedRevisionError,
   type BackoffLimits,
   type EventStore,
+  type Position,
   type ReadFrom,
   type Subscription,
 } from '#event-store';
@@ -55,6 +56,8 @@ export class EscalationExpiryScheduler {
   private readonly pending = new Map<string, number>();
   /** Every event up to here is folded into `pending`. */
   private checkpoint: ReadFrom = START;
+  /** The last event followed that is not a snapshot: null while only snapshots came since the start. */
+  private lastNews: Position | null = null;
   private subscription: Subscription | undefined;
   private following: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -123,7 +126,10 @@ export class EscalationExpiryScheduler {
               this.markCaughtUp();
               continue;
             }
-            for (const event of message.events) this.track(event.type, event.data as { gestureId?: string; expiresAt?: string });
+            for (const event of message.events) {
+              this.track(event.type, event.data as { gestureId?: string; expiresAt?: string });
+              if (event.streamName !== escalationExpirySnapshotStream) this.lastNews = event.position;
+            }
             this.checkpoint = message.checkpoint;
           }
           if (!this.stopping.signal.aborted) throw new Error('the subscription ended');
@@ -167,8 +173,9 @@ export class EscalationExpiryScheduler {
 
   /**
    * Appends a snapshot as of the checkpoint, unless this instance has not caught up, holds more than a
-   * snapshot may, or the newest snapshot is as far along or younger than half a period (another instance
-   * took it). True when it wrote one.
+   * snapshot may, the newest snapshot is as far along or younger than half a period (another instance
+   * took it), or nothing but snapshots was appended since the newest (an idle log would otherwise gain one
+   * a period for ever). True when it wrote one.
    */
   async takeSnapshot(): Promise<boolean> {
     if (!this.isCaughtUp || this.checkpoint === START) return false;
@@ -182,6 +189,7 @@ export class EscalationExpiryScheduler {
     const newest = await this.store.readLastEvent(escalationExpirySnapshotStream);
     const previous = newest && snapshotOf(newest);
     if (previous && comparePositions(previous.checkpoint, snapshot.checkpoint) >= 0) return false;
+    if (previous && (this.lastNews === null || comparePositions(previous.checkpoint, this.lastNews) >= 0)) return false;
     if (newest && takenAt.getTime() - Date.parse(newest.metadata.recordedAt) < this.snapshotEveryMs / 2) return false;
     try {
       await this.store.appendToStream(escalationExpirySnapshotStream, [snapshotEvent(snapshot, takenAt)], { expectedRevision: newest ? newest.revision : NO_STREAM });
