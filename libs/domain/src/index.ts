@@ -90,6 +90,7 @@ export { escalationTimerActorId } from './discretion-budget/decide-escalation.js
 export { evolveBudget } from './discretion-budget/evolve.js';
 export { bonusPointsOf, outcomeOf, pendingEscalationsOf, type GestureOutcome, type PendingEscalation } from './discretion-budget/outcome.js';
 export { budgetStreamName, budgetStreamPrefix } from './discretion-budget/stream.js';
+export { ledgerAt } from './discretion-budget/rules.js';
 
 export {
   feedbackKinds,

@@ -53,6 +53,27 @@ describe('GestureLedger', () => {
     });
   });
 
+  describe('the budget as of now', () => {
+    it("shows the period a gesture now would charge, with its whole allowance, before any gesture was given in it; and the store's day, not UTC's", async () => {
+      // 02:00 UTC on the 24th is still the 23rd in New York.
+      let now = new Date('2026-11-24T02:00:00Z');
+      const timed = new GestureLedger(store, { clock: () => now });
+      await timed.start(samplePolicy());
+      const employeeId = await enrolled();
+      const fresh = { periodKey: '2026-11-23', allowanceMinor: 20_000, spentMinor: 0, reservedMinor: 0, remainingMinor: 20_000 };
+      expect(await timed.budget(employeeId, admin.principal)).toMatchObject({ kind: 'ok', value: { periods: [], current: fresh } });
+
+      const given = { ...gesture(employeeId, 'now-1', { gestureType: 'goodwill_credit', amountMinor: 1_200, currency: 'USD' }), occurredAt: now.toISOString() };
+      expect(await timed.requestGesture(given, till)).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
+      const charged = { ...fresh, spentMinor: 1_200, remainingMinor: 18_800 };
+      expect(await timed.budget(employeeId, admin.principal)).toMatchObject({ kind: 'ok', value: { periods: [charged], current: charged } });
+
+      // The next local day: yesterday's period is still listed (open to late uploads), today's is current and untouched.
+      now = new Date('2026-11-24T15:00:00Z');
+      expect(await timed.budget(employeeId, admin.principal)).toMatchObject({ kind: 'ok', value: { periods: [charged], current: { ...fresh, periodKey: '2026-11-24' } } });
+    });
+  });
+
   describe('a gesture request while an escalation is overdue and the expiry scheduler has not run', () => {
     it('records the expiry first and answers on the headroom it released, counted as the answer it is', async () => {
       let now = new Date('2026-11-23T15:00:00Z');

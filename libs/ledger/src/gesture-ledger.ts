@@ -2,6 +2,7 @@ import type { Principal } from '#auth';
 import {
   bonusPointsOf,
   budgetStreamName,
+  ledgerAt,
   loyaltyStreamName,
   monthEveryStoreHasReached,
   outcomeOf,
@@ -16,6 +17,7 @@ import {
   type LoyaltyCommand,
   type LoyaltyEvent,
   type LoyaltyState,
+  type PeriodLedger,
   type Policy,
   type StaffRole,
   type Who,
@@ -230,7 +232,7 @@ export class GestureLedger {
     };
     // Enrolment may move an employee to another store: the manager must be of the store they join.
     const outcome = await this.runBudget(input.employeeId, `allocate/${input.idempotencyKey}`, command, () => mayManageBudget(ctx.principal, input.storeId), ctx);
-    return outcome.kind === 'done' ? { kind: 'ok', value: budgetView(outcome.state) } : outcome;
+    return outcome.kind === 'done' ? { kind: 'ok', value: budgetView(outcome.state, this.policies.current(), this.clock().getTime()) } : outcome;
   }
 
   async adjustBudget(employeeId: string, input: { deltaMinor: number; effectiveAt?: string; reasonCode?: string | null; note?: string | null; idempotencyKey: string }, ctx: RequestContext): Promise<Result<BudgetView>> {
@@ -246,7 +248,7 @@ export class GestureLedger {
       },
     };
     const outcome = await this.runBudget(employeeId, `adjust/${input.idempotencyKey}`, command, (state) => mayManageBudget(ctx.principal, homeStore(state)), ctx);
-    return outcome.kind === 'done' ? { kind: 'ok', value: budgetView(outcome.state) } : outcome;
+    return outcome.kind === 'done' ? { kind: 'ok', value: budgetView(outcome.state, this.policies.current(), this.clock().getTime()) } : outcome;
   }
 
   /** The employee's budget as of now, from the write side (never lags; for the till and the tests). */
@@ -255,7 +257,7 @@ export class GestureLedger {
     const forbidden = mayReadBudget(principal, employeeId, state.status === 'active' ? state : null);
     if (forbidden) return { kind: 'forbidden', reason: forbidden };
     if (state.status !== 'active') return { kind: 'not_found', what: 'budget' };
-    return { kind: 'ok', value: budgetView(state) };
+    return { kind: 'ok', value: budgetView(state, this.policies.current(), this.clock().getTime()) };
   }
 
   async recordPurchase(input: RecordPurchaseInput, ctx: RequestContext): Promise<Result<LoyaltySummary>> {
@@ -543,24 +545,33 @@ export interface BudgetView {
   role: StaffRole;
   storeId: string;
   currency: string;
-  periods: Array<{ periodKey: string; allowanceMinor: number; spentMinor: number; reservedMinor: number; remainingMinor: number }>;
+  periods: Array<BudgetPeriodView>;
+  /** The period a gesture given now would charge, whether or not one was given in it yet (then nothing is spent). */
+  current: BudgetPeriodView;
   pendingEscalations: Array<{ gestureId: string; customerId: string; reservedMinor: number; expiresAt: string }>;
 }
 
-function budgetView(state: BudgetState): BudgetView {
+export interface BudgetPeriodView {
+  periodKey: string;
+  allowanceMinor: number;
+  spentMinor: number;
+  reservedMinor: number;
+  remainingMinor: number;
+}
+
+function periodView(p: PeriodLedger): BudgetPeriodView {
+  return { periodKey: p.period.key, allowanceMinor: p.allowanceMinor, spentMinor: p.spentMinor, reservedMinor: p.reservedMinor, remainingMinor: p.allowanceMinor - p.spentMinor - p.reservedMinor };
+}
+
+function budgetView(state: BudgetState, policy: Policy, nowMs: number): BudgetView {
   if (state.status !== 'active') throw new Error('budgetView of an unallocated budget');
   return {
     employeeId: state.employeeId,
     role: state.role,
     storeId: state.storeId,
     currency: state.currency,
-    periods: [...state.periods.values()].map((p) => ({
-      periodKey: p.period.key,
-      allowanceMinor: p.allowanceMinor,
-      spentMinor: p.spentMinor,
-      reservedMinor: p.reservedMinor,
-      remainingMinor: p.allowanceMinor - p.spentMinor - p.reservedMinor,
-    })),
+    periods: [...state.periods.values()].map(periodView),
+    current: periodView(ledgerAt(state, policy, nowMs)),
     pendingEscalations: pendingEscalationsOf(state).map(({ gestureId, customerId, reservedMinor, expiresAtMs }) => ({ gestureId, customerId, reservedMinor, expiresAt: new Date(expiresAtMs).toISOString() })),
   };
 }

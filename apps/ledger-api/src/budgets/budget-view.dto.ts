@@ -37,6 +37,8 @@ export class BudgetViewDto {
   currency!: string;
   @ApiProperty({ type: [BudgetPeriodDto], description: 'periods still open to late uploads, oldest first' })
   periods!: BudgetPeriodDto[];
+  @ApiProperty({ type: BudgetPeriodDto, description: 'the period a gesture given now would charge, with its full allowance remaining when none was given in it yet' })
+  current!: BudgetPeriodDto;
   @ApiProperty({ type: [PendingEscalationDto] })
   pendingEscalations!: PendingEscalationDto[];
 }

@@ -6,12 +6,10 @@ import { addMinor } from '../money.js';
 import type { Policy } from '../policy/policy.js';
 import { mayManageBudgets } from '../staff/roles.js';
 import { parseInstant } from '../time/instant.js';
-import { periodAt } from '../time/periods.js';
 import type { AdjustBudget } from './commands.js';
 import type { BudgetEvent } from './events.js';
-import { openLedger } from './ledger.js';
 import type { BudgetRefusalReason } from './refusals.js';
-import { allowanceFor, decisionClockMs, isClosedToUploads, timeZoneOf } from './rules.js';
+import { decisionClockMs, isClosedToUploads, ledgerAt } from './rules.js';
 import type { BudgetState } from './state.js';
 
 /** A manager tops up one period's allowance, or lowers it, never below what is already spent and reserved. */
@@ -27,10 +25,9 @@ export function adjustBudget({ data }: AdjustBudget, state: BudgetState, policy:
 
   // A retry repeats the first answer, even when it arrives after the day (and so the default period) moved on.
   for (const ledger of state.periods.values()) if (ledger.adjustmentIds.includes(data.adjustmentId)) return [];
-  const period = periodAt(policy.roles[state.role].period, effectiveMs, timeZoneOf(state, policy));
-  const existing = state.periods.get(period.key);
+  const ledger = ledgerAt(state, policy, effectiveMs);
+  const { period } = ledger;
   if (isClosedToUploads(state, policy, period.endsOn, decisionClockMs(state, data.recordedAt))) return refuse('period_closed');
-  const ledger = existing ?? openLedger(period, policy.currency, allowanceFor(state, policy));
   if (ledger.currency !== policy.currency) return refuse('currency_mismatch');
   const after = addMinor(ledger.allowanceMinor, data.deltaMinor);
   if (after < ledger.spentMinor + ledger.reservedMinor) {

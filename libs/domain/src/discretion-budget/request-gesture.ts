@@ -7,12 +7,11 @@ import { isGestureType, type GestureTypeRule } from '../policy/catalogue.js';
 import { storeOf, type Policy } from '../policy/policy.js';
 import { staffRoles, type StaffRole } from '../staff/roles.js';
 import { addMinutes, formatInstant, parseInstant } from '../time/instant.js';
-import { periodAt } from '../time/periods.js';
 import type { RequestGesture } from './commands.js';
 import type { BudgetEvent, GestureFacts } from './events.js';
-import { committedForCustomerMinor, headroomMinor, openLedger } from './ledger.js';
+import { committedForCustomerMinor, headroomMinor } from './ledger.js';
 import type { GestureRefusalReason } from './refusals.js';
-import { allowanceFor, decisionClockMs, isAnswered, isClosedToUploads, timeZoneOf } from './rules.js';
+import { decisionClockMs, isAnswered, isClosedToUploads, ledgerAt } from './rules.js';
 import type { BudgetState } from './state.js';
 
 type Route = { readonly kind: 'grant' } | { readonly kind: 'escalate'; readonly approverRole: StaffRole } | { readonly kind: 'refuse' };
@@ -44,9 +43,9 @@ export function requestGesture(command: RequestGesture, state: BudgetState, poli
   if (occurredMs > addMinutes(nowMs, limits.clockSkewToleranceMinutes)) return refused('occurred_in_future');
 
   const roleRule = policy.roles[state.role];
-  const period = periodAt(roleRule.period, occurredMs, timeZoneOf(state, policy));
+  const ledger = ledgerAt(state, policy, occurredMs);
+  const { period } = ledger;
   if (isClosedToUploads(state, policy, period.endsOn, nowMs)) return refused('period_closed', period.key);
-  const ledger = state.periods.get(period.key) ?? openLedger(period, policy.currency, allowanceFor(state, policy));
   if (ledger.currency !== cost.currency) return refused('currency_mismatch', period.key);
 
   const route = routeOf(cost.amountMinor, state.role, policy);

@@ -1,11 +1,21 @@
 import { storeOf, type Policy } from '../policy/policy.js';
 import { parseInstant } from '../time/instant.js';
-import { isPeriodClosed } from '../time/periods.js';
-import type { ActiveBudget, BudgetState } from './state.js';
+import { isPeriodClosed, periodAt } from '../time/periods.js';
+import { openLedger } from './ledger.js';
+import type { ActiveBudget, BudgetState, PeriodLedger } from './state.js';
 
 /** A period opens with the employee's override if one was set, else the role's allowance. */
 export function allowanceFor(state: ActiveBudget, policy: Policy): number {
   return state.allowanceOverrideMinor ?? policy.roles[state.role].allowanceMinor;
+}
+
+/**
+ * The ledger of the period holding `epochMs` on the home store's calendar: as the budget has it, or as a
+ * first gesture or adjustment would open it (nothing spent, the allowance the policy gives now).
+ */
+export function ledgerAt(state: ActiveBudget, policy: Policy, epochMs: number): PeriodLedger {
+  const period = periodAt(policy.roles[state.role].period, epochMs, timeZoneOf(state, policy));
+  return state.periods.get(period.key) ?? openLedger(period, policy.currency, allowanceFor(state, policy));
 }
 
 /**
