@@ -1,6 +1,6 @@
 import { expect } from '@jest/globals';
-import { samplePolicy } from '#domain';
-import { createEmbeddedEventStore, START, type EventStore, type ReadFrom, type RecordedEvent } from '#event-store';
+import { budgetStreamName, samplePolicy } from '#domain';
+import { comparePositions, createEmbeddedEventStore, START, type EventStore, type Position, type ReadFrom, type RecordedEvent } from '#event-store';
 import { loadKafkaSettings, type KafkaSettings } from '#config';
 import { GestureLedger, type RequestContext, type Result } from '#ledger';
 import type { createKafka, ReadRecord } from '#messaging';
@@ -82,6 +82,27 @@ export async function everyKindOfEvent(ledger: GestureLedger, run: string, subje
 }
 
 /** The whole log, in global order. */
+/**
+ * The head of the log once readers see every event appended to the budgets of `employees` so far (their
+ * streams' last events, which a stream read finds at once): on PostgreSQL, the log's readers wait while any
+ * older transaction of the cluster is open (another suite's long write), and a head read straight after the
+ * appends could stop short of them.
+ */
+export async function settledHead(store: EventStore, employees: readonly string[]): Promise<Position> {
+  let appended: Position | null = null;
+  for (const employeeId of employees) {
+    const last = await store.readLastEvent(budgetStreamName(employeeId));
+    if (last && (appended === null || comparePositions(last.position, appended) > 0)) appended = last.position;
+  }
+  if (appended === null) throw new Error('settledHead: none of these employees has an event');
+  for (const deadline = Date.now() + 30_000; ; ) {
+    const head = await store.headPosition();
+    if (head !== START && comparePositions(head, appended) >= 0) return head;
+    if (Date.now() > deadline) throw new Error('settledHead: the appended events did not become visible within 30 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export async function allEvents(store: EventStore): Promise<RecordedEvent[]> {
   const out: RecordedEvent[] = [];
   for (let from: ReadFrom = START; ; ) {
