@@ -4,6 +4,7 @@ import { comparePositions, createEmbeddedEventStore, START, type EventStore, typ
 import { loadKafkaSettings, type KafkaSettings } from '#config';
 import { GestureLedger, type RequestContext, type Result } from '#ledger';
 import type { createKafka, ReadRecord } from '#messaging';
+import { visibleThrough } from '../../../libs/event-store/src/testing/visible-through.js';
 
 type Kafka = ReturnType<typeof createKafka>;
 
@@ -95,12 +96,7 @@ export async function settledHead(store: EventStore, employees: readonly string[
     if (last && (appended === null || comparePositions(last.position, appended) > 0)) appended = last.position;
   }
   if (appended === null) throw new Error('settledHead: none of these employees has an event');
-  for (const deadline = Date.now() + 30_000; ; ) {
-    const head = await store.headPosition();
-    if (head !== START && comparePositions(head, appended) >= 0) return head;
-    if (Date.now() > deadline) throw new Error('settledHead: the appended events did not become visible within 30 s');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return (await visibleThrough(store, appended)) as Position;
 }
 
 export async function allEvents(store: EventStore): Promise<RecordedEvent[]> {

@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { EventIdConflictError, InvalidAppendError, WrongExpectedRevisionError } from '../errors.js';
 import { deterministicEventId } from '../event-id.js';
+import { visibleThrough } from './visible-through.js';
 import { logPartitionOf } from '../log-partition.js';
 import { comparePositions, positionToString, type Position } from '../position.js';
-import { ANY, NO_STREAM, START, STREAM_EXISTS, type EventStore, type EventToAppend, type JsonObject, type ReadFrom, type RecordedEvent } from '../port.js';
+import { ANY, NO_STREAM, STREAM_EXISTS, type EventStore, type EventToAppend, type JsonObject, type ReadFrom, type RecordedEvent } from '../port.js';
 
 export interface HeldAppend {
   /** Commits the held transaction. */
@@ -472,22 +473,6 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected the call to be refused, but it succeeded');
-}
-
-/**
- * Waits until the log's readers may see `position`: an event is held back while a transaction that began
- * before it is still open (on PostgreSQL, any of the cluster's, such as another suite's long write), so that
- * a reader never skips one; a reader follows, as these tests read until a page comes back empty.
- */
-async function visibleThrough(store: EventStore, position: ReadFrom): Promise<void> {
-  if (position === START) return;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const head = await store.headPosition();
-    if (head !== START && comparePositions(head, position) >= 0) return;
-    if (Date.now() > deadline) throw new Error('the appended events did not become visible within 30 s');
-    await sleep(20);
-  }
 }
 
 function sleep(ms: number): Promise<void> {

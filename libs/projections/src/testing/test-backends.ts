@@ -1,5 +1,6 @@
-import { comparePositions, createPgliteDriver, createPostgresDriver, parsePosition, SqlEventStore, START, type Position, type SqlDriver } from '#event-store';
+import { comparePositions, createPgliteDriver, createPostgresDriver, parsePosition, SqlEventStore, type Position, type SqlDriver } from '#event-store';
 import type { ProjectionLag } from '../runtime/lag.js';
+import { visibleThrough } from '../../../event-store/src/testing/visible-through.js';
 import { freshDatabase } from './fresh-database.js';
 
 /** An event store and a read-model driver for one suite, and how to release them. */
@@ -57,11 +58,7 @@ export async function committedHead(db: SqlDriver): Promise<Position | null> {
 /** Waits until readers of the log in `db` see every event committed to it so far. */
 export async function untilVisible(store: SqlEventStore, db: SqlDriver, timeoutMs = 60_000): Promise<void> {
   const committed = await committedHead(db);
-  if (committed === null) return;
-  await until(async () => {
-    const head = await store.headPosition();
-    return head !== START && comparePositions(head, committed) >= 0;
-  }, timeoutMs);
+  if (committed !== null) await visibleThrough(store, committed, timeoutMs);
 }
 
 /** Waits until `projector` has applied every event committed to the log in `db` so far, not only the ones readers see yet. */
