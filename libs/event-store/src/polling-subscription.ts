@@ -30,22 +30,19 @@ export function pollingSubscription(options: PollingOptions): Subscription {
   const batchSize = Math.min(Math.max(1, options.batchSize), limits.subscriptionBatchMax);
   let stopped = false;
   let wake: (() => void) | null = null;
-  /** An append was announced since the latest read began (or none was read yet): the head may have moved past that read. */
-  let announced = true;
-  /** The latest read began after an append was announced (not merely first). */
+  /** An append was announced since the latest read began: the head may have moved past that read. */
+  let announced = false;
+  /** The latest read began after an append was announced (so finding nothing means it is held back). */
   let readAnswersAnnouncement = false;
-  let appendedSinceRead = false;
   const heldBack = heldBackWaits(options.idlePollMs);
   let inFlight: Promise<unknown> = Promise.resolve();
   const unregister = options.onAppended(() => {
     announced = true;
-    appendedSinceRead = true;
     wake?.();
   });
   const readFrom = (from: ReadFrom): Promise<RecordedEvent[]> => {
+    readAnswersAnnouncement = announced;
     announced = false;
-    readAnswersAnnouncement = appendedSinceRead;
-    appendedSinceRead = false;
     return options.readAll(from, batchSize);
   };
 
