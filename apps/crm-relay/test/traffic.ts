@@ -1,10 +1,9 @@
 import { expect } from '@jest/globals';
-import { budgetStreamName, samplePolicy } from '#domain';
-import { comparePositions, createEmbeddedEventStore, START, type EventStore, type Position, type ReadFrom, type RecordedEvent } from '#event-store';
+import { samplePolicy } from '#domain';
+import { createEmbeddedEventStore, START, type EventStore, type ReadFrom, type RecordedEvent } from '#event-store';
 import { loadKafkaSettings, type KafkaSettings } from '#config';
 import { GestureLedger, type RequestContext, type Result } from '#ledger';
 import type { createKafka, ReadRecord } from '#messaging';
-import { visibleThrough } from '../../../libs/event-store/src/testing/visible-through.js';
 
 type Kafka = ReturnType<typeof createKafka>;
 
@@ -83,22 +82,6 @@ export async function everyKindOfEvent(ledger: GestureLedger, run: string, subje
 }
 
 /** The whole log, in global order. */
-/**
- * The head of the log once readers see every event appended to the budgets of `employees` so far (their
- * streams' last events, which a stream read finds at once): on PostgreSQL, the log's readers wait while any
- * older transaction of the cluster is open (another suite's long write), and a head read straight after the
- * appends could stop short of them.
- */
-export async function settledHead(store: EventStore, employees: readonly string[]): Promise<Position> {
-  let appended: Position | null = null;
-  for (const employeeId of employees) {
-    const last = await store.readLastEvent(budgetStreamName(employeeId));
-    if (last && (appended === null || comparePositions(last.position, appended) > 0)) appended = last.position;
-  }
-  if (appended === null) throw new Error('settledHead: none of these employees has an event');
-  return (await visibleThrough(store, appended)) as Position;
-}
-
 export async function allEvents(store: EventStore): Promise<RecordedEvent[]> {
   const out: RecordedEvent[] = [];
   for (let from: ReadFrom = START; ; ) {
