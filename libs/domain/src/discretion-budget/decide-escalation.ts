@@ -8,7 +8,6 @@ import { parseInstant } from '../time/instant.js';
 import type { Approver, ApproveGesture, DenyGesture, ExpireEscalation } from './commands.js';
 import type { BudgetEvent } from './events.js';
 import { laterFacts } from './gesture-facts.js';
-import { pendingEscalationsOf } from './outcome.js';
 import type { BudgetRefusalReason } from './refusals.js';
 import { decisionClockMs } from './rules.js';
 import type { ActiveBudget, BudgetState, FirstOutcome, GestureRecord } from './state.js';
@@ -95,12 +94,14 @@ export const escalationTimerActorId = 'escalation-expiry';
  * it, so until the expiry is recorded the reservation holds back headroom nobody can use.
  */
 export function overdueExpiries(state: BudgetState, recordedAt: string): BudgetEvent[] {
+  if (state.status !== 'active') return [];
   const nowMs = parseInstant(recordedAt, 'recordedAt');
-  return pendingEscalationsOf(state)
-    .filter((escalation) => escalation.expiresAtMs < nowMs)
-    .flatMap((escalation) => {
-      const decision = expireEscalation({ type: 'ExpireEscalation', data: { gestureId: escalation.gestureId, actorId: escalationTimerActorId, recordedAt } }, state);
-      assert(!isRefusal(decision), `overdue escalation ${escalation.gestureId} could not expire`);
+  // Asked on every gesture request: the open escalations carry their expiry, so only the overdue are looked up.
+  return [...state.openEscalations]
+    .filter(([, expiresAtMs]) => expiresAtMs < nowMs)
+    .flatMap(([gestureId]) => {
+      const decision = expireEscalation({ type: 'ExpireEscalation', data: { gestureId, actorId: escalationTimerActorId, recordedAt } }, state);
+      assert(!isRefusal(decision), `overdue escalation ${gestureId} could not expire`);
       return decision as BudgetEvent[];
     });
 }

@@ -185,7 +185,7 @@ function withChanges(state: ActiveBudget, ledger: PeriodLedger, record: GestureR
     ...state,
     periods: state.periods.set(ledger.period.key, ledger),
     gestures: state.gestures.set(gestureId, record),
-    openEscalations: current.status === 'pending' ? open.set(gestureId, current.expiresAtMs) : open.has(gestureId) ? open.delete(gestureId) : open,
+    openEscalations: current.status === 'pending' ? open.set(gestureId, current.expiresAtMs) : open.delete(gestureId),
   };
 }
 
