@@ -185,11 +185,12 @@ export class EscalationExpiryScheduler {
     }
     // Copied before any wait: following goes on meanwhile, and the set must be the one at this checkpoint.
     const snapshot: EscalationExpirySnapshot = { checkpoint: this.checkpoint, pending: new Map(this.pending) };
+    const news = this.lastNews;
     const takenAt = this.clock();
     const newest = await this.store.readLastEvent(escalationExpirySnapshotStream);
     const previous = newest && snapshotOf(newest);
-    if (previous && comparePositions(previous.checkpoint, snapshot.checkpoint) >= 0) return false;
-    if (previous && (this.lastNews === null || comparePositions(previous.checkpoint, this.lastNews) >= 0)) return false;
+    // Nothing but snapshots since the newest (this one's own, followed, included): an idle log stays as it is.
+    if (previous && (news === null || comparePositions(previous.checkpoint, news) >= 0)) return false;
     if (newest && takenAt.getTime() - Date.parse(newest.metadata.recordedAt) < this.snapshotEveryMs / 2) return false;
     try {
       await this.store.appendToStream(escalationExpirySnapshotStream, [snapshotEvent(snapshot, takenAt)], { expectedRevision: newest ? newest.revision : NO_STREAM });

@@ -29,9 +29,9 @@ export async function loadInBulk(
   reader: ReadAhead,
   pageSize: number,
   onBatch: (applied: number, reached: ReadFrom) => void,
-  onStep: (step: 'loaded' | 'finished') => void | Promise<void> = () => undefined,
-  /** What each load (in the same order) has left to do after its merge; nothing by default. */
-  finishing: readonly FinishingSteps[] = [],
+  onStep: (step: 'loaded' | 'finished') => void | Promise<void>,
+  /** What each load (in the same order) has left to do after its merge. */
+  finishing: readonly FinishingSteps[],
 ): Promise<{ checkpoint: ReadFrom; applied: number }> {
   const staging = loads.map((l) => l.stagingSql).filter((sql) => sql !== '');
   if (staging.length > 0) await db.exec(staging.join('\n'));
@@ -72,7 +72,7 @@ export async function loadInBulk(
   await inLanesDo(
     db,
     loads.map((load, i) => async () => {
-      const steps = finishing[i] ?? { keys: [], indexes: [], analyze: [] };
+      const steps = finishing[i]!;
       // One statement per table or index over the whole log: minutes, not the driver's per-statement seconds, at
       // tens of millions of events.
       await db.transaction(async (q) => {

@@ -1,6 +1,7 @@
 import { START, type EventStore, type RecordedEvent } from '#event-store';
 import type { SqlDriver } from '#event-store';
 import type { Projection } from '../../projection.js';
+import { createIndexesSql } from '../../runtime/checkpoint.js';
 import { assertSchemaName } from '../../sql-names.js';
 
 /** A fresh schema with the projections' tables and indexes (tests only; the projector does this for real). */
@@ -8,7 +9,7 @@ export async function createProjectionSchema(db: SqlDriver, schema: string, proj
   await db.exec(`drop schema if exists ${assertSchemaName(schema)} cascade; create schema ${schema};`);
   for (const projection of projections) {
     await db.exec(projection.createTables(schema));
-    await db.exec(projection.createIndexes(schema).map((statement) => `${statement};`).join('\n'));
+    await db.exec(createIndexesSql(schema, [projection]));
   }
 }
 
