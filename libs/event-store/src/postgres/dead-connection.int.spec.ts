@@ -160,6 +160,26 @@ withBackend('DATABASE_URL', 'PostgreSQL connection that dies silently', (connect
       }
     }, 20_000);
 
+    it("fails a COPY (a rebuild's bulk load) whose connection goes silent within the pool's deadline, and drops the connection", async () => {
+      const proxy = await silenceableProxy(connectionString);
+      const driver = createPostgresDriver({ connectionString: proxy.url, poolSize: 1, queryTimeoutMs });
+      try {
+        await driver.exec('create temporary table if not exists copied (n int)');
+        expect(proxy.opened).toBe(1);
+        proxy.silence('both');
+        const started = performance.now();
+        const outcome = await settledWithin(driver.copyIn!('copy pg_temp.copied (n) from stdin', '1\n2\n'), queryTimeoutMs + 3_000);
+        expect(outcome).toEqual({ error: expect.any(Error) });
+        expect(performance.now() - started).toBeGreaterThanOrEqual(queryTimeoutMs - 50);
+        expect(await eventually(() => proxy.closedByClient === 1, 2_000)).toBe(true);
+        expect(await settledWithin(driver.query<{ n: number }>('select 3 as n', []), 5_000)).toEqual({ value: [{ n: 3 }] });
+        expect(proxy.opened).toBe(2);
+      } finally {
+        await proxy.close();
+        await driver.close();
+      }
+    }, 20_000);
+
     it("holds a transaction's statements to its own statement timeout, on the server and on the client: a rebuild's merge runs for minutes", async () => {
       const proxy = await silenceableProxy(connectionString);
       const driver = createPostgresDriver({ connectionString: proxy.url, poolSize: 1, queryTimeoutMs });

@@ -51,7 +51,7 @@ const queryTimeoutMessage = 'Query read timeout';
 /** How much longer than the server's statement timeout the client waits: a slow statement is cancelled by the server first, keeping its connection. */
 const serverFirstMs = 5_000;
 
-/** `config` answered within `ms` or failed: `pg` reads a query's own `query_timeout`, which its types do not declare. */
+/** `config` answered within `ms` or failed, overriding the pool's deadline: `pg` reads a query's own `query_timeout`, which its types do not declare. */
 function within(config: pg.QueryConfig, ms: number): pg.QueryConfig & { query_timeout: number } {
   return { ...config, query_timeout: ms };
 }
@@ -72,17 +72,20 @@ export function createPostgresDriver(options: PostgresDriverOptions): SqlDriver 
     max: poolSize,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     statement_timeout: statementTimeoutMs,
+    // Every statement of the pool's connections, COPYs included, is answered within this or fails, and its
+    // connection is destroyed: one that died without a reset would otherwise hold its caller ~15 minutes.
+    query_timeout: queryTimeoutMs,
     ...keepAlive,
     idleTimeoutMillis: 30_000,
     ...(settings ? { options: settings } : {}),
   });
   /**
-   * One statement on a pool connection, answered within `queryTimeoutMs`. The pool removes a client whose query
-   * failed and ends it by destroying its socket (a query being still active on it): it is never reused.
+   * One statement on a pool connection. The pool removes a client whose query failed and ends it by destroying
+   * its socket (a query being still active on it): it is never reused.
    */
   const pooled = async <R>(config: pg.QueryConfig): Promise<R[]> => {
     try {
-      return (await pool.query(within(config, queryTimeoutMs))).rows as R[];
+      return (await pool.query(config)).rows as R[];
     } catch (error) {
       throw timedOut(error, queryTimeoutMs);
     }
@@ -110,7 +113,8 @@ export function createPostgresDriver(options: PostgresDriverOptions): SqlDriver 
       let lost = false;
       const statement = async <R>(text: string, params: unknown[]): Promise<R[]> => {
         try {
-          return (await client.query(within({ text, values: params }, answerWithinMs))).rows as R[];
+          const config = { text, values: params };
+          return (await client.query(ownTimeoutMs === undefined ? config : within(config, answerWithinMs))).rows as R[];
         } catch (error) {
           const failure = timedOut(error, answerWithinMs);
           if (failure instanceof EventStoreTimeoutError) lost = true;
