@@ -82,13 +82,10 @@ export class SqlEventStore implements EventStore {
     return rows.map(toRecorded);
   }
 
-  /** The stream's revision (committed with its events, so the event there is stored), then that event. */
+  /** The stream's newest event: one read of the primary key, backwards (a placeholder left by a failed first append has none). */
   async readLastEvent(stream: string): Promise<RecordedEvent | null> {
-    const [row] = await this.driver.query<{ revision: string }>(`select revision::text from gl_streams where stream_name = $1`, [stream]);
-    // -1: a placeholder left by a failed first append (schema.ts), not a stream.
-    if (!row || BigInt(row.revision) < 0n) return null;
-    const [last] = await this.readStream(stream, { fromRevision: BigInt(row.revision), maxCount: 1 });
-    return last ?? null;
+    const [row] = await this.driver.query<EventRow>(sql.readLast, [stream]);
+    return row ? toRecorded(row) : null;
   }
 
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
