@@ -6,6 +6,7 @@ import { START, type EventStore, type Position, type ReadFrom } from '#event-sto
 import type { GestureLedger } from '#ledger';
 import { createKafka, installFastProduceEncoding, KafkaPublisher, KafkaTopicAdmin, LeaseLostError, readTopic, topicSpecs, type CheckpointStore, type MessagePublisher, type TopicMessages } from '#messaging';
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
+import { waitFor } from '../../../libs/event-store/src/testing/wait-for.js';
 import { CrmRelay } from '../src/crm-relay.js';
 import { allEvents, deleteTestTopics, enrol, gestures, sampleLedger, testTopics } from './traffic.js';
 
@@ -86,14 +87,6 @@ class StallablePublisher implements MessagePublisher {
     await stall.resumed;
   }
 }
-
-const waitFor = async (condition: () => boolean, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
 
 withBackend('KAFKA_BROKERS', 'CRM relay fencing of a stalled instance (real broker)', (brokers) => {
   describe('an instance that stalled and lost its lease, then wakes up with a batch in hand', () => {
@@ -202,9 +195,7 @@ withBackend('KAFKA_BROKERS', 'CRM relay fencing of a stalled instance (real brok
       const a = instance(name, settings, lease, 'a', { leaseRenewMs: 3_600_000 });
       const stall = a.publisher.stallNext('fence');
       a.relay.start();
-      let fenced = false;
-      void stall.held.then(() => (fenced = true));
-      await waitFor(() => fenced, 10_000);
+      await stall.held;
       lease.expire();
       const b = instance(name, settings, lease, 'b');
       b.relay.start();

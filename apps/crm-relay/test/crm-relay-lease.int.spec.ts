@@ -5,17 +5,10 @@ import { comparePositions, createPostgresDriver, logPartitionOf, type EventStore
 import type { GestureLedger } from '#ledger';
 import { createKafka, KafkaPublisher, KafkaTopicAdmin, LeaseLostError, readTopic, SqlCheckpointStore, topicSpecs } from '#messaging';
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
+import { waitFor } from '../../../libs/event-store/src/testing/wait-for.js';
 import { checkpointStoreContract } from '../../../libs/messaging/src/testing/checkpoint-store-contract.js';
 import { CrmRelay } from '../src/crm-relay.js';
 import { allEvents, deleteTestTopics, enrol, expectPerKeyOrder, gestures, sampleLedger, testTopics } from './traffic.js';
-
-const waitFor = async (condition: () => boolean, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
 
 withBackend('DATABASE_URL', 'CRM relay checkpoint lease (PostgreSQL)', (connectionString) => {
   describe('checkpoint lease', () => {

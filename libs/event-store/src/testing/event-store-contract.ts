@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { EventIdConflictError, InvalidAppendError, WrongExpectedRevisionError } from '../errors.js';
 import { deterministicEventId } from '../event-id.js';
 import { visibleThrough } from './visible-through.js';
+import { waitFor } from './wait-for.js';
 import { logPartitionOf } from '../log-partition.js';
 import { comparePositions, positionToString, type Position } from '../position.js';
 import { ANY, NO_STREAM, START, STREAM_EXISTS, type EventStore, type EventToAppend, type JsonObject, type ReadFrom, type RecordedEvent } from '../port.js';
@@ -480,10 +481,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(20);
-  }
-}
