@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { samplePolicy } from '#domain';
-import { createPostgresDriver, SqlEventStore, type SqlDriver } from '#event-store';
+import type { SqlDriver, SqlEventStore } from '#event-store';
 import { GestureLedger } from '#ledger';
-import { allProjections, liveSchema, rebuildReadModels, rebuildSchemaPrefix } from '#projections';
+import { allProjections, liveSchema, rebuildReadModels } from '#projections';
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
 import { dumpSchema } from '../../../libs/projections/src/testing/dump-schema.js';
-import { freshDatabase } from '../../../libs/projections/src/testing/fresh-database.js';
-import { untilVisible } from '../../../libs/projections/src/testing/test-backends.js';
+import { abandonedSchema, openPostgresBackend, rebuildSchemas, untilVisible, type PostgresTestBackend } from '../../../libs/projections/src/testing/test-backends.js';
 import { seedLedgerTraffic } from '../../../libs/projections/src/testing/seed-ledger.js';
 import { buildDist, spawnService } from '../../../test/support/built-app.js';
 
@@ -18,15 +17,12 @@ const entry = 'dist/apps/projector/src/rebuild-main.js';
  */
 withBackend('DATABASE_URL', 'projections:rebuild on PostgreSQL', (url) => {
   describe('projections:rebuild', () => {
-    let dbUrl: string;
-    let drop: () => Promise<void>;
+    let backend: PostgresTestBackend;
     let store: SqlEventStore;
     let db: SqlDriver;
 
-    const rebuildSchemas = async () =>
-      (await db.query<{ nspname: string }>(`select nspname from pg_namespace where starts_with(nspname, $1) order by nspname`, [rebuildSchemaPrefix])).map((r) => r.nspname);
     const command = async () => {
-      const env = { PATH: process.env.PATH ?? '', EVENT_STORE: 'postgres', DATABASE_URL: dbUrl, JWT_SECRET: 'rebuild-test-secret-rebuild-test-secret-01', LOG_LEVEL: 'silent' };
+      const env = { PATH: process.env.PATH ?? '', EVENT_STORE: 'postgres', DATABASE_URL: backend.url, JWT_SECRET: 'rebuild-test-secret-rebuild-test-secret-01', LOG_LEVEL: 'silent' };
       const spawned = spawnService(entry, env);
       const { code } = await spawned.exited;
       return { code, output: spawned.output() };
@@ -42,20 +38,15 @@ withBackend('DATABASE_URL', 'projections:rebuild on PostgreSQL', (url) => {
 
     beforeAll(async () => {
       buildDist(entry);
-      ({ url: dbUrl, drop } = await freshDatabase(url, 'gl_rebuild_cmd'));
-      store = await SqlEventStore.open(createPostgresDriver({ connectionString: dbUrl, poolSize: 4 }));
-      db = createPostgresDriver({ connectionString: dbUrl, poolSize: 4 });
+      backend = await openPostgresBackend(url, 'gl_rebuild_cmd');
+      ({ store, db } = backend);
       const ledger = new GestureLedger(store);
       await ledger.start(samplePolicy());
       await seedLedgerTraffic(ledger, { run: 'cmd', steps: 200, seed: 31 });
       await untilVisible(store, db);
     }, 300_000);
 
-    afterAll(async () => {
-      await store?.close();
-      await db?.close();
-      await drop?.();
-    });
+    afterAll(async () => backend?.close());
 
     it('started while another rebuild runs, it refuses with a clear message and leaves that rebuild to finish', async () => {
       let during: { building: string[]; code: number | null; output: string; after: string[] } | null = null;
@@ -65,9 +56,9 @@ withBackend('DATABASE_URL', 'projections:rebuild on PostgreSQL', (url) => {
         projections: allProjections,
         onStep: async (step) => {
           if (step !== 'finished') return;
-          const building = await rebuildSchemas();
+          const building = await rebuildSchemas(db);
           const { code, output } = await command();
-          during = { building, code, output, after: await rebuildSchemas() };
+          during = { building, code, output, after: await rebuildSchemas(db) };
         },
       });
       expect(during!.code).toBe(1);
@@ -75,16 +66,15 @@ withBackend('DATABASE_URL', 'projections:rebuild on PostgreSQL', (url) => {
       expect(during!.output).not.toMatch(/\n\s+at /);
       expect(during!.building).toHaveLength(1);
       expect(during!.after).toEqual(during!.building);
-      expect(await rebuildSchemas()).toEqual([]);
+      expect(await rebuildSchemas(db)).toEqual([]);
       expect(await dumpSchema(db, liveSchema)).toEqual(await clean());
     }, 120_000);
 
     it('drops the schema a crashed rebuild left behind, then rebuilds', async () => {
-      const crashed = `${rebuildSchemaPrefix}crashed`;
-      await db.exec(`create schema ${crashed}; create unlogged table ${crashed}.budgets (employee_id text primary key); insert into ${crashed}.budgets values ('half-way');`);
+      await abandonedSchema(db, 'cmd');
       const { code, output } = await command();
       expect({ code, output }).toMatchObject({ code: 0, output: expect.stringMatching(/dropped 1 schema\(s\) left by an interrupted rebuild\n[^]*rebuilt [\d,]+ events in/) });
-      expect(await rebuildSchemas()).toEqual([]);
+      expect(await rebuildSchemas(db)).toEqual([]);
       expect(await dumpSchema(db, liveSchema)).toEqual(await clean());
     }, 120_000);
   });

@@ -2,24 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { samplePolicy } from '#domain';
 import type { SqlDriver, SqlEventStore } from '#event-store';
 import { GestureLedger } from '#ledger';
-import { allProjections, dropAbandonedRebuilds, Projector, rebuildReadModels, rebuildSchemaPrefix, type RebuildOptions } from '#projections';
+import { allProjections, dropAbandonedRebuilds, Projector, rebuildReadModels, type RebuildOptions } from '#projections';
 import { withBackend } from '../../event-store/src/testing/infra.js';
 import { rebuildLockKey, RebuildRunning } from '../src/runtime/rebuild-lock.js';
 import { dumpSchema } from '../src/testing/dump-schema.js';
-import { openPgliteBackend, openPostgresBackend, until, untilVisible, type TestBackend } from '../src/testing/test-backends.js';
+import { abandonedSchema, openPgliteBackend, openPostgresBackend, rebuildSchemas, until, untilVisible, type TestBackend } from '../src/testing/test-backends.js';
 import { seedLedgerTraffic } from '../src/testing/seed-ledger.js';
-
-async function rebuildSchemas(db: SqlDriver): Promise<string[]> {
-  const rows = await db.query<{ nspname: string }>(`select nspname from pg_namespace where starts_with(nspname, $1) order by nspname`, [rebuildSchemaPrefix]);
-  return rows.map((r) => r.nspname);
-}
-
-/** A schema as a rebuild that crashed half-way leaves it: tables, some rows, nobody building it. */
-async function abandonedSchema(db: SqlDriver, suffix: string): Promise<string> {
-  const schema = `${rebuildSchemaPrefix}crashed_${suffix}`;
-  await db.exec(`create schema ${schema}; create unlogged table ${schema}.budgets (employee_id text primary key); insert into ${schema}.budgets values ('half-way');`);
-  return schema;
-}
 
 function rebuildLockSuite(name: string, open: () => Promise<TestBackend>): void {
   describe(`one rebuild at a time on ${name}`, () => {

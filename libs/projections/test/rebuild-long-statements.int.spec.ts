@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { samplePolicy } from '#domain';
-import { createPostgresDriver, SqlEventStore, type SqlDriver } from '#event-store';
+import type { SqlDriver, SqlEventStore } from '#event-store';
 import { GestureLedger } from '#ledger';
 import { allProjections, rebuildReadModels } from '#projections';
 import { withBackend } from '../../event-store/src/testing/infra.js';
-import { freshDatabase } from '../src/testing/fresh-database.js';
-import { untilVisible } from '../src/testing/test-backends.js';
+import { openPostgresBackend, untilVisible, type TestBackend } from '../src/testing/test-backends.js';
 import { seedLedgerTraffic } from '../src/testing/seed-ledger.js';
 
 /** Every index build takes `ms` longer, wherever the rebuild sends it (a script or a transaction's statement): a large log's. */
@@ -28,25 +27,20 @@ function slowIndexes(db: SqlDriver, ms: number): SqlDriver {
 
 withBackend('DATABASE_URL', 'rebuild statements on PostgreSQL', (url) => {
   describe('a rebuild whose index builds outlast the pool statement timeout (PostgreSQL)', () => {
-    let fresh: Awaited<ReturnType<typeof freshDatabase>>;
+    let backend: TestBackend;
     let store: SqlEventStore;
     let db: SqlDriver;
 
     beforeAll(async () => {
-      fresh = await freshDatabase(url, 'gl_long_statements');
-      store = await SqlEventStore.open(createPostgresDriver({ connectionString: fresh.url, poolSize: 4 }));
+      // The read models' pool answers each statement within 300 ms, as a service's 30 s would a large log's index build.
+      backend = await openPostgresBackend(url, 'gl_long_statements', { statementTimeoutMs: 300 });
+      ({ store, db } = backend);
       const ledger = new GestureLedger(store);
       await ledger.start(samplePolicy());
       await seedLedgerTraffic(ledger, { run: `l${Date.now().toString(36)}`, steps: 20, seed: 7 });
-      // The read models' pool answers each statement within 300 ms, as a service's 30 s would a large log's index build.
-      db = createPostgresDriver({ connectionString: fresh.url, poolSize: 4, statementTimeoutMs: 300 });
       await untilVisible(store, db);
     }, 60_000);
-    afterAll(async () => {
-      await store?.close();
-      await db?.close();
-      await fresh?.drop();
-    });
+    afterAll(async () => backend?.close());
 
     it("builds them under the rebuild's own statement timeout, not the pool's", async () => {
       const rebuilt = await rebuildReadModels({ store, db: slowIndexes(db, 500), projections: allProjections, liveSchema: 'rm_long_statements' });

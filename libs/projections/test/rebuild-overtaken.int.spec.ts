@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { samplePolicy } from '#domain';
 import type { SqlDriver, SqlEventStore } from '#event-store';
 import { GestureLedger } from '#ledger';
-import { allProjections, measureLag, Projector, readModelsLockKey, rebuildReadModels, rebuildSchemaPrefix } from '#projections';
+import { allProjections, measureLag, Projector, readModelsLockKey, rebuildReadModels } from '#projections';
 import { withBackend } from '../../event-store/src/testing/infra.js';
 import { dumpSchema } from '../src/testing/dump-schema.js';
-import { openPgliteBackend, openPostgresBackend, untilProjected, untilVisible, type TestBackend } from '../src/testing/test-backends.js';
+import { openPgliteBackend, openPostgresBackend, rebuildSchemas, untilProjected, untilVisible, type TestBackend } from '../src/testing/test-backends.js';
 import { seedLedgerTraffic } from '../src/testing/seed-ledger.js';
 
 type Statement = <R>(text: string, params: unknown[]) => Promise<R[]>;
@@ -37,11 +37,6 @@ function racedDriver(db: SqlDriver, raceAhead: () => Promise<void>, racing: (swa
     },
   };
   return raced;
-}
-
-async function rebuildSchemas(db: SqlDriver): Promise<string[]> {
-  const rows = await db.query<{ nspname: string }>(`select nspname from pg_namespace where starts_with(nspname, $1)`, [rebuildSchemaPrefix]);
-  return rows.map((r) => r.nspname);
 }
 
 function overtakenSuite(name: string, open: () => Promise<TestBackend>): void {

@@ -75,11 +75,17 @@ async function holderOf(db: SqlDriver): Promise<string> {
   return ` (${since}PostgreSQL backend ${holder.pid}${holder.client ? ` of ${holder.client}` : ''})`;
 }
 
+/** The schemas rebuilds are building, or left behind, by name. */
+export async function rebuildSchemasIn(query: Query): Promise<string[]> {
+  const rows = await query<{ nspname: string }>(`select nspname from pg_namespace where starts_with(nspname, $1) order by nspname`, [rebuildSchemaPrefix]);
+  return rows.map((r) => r.nspname);
+}
+
 /** Drops every rebuild schema: only for a caller holding the rebuild lock, when none of them can be another rebuild's. */
 export async function dropRebuildSchemas(query: Query): Promise<string[]> {
-  const rows = await query<{ nspname: string }>(`select nspname from pg_namespace where starts_with(nspname, $1) order by nspname`, [rebuildSchemaPrefix]);
-  for (const { nspname } of rows) await query(`drop schema if exists ${assertSchemaName(nspname)} cascade`, []);
-  return rows.map((r) => r.nspname);
+  const schemas = await rebuildSchemasIn(query);
+  for (const schema of schemas) await query(`drop schema if exists ${assertSchemaName(schema)} cascade`, []);
+  return schemas;
 }
 
 /**

@@ -1,5 +1,7 @@
 import { comparePositions, createPgliteDriver, createPostgresDriver, parsePosition, SqlEventStore, type Position, type SqlDriver } from '#event-store';
 import type { ProjectionLag } from '../runtime/lag.js';
+import { rebuildSchemasIn } from '../runtime/rebuild-lock.js';
+import { rebuildSchemaPrefix } from '../sql-names.js';
 import { visibleThrough } from '../../../event-store/src/testing/visible-through.js';
 import { freshDatabase } from './fresh-database.js';
 
@@ -10,6 +12,11 @@ export interface TestBackend {
   close: () => Promise<void>;
 }
 
+/** Suite databases of their own: where, for a process a suite starts on it. */
+export interface PostgresTestBackend extends TestBackend {
+  url: string;
+}
+
 /** The embedded default: the read models beside the event store in one in-memory PGlite. */
 export async function openPgliteBackend(): Promise<TestBackend> {
   const driver = await createPgliteDriver({ dataDir: 'memory://' });
@@ -17,12 +24,13 @@ export async function openPgliteBackend(): Promise<TestBackend> {
   return { db: driver, store, close: () => store.close() };
 }
 
-/** A database of the suite's own on the server of `url`, dropped on close. */
-export async function openPostgresBackend(url: string, prefix: string): Promise<TestBackend> {
+/** A database of the suite's own on the server of `url`, dropped on close; `readModels` tunes the read models' pool. */
+export async function openPostgresBackend(url: string, prefix: string, readModels: { statementTimeoutMs?: number } = {}): Promise<PostgresTestBackend> {
   const fresh = await freshDatabase(url, prefix);
   const store = await SqlEventStore.open(createPostgresDriver({ connectionString: fresh.url, poolSize: 4 }));
-  const db = createPostgresDriver({ connectionString: fresh.url, poolSize: 4 });
+  const db = createPostgresDriver({ connectionString: fresh.url, poolSize: 4, ...readModels });
   return {
+    url: fresh.url,
     db,
     store,
     close: async () => {
@@ -31,6 +39,18 @@ export async function openPostgresBackend(url: string, prefix: string): Promise<
       await fresh.drop();
     },
   };
+}
+
+/** The schemas rebuilds are building (or left behind), by name. */
+export function rebuildSchemas(db: SqlDriver): Promise<string[]> {
+  return rebuildSchemasIn((text, params) => db.query(text, params));
+}
+
+/** A schema as a rebuild that crashed half-way leaves it: tables, some rows, nobody building it. */
+export async function abandonedSchema(db: SqlDriver, suffix: string): Promise<string> {
+  const schema = `${rebuildSchemaPrefix}crashed_${suffix}`;
+  await db.exec(`create schema ${schema}; create unlogged table ${schema}.budgets (employee_id text primary key); insert into ${schema}.budgets values ('half-way');`);
+  return schema;
 }
 
 /** Polls `condition` until it holds, failing after `timeoutMs`. */
