@@ -42,10 +42,13 @@ export class TokenVerifier {
   }
 
   /**
-   * The caller the token names, if it was valid at `atMs` (now by default). A message that waited in Kafka
-   * is judged at the time the broker stamped on it, so a backlog does not turn valid messages into dead letters.
+   * The caller the token names, if it was valid at `atMs` (now by default, and never later than now). A
+   * message that waited in Kafka is judged at the time the broker stamped on it, so a backlog does not turn
+   * valid messages into dead letters.
    */
-  async verify(token: string, atMs: number = this.now()): Promise<Principal> {
+  async verify(token: string, at?: number): Promise<Principal> {
+    const now = this.now();
+    const atMs = at === undefined ? now : Math.min(at, now);
     const known = this.verified.get(token);
     if (known && known.expiresAtMs > atMs) return known.principal;
     const { principal, expiresAtMs } = await this.verifyFully(token, atMs);

@@ -23,14 +23,6 @@ export interface FrontlineActionHandlerOptions {
   log?: (line: string) => void;
   /** Told of each message once its dead letter is durable (metrics). */
   onDeadLettered?: (reason: DeadLetterReason) => void;
-  /**
-   * The topic's timestamps are the broker's (`message.timestamp.type=LogAppendTime`): a token is then judged
-   * at the time its message arrived, so a backlog longer than a token's life (a consumer outage, a slow
-   * partition) does not dead-letter what was valid when sent. A producer's own timestamp (`CreateTime`) is
-   * not trusted for this: it could date a message back into an expired token's life.
-   */
-  brokerStampsArrival?: boolean;
-  now?: () => number;
 }
 
 /** Raised when the consumer is stopping before a message's outcome was durable: it must not be committed. */
@@ -53,7 +45,7 @@ const envelopeKeys = new Set(['type', 'data']);
 export class FrontlineActionHandler {
   private readonly backoff: BackoffLimits;
   private readonly log: (line: string) => void;
-  private brokerStampsArrival: boolean;
+  private brokerStampsArrival = false;
   readonly counts = { applied: 0, deadLettered: 0, retries: 0 };
 
   constructor(
@@ -64,10 +56,15 @@ export class FrontlineActionHandler {
   ) {
     this.backoff = options.backoff ?? { initialMs: 100, maxMs: 5_000 };
     this.log = options.log ?? ((line) => console.error(line));
-    this.brokerStampsArrival = options.brokerStampsArrival ?? false;
   }
 
-  /** Told once the topic's timestamp type is known (read from the broker before consuming). */
+  /**
+   * Told once the topic's timestamp type is known (read from the broker before consuming). When the timestamps
+   * are the broker's (`message.timestamp.type=LogAppendTime`), a token is judged at the time its message
+   * arrived, so a backlog longer than a token's life (a consumer outage, a slow partition) does not
+   * dead-letter what was valid when sent. A producer's own timestamp (`CreateTime`) is not trusted for this:
+   * it could date a message back into an expired token's life.
+   */
   judgeTokensAtArrival(brokerStampsArrival: boolean): void {
     this.brokerStampsArrival = brokerStampsArrival;
   }
@@ -161,14 +158,13 @@ export class FrontlineActionHandler {
     return { kind: 'parsed', type: envelope.type, data };
   }
 
-  /** When the message reached the broker, if the broker says so; never later than now. */
-  private arrivalMs(message: IncomingAction): number {
-    const now = (this.options.now ?? Date.now)();
+  /** When the message reached the broker, if the broker says so; else undefined (the verifier's now). */
+  private arrivalMs(message: IncomingAction): number | undefined {
     const stamped = Number(message.timestamp);
-    return this.brokerStampsArrival && Number.isSafeInteger(stamped) && stamped > 0 ? Math.min(stamped, now) : now;
+    return this.brokerStampsArrival && Number.isSafeInteger(stamped) && stamped > 0 ? stamped : undefined;
   }
 
-  private async authenticate(header: string | undefined, atMs: number): Promise<Principal | Rejection> {
+  private async authenticate(header: string | undefined, atMs: number | undefined): Promise<Principal | Rejection> {
     if (!header?.startsWith('Bearer ')) return reject('unauthenticated', ['authorization: a "Bearer <token>" header is required']);
     try {
       return await this.verifier.verify(header.slice(7).trim(), atMs);

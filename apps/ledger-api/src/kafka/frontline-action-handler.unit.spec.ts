@@ -28,7 +28,8 @@ function redemption(headers: IncomingAction['headers'], over: Record<string, unk
 
 function handlerWith(ledger: GestureLedger, now: () => number = Date.now, brokerStampsArrival = false) {
   const publisher = new RecordingPublisher();
-  const handler = new FrontlineActionHandler(ledger, new TokenVerifier(jwt, now), new DeadLetterQueue(publisher, 'actions.dlq', 'group'), { valueBytesMax: 64 * 1024, backoff: { initialMs: 1, maxMs: 1 }, log: () => undefined, brokerStampsArrival, now });
+  const handler = new FrontlineActionHandler(ledger, new TokenVerifier(jwt, now), new DeadLetterQueue(publisher, 'actions.dlq', 'group'), { valueBytesMax: 64 * 1024, backoff: { initialMs: 1, maxMs: 1 }, log: () => undefined });
+  handler.judgeTokensAtArrival(brokerStampsArrival);
   return { handler, publisher };
 }
 
