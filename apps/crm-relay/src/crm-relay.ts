@@ -112,8 +112,8 @@ export class CrmRelay {
   }
 
   /** Resolves once the checkpoint is at or past `position` (tests, benchmarks). */
-  until(position: Position, timeoutMs: number): Promise<void> {
-    if (this.reached(position)) return Promise.resolve();
+  until(position: ReadFrom, timeoutMs: number): Promise<void> {
+    if (position === 'start' || this.reached(position)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const waiter = { position, resolve: () => (clearTimeout(timer), resolve()) };
       const timer = setTimeout(() => {

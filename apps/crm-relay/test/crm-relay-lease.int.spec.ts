@@ -100,7 +100,7 @@ withBackend('DATABASE_URL', 'CRM relay checkpoint lease (PostgreSQL)', (connecti
         await waitFor(() => first.stats.active, 20_000);
         second.start();
         const head = await store.headPosition();
-        await first.until(head as Exclude<typeof head, 'start'>, 30_000);
+        await first.until(head, 30_000);
         await new Promise((resolve) => setTimeout(resolve, 300));
         expect(second.stats).toMatchObject({ active: false, eventsPublished: 0 });
 
@@ -108,7 +108,7 @@ withBackend('DATABASE_URL', 'CRM relay checkpoint lease (PostgreSQL)', (connecti
         await gestures(ledger, `${run}b`, crowd, 30);
         const later = await store.headPosition();
         await waitFor(() => second.stats.active, 10_000);
-        await second.until(later as Exclude<typeof later, 'start'>, 30_000);
+        await second.until(later, 30_000);
         await second.stop();
 
         const records = await readTopic(kafka, settings.topics.events);

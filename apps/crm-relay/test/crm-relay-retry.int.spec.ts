@@ -62,7 +62,7 @@ describe('CRM relay retries a failed publish (no broker: a refusing publisher)',
     const head = await store.headPosition();
     relay.start();
     try {
-      await relay.until(head as Exclude<typeof head, 'start'>, 10_000);
+      await relay.until(head, 10_000);
     } finally {
       await relay.stop();
     }

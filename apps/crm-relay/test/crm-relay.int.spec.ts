@@ -73,7 +73,7 @@ withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
       const relay = newRelay();
       relay.start();
       const head = await store.headPosition();
-      await relay.until(head as Exclude<typeof head, 'start'>, 30_000);
+      await relay.until(head, 30_000);
       await relay.stop();
 
       const events = await allEvents(store);
@@ -122,7 +122,7 @@ withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
       const relay = newRelay();
       relay.start();
       const head = await store.headPosition();
-      await relay.until(head as Exclude<typeof head, 'start'>, 30_000);
+      await relay.until(head, 30_000);
       await relay.stop();
 
       const fresh = new Set((await allEvents(store)).filter((e) => comparePositions(e.position, since) > 0).map((e) => e.id));
@@ -142,7 +142,7 @@ withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
       const relay = newRelay();
       relay.start();
       const head = await store.headPosition();
-      await relay.until(head as Exclude<typeof head, 'start'>, 30_000);
+      await relay.until(head, 30_000);
       await relay.stop();
       const fresh = (await readTopic(kafka, settings.topics.events)).filter((r) => !before.has(r.headers.ce_id));
       expect(fresh.map((r) => r.headers.ce_subject)).toEqual([expect.stringContaining(crowd[0]!)]);
@@ -155,7 +155,7 @@ withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
       const relay = newRelay();
       relay.start();
       const head = await store.headPosition();
-      await relay.until(head as Exclude<typeof head, 'start'>, 30_000);
+      await relay.until(head, 30_000);
       await relay.stop();
       const after = await readTopic(kafka, settings.topics.events);
       expect(after.length - before).toBe(2 + 40);
@@ -168,12 +168,12 @@ withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
       const relay = newRelay({ lingerMs });
       relay.start();
       const caughtUp = await store.headPosition();
-      await relay.until(caughtUp as Exclude<typeof caughtUp, 'start'>, 30_000);
+      await relay.until(caughtUp, 30_000);
       const before = { ...relay.stats };
       const started = performance.now();
       await gestures(ledger, `${run}l`, crowd, 60, 1);
       const head = await store.headPosition();
-      await relay.until(head as Exclude<typeof head, 'start'>, 30_000);
+      await relay.until(head, 30_000);
       const elapsedMs = performance.now() - started;
       await relay.stop();
       expect(relay.stats.eventsPublished - before.eventsPublished).toBe(60);
