@@ -32,6 +32,11 @@ interface CopyConnection {
 class CopyFromText {
   private failure: Error | null = null;
   private settled = false;
+  /**
+   * Set by `pg` when the connection has a `query_timeout`: it clears that deadline's timer, which otherwise
+   * keeps this query (and its text, megabytes for a rebuild's batch) alive until it fires.
+   */
+  callback?: (error?: Error) => void;
 
   constructor(
     private readonly text: string,
@@ -62,6 +67,7 @@ class CopyFromText {
   private settle(): void {
     if (this.settled) return;
     this.settled = true;
+    this.callback?.(this.failure ?? undefined);
     if (this.failure) this.reject(this.failure);
     else this.resolve();
   }

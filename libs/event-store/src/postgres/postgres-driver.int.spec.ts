@@ -25,5 +25,19 @@ withBackend('DATABASE_URL', 'PostgreSQL driver session settings', (connectionStr
       expect(await settingsOf({ synchronousCommit: false })).toEqual({ jit: 'server default', synchronous_commit: 'off' });
       expect(await settingsOf({ jit: false, synchronousCommit: false })).toEqual({ jit: 'off', synchronous_commit: 'off' });
     });
+
+    it("leaves no deadline timer behind a COPY that finished: it would keep the COPY's text alive until it fired", async () => {
+      const driver = createPostgresDriver({ connectionString, poolSize: 1, queryTimeoutMs: 600_000 });
+      const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+      try {
+        await driver.exec('create temporary table if not exists copied (n int)');
+        const before = timers();
+        for (let i = 0; i < 5; i++) await driver.copyIn!('copy pg_temp.copied (n) from stdin', '1\n2\n');
+        expect(timers()).toBe(before);
+        expect(await driver.query<{ n: number }>('select count(*)::int as n from pg_temp.copied', [])).toEqual([{ n: 10 }]);
+      } finally {
+        await driver.close();
+      }
+    });
   });
 });
