@@ -13,7 +13,7 @@ export class BudgetsReadController {
   constructor(@Inject(READ_QUERIES) private readonly queries: ReadQueries) {}
 
   @Get()
-  @ApiOperation({ summary: "One period of an employee's discretion budget (unless `period` names one: the current one for their role, else the one they used last): allowance, spent, reserved, remaining, gestures by type, escalations pending. The employee, supervisors and managers of their store, finance, admin." })
+  @ApiOperation({ summary: "One period of an employee's discretion budget (unless `period` names one: the current one for their role, which a gesture now would charge, with its whole allowance before the first gesture in it): allowance, spent, reserved, remaining, gestures by type, escalations pending. The employee, supervisors and managers of their store, finance, admin." })
   @ApiQuery({ name: 'period', required: false, description: 'period key: 2026-11-23, 2026-W48 or 2026-11' })
   async budget(@PartyIdParam('employeeId') employeeId: string, @Query('period') period: string | undefined, @CurrentPrincipal() principal: Principal) {
     const errors: FieldError[] = [];

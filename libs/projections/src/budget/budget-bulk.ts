@@ -20,7 +20,7 @@ const opened: StagingTable = {
   columns: [['gesture_id', 'text'], ['reservation_id', 'text'], ['employee_id', 'text'], ['customer_id', 'text'], ['gesture_type', 'text'], ['store_id', 'text'], ['channel', 'text'], ['period_key', 'text'], ['reserved_minor', 'bigint'], ['currency', 'text'], ['points', 'int'], ['approver_role', 'text'], ['reason_code', 'text'], ['note', 'text'], ['escalated_at', 'timestamptz'], ['expires_at', 'timestamptz']],
 };
 const closed: StagingTable = { name: 'escalations_closed', columns: [['gesture_id', 'text']] };
-const rolePeriods: StagingTable = { name: 'budget_role_periods', columns: [['policy_version', 'int'], ['role', 'text'], ['period_kind', 'text']] };
+const rolePeriods: StagingTable = { name: 'budget_role_periods', columns: [['policy_version', 'int'], ['role', 'text'], ['period_kind', 'text'], ['allowance_minor', 'bigint'], ['currency', 'text']] };
 const staged = [employees, periods, gestureTypes, opened, closed, rolePeriods];
 
 
@@ -61,8 +61,8 @@ export function budgetBulkLoad(schema: string, options: BulkLoadOptions): BulkLo
         [],
       );
       await query(
-        `insert into ${s}.budget_role_periods (policy_version, role, period_kind)
-         select distinct on (policy_version, role) policy_version, role, period_kind from ${at(rolePeriods)} order by policy_version, role, batch`,
+        `insert into ${s}.budget_role_periods (policy_version, role, period_kind, allowance_minor, currency)
+         select distinct on (policy_version, role) policy_version, role, period_kind, allowance_minor, currency from ${at(rolePeriods)} order by policy_version, role, batch`,
         [],
       );
       await query(

@@ -31,10 +31,13 @@ export interface PeriodDelta {
 }
 
 /** The period kind a policy version gives a role: the domain counts a budget in periods of its role's kind under the current policy. */
+/** A role's rule under one policy version: what a period it has not touched yet opens with. */
 export interface RolePeriodRow {
   policy_version: number;
   role: string;
   period_kind: string;
+  allowance_minor: number;
+  currency: string;
 }
 
 export interface GestureTypeDelta {
@@ -91,7 +94,7 @@ export function foldBudgetEvents(events: readonly RecordedEvent[], deltas: Budge
     if (recorded.type === 'PolicyPublished') {
       const policy = recorded.data as unknown as PolicyPublished['data'];
       for (const [role, rule] of Object.entries(policy.roles)) {
-        deltas.rolePeriods.set(`${policy.version}/${role}`, { policy_version: policy.version, role, period_kind: rule.period });
+        deltas.rolePeriods.set(`${policy.version}/${role}`, { policy_version: policy.version, role, period_kind: rule.period, allowance_minor: rule.allowanceMinor, currency: policy.currency });
       }
       continue;
     }

@@ -11,7 +11,8 @@ import { budgetIndexesSql, budgetTablesSql } from './budget-tables.js';
 export const budgetProjection: Projection = {
   name: 'budget',
   // 2: periods keep where in the log they were last touched, and policies their roles' period kinds (the current period).
-  version: 2,
+  // 3: and their roles' allowances, so a current period with no gesture yet shows what it holds.
+  version: 3,
   createTables: budgetTablesSql,
   bulkLoad: budgetBulkLoad,
   createIndexes: budgetIndexesSql,
@@ -20,7 +21,7 @@ export const budgetProjection: Projection = {
     if (d.rolePeriods.size > 0) {
       // A published version never changes: a batch applied again writes nothing new.
       await query(
-        `insert into ${s}.budget_role_periods select * from json_to_recordset($1::json) as x(policy_version int, role text, period_kind text)
+        `insert into ${s}.budget_role_periods select * from json_to_recordset($1::json) as x(policy_version int, role text, period_kind text, allowance_minor bigint, currency text)
          on conflict (policy_version, role) do nothing`,
         [jsonRows(d.rolePeriods.values())],
       );

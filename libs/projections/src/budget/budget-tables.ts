@@ -37,11 +37,14 @@ create table if not exists ${s}.budget_periods (
   log_prepare         numeric not null,
   primary key (employee_id, period_key)
 ) with (fillfactor = 80);
--- Each policy version's period kind per role: an employee's current period is of their role's kind in the latest.
+-- Each policy version's rule per role: an employee's current period is of their role's kind in the latest, and
+-- before their first gesture in it holds that version's allowance (unless the employee has their own).
 create table if not exists ${s}.budget_role_periods (
-  policy_version int not null,
-  role           text not null,
-  period_kind    text not null,
+  policy_version  int not null,
+  role            text not null,
+  period_kind     text not null,
+  allowance_minor bigint not null,
+  currency        text not null,
   primary key (policy_version, role)
 );
 create table if not exists ${s}.budget_period_gestures (

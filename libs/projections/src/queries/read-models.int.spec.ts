@@ -26,6 +26,8 @@ interface ReadModelsLog {
   escalatedGestureId: string;
   /** The tier change the expiry run made, as the domain decided it. */
   expiryTierChange: { to: string; rolling12mSpendMinor: number; asOfMonth: string };
+  /** The period the ledger would charge a gesture of the employee given at `iso` (its clock moved there). */
+  ledgerCurrent(employeeId: string, iso: string): Promise<{ periodKey: string; allowanceMinor: number; spentMinor: number; reservedMinor: number; remainingMinor: number }>;
 }
 
 async function writeLog(): Promise<ReadModelsLog> {
@@ -37,7 +39,8 @@ async function writeLog(): Promise<ReadModelsLog> {
   const admin = ctx('admin-1', ['admin'], null);
   const till = ctx('till-1', ['pos-system']);
   const crm = ctx('crm-1', ['crm'], null);
-  const enrol = async (employeeId: string, role: StaffRole, key: string) => ok(await ledger.allocateBudget({ employeeId, role, storeId: nyc, idempotencyKey: key }, admin));
+  const enrol = async (employeeId: string, role: StaffRole, key: string, allowanceOverrideMinor: number | null = null) =>
+    ok(await ledger.allocateBudget({ employeeId, role, storeId: nyc, allowanceOverrideMinor, idempotencyKey: key }, admin));
   const gesture = async (employeeId: string, role: StaffRole, amountMinor: number, key: string, customerId = 'c-1', occurredAt = now.toISOString()) =>
     ok(
       await ledger.requestGesture(
@@ -50,6 +53,8 @@ async function writeLog(): Promise<ReadModelsLog> {
 
   for (const employeeId of ['sue', 'sam']) await enrol(employeeId, 'supervisor', `enrol-${employeeId}`);
   await enrol('ana', 'associate', 'enrol-ana');
+  // Trusted with more than the role's allowance, and nothing given yet.
+  await enrol('ivy', 'associate', 'enrol-ivy', 12_345);
   now = at('2026-11-25T15:00:00.000Z');
   for (const employeeId of ['sue', 'sam']) await gesture(employeeId, 'supervisor', 1_000, `${employeeId}-week`);
   now = at('2026-11-25T16:00:00.000Z');
@@ -93,7 +98,11 @@ async function writeLog(): Promise<ReadModelsLog> {
   const tierChanged = events.slice(beforeExpiryRun).find((e) => e.type === 'TierChanged');
   expect({ expiry: expiry.tierChanged, found: tierChanged !== undefined }).toEqual({ expiry: { from: 'silver', to: 'bronze' }, found: true });
   const { to, rolling12mSpendMinor, asOfMonth } = tierChanged!.data as { to: string; rolling12mSpendMinor: number; asOfMonth: string };
-  return { store, events, beforeExpiryRun, escalatedGestureId: escalated.gestureId, expiryTierChange: { to, rolling12mSpendMinor, asOfMonth } };
+  const ledgerCurrent = async (employeeId: string, iso: string) => {
+    now = at(iso);
+    return ok(await ledger.budget(employeeId, admin.principal)).current;
+  };
+  return { store, events, beforeExpiryRun, escalatedGestureId: escalated.gestureId, expiryTierChange: { to, rolling12mSpendMinor, asOfMonth }, ledgerCurrent };
 }
 
 function ok<T>(result: Result<T>): T {
@@ -149,15 +158,42 @@ function readModelsSuite(name: string, open: () => Promise<SqlDriver>) {
         expect((await reads.budget(sue, null, at('2026-11-25T17:30:00.000Z'))).period).toMatchObject({ periodKey: '2026-11-25', kind: 'day', spentMinor: 500 });
       });
 
-      it('is the one touched last when the current one has no activity yet', async () => {
-        const view = await reads.budget(await employee('sue'), null, at('2026-11-26T15:00:00.000Z'));
-        expect(view.period?.periodKey).toBe('2026-11-25');
+      it('is the current one as the ledger would open it when it has no activity yet: its whole allowance, nothing spent', async () => {
+        const { period } = await reads.budget(await employee('sue'), null, at('2026-11-26T15:00:00.000Z'));
+        const ledger = await log.ledgerCurrent('sue', '2026-11-26T15:00:00.000Z');
+        expect(ledger).toMatchObject({ periodKey: '2026-11-26', spentMinor: 0, reservedMinor: 0 });
+        expect(ledger.allowanceMinor).toBe(samplePolicy().roles.associate.allowanceMinor);
+        expect(period).toEqual({
+          ...ledger,
+          kind: 'day',
+          endsOn: '2026-11-26',
+          currency: 'USD',
+          pendingEscalations: 0,
+          gesturesByType: [],
+          escalationsPending: [],
+        });
+        // The day with activity is still there when named.
+        expect((await reads.budget(await employee('sue'), '2026-11-25', at('2026-11-26T15:00:00.000Z'))).period).toMatchObject({ periodKey: '2026-11-25', spentMinor: 500 });
+      });
+
+      it("holds the employee's own allowance when they have one", async () => {
+        const { period } = await reads.budget(await employee('ivy'), null, at('2026-11-27T15:00:00.000Z'));
+        const ledger = await log.ledgerCurrent('ivy', '2026-11-27T15:00:00.000Z');
+        expect(ledger).toMatchObject({ periodKey: '2026-11-27', allowanceMinor: 12_345, remainingMinor: 12_345 });
+        expect(period).toMatchObject(ledger);
+      });
+
+      it('agrees with the ledger on the current period when it has activity', async () => {
+        const { period } = await reads.budget(await employee('sam'), null, at('2026-11-29T18:00:00.000Z'));
+        const ledger = await log.ledgerCurrent('sam', '2026-11-29T18:00:00.000Z');
+        expect(ledger.spentMinor).toBe(500);
+        expect(period).toMatchObject(ledger);
       });
 
       it('is the one containing now, even when another was touched later', async () => {
         const sam = await employee('sam');
         expect((await reads.budget(sam, null, at('2026-11-25T20:00:00.000Z'))).period?.periodKey).toBe('2026-11-25');
-        expect((await reads.budget(sam, null, at('2026-11-30T15:00:00.000Z'))).period?.periodKey).toBe('2026-11-29');
+        expect((await reads.budget(sam, null, at('2026-11-29T20:00:00.000Z'))).period).toMatchObject({ periodKey: '2026-11-29', spentMinor: 500 });
       });
     });
 

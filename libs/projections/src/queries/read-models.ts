@@ -43,33 +43,54 @@ export class ReadModels {
 
   /**
    * One period of an employee's budget: the named one; else the current one, which a gesture made `now` would
-   * be charged to; else, when that one has no activity yet, the one touched last. Null when there is none.
+   * be charged to, as that gesture would open it (its whole allowance, nothing spent) while it has no activity
+   * yet, so a till shows today's headroom before the first gesture of the day. Only when the read models know
+   * no policy for the role, the one touched last. Null when there is none.
    * (Not the one ending last: after a change of role the old role's week or month outlasts today.)
    */
   async budget(employee: EmployeeView, periodKey: string | null, now: Date = new Date()): Promise<BudgetView> {
-    const current = periodKey === null ? await this.currentPeriodKey(employee, now) : null;
+    const current = periodKey === null ? await this.currentPeriod(employee, now) : null;
     const period = await this.one<BudgetPeriodView>(
       `select ${this.periodJson('p', '$3')} as v from ${this.s}.budget_periods p
         where p.employee_id = $1 and ($2::text is null or p.period_key = $2)
         order by p.period_key = $4::text desc nulls last, p.log_commit desc, p.log_prepare desc limit 1`,
-      [employee.employeeId, periodKey, now.toISOString(), current],
+      [employee.employeeId, periodKey, now.toISOString(), current?.periodKey ?? null],
     );
+    if (current !== null && period?.periodKey !== current.periodKey) return { employee, period: current };
     return { employee, period };
   }
 
   /**
-   * As the domain places a gesture: a period of the kind the latest policy gives the employee's role, on the
-   * calendar the latest policy gives their store (a version may move a store to another zone; the zone copied
-   * at enrolment is the fallback, as in the domain).
+   * As the domain places a gesture (`ledgerAt`): a period of the kind the latest policy gives the employee's
+   * role, on the calendar the latest policy gives their store (a version may move a store to another zone; the
+   * zone copied at enrolment is the fallback, as in the domain), opened with the employee's own allowance or
+   * else the role's under that policy.
    */
-  private async currentPeriodKey(employee: EmployeeView, now: Date): Promise<string | null> {
-    const [rule] = await this.db.query<{ period_kind: string | null; time_zone: string | null }>(
-      `select (select period_kind from ${this.s}.budget_role_periods where role = $1 order by policy_version desc limit 1) as period_kind,
-              (select time_zone from ${this.s}.customer_store_zones where store_id = $2 order by policy_version desc limit 1) as time_zone`,
+  private async currentPeriod(employee: EmployeeView, now: Date): Promise<BudgetPeriodView | null> {
+    const [rule] = await this.db.query<{ period_kind: string | null; allowance_minor: string | number | null; currency: string | null; time_zone: string | null }>(
+      `select r.period_kind, r.allowance_minor, r.currency,
+              (select time_zone from ${this.s}.customer_store_zones where store_id = $2 order by policy_version desc limit 1) as time_zone
+         from (select 1) one
+         left join lateral (select * from ${this.s}.budget_role_periods where role = $1 order by policy_version desc limit 1) r on true`,
       [employee.role, employee.storeId],
     );
     const kind = periodKinds.find((k) => k === rule?.period_kind);
-    return kind === undefined ? null : periodAt(kind, now.getTime(), rule?.time_zone ?? employee.timeZone).key;
+    if (kind === undefined || rule?.allowance_minor === null || rule?.allowance_minor === undefined) return null;
+    const period = periodAt(kind, now.getTime(), rule.time_zone ?? employee.timeZone);
+    const allowanceMinor = employee.allowanceOverrideMinor ?? Number(rule.allowance_minor);
+    return {
+      periodKey: period.key,
+      kind,
+      endsOn: period.endsOn,
+      currency: rule.currency,
+      allowanceMinor,
+      spentMinor: 0,
+      reservedMinor: 0,
+      remainingMinor: allowanceMinor,
+      pendingEscalations: 0,
+      gesturesByType: [],
+      escalationsPending: [],
+    };
   }
 
   /**

@@ -49,7 +49,7 @@ export interface BudgetPeriodView {
 
 export interface BudgetView {
   employee: EmployeeView;
-  /** Null when the employee has no activity in any period yet (or none in the one asked for). */
+  /** Null when the period asked for has no activity (or, with no policy known for the role, none has). */
   period: BudgetPeriodView | null;
 }
 
