@@ -272,6 +272,28 @@ describe('ledger API (HTTP, embedded store)', () => {
       expect((await get('/budgets/emp-a', admin)).body).toEqual(before);
     });
 
+    it('names a bad path id and every bad body field in one 400, and only the body fields when the id is well-formed', async () => {
+      const supervisor = await token('sup-1', ['supervisor']);
+      const admin = await token('admin-1', ['admin'], null);
+      const till = await token('till-12', ['pos-system']);
+      const unknownGesture = 'emp-a~00000000-0000-4000-8000-000000000000';
+      const fields = (res: { body: { errors?: Array<{ field: string; reasons: string[] }> } }): Record<string, string> => Object.fromEntries((res.body.errors ?? []).map(({ field, reasons }) => [field, reasons.join('; ')]));
+      const [answers, expected]: unknown[][] = [[], []];
+      for (const [route, bearer, idField, bad, good, body, bodyFields] of [
+        ['/gestures/:id/approve', supervisor, 'gestureId', 'not-an-id', unknownGesture, { approvedAmountMinor: 0, surprise: 1 }, ['approvedAmountMinor', 'surprise']],
+        ['/gestures/:id/deny', supervisor, 'gestureId', 'emp-a', unknownGesture, { note: 7 }, ['note']],
+        ['/gestures/:id/deny', supervisor, 'gestureId', 'emp-a', unknownGesture, [], ['body']],
+        ['/gestures/:id/reverse', admin, 'gestureId', '%00', unknownGesture, { reasonCode: '', extra: true }, ['reasonCode', 'extra']],
+        ['/budgets/:id/adjustments', admin, 'employeeId', '%00', 'emp-a', { deltaMinor: 0 }, ['deltaMinor', 'idempotencyKey']],
+        ['/customers/:id/redemptions', till, 'customerId', encodeURIComponent('bad id!'), 'cust-1', { redemptionId: key(), points: 0, channel: 'pos', storeId: store1, occurredAt: now(), tip: 1 }, ['points', 'tip']],
+      ] as const) {
+        const [both, anonymous, bodyOnly] = [await post(route.replace(':id', bad), body, bearer), await post(route.replace(':id', bad), body, null), await post(route.replace(':id', good), body, bearer)];
+        answers.push({ route, both: { status: both.status, fields: Object.keys(fields(both)).sort(), idReason: fields(both)[idField] }, anonymous: anonymous.status, bodyOnly: { status: bodyOnly.status, fields: Object.keys(fields(bodyOnly)).sort() } });
+        expected.push({ route, both: { status: 400, fields: [idField, ...bodyFields].sort(), idReason: expect.stringContaining(`${idField} must be`) }, anonymous: 401, bodyOnly: { status: 400, fields: [...bodyFields].sort() } });
+      }
+      expect(answers).toEqual(expected);
+    });
+
     it('refuses a party id in a body in the same words as in the path, whatever the field', async () => {
       const rule = (field: string) => `${field} must be 1-64 letters, digits or _.:@- and start with a letter or digit`;
       const admin = await token('admin-1', ['admin'], null);

@@ -1,43 +1,65 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
-import type { BadRequestException } from '@nestjs/common';
+import { Body, type BadRequestException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { GUARDS_METADATA } from '@nestjs/common/constants.js';
+import { IsInt, Min } from 'class-validator';
 import { gestureIdFor } from '#ledger';
-import { GestureIdPipe, PartyIdPipe } from './path-ids.js';
+import { GestureIdParam, PartyIdParam } from './path-ids.js';
 
-const param = (data: string) => ({ type: 'param' as const, data });
+class DecisionDto {
+  @IsInt()
+  @Min(1)
+  amountMinor!: number;
+}
 
-function refusal(run: () => unknown): unknown {
+class Routes {
+  customer(@PartyIdParam('customerId') _customerId: string) {}
+  decide(@GestureIdParam('gestureId') _gestureId: string, @Body() _dto: DecisionDto) {}
+}
+
+function guardOf(route: keyof Routes): CanActivate {
+  return (Reflect.getMetadata(GUARDS_METADATA, Routes.prototype[route]) as CanActivate[])[0]!;
+}
+
+const request = (params: Record<string, string>, body?: unknown) => ({ switchToHttp: () => ({ getRequest: () => ({ params, body }) }) }) as unknown as ExecutionContext;
+
+function answer(route: keyof Routes, params: Record<string, string>, body?: unknown): unknown {
   try {
-    run();
+    return guardOf(route).canActivate(request(params, body));
   } catch (error) {
     return { status: (error as BadRequestException).getStatus(), body: (error as BadRequestException).getResponse() };
   }
-  throw new Error('expected a refusal');
 }
 
-describe('path id pipes', () => {
-  it('pass an employee or customer id through, and refuse one that cannot be an id, naming the path field', () => {
-    const pipe = new PartyIdPipe();
-    expect(pipe.transform('emp-7', param('employeeId'))).toBe('emp-7');
+const refused = (errors: Array<{ field: string; reasons: unknown[] }>) => ({ status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'validation failed', errors } });
+const partyRule = 'customerId must be 1-64 letters, digits or _.:@- and start with a letter or digit';
+const gestureRule = 'gestureId must be a gesture id: <employeeId>~<uuid>';
+
+describe('path id decorators', () => {
+  it('let an employee or customer id through, and refuse one that cannot be an id, naming the path field', () => {
+    expect(answer('customer', { customerId: 'emp-7' })).toBe(true);
     for (const bad of ['', '\u0000', '-emp', 'emp~7', 'emp 7', 'e'.repeat(65)]) {
-      expect({ bad, ...(refusal(() => pipe.transform(bad, param('customerId'))) as object) }).toEqual({
-        bad,
-        status: 400,
-        body: { statusCode: 400, error: 'Bad Request', message: 'validation failed', errors: [{ field: 'customerId', reasons: ['customerId must be 1-64 letters, digits or _.:@- and start with a letter or digit'] }] },
-      });
+      expect({ bad, answer: answer('customer', { customerId: bad }) }).toEqual({ bad, answer: refused([{ field: 'customerId', reasons: [partyRule] }]) });
     }
   });
 
-  it('pass a gesture id the ledger answered through, and refuse anything else, naming the path field', () => {
-    const pipe = new GestureIdPipe();
+  it('let a gesture id the ledger answered through, and refuse anything else, naming the path field', () => {
     const id = gestureIdFor('emp-7', 'till-1:42');
-    expect(pipe.transform(id, param('gestureId'))).toBe(id);
+    expect(answer('decide', { gestureId: id }, { amountMinor: 1 })).toBe(true);
     for (const bad of ['emp-7', `${id}x`, `~${id.split('~')[1]}`, id.toUpperCase(), '\u0000']) {
-      expect({ bad, ...(refusal(() => pipe.transform(bad, param('gestureId'))) as object) }).toEqual({
-        bad,
-        status: 400,
-        body: { statusCode: 400, error: 'Bad Request', message: 'validation failed', errors: [{ field: 'gestureId', reasons: ['gestureId must be a gesture id: <employeeId>~<uuid>'] }] },
-      });
+      expect({ bad, answer: answer('decide', { gestureId: bad }, { amountMinor: 1 }) }).toEqual({ bad, answer: refused([{ field: 'gestureId', reasons: [gestureRule] }]) });
     }
+  });
+
+  it('name every bad body field beside a bad path id, and leave a good id with a bad body to the body pipe', () => {
+    expect(answer('decide', { gestureId: 'not-an-id' }, { amountMinor: 0, extra: 1 })).toEqual(
+      refused([
+        { field: 'gestureId', reasons: [gestureRule] },
+        { field: 'extra', reasons: ['property extra should not exist'] },
+        { field: 'amountMinor', reasons: ['amountMinor must not be less than 1'] },
+      ]),
+    );
+    expect(answer('decide', { gestureId: 'not-an-id' }, null)).toEqual(refused([{ field: 'gestureId', reasons: [gestureRule] }, { field: 'body', reasons: ['the body must be a JSON object'] }]));
+    expect(answer('decide', { gestureId: gestureIdFor('emp-7', 'till-1:42') }, { amountMinor: 0 })).toBe(true);
   });
 });

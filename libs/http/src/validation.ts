@@ -27,7 +27,7 @@ const plainTypes = new Set<unknown>([String, Number, Boolean, Array, Object]);
 /** The options every body is validated with: unknown fields refused, nothing echoed back in errors. */
 export const bodyValidatorOptions: ValidatorOptions = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, validationError: { target: false, value: false } };
 
-type DtoClass = new () => object;
+export type DtoClass = new () => object;
 /** Whether an instance passes every rule of its class; the errors, when it does not, come from `validateSync`. */
 type Verdict = (dto: Record<string, unknown>) => boolean;
 
@@ -167,14 +167,22 @@ const isTrue = (result: unknown): boolean => result === true || (result !== fals
 @Injectable()
 export class BodyValidationPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
-    const metatype = metadata.metatype;
-    if (metadata.type !== 'body' || !metatype || plainTypes.has(metatype)) return value;
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw validationFailed([notAJsonObject]);
-    const dto = toDto(metatype as DtoClass, value);
-    const errors = validateDto(dto);
-    if (errors.length > 0) throw validationFailed(fieldErrors(errors));
-    return dto;
+    if (metadata.type !== 'body' || !isDtoClass(metadata.metatype)) return value;
+    const body = checkBody(value, metadata.metatype);
+    if ('errors' in body) throw validationFailed(body.errors);
+    return body.dto;
   }
+}
+
+/** Whether a parameter's declared type is a DTO class a body is validated against (not `unknown`, `object` or a primitive). */
+export const isDtoClass = (metatype: unknown): metatype is DtoClass => typeof metatype === 'function' && !plainTypes.has(metatype);
+
+/** The body as an instance of its DTO class, or every field that keeps it from being one, as the 400 names them. */
+export function checkBody(value: unknown, metatype: DtoClass): { dto: object } | { errors: FieldError[] } {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { errors: [notAJsonObject] };
+  const dto = toDto(metatype, value);
+  const errors = validateDto(dto);
+  return errors.length > 0 ? { errors: fieldErrors(errors) } : { dto };
 }
 
 export const validationPipe = new BodyValidationPipe();
