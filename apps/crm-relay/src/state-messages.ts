@@ -1,5 +1,5 @@
-import { pendingEscalationsOf } from '#domain';
 import { positionToString } from '#event-store';
+import { pendingEscalationViews, periodView } from '#ledger';
 import { schemaBaseUri, type OutgoingMessage } from '#messaging';
 import type { PartyState } from './party-states.js';
 
@@ -57,16 +57,8 @@ export function stateMessage(party: PartyState, source: string): { topic: 'custo
     storeId: s.storeId,
     currency: s.currency,
     allowanceOverrideMinor: s.allowanceOverrideMinor,
-    periods: [...s.periods.values()].map((p) => ({
-      periodKey: p.period.key,
-      kind: p.period.kind,
-      endsOn: p.period.endsOn,
-      allowanceMinor: p.allowanceMinor,
-      spentMinor: p.spentMinor,
-      reservedMinor: p.reservedMinor,
-      remainingMinor: p.allowanceMinor - p.spentMinor - p.reservedMinor,
-    })),
-    pendingEscalations: pendingEscalationsOf(s).map(({ gestureId, customerId, reservedMinor, expiresAtMs }) => ({ gestureId, customerId, reservedMinor, expiresAt: new Date(expiresAtMs).toISOString() })),
+    periods: [...s.periods.values()].map((p) => ({ ...periodView(p), kind: p.period.kind, endsOn: p.period.endsOn })),
+    pendingEscalations: pendingEscalationViews(s),
     asOf: asOf(party),
   };
   return { topic: 'employeeDiscretion', message: { key: s.employeeId, value: JSON.stringify(value), headers: headers(party, source, 'dev.gesture-ledger.EmployeeDiscretionState.v1', employeeDiscretionSchemaUri) } };

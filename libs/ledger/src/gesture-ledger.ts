@@ -2,11 +2,9 @@ import type { Principal } from '#auth';
 import {
   bonusPointsOf,
   budgetStreamName,
-  ledgerAt,
   loyaltyStreamName,
   monthEveryStoreHasReached,
   outcomeOf,
-  pendingEscalationsOf,
   type BudgetCommand,
   type BudgetEvent,
   type BudgetState,
@@ -17,11 +15,11 @@ import {
   type LoyaltyCommand,
   type LoyaltyEvent,
   type LoyaltyState,
-  type PeriodLedger,
   type Policy,
   type StaffRole,
   type Who,
 } from '#domain';
+import { budgetView, type BudgetView } from './budget-view.js';
 import { deterministicEventId, EventIdConflictError, type EventMetadata, type EventStore } from '#event-store';
 import {
   budgetAuthority,
@@ -538,42 +536,6 @@ function sameGesture(state: BudgetState, gestureId: string, input: RequestGestur
 
 function homeStore(state: BudgetState): string | null {
   return state.status === 'active' ? state.storeId : null;
-}
-
-export interface BudgetView {
-  employeeId: string;
-  role: StaffRole;
-  storeId: string;
-  currency: string;
-  periods: Array<BudgetPeriodView>;
-  /** The period a gesture given now would charge, whether or not one was given in it yet (then nothing is spent). */
-  current: BudgetPeriodView;
-  pendingEscalations: Array<{ gestureId: string; customerId: string; reservedMinor: number; expiresAt: string }>;
-}
-
-export interface BudgetPeriodView {
-  periodKey: string;
-  allowanceMinor: number;
-  spentMinor: number;
-  reservedMinor: number;
-  remainingMinor: number;
-}
-
-function periodView(p: PeriodLedger): BudgetPeriodView {
-  return { periodKey: p.period.key, allowanceMinor: p.allowanceMinor, spentMinor: p.spentMinor, reservedMinor: p.reservedMinor, remainingMinor: p.allowanceMinor - p.spentMinor - p.reservedMinor };
-}
-
-function budgetView(state: BudgetState, policy: Policy, nowMs: number): BudgetView {
-  if (state.status !== 'active') throw new Error('budgetView of an unallocated budget');
-  return {
-    employeeId: state.employeeId,
-    role: state.role,
-    storeId: state.storeId,
-    currency: state.currency,
-    periods: [...state.periods.values()].map(periodView),
-    current: periodView(ledgerAt(state, policy, nowMs)),
-    pendingEscalations: pendingEscalationsOf(state).map(({ gestureId, customerId, reservedMinor, expiresAtMs }) => ({ gestureId, customerId, reservedMinor, expiresAt: new Date(expiresAtMs).toISOString() })),
-  };
 }
 
 export interface LoyaltySummary {

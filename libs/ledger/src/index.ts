@@ -5,6 +5,7 @@ export * from './gesture-ids.js';
 export * from './policy-book.js';
 export * from './stream-models.js';
 export * from './gesture-ledger.js';
+export * from './budget-view.js';
 export * from './escalation-expiry.js';
 export * from './escalation-expiry-snapshot.js';
 export * from './ledger-observer.js';
