@@ -1,4 +1,4 @@
-import { ConfigurationError } from './settings.js';
+import { ConfigurationError, integer } from './settings.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -65,18 +65,18 @@ export function loadKafkaSettings(env: Env): KafkaSettings {
     },
     consumeActions: flag(env, 'KAFKA_CONSUME_ACTIONS', true),
     actionsGroupId: name(env, 'KAFKA_ACTIONS_GROUP_ID', 'gesture-ledger.frontline-actions'),
-    actionsPartitionsConcurrently: count(env, 'KAFKA_ACTIONS_CONCURRENCY', 6, 1, 64),
-    eventsPartitions: count(env, 'KAFKA_EVENTS_PARTITIONS', 12, 1, 1000),
-    statePartitions: count(env, 'KAFKA_STATE_PARTITIONS', 6, 1, 1000),
-    actionsPartitions: count(env, 'KAFKA_ACTIONS_PARTITIONS', 12, 1, 1000),
-    replicationFactor: count(env, 'KAFKA_REPLICATION_FACTOR', 1, 1, 10),
-    minInsyncReplicas: count(env, 'KAFKA_MIN_INSYNC_REPLICAS', 1, 1, 10),
-    maxRequestBytes: count(env, 'KAFKA_MAX_REQUEST_BYTES', 1_000_000, 10_000, 100_000_000),
+    actionsPartitionsConcurrently: integer(env, 'KAFKA_ACTIONS_CONCURRENCY', 6, 1, 64),
+    eventsPartitions: integer(env, 'KAFKA_EVENTS_PARTITIONS', 12, 1, 1000),
+    statePartitions: integer(env, 'KAFKA_STATE_PARTITIONS', 6, 1, 1000),
+    actionsPartitions: integer(env, 'KAFKA_ACTIONS_PARTITIONS', 12, 1, 1000),
+    replicationFactor: integer(env, 'KAFKA_REPLICATION_FACTOR', 1, 1, 10),
+    minInsyncReplicas: integer(env, 'KAFKA_MIN_INSYNC_REPLICAS', 1, 1, 10),
+    maxRequestBytes: integer(env, 'KAFKA_MAX_REQUEST_BYTES', 1_000_000, 10_000, 100_000_000),
     eventSource: name(env, 'KAFKA_EVENT_SOURCE', '/gesture-ledger'),
     relayName: name(env, 'CRM_RELAY_NAME', 'crm-relay'),
     relayShard: shard(env, 'CRM_RELAY_SHARD'),
-    relayStateCacheMb: count(env, 'CRM_RELAY_STATE_CACHE_MB', 128, 8, 65_536),
-    relayLingerMs: count(env, 'CRM_RELAY_LINGER_MS', 10, 0, 1_000),
+    relayStateCacheMb: integer(env, 'CRM_RELAY_STATE_CACHE_MB', 128, 8, 65_536),
+    relayLingerMs: integer(env, 'CRM_RELAY_LINGER_MS', 10, 0, 1_000),
   };
 }
 
@@ -106,9 +106,3 @@ function flag(env: Env, variable: string, fallback: boolean): boolean {
   return raw === 'true';
 }
 
-function count(env: Env, variable: string, fallback: number, min: number, max: number): number {
-  const raw = env[variable]?.trim();
-  if (!raw) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ConfigurationError(variable, `must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  return Number(raw);
-}
