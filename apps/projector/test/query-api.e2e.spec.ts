@@ -173,7 +173,8 @@ describe('query API (HTTP, embedded store, read models kept by the projector)', 
       const res = await get('/read/customers/cust-1', await token('crm-1', ['crm'], null));
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ customerId: 'cust-1', pointsBalance: 123, tier: 'bronze', lifetimeSpendMinor: 12_345, spend12mMinor: 12_345, purchases: 1 });
-      expect(res.body.gesturesReceived.total).toEqual({ count30d: 1, value30dMinor: 1_000, count90d: 1, value90dMinor: 1_000, count365d: 1, value365dMinor: 1_000 });
+      const usd = { currency: 'USD', count30d: 1, value30dMinor: 1_000, count90d: 1, value90dMinor: 1_000, count365d: 1, value365dMinor: 1_000 };
+      expect(res.body.gesturesReceived).toEqual({ total: { count30d: 1, count90d: 1, count365d: 1 }, byCurrency: [usd], byType: [{ gestureType: 'goodwill_credit', ...usd }] });
       expect(res.body.lastFeedback).toMatchObject({ feedbackId: 'f1', score: 4, gestureId: gestures.granted });
       expect(res.body.openEscalations.map((e: { gestureId: string }) => e.gestureId).sort()).toEqual([gestures.escalatedOld, gestures.chicago].sort());
     });

@@ -23,7 +23,7 @@ export class CustomersReadController {
   }
 
   @Get(':customerId')
-  @ApiOperation({ summary: 'Customer 360 for the CRM: points, tier, lifetime and 12-month spend, gestures received over 30/90/365 days by type, last feedback, open escalations (CRM, finance, admin, supervisors and managers)' })
+  @ApiOperation({ summary: 'Customer 360 for the CRM: points, tier, lifetime and 12-month spend, gestures received over 30/90/365 days (values per currency, by type), last feedback, open escalations (CRM, finance, admin, supervisors and managers)' })
   async customer(@PartyIdParam('customerId') customerId: string, @CurrentPrincipal() principal: Principal) {
     return unwrap(await this.queries.customer360(principal, customerId));
   }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CallerRole } from '#auth';
-import { samplePolicy, type StaffRole } from '#domain';
+import { samplePolicy, type GestureType, type StaffRole } from '#domain';
 import { createEmbeddedEventStore, createPgliteDriver, createPostgresDriver, type EventStore, type RecordedEvent, type SqlDriver } from '#event-store';
 import { GestureLedger, type RequestContext, type Result } from '#ledger';
 import { withBackend } from '../../../event-store/src/testing/infra.js';
@@ -270,8 +270,41 @@ function readModelsSuite(name: string, open: () => Promise<SqlDriver>) {
 
     it("counts gestures received in the 30/90/365-day windows by when they were given, not when a till uploaded them", async () => {
       const view = (await reads.customer360('c-late', at('2026-11-26T00:00:00.000Z')))!;
-      expect(view.gesturesReceived.total).toEqual({ count30d: 1, value30dMinor: 300, count90d: 2, value90dMinor: 1_000, count365d: 2, value365dMinor: 1_000 });
+      expect(view.gesturesReceived.total).toEqual({ count30d: 1, count90d: 2, count365d: 2 });
+      expect(view.gesturesReceived.byCurrency).toEqual([{ currency: 'USD', count30d: 1, value30dMinor: 300, count90d: 2, value90dMinor: 1_000, count365d: 2, value365dMinor: 1_000 }]);
     });
+
+    it('never adds up the values of gestures received in different currencies, after a policy version changed the currency', async () => {
+      const changed = await createEmbeddedEventStore({ dataDir: 'memory://' });
+      let now = at('2026-11-26T15:00:00.000Z');
+      const ledger = new GestureLedger(changed, { clock: () => now });
+      await ledger.start(samplePolicy());
+      const admin: RequestContext = { principal: { subject: 'admin-1', roles: ['admin'], storeId: null }, correlationId: 'currency-change' };
+      const enrol = async (employeeId: string) => ok(await ledger.allocateBudget({ employeeId, role: 'associate', storeId: nyc, idempotencyKey: `enrol-${employeeId}` }, admin));
+      const gesture = async (employeeId: string, gestureType: GestureType, amountMinor: number, currency: string) =>
+        ok(await ledger.requestGesture({ employeeId, customerId: 'c-abroad', gestureType, amountMinor, currency, channel: 'pos', storeId: nyc, reasonCode: 'service_failure', note: 'made it right', occurredAt: now.toISOString(), idempotencyKey: `${employeeId}-${gestureType}` }, { principal: { subject: employeeId, roles: ['associate'], storeId: nyc }, correlationId: 'currency-change' }));
+      await enrol('leo');
+      await gesture('leo', 'goodwill_credit', 1_000, 'USD');
+      now = at('2026-11-26T16:00:00.000Z');
+      const v2 = { ...samplePolicy(), version: 2, currency: 'EUR' };
+      expect(await ledger.policies.publish(v2, 'admin-1', { correlationId: 'currency-change', causationId: null, actor: 'admin-1', recordedAt: now.toISOString() })).toEqual({ kind: 'published', version: 2 });
+      await enrol('mia');
+      await gesture('mia', 'goodwill_credit', 800, 'EUR');
+      await gesture('mia', 'fee_waiver', 300, 'EUR');
+      const events = await readWholeLog(changed);
+      await changed.close();
+      const view = (await (await project(`${schema}_currency`, events, 1)).customer360('c-abroad', at('2026-11-27T00:00:00.000Z')))!;
+      const windows = (currency: string, count: number, valueMinor: number) => ({ currency, count30d: count, value30dMinor: valueMinor, count90d: count, value90dMinor: valueMinor, count365d: count, value365dMinor: valueMinor });
+      expect(view.gesturesReceived).toEqual({
+        total: { count30d: 3, count90d: 3, count365d: 3 },
+        byCurrency: [windows('EUR', 2, 1_100), windows('USD', 1, 1_000)],
+        byType: [
+          { gestureType: 'fee_waiver', ...windows('EUR', 1, 300) },
+          { gestureType: 'goodwill_credit', ...windows('EUR', 1, 800) },
+          { gestureType: 'goodwill_credit', ...windows('USD', 1, 1_000) },
+        ],
+      });
+    }, 60_000);
 
     it('shows the purchase made last, however its instant was written, also when both come in one batch', async () => {
       const oneBatch = await project(`${schema}_purchases`, log.events, 10_000);

@@ -1,7 +1,7 @@
 import { mayApprove, periodAt, periodKinds, staffRoles, type StaffRole } from '#domain';
 import type { SqlDriver } from '#event-store';
 import { assertSchemaName, liveSchema } from '../sql-names.js';
-import type { BudgetPeriodView, BudgetView, Customer360View, EmployeeView, LoyaltyStandingView, QueueItemView } from './views.js';
+import type { BudgetPeriodView, BudgetView, Customer360View, EmployeeView, GestureCounts, LoyaltyStandingView, QueueItemView, WindowedCounts } from './views.js';
 
 export interface ReadModelLimits {
   /** Periods listed per page at most. */
@@ -167,14 +167,14 @@ export class ReadModels {
          'spend12mMinor', (select coalesce(sum(m.spend_minor), 0) from ${this.s}.customers c join ${this.s}.customer_spend_months m using (customer_id)
              where c.customer_id = $1 and m.month <= c.spend_as_of_month
                and m.month >= to_char(to_date(c.spend_as_of_month, 'YYYY-MM') - interval '11 months', 'YYYY-MM')),
-         'byType', (select coalesce(json_agg(t order by t."gestureType"), '[]'::json) from (
-             select g.gesture_type as "gestureType",
+         'byType', (select coalesce(json_agg(t order by t."gestureType", t.currency), '[]'::json) from (
+             select g.gesture_type as "gestureType", g.currency,
                     count(*) filter (where g.occurred_at >= $2) as "count30d", coalesce(sum(g.value_minor) filter (where g.occurred_at >= $2), 0) as "value30dMinor",
                     count(*) filter (where g.occurred_at >= $3) as "count90d", coalesce(sum(g.value_minor) filter (where g.occurred_at >= $3), 0) as "value90dMinor",
                     count(*) as "count365d", coalesce(sum(g.value_minor), 0) as "value365dMinor"
                from ${this.s}.customer_gestures g
               where g.customer_id = $1 and g.status in ('granted', 'approved') and g.occurred_at >= $4
-              group by g.gesture_type) t),
+              group by g.gesture_type, g.currency) t),
          'anyGesture', exists (select 1 from ${this.s}.customer_gestures g where g.customer_id = $1),
          'openEscalations', (select coalesce(json_agg(json_build_object('gestureId', e.gesture_id, 'employeeId', e.employee_id, 'gestureType', e.gesture_type,
              'reserved', json_build_object('amountMinor', e.reserved_minor, 'currency', e.currency), 'approverRole', e.approver_role,
@@ -185,8 +185,6 @@ export class ReadModels {
     );
     if (raw === null || (raw.customer === null && !raw.anyGesture)) return null;
     const c = raw.customer;
-    const totals = { count30d: 0, value30dMinor: 0, count90d: 0, value90dMinor: 0, count365d: 0, value365dMinor: 0 };
-    for (const t of raw.byType) for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += t[k];
     return {
       customerId,
       currency: c?.currency ?? null,
@@ -197,7 +195,7 @@ export class ReadModels {
       spend12mAsOfMonth: c?.spend_as_of_month ?? null,
       purchases: c?.purchases ?? 0,
       lastPurchaseAt: c?.last_purchase_at ?? null,
-      gesturesReceived: { total: totals, byType: raw.byType },
+      gesturesReceived: { ...receivedTotals(raw.byType), byType: raw.byType },
       lastFeedback: c?.last_feedback ?? null,
       openEscalations: raw.openEscalations,
       asOf: now.toISOString(),
@@ -257,6 +255,22 @@ interface RawCustomer360 {
   byType: Customer360View['gesturesReceived']['byType'];
   anyGesture: boolean;
   openEscalations: Customer360View['openEscalations'];
+}
+
+const countKeys = ['count30d', 'count90d', 'count365d'] as const;
+const windowKeys = [...countKeys, 'value30dMinor', 'value90dMinor', 'value365dMinor'] as const;
+
+/** Counts add up across currencies; values only within their own currency. */
+function receivedTotals(byType: readonly WindowedCounts[]): { total: GestureCounts; byCurrency: WindowedCounts[] } {
+  const total: GestureCounts = { count30d: 0, count90d: 0, count365d: 0 };
+  const byCurrency = new Map<string, WindowedCounts>();
+  for (const t of byType) {
+    for (const k of countKeys) total[k] += t[k];
+    const sums = byCurrency.get(t.currency) ?? { currency: t.currency, count30d: 0, value30dMinor: 0, count90d: 0, value90dMinor: 0, count365d: 0, value365dMinor: 0 };
+    for (const k of windowKeys) sums[k] += t[k];
+    byCurrency.set(t.currency, sums);
+  }
+  return { total, byCurrency: [...byCurrency.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1)) };
 }
 
 /**

@@ -95,12 +95,18 @@ export interface QueueItemView {
   customer: { pointsBalance: number; tier: string | null; lastFeedback: FeedbackView | null; recentGestures: CustomerGestureSummary[] };
 }
 
-export interface WindowedCounts {
+/** How many gestures over the last 30, 90 and 365 days: meaningful across currencies, unlike their values. */
+export interface GestureCounts {
   count30d: number;
-  value30dMinor: number;
   count90d: number;
-  value90dMinor: number;
   count365d: number;
+}
+
+/** Counts and values over the windows, all in minor units of one `currency`. */
+export interface WindowedCounts extends GestureCounts {
+  currency: string;
+  value30dMinor: number;
+  value90dMinor: number;
   value365dMinor: number;
 }
 
@@ -126,8 +132,12 @@ export interface Customer360View {
   spend12mAsOfMonth: string | null;
   purchases: number;
   lastPurchaseAt: string | null;
-  /** Gestures granted or approved (not reversed), by when they were given at the till (a late upload counts on the day it was made). */
-  gesturesReceived: { total: WindowedCounts; byType: Array<WindowedCounts & { gestureType: string }> };
+  /**
+   * Gestures granted or approved (not reversed), by when they were given at the till (a late upload counts on the day it was made).
+   * Values are only ever summed within a currency (a policy version may change it): `total` counts every gesture,
+   * `byCurrency` and `byType` (one entry per type and currency) carry the values.
+   */
+  gesturesReceived: { total: GestureCounts; byCurrency: WindowedCounts[]; byType: Array<WindowedCounts & { gestureType: string }> };
   /** The feedback given last (by `occurredAt`), whenever it was uploaded. */
   lastFeedback: FeedbackView | null;
   /** Escalations an approver can still decide (not past `expiresAt`). */
