@@ -35,6 +35,9 @@ export async function createPgliteDriver(options: PgliteDriverOptions): Promise<
     async query<R>(text: string, params: unknown[]) {
       return (await db.query<R>(text, params)).rows;
     },
+    async queryArrays<R extends readonly unknown[]>(text: string, params: unknown[]) {
+      return (await db.query<R>(text, params, { rowMode: 'array' })).rows;
+    },
     async exec(script: string) {
       await db.exec(script);
     },

@@ -83,9 +83,9 @@ export function createPostgresDriver(options: PostgresDriverOptions): SqlDriver 
    * One statement on a pool connection. The pool removes a client whose query failed and ends it by destroying
    * its socket (a query being still active on it): it is never reused.
    */
-  const pooled = async <R>(config: pg.QueryConfig): Promise<R[]> => {
+  const pooled = async <R>(config: pg.QueryConfig | pg.QueryArrayConfig): Promise<R[]> => {
     try {
-      return (await pool.query(config)).rows as R[];
+      return (await pool.query(config as pg.QueryConfig)).rows as R[];
     } catch (error) {
       throw timedOut(error, queryTimeoutMs);
     }
@@ -101,6 +101,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): SqlDriver 
   return {
     concurrentTransactionsMax: Math.max(1, poolSize - 1),
     query: <R>(text: string, params: unknown[]) => pooled<R>({ name: nameOf(text), text, values: params }),
+    queryArrays: <R extends readonly unknown[]>(text: string, params: unknown[]) => pooled<R>({ name: nameOf(text), text, values: params, rowMode: 'array' }),
     async exec(script: string) {
       await pooled({ text: script });
     },

@@ -16,7 +16,11 @@ function database(code: string) {
     if (appends.some((a) => a.s.startsWith('refused-'))) throw Object.assign(new Error(`refused (${code})`), { code });
     return appends.map((_, idx) => ({ idx, status: 'ok', revision: '0', commit_id: '1', prepare: String(++position), detail: null })) as R[];
   };
-  const driver: SqlDriver = { query, exec: async () => undefined, transaction: (work) => work(query), concurrentTransactionsMax: 1, close: async () => undefined };
+  // Only appends go through it: a read would be a defect of the test.
+  const queryArrays = async (): Promise<never> => {
+    throw new Error('no reads here');
+  };
+  const driver: SqlDriver = { query, queryArrays, exec: async () => undefined, transaction: (work) => work(query), concurrentTransactionsMax: 1, close: async () => undefined };
   return { driver, batches };
 }
 

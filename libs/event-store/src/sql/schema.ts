@@ -205,8 +205,9 @@ $fn$;
 commit;
 `;
 
+// In `EventRow`'s order. The metadata comes as its JSON text: most readers of the log never look at it.
 const eventColumns = `global_position::text as prepare, transaction_id::text as commit_id, stream_name, stream_revision::text as revision,
-  event_id::text as id, event_type as type, schema_version, data, metadata`;
+  event_id::text as id, event_type as type, schema_version, data, metadata::text as metadata`;
 
 export const sql = {
   append: `select idx, status, revision, commit_id, prepare, detail from gl_append($1::jsonb)`,
@@ -231,17 +232,8 @@ export const sql = {
     order by transaction_id desc, global_position desc limit 1`,
 } as const;
 
-export interface EventRow {
-  prepare: string;
-  commit_id: string;
-  stream_name: string;
-  revision: string;
-  id: string;
-  type: string;
-  schema_version: number;
-  data: unknown;
-  metadata: unknown;
-}
+/** A stored event as the reads select it (`queryArrays`), in `eventColumns`' order. */
+export type EventRow = readonly [prepare: string, commitId: string, streamName: string, revision: string, id: string, type: string, schemaVersion: number, data: unknown, metadataJson: string];
 
 export interface AppendRow {
   idx: number;

@@ -2,6 +2,11 @@
 export interface SqlDriver {
   /** One parameterised statement, on any connection. */
   query<R>(text: string, params: unknown[]): Promise<R[]>;
+  /**
+   * The same, each row an array of its columns in select order: no object with named keys per row, for the
+   * statements that return thousands of rows (the log's reads).
+   */
+  queryArrays<R extends readonly unknown[]>(text: string, params: unknown[]): Promise<R[]>;
   /** A multi-statement script (schema set-up). */
   exec(script: string): Promise<void>;
   /** Runs `work` inside a transaction on one connection; commits when it resolves, else rolls back. */

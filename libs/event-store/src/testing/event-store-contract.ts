@@ -54,6 +54,28 @@ export function eventStoreContract(adapter: string, setup: ContractSetup): void 
         expect(comparePositions(read[0]!.position, read[1]!.position)).toBe(-1);
       });
 
+      it('reads back events whose JSON carries every field, the metadata included, as from the log', async () => {
+        const stream = newStream();
+        const head = await store.headPosition();
+        const events = [event(stream, 0, { amountMinor: 700, currency: 'EUR' })];
+        const { position } = await store.appendToStream(stream, events, { expectedRevision: NO_STREAM });
+        await visibleThrough(store, position);
+        const [fromStream] = await store.readStream(stream);
+        const [fromLog] = await readOurs(store, head, stream, 1);
+        const plain = (e: unknown) => JSON.parse(JSON.stringify(e, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value)));
+        expect(plain(fromStream)).toEqual({
+          id: events[0]!.id,
+          type: 'Tested',
+          schemaVersion: 1,
+          data: events[0]!.data,
+          metadata: events[0]!.metadata,
+          streamName: stream,
+          revision: '0',
+          position: { commit: String(fromStream!.position.commit), prepare: String(fromStream!.position.prepare) },
+        });
+        expect(plain(fromLog)).toEqual(plain(fromStream));
+      }, 60_000);
+
       it('reads a missing stream as empty and honours fromRevision', async () => {
         const stream = newStream();
         expect(await store.readStream(stream)).toEqual([]);
