@@ -63,6 +63,18 @@ export interface BulkLoad {
    * folds the next pages while these writes run, and starts the next ones only when these are done.
    */
   writes(end: boolean): ((target: BulkTarget) => Promise<void>) | null;
-  /** Merges everything staged into the projection's tables (as the live path would have left them) and drops the staging. */
-  finish(query: Query): Promise<void>;
+  /**
+   * What is left once the log is loaded: merging what was staged into the projection's tables (as the live path
+   * would have left them). Each merge fills its own tables from its own staging, so the rebuild runs them side by
+   * side with other projections' merges and indexes, on any connection, in any order; listed heaviest first.
+   */
+  readonly merges: readonly BulkMerge[];
+  /** Drops the staging tables once every merge is done ('' when there are none). */
+  readonly dropStagingSql: string;
+}
+
+export interface BulkMerge {
+  /** The tables it fills (unqualified): their keys, statistics and indexes are built once it is done. */
+  readonly tables: readonly string[];
+  run(query: Query): Promise<unknown>;
 }

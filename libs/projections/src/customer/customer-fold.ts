@@ -55,6 +55,11 @@ export interface CustomerGestureRow {
   occurred_at: string;
   /** When its latest event was recorded. */
   at: string;
+  /**
+   * Whether the batch holds the gesture's first event (its grant or escalation), not only later ones: a rebuild
+   * inserts such rows as they are and merges only the others. Not a column.
+   */
+  opened: boolean;
 }
 
 export interface CustomerDeltas {
@@ -203,5 +208,6 @@ function gesture(deltas: CustomerDeltas, d: GestureEventData, status: CustomerGe
     reason_code: earlier ? earlier.reason_code : d.why.reasonCode,
     occurred_at: earlier?.occurred_at ?? d.when.occurredAt,
     at: d.when.recordedAt,
+    opened: earlier ? earlier.opened : status === 'granted' || status === 'pending',
   });
 }

@@ -64,9 +64,16 @@ export const financeJournalProjection: Projection = {
           if (hashed.length > 0) await append(t.journal, journalAppendColumns, hashed, journalValue);
         };
       },
-      async finish(query) {
-        if (headPosition !== null) await query(`insert into ${t.chain} (id, head_seq, head_hash, head_position) values (1, $1, $2, $3)`, [head.seq, head.hash, headPosition]);
-      },
+      // The journal and feedback are only appended: nothing to merge but the chain's head.
+      merges: [
+        {
+          tables: ['finance_chain'],
+          async run(query) {
+            if (headPosition !== null) await query(`insert into ${t.chain} (id, head_seq, head_hash, head_position) values (1, $1, $2, $3)`, [head.seq, head.hash, headPosition]);
+          },
+        },
+      ],
+      dropStagingSql: '',
     };
   },
 };

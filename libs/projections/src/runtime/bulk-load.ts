@@ -1,5 +1,5 @@
 import { START, type ReadFrom, type SqlDriver } from '#event-store';
-import type { BulkLoad, BulkLoadOptions, Projection } from '../projection.js';
+import type { BulkLoad, BulkLoadOptions, Projection, Query } from '../projection.js';
 import { bulkTarget } from './bulk-append.js';
 import { lastRecordedAt } from './apply-batch.js';
 import { advanceCheckpoint } from './checkpoint.js';
@@ -30,7 +30,7 @@ export async function loadInBulk(
   pageSize: number,
   onBatch: (applied: number, reached: ReadFrom) => void,
   onStep: (step: 'loaded' | 'finished') => void | Promise<void>,
-  /** What each load (in the same order) has left to do after its merge. */
+  /** What each load (in the same order) has left to do after its merges. */
   finishing: readonly FinishingSteps[],
 ): Promise<{ checkpoint: ReadFrom; applied: number }> {
   const staging = loads.map((l) => l.stagingSql).filter((sql) => sql !== '');
@@ -66,37 +66,121 @@ export async function loadInBulk(
     throw error;
   }
   await onStep('loaded');
-  // What is left is PostgreSQL's work alone, projection by projection, each as soon as a connection is free:
-  // one projection builds its indexes while another still merges, and no step waits for the slowest
-  // projection's previous one.
-  await inLanesDo(
-    db,
-    loads.map((load, i) => async () => {
-      const steps = finishing[i]!;
-      // One statement per table or index over the whole log: minutes, not the driver's per-statement seconds, at
-      // tens of millions of events.
-      await db.transaction(async (q) => {
-        // The merges sort and group every staged row: room to do it in memory (per sort, for this transaction only).
-        await q(`set local work_mem = '64MB'`, []);
-        await load.finish(q);
-        for (const statement of [...steps.keys, ...steps.indexes]) await q(statement, []);
-        // Analyzed so the first queries after the swap get good plans.
-        for (const table of steps.analyze) await q(`analyze ${table}`, []);
-      }, { statementTimeoutMs: 15 * 60_000 });
-    }),
-  );
+  await runInLanes(db, finishingTasks(db, schema, loads, finishing));
   await onStep('finished');
   await db.transaction((q) => advanceCheckpoint(q, schema, checkpoint, applied, recordedAt));
   return { checkpoint, applied };
 }
 
-/** What a projection's bulk load leaves to do after its merge: add the keys it loaded without, create its indexes, analyze. */
+/** What a projection's bulk load leaves to do after its merges: add the keys it loaded without, create its indexes. */
 export interface FinishingSteps {
-  keys: readonly string[];
-  /** One statement each. */
+  /** The statement adding back each detached primary key, by unqualified table name (`detachPrimaryKeys`). */
+  keys: ReadonlyMap<string, string>;
+  /** One statement each, `create index … on <schema>.<table> …`. */
   indexes: readonly string[];
-  /** Qualified table names. */
-  analyze: readonly string[];
+}
+
+/** A step of the finish: runs once every step it comes `after` is done. */
+export interface FinishingTask {
+  readonly after: readonly FinishingTask[];
+  run(): Promise<unknown>;
+}
+
+/**
+ * The finish, PostgreSQL's work alone, as steps as small as their dependencies allow: each merge with the keys
+ * and statistics of the tables it fills, the key of each table the load only appended to, each index once its
+ * table is filled, each projection's staging dropped after its merges. Merges come round-robin over the
+ * projections, each projection's heaviest first, so that the heaviest of all start at once side by side and
+ * indexes fill the lanes beside the longest merges (one projection's merges alone no longer set the pace).
+ */
+export function finishingTasks(db: SqlDriver, schema: string, loads: readonly BulkLoad[], finishing: readonly FinishingSteps[]): FinishingTask[] {
+  // One statement per table or index over the whole log: minutes, not the driver's per-statement seconds, at
+  // tens of millions of events.
+  const long = { statementTimeoutMs: 15 * 60_000 };
+  const table = (name: string) => `${schema}."${name.replace(/"/g, '""')}"`;
+  /** Keys added, then analyzed so the first queries after the swap get good plans (ANALYZE needs no index). */
+  const keyAndAnalyze = async (q: Query, tables: readonly string[], keyed: ReadonlySet<string>, keys: ReadonlyMap<string, string>) => {
+    for (const t of tables) {
+      const key = keys.get(t);
+      if (key !== undefined) await q(key, []);
+      if (keyed.has(t)) await q(`analyze ${table(t)}`, []);
+    }
+  };
+  const merges = loads.map((load, i) => {
+    const keyed = new Set(load.keyedAfterLoad);
+    return load.merges.map<FinishingTask>((merge) => ({
+      after: [],
+      run: () =>
+        db.transaction(async (q) => {
+          // A merge sorts and groups every staged row: room to do it in memory (per sort, for this transaction only).
+          await q(`set local work_mem = '64MB'`, []);
+          await merge.run(q);
+          await keyAndAnalyze(q, merge.tables, keyed, finishing[i]!.keys);
+        }, long),
+    }));
+  });
+  const tasks: FinishingTask[] = [];
+  for (let round = 0; merges.some((m) => round < m.length); round++) for (const m of merges) if (round < m.length) tasks.push(m[round]!);
+  loads.forEach((load, i) => {
+    const keyed = new Set(load.keyedAfterLoad);
+    /** The task after which a table is filled and keyed: an index waits for it (else it would wait for its locks). */
+    const ready = new Map<string, FinishingTask>();
+    load.merges.forEach((merge, m) => merge.tables.forEach((t) => ready.set(t, merges[i]![m]!)));
+    for (const t of load.keyedAfterLoad.filter((t) => !ready.has(t))) {
+      const key: FinishingTask = { after: [], run: () => db.transaction((q) => keyAndAnalyze(q, [t], keyed, finishing[i]!.keys), long) };
+      ready.set(t, key);
+      tasks.push(key);
+    }
+    for (const statement of finishing[i]!.indexes) {
+      const on = indexedTable(statement, schema);
+      const after = ready.get(on);
+      tasks.push({ after: after ? [after] : [], run: () => db.transaction((q) => q(statement, []), long) });
+    }
+    if (load.dropStagingSql !== '') tasks.push({ after: merges[i]!, run: () => db.exec(load.dropStagingSql) });
+  });
+  return tasks;
+}
+
+/** The table `create index … on <schema>.<table> (…)` indexes; throws on any other statement. */
+function indexedTable(statement: string, schema: string): string {
+  const match = new RegExp(`\\son\\s+${schema}\\."?([a-z_][a-z0-9_]*)"?\\s*\\(`, 'i').exec(statement);
+  if (!match) throw new Error(`not an index on a table of ${schema}: ${statement}`);
+  return match[1]!;
+}
+
+/**
+ * Runs the tasks on up to two of the driver's connections at once (one after another on PGlite): each lane
+ * takes the first task, in list order, whose predecessors are done, and waits for one to end when none is.
+ * After a failure no task starts; the first failure is thrown once the running ones have ended.
+ */
+export async function runInLanes(db: SqlDriver, tasks: readonly FinishingTask[]): Promise<void> {
+  const done = new Set<FinishingTask>();
+  const waiting = new Set(tasks);
+  let failed = false;
+  let ended: () => void = () => undefined;
+  let anEnd = new Promise<void>((resolve) => (ended = resolve));
+  const lane = async () => {
+    while (waiting.size > 0 && !failed) {
+      const next = [...waiting].find((t) => t.after.every((p) => done.has(p)));
+      if (next === undefined) {
+        await anEnd;
+        continue;
+      }
+      waiting.delete(next);
+      try {
+        await next.run();
+        done.add(next);
+      } catch (error) {
+        failed = true;
+        throw error;
+      } finally {
+        const wake = ended;
+        anEnd = new Promise<void>((resolve) => (ended = resolve));
+        wake();
+      }
+    }
+  };
+  await allDone(Array.from({ length: Math.max(1, Math.min(2, db.concurrentTransactionsMax)) }, lane));
 }
 
 /** Waits for every write (none left running behind a failure), then fails with the first failure. */
@@ -107,24 +191,15 @@ export async function allDone(writes: readonly Promise<unknown>[]): Promise<void
 
 /** Runs the scripts on up to two of the driver's connections at once (one after another on PGlite). */
 export async function inLanes(db: SqlDriver, scripts: readonly string[]): Promise<void> {
-  await inLanesDo(db, scripts.map((script) => () => db.exec(script)));
-}
-
-/** Runs the tasks, in order, on up to two of the driver's connections at once (one after another on PGlite). */
-export async function inLanesDo(db: SqlDriver, tasks: ReadonlyArray<() => Promise<unknown>>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < tasks.length) await tasks[next++]!();
-  };
-  await allDone(Array.from({ length: Math.max(1, Math.min(2, db.concurrentTransactionsMax)) }, lane));
+  await runInLanes(db, scripts.map((script) => ({ after: [], run: () => db.exec(script) })));
 }
 
 /**
  * Drops the primary keys of `tables` in `schema` (still empty) and returns the statements that add them back,
- * as they were: a rebuild fills these tables by appends and merges alone, then builds each key in one pass.
+ * as they were, by table: a rebuild fills these tables by appends and merges alone, then builds each key in one pass.
  */
-export async function detachPrimaryKeys(db: SqlDriver, schema: string, tables: readonly string[]): Promise<string[]> {
-  if (tables.length === 0) return [];
+export async function detachPrimaryKeys(db: SqlDriver, schema: string, tables: readonly string[]): Promise<Map<string, string>> {
+  if (tables.length === 0) return new Map();
   const keys = await db.query<{ relname: string; conname: string; def: string }>(
     `select c.relname, k.conname, pg_get_constraintdef(k.oid) as def
        from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
@@ -134,5 +209,5 @@ export async function detachPrimaryKeys(db: SqlDriver, schema: string, tables: r
   const table = (relname: string) => `${schema}."${relname.replace(/"/g, '""')}"`;
   const constraint = (name: string) => `"${name.replace(/"/g, '""')}"`;
   if (keys.length > 0) await db.exec(keys.map((k) => `alter table ${table(k.relname)} drop constraint ${constraint(k.conname)};`).join('\n'));
-  return keys.map((k) => `alter table ${table(k.relname)} add constraint ${constraint(k.conname)} ${k.def};`);
+  return new Map(keys.map((k) => [k.relname, `alter table ${table(k.relname)} add constraint ${constraint(k.conname)} ${k.def};`]));
 }

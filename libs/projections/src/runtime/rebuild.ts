@@ -150,7 +150,7 @@ async function rebuildUnderLock(options: RebuildOptions): Promise<Omit<RebuildRe
       const keys = await Promise.all(bulk.map((l) => detachPrimaryKeys(db, schema, l.keyedAfterLoad)));
       const pageSize = Math.min(bulkBatchSize, bulkPageSize, limits.readCountMax);
       const bulkReader = new ReadAhead(store, pageSize);
-      const finishing = bulk.map((load, i) => ({ keys: keys[i]!, indexes: projections[i]!.createIndexes(schema), analyze: load.keyedAfterLoad.map((t) => `${schema}."${t}"`) }));
+      const finishing = bulk.map((_, i) => ({ keys: keys[i]!, indexes: projections[i]!.createIndexes(schema) }));
       const loaded = await loadInBulk(db, schema, bulk, bulkReader, pageSize, (applied, at) => {
         done = applied;
         reached = at;
@@ -161,7 +161,7 @@ async function rebuildUnderLock(options: RebuildOptions): Promise<Omit<RebuildRe
       }, finishing).finally(() => bulkReader.discard());
       from = loaded.checkpoint;
       // The tables the loads filled as the live path does (few rows), and the checkpoint's.
-      const analyzed = new Set(finishing.flatMap((f) => f.analyze));
+      const analyzed = new Set(bulk.flatMap((load) => load.keyedAfterLoad.map((t) => `${schema}."${t}"`)));
       await inLanes(db, (await tablesOf(db, schema)).filter((t) => !analyzed.has(t)).map((t) => `analyze ${t};`));
     } else {
       await load('loading');
