@@ -81,7 +81,7 @@ async function benchQueries(url: string, shape: { employees: number; customers: 
   const employee = async (i: number): Promise<EmployeeView> => (await reads.employee(`be${i % shape.employees}`))!;
   const scenarios: Array<[string, (i: number) => Promise<unknown>]> = [
     ['employee budget, latest period (with its gestures by type)', async (i) => reads.budget(await employee(i * 7), null)],
-    ['employee budget periods, newest 31', (i) => reads.budgetPeriods(`be${(i * 13) % shape.employees}`, { limit: 31, before: null })],
+    ['employee budget periods, newest 31', async (i) => reads.budgetPeriods(await employee(i * 13), { limit: 31, before: null })],
     ["supervisor's queue of one store, 50 oldest with customer history", (i) => reads.supervisorQueue({ employeeId: `sup-${i}`, role: 'supervisor', storeId: ['nyc-fifth-ave', 'chicago-loop', 'web-support'][i % 3]! }, 50)],
     ['customer 360', (i) => reads.customer360(`bc${(i * 7919) % shape.customers}`, new Date('2026-10-31T00:00:00Z'))],
   ];

@@ -224,7 +224,10 @@ function readModelsSuite(name: string, open: () => Promise<SqlDriver>) {
     }, 60_000);
 
     it('pages periods ending the same day without passing over one', async () => {
-      const all = await reads.budgetPeriods('sam', { limit: 10, before: null });
+      // On a day with activity: no period without it joins the list.
+      const now = at('2026-11-29T20:00:00.000Z');
+      const sam = await employee('sam');
+      const all = await reads.budgetPeriods(sam, { limit: 10, before: null }, now);
       expect(all.map((p) => [p.periodKey, p.endsOn])).toEqual([
         ['2026-W48', '2026-11-29'],
         ['2026-11-29', '2026-11-29'],
@@ -233,7 +236,7 @@ function readModelsSuite(name: string, open: () => Promise<SqlDriver>) {
       const paged: string[] = [];
       let cursor: { before: string | null; beforePeriod: string | null } = { before: null, beforePeriod: null };
       for (let pages = 0; pages < 10; pages++) {
-        const [period, ...rest] = await reads.budgetPeriods('sam', { limit: 1, ...cursor });
+        const [period, ...rest] = await reads.budgetPeriods(sam, { limit: 1, ...cursor }, now);
         expect(rest).toEqual([]);
         if (!period) break;
         paged.push(period.periodKey);
@@ -241,7 +244,32 @@ function readModelsSuite(name: string, open: () => Promise<SqlDriver>) {
       }
       expect(paged).toEqual(all.map((p) => p.periodKey));
       // The older cursor, the end date alone, still means "ending before it".
-      expect((await reads.budgetPeriods('sam', { limit: 10, before: '2026-11-29' })).map((p) => p.periodKey)).toEqual(['2026-11-25']);
+      expect((await reads.budgetPeriods(sam, { limit: 10, before: '2026-11-29' }, now)).map((p) => p.periodKey)).toEqual(['2026-11-25']);
+    });
+
+    it('lists the current period before its first gesture, in its place on every page', async () => {
+      // The 30th, a Monday: nothing given yet today, the supervisor's week W48 ended yesterday.
+      const now = at('2026-11-30T15:00:00.000Z');
+      const sam = await employee('sam');
+      const { period: today } = await reads.budget(sam, null, now);
+      const all = await reads.budgetPeriods(sam, { limit: 10, before: null }, now);
+      expect(all.map((p) => p.periodKey)).toEqual(['2026-11-30', '2026-W48', '2026-11-29', '2026-11-25']);
+      expect(all[0]).toEqual(today);
+      for (const limit of [1, 2, 3]) {
+        const paged: string[] = [];
+        let cursor: { before: string | null; beforePeriod: string | null } = { before: null, beforePeriod: null };
+        for (let pages = 0; pages < 10; pages++) {
+          const page = await reads.budgetPeriods(sam, { limit, ...cursor }, now);
+          expect(page.length).toBeLessThanOrEqual(limit);
+          if (page.length === 0) break;
+          paged.push(...page.map((p) => p.periodKey));
+          const last = page[page.length - 1]!;
+          cursor = { before: last.endsOn, beforePeriod: last.periodKey };
+        }
+        expect(paged).toEqual(all.map((p) => p.periodKey));
+      }
+      // Past the cursor it is not listed again.
+      expect((await reads.budgetPeriods(sam, { limit: 10, before: '2026-11-30', beforePeriod: '2026-11-30' }, now)).map((p) => p.periodKey)).toEqual(['2026-W48', '2026-11-29', '2026-11-25']);
     });
 
     describe('an escalation past its expiry, not yet recorded expired', () => {

@@ -97,10 +97,21 @@ export class ReadModels {
    * Past and current periods, newest first (by end date, then key): those after the page's cursor when given,
    * `before` and `beforePeriod` being the endsOn and periodKey of the last period seen. `before` alone (the
    * older form) takes those ending before that date, so it passes over periods ending the same day as the
-   * last one seen, as two do after a change of role.
+   * last one seen, as two do after a change of role. The current period is among them before its first
+   * gesture too, as `budget` shows it.
    */
-  async budgetPeriods(employeeId: string, page: { limit: number; before: string | null; beforePeriod?: string | null }, now: Date = new Date()): Promise<BudgetPeriodView[]> {
+  async budgetPeriods(employee: EmployeeView, page: { limit: number; before: string | null; beforePeriod?: string | null }, now: Date = new Date()): Promise<BudgetPeriodView[]> {
     const limit = Math.min(Math.max(1, page.limit), this.limits.periodsPageMax);
+    const stored = await this.storedPeriods(employee.employeeId, { ...page, limit }, now);
+    const current = await this.currentPeriod(employee, now);
+    if (current === null || stored.some((p) => p.periodKey === current.periodKey) || !afterCursor(current, page)) return stored;
+    // Unless a later page holds it: a full page whose last period comes before it on the list.
+    if (stored.length === limit && !comesBefore(current, stored[stored.length - 1]!)) return stored;
+    return [...stored, current].sort((a, b) => (comesBefore(a, b) ? -1 : 1)).slice(0, limit);
+  }
+
+  private async storedPeriods(employeeId: string, page: { limit: number; before: string | null; beforePeriod?: string | null }, now: Date): Promise<BudgetPeriodView[]> {
+    const limit = page.limit;
     // A period without an end date sorts last, as the earliest date there is.
     const endsOn = `coalesce(p.ends_on, '-infinity'::date)`;
     return (
@@ -255,6 +266,20 @@ interface RawCustomer360 {
   byType: Customer360View['gesturesReceived']['byType'];
   anyGesture: boolean;
   openEscalations: Customer360View['openEscalations'];
+}
+
+/** The list's order: later end date first (none as the earliest), then the greater key. */
+function comesBefore(a: BudgetPeriodView, b: BudgetPeriodView): boolean {
+  const aEnds = a.endsOn ?? '';
+  const bEnds = b.endsOn ?? '';
+  return aEnds !== bEnds ? aEnds > bEnds : a.periodKey > b.periodKey;
+}
+
+/** Whether a period comes after the page's cursor (all do without one), as the stored periods' query decides it. */
+function afterCursor(p: BudgetPeriodView, page: { before: string | null; beforePeriod?: string | null }): boolean {
+  if (page.before === null) return true;
+  const ends = p.endsOn ?? '';
+  return ends < page.before || (page.beforePeriod != null && ends === page.before && p.periodKey < page.beforePeriod);
 }
 
 const countKeys = ['count30d', 'count90d', 'count365d'] as const;

@@ -29,7 +29,7 @@ export class ReadQueries {
     const forbidden = mayReadEmployeeBudget(principal, employeeId, employee);
     if (forbidden) return { kind: 'forbidden', reason: forbidden };
     if (!employee) return { kind: 'not_found', what: 'budget' };
-    return { kind: 'ok', value: { employeeId, periods: await this.reads.budgetPeriods(employeeId, page, this.clock()) } };
+    return { kind: 'ok', value: { employeeId, periods: await this.reads.budgetPeriods(employee, page, this.clock()) } };
   }
 
   /** The caller's own queue: their store (all stores for head office), roles they may approve, never their own gestures. */
