@@ -16,3 +16,8 @@ export function assertSchemaName(schema: string): string {
   if (!identifier.test(schema)) throw new Error(`not a plain schema name: ${JSON.stringify(schema)}`);
   return schema;
 }
+
+/** `schema."table"`: a table name quoted as PostgreSQL quotes identifiers (`pg_tables` may hold any). */
+export function qualifiedTable(schema: string, table: string): string {
+  return `${assertSchemaName(schema)}."${table.replace(/"/g, '""')}"`;
+}

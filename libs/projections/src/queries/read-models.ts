@@ -53,11 +53,10 @@ export class ReadModels {
     const period = await this.one<BudgetPeriodView>(
       `select ${this.periodJson('p', '$3')} as v from ${this.s}.budget_periods p
         where p.employee_id = $1 and ($2::text is null or p.period_key = $2)
-        order by p.period_key = $4::text desc nulls last, p.log_commit desc, p.log_prepare desc limit 1`,
-      [employee.employeeId, periodKey, now.toISOString(), current?.periodKey ?? null],
+        order by p.log_commit desc, p.log_prepare desc limit 1`,
+      [employee.employeeId, periodKey ?? current?.periodKey ?? null, now.toISOString()],
     );
-    if (current !== null && period?.periodKey !== current.periodKey) return { employee, period: current };
-    return { employee, period };
+    return { employee, period: period ?? current };
   }
 
   /**
@@ -67,15 +66,14 @@ export class ReadModels {
    * else the role's under that policy.
    */
   private async currentPeriod(employee: EmployeeView, now: Date): Promise<BudgetPeriodView | null> {
-    const [rule] = await this.db.query<{ period_kind: string | null; allowance_minor: string | number | null; currency: string | null; time_zone: string | null }>(
+    const [rule] = await this.db.query<{ period_kind: string; allowance_minor: string | number; currency: string; time_zone: string | null }>(
       `select r.period_kind, r.allowance_minor, r.currency,
               (select time_zone from ${this.s}.customer_store_zones where store_id = $2 order by policy_version desc limit 1) as time_zone
-         from (select 1) one
-         left join lateral (select * from ${this.s}.budget_role_periods where role = $1 order by policy_version desc limit 1) r on true`,
+         from ${this.s}.budget_role_periods r where r.role = $1 order by r.policy_version desc limit 1`,
       [employee.role, employee.storeId],
     );
     const kind = periodKinds.find((k) => k === rule?.period_kind);
-    if (kind === undefined || rule?.allowance_minor === null || rule?.allowance_minor === undefined) return null;
+    if (rule === undefined || kind === undefined) return null;
     const period = periodAt(kind, now.getTime(), rule.time_zone ?? employee.timeZone);
     const allowanceMinor = employee.allowanceOverrideMinor ?? Number(rule.allowance_minor);
     return {

@@ -1,5 +1,6 @@
 import { START, type ReadFrom, type SqlDriver } from '#event-store';
 import type { BulkLoad, BulkLoadOptions, Projection, Query } from '../projection.js';
+import { qualifiedTable } from '../sql-names.js';
 import { bulkTarget } from './bulk-append.js';
 import { lastRecordedAt } from './apply-batch.js';
 import { advanceCheckpoint } from './checkpoint.js';
@@ -97,13 +98,12 @@ export function finishingTasks(db: SqlDriver, schema: string, loads: readonly Bu
   // One statement per table or index over the whole log: minutes, not the driver's per-statement seconds, at
   // tens of millions of events.
   const long = { statementTimeoutMs: 15 * 60_000 };
-  const table = (name: string) => `${schema}."${name.replace(/"/g, '""')}"`;
   /** Keys added, then analyzed so the first queries after the swap get good plans (ANALYZE needs no index). */
   const keyAndAnalyze = async (q: Query, tables: readonly string[], keyed: ReadonlySet<string>, keys: ReadonlyMap<string, string>) => {
     for (const t of tables) {
       const key = keys.get(t);
       if (key !== undefined) await q(key, []);
-      if (keyed.has(t)) await q(`analyze ${table(t)}`, []);
+      if (keyed.has(t)) await q(`analyze ${qualifiedTable(schema, t)}`, []);
     }
   };
   const merges = loads.map((load, i) => {
@@ -206,8 +206,7 @@ export async function detachPrimaryKeys(db: SqlDriver, schema: string, tables: r
       where k.contype = 'p' and n.nspname = $1 and c.relname = any($2::text[])`,
     [schema, [...tables]],
   );
-  const table = (relname: string) => `${schema}."${relname.replace(/"/g, '""')}"`;
   const constraint = (name: string) => `"${name.replace(/"/g, '""')}"`;
-  if (keys.length > 0) await db.exec(keys.map((k) => `alter table ${table(k.relname)} drop constraint ${constraint(k.conname)};`).join('\n'));
-  return new Map(keys.map((k) => [k.relname, `alter table ${table(k.relname)} add constraint ${constraint(k.conname)} ${k.def};`]));
+  if (keys.length > 0) await db.exec(keys.map((k) => `alter table ${qualifiedTable(schema, k.relname)} drop constraint ${constraint(k.conname)};`).join('\n'));
+  return new Map(keys.map((k) => [k.relname, `alter table ${qualifiedTable(schema, k.relname)} add constraint ${constraint(k.conname)} ${k.def};`]));
 }

@@ -1,6 +1,6 @@
 import { limits, START, type EventStore, type ReadFrom, type SqlDriver } from '#event-store';
 import type { Projection, Query } from '../projection.js';
-import { assertSchemaName, liveSchema as defaultLiveSchema, rebuildSchemaPrefix, retiredSchemaPrefix } from '../sql-names.js';
+import { assertSchemaName, liveSchema as defaultLiveSchema, qualifiedTable, rebuildSchemaPrefix, retiredSchemaPrefix } from '../sql-names.js';
 import { applyBatch, isAfter } from './apply-batch.js';
 import { bulkLoadsOf, detachPrimaryKeys, inLanes, loadInBulk } from './bulk-load.js';
 import { createSchemaSql, insertCheckpoint, readCheckpoint, schemaExists, versionsOf } from './checkpoint.js';
@@ -161,7 +161,7 @@ async function rebuildUnderLock(options: RebuildOptions): Promise<Omit<RebuildRe
       }, finishing).finally(() => bulkReader.discard());
       from = loaded.checkpoint;
       // The tables the loads filled as the live path does (few rows), and the checkpoint's.
-      const analyzed = new Set(bulk.flatMap((load) => load.keyedAfterLoad.map((t) => `${schema}."${t}"`)));
+      const analyzed = new Set(bulk.flatMap((load) => load.keyedAfterLoad.map((t) => qualifiedTable(schema, t))));
       await inLanes(db, (await tablesOf(db, schema)).filter((t) => !analyzed.has(t)).map((t) => `analyze ${t};`));
     } else {
       await load('loading');
@@ -250,6 +250,6 @@ async function tableExists(query: Query, schema: string, table: string): Promise
 
 async function tablesOf(db: SqlDriver, schema: string): Promise<string[]> {
   const rows = await db.query<{ tablename: string }>(`select tablename from pg_tables where schemaname = $1 order by tablename`, [schema]);
-  return rows.map((r) => `${schema}."${r.tablename.replace(/"/g, '""')}"`);
+  return rows.map((r) => qualifiedTable(schema, r.tablename));
 }
 
