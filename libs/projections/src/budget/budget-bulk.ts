@@ -1,6 +1,6 @@
 import type { BulkLoad, BulkLoadOptions } from '../projection.js';
 import { assertSchemaName } from '../sql-names.js';
-import { appendStaged, dropStagingSql, stagedBatches, first, last, latestSet, stagingName, stagingTablesSql, type StagingTable } from '../runtime/staging.js';
+import { appendStaged, mergeInto, dropStagingSql, stagedBatches, first, last, latestSet, stagingName, stagingTablesSql, type StagingTable } from '../runtime/staging.js';
 import { emptyBudgetDeltas, foldBudgetEvents } from './budget-fold.js';
 
 const employees: StagingTable = {
@@ -45,62 +45,27 @@ export function budgetBulkLoad(schema: string, options: BulkLoadOptions): BulkLo
       await appendStaged(target, s, rolePeriods, b, d.rolePeriods.values());
     }),
     merges: [
-      {
-        tables: ['budget_periods'],
-        run: (query) =>
-          query(
-            `insert into ${s}.budget_periods (employee_id, period_key, kind, ends_on, currency, allowance_minor, spent_minor, reserved_minor, pending_escalations,
+      mergeInto('budget_periods', `insert into ${s}.budget_periods (employee_id, period_key, kind, ends_on, currency, allowance_minor, spent_minor, reserved_minor, pending_escalations,
                log_commit, log_prepare)
              select employee_id, period_key, ${latestSet('kind')}, ${latestSet('ends_on')}, ${latestSet('currency')}, ${latestSet('allowance_minor')},
                sum(spent_minor), sum(reserved_minor), sum(pending_escalations), ${last('log_commit')}, ${last('log_prepare')}
-             from ${at(periods)} group by employee_id, period_key`,
-            [],
-          ),
-      },
-      {
-        tables: ['budget_period_gestures'],
-        run: (query) =>
-          query(
-            `insert into ${s}.budget_period_gestures (employee_id, period_key, gesture_type, given_count, given_minor, escalated_count, refused_count, reversed_count)
+             from ${at(periods)} group by employee_id, period_key`),
+      mergeInto('budget_period_gestures', `insert into ${s}.budget_period_gestures (employee_id, period_key, gesture_type, given_count, given_minor, escalated_count, refused_count, reversed_count)
              select employee_id, period_key, gesture_type, sum(given_count), sum(given_minor), sum(escalated_count), sum(refused_count), sum(reversed_count)
-             from ${at(gestureTypes)} group by employee_id, period_key, gesture_type`,
-            [],
-          ),
-      },
-      {
-        tables: ['pending_escalations'],
-        run: (query) =>
-          query(
-            `insert into ${s}.pending_escalations (gesture_id, reservation_id, employee_id, customer_id, gesture_type, store_id, channel, period_key,
+             from ${at(gestureTypes)} group by employee_id, period_key, gesture_type`),
+      mergeInto('pending_escalations', `insert into ${s}.pending_escalations (gesture_id, reservation_id, employee_id, customer_id, gesture_type, store_id, channel, period_key,
                reserved_minor, currency, points, approver_role, reason_code, note, escalated_at, expires_at)
              select distinct on (o.gesture_id) o.gesture_id, o.reservation_id, o.employee_id, o.customer_id, o.gesture_type, o.store_id, o.channel,
                o.period_key, o.reserved_minor, o.currency, o.points, o.approver_role, o.reason_code, o.note, o.escalated_at, o.expires_at
              from ${at(opened)} o
              where not exists (select from ${at(closed)} c where c.gesture_id = o.gesture_id and c.batch >= o.batch)
-             order by o.gesture_id, o.batch`,
-            [],
-          ),
-      },
-      {
-        tables: ['budget_employees'],
-        run: (query) =>
-          query(
-            `insert into ${s}.budget_employees (employee_id, role, store_id, time_zone, currency, allowance_override_minor, enrolled_at, policy_version)
+             order by o.gesture_id, o.batch`),
+      mergeInto('budget_employees', `insert into ${s}.budget_employees (employee_id, role, store_id, time_zone, currency, allowance_override_minor, enrolled_at, policy_version)
              select employee_id, ${last('role')}, ${last('store_id')}, ${last('time_zone')}, ${last('currency')}, ${last('allowance_override_minor')},
                ${first('enrolled_at')}, ${last('policy_version')}
-             from ${at(employees)} group by employee_id`,
-            [],
-          ),
-      },
-      {
-        tables: ['budget_role_periods'],
-        run: (query) =>
-          query(
-            `insert into ${s}.budget_role_periods (policy_version, role, period_kind, allowance_minor, currency)
-             select distinct on (policy_version, role) policy_version, role, period_kind, allowance_minor, currency from ${at(rolePeriods)} order by policy_version, role, batch`,
-            [],
-          ),
-      },
+             from ${at(employees)} group by employee_id`),
+      mergeInto('budget_role_periods', `insert into ${s}.budget_role_periods (policy_version, role, period_kind, allowance_minor, currency)
+             select distinct on (policy_version, role) policy_version, role, period_kind, allowance_minor, currency from ${at(rolePeriods)} order by policy_version, role, batch`),
     ],
     dropStagingSql: dropStagingSql(s, staged),
   };

@@ -1,6 +1,6 @@
 import type { BulkLoad, BulkLoadOptions } from '../projection.js';
 import { assertSchemaName } from '../sql-names.js';
-import { appendStaged, dropStagingSql, stagedBatches, latestSet, stagingName, stagingTablesSql, type StagingTable } from '../runtime/staging.js';
+import { appendStaged, mergeInto, dropStagingSql, stagedBatches, latestSet, stagingName, stagingTablesSql, type StagingTable } from '../runtime/staging.js';
 import { emptyCustomerDeltas, foldCustomerEvents, type CustomerGestureRow, type StoreZones } from './customer-fold.js';
 
 const customers: StagingTable = {
@@ -67,36 +67,15 @@ export function customerBulkLoad(schema: string, options: BulkLoadOptions): Bulk
           );
         },
       },
-      {
-        tables: ['customers'],
-        run: (query) =>
-          query(
-            `insert into ${s}.customers (customer_id, currency, points_balance, lifetime_spend_minor, purchases, last_purchase_at, tier, tier_changed_at,
+      mergeInto('customers', `insert into ${s}.customers (customer_id, currency, points_balance, lifetime_spend_minor, purchases, last_purchase_at, tier, tier_changed_at,
                last_feedback, last_feedback_at, spend_as_of_month)
              select customer_id, ${latestSet('currency')}, sum(points_balance), sum(lifetime_spend_minor), sum(purchases), max(last_purchase_at),
                ${latestSet('tier')}, ${latestSet('tier_changed_at')}, ${latestGiven('last_feedback')}, max(last_feedback_at), ${latestSet('spend_as_of_month')}
-             from ${at(customers)} group by customer_id`,
-            [],
-          ),
-      },
-      {
-        tables: ['customer_spend_months'],
-        run: (query) =>
-          query(
-            `insert into ${s}.customer_spend_months (customer_id, month, spend_minor)
-             select customer_id, month, sum(spend_minor) from ${at(months)} group by customer_id, month`,
-            [],
-          ),
-      },
-      {
-        tables: ['customer_store_zones'],
-        run: (query) =>
-          query(
-            `insert into ${s}.customer_store_zones (policy_version, store_id, time_zone)
-             select distinct on (policy_version, store_id) policy_version, store_id, time_zone from ${at(zones)} order by policy_version, store_id, batch`,
-            [],
-          ),
-      },
+             from ${at(customers)} group by customer_id`),
+      mergeInto('customer_spend_months', `insert into ${s}.customer_spend_months (customer_id, month, spend_minor)
+             select customer_id, month, sum(spend_minor) from ${at(months)} group by customer_id, month`),
+      mergeInto('customer_store_zones', `insert into ${s}.customer_store_zones (policy_version, store_id, time_zone)
+             select distinct on (policy_version, store_id) policy_version, store_id, time_zone from ${at(zones)} order by policy_version, store_id, batch`),
     ],
     dropStagingSql: dropStagingSql(s, staged),
   };

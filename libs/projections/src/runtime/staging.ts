@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '#event-store';
-import type { BulkLoad, BulkLoadOptions } from '../projection.js';
+import type { BulkLoad, BulkLoadOptions, BulkMerge } from '../projection.js';
 import type { BulkTarget } from './bulk-append.js';
 import { assertSchemaName } from '../sql-names.js';
 
@@ -101,3 +101,8 @@ export const latestSet = (column: string) => `(array_agg(${column} order by batc
 /** The value of the last batch (overwritten by every upsert) and of the first (only ever inserted). */
 export const last = (column: string) => `(array_agg(${column} order by batch desc))[1]`;
 export const first = (column: string) => `(array_agg(${column} order by batch))[1]`;
+
+/** A merge that is one statement filling one table. */
+export function mergeInto(table: string, sql: string): BulkMerge {
+  return { tables: [table], run: (query) => query(sql, []) };
+}
