@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigurationError, loadSettings } from '#config';
+import { ConfigurationError, fitStateCaches, loadSettings } from '#config';
 import { createLogger, drainInOrder, exitOnSignal, Lifecycle, processMetrics, startOperationsServer } from '#observability';
 import { startCrmRelay } from './start-crm-relay.js';
 
@@ -9,8 +9,9 @@ import { startCrmRelay } from './start-crm-relay.js';
  * Health and metrics on OPERATIONS_PORT; SIGTERM finishes the batch in flight.
  */
 async function main(): Promise<void> {
-  const settings = loadSettings();
+  const { settings, warning } = fitStateCaches(loadSettings(), ['relay']);
   const log = createLogger({ service: 'crm-relay', level: settings.operations.logLevel });
+  if (warning) log.warn(warning);
   const running = await startCrmRelay(settings, { log: (line) => log.warn(line) });
   const lifecycle = new Lifecycle();
   const operations = await startOperationsServer({

@@ -1,23 +1,11 @@
 import { budgetStreamPrefix, loyaltyStreamPrefix, type BudgetEvent, type BudgetState, type LoyaltyEvent, type LoyaltyState } from '#domain';
 import { limits as storeLimits, type EventStore, type RecordedEvent } from '#event-store';
-import { budgetModel, loyaltyModel, LruCache } from '#ledger';
+import { budgetModel, loyaltyModel, LruCache, stateCacheLimits, type StateCacheLimits } from '#ledger';
 
-export interface PartyStatesLimits {
-  /** Stream states kept in memory at most; a miss costs one read of that stream. */
-  cachedStreamsMax: number;
-  /** Total weight of cached states (units of ~100 bytes, as the ledger's own cache weighs them). */
-  cachedWeightMax: number;
+export interface PartyStatesLimits extends StateCacheLimits {
   /** Streams read at once on cache misses. */
   concurrentLoadsMax: number;
 }
-
-/**
- * What a unit of the states' weights (`weigh`) takes on the heap, measured: 2,000 budgets of 49 gestures
- * each, weighing 408,000 units in all, held 78 MB (`node --expose-gc`, heap used before and after).
- */
-const bytesPerWeightUnit = 200;
-/** No folded state takes less than this; it bounds the number of states as the weight bounds their size. */
-const bytesPerStateMin = 1_000;
 
 /**
  * Limits for `cacheMb` megabytes of folded states. The cache should hold every party active within a few
@@ -25,8 +13,7 @@ const bytesPerStateMin = 1_000;
  * nearly every party of every batch, and falls behind.
  */
 export function partyStatesLimits(cacheMb: number): PartyStatesLimits {
-  const bytes = cacheMb * 1_000_000;
-  return { cachedStreamsMax: Math.floor(bytes / bytesPerStateMin), cachedWeightMax: Math.floor(bytes / bytesPerWeightUnit), concurrentLoadsMax: 8 };
+  return { ...stateCacheLimits(cacheMb), concurrentLoadsMax: 8 };
 }
 
 export const defaultPartyStatesLimits: PartyStatesLimits = partyStatesLimits(128);

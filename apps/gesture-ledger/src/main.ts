@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { mintToken } from '#auth';
-import { ConfigurationError, loadSettings, openStorage } from '#config';
+import { ConfigurationError, fitStateCaches, loadSettings, openStorage } from '#config';
 import { drainInOrder, exitOnSignal, Lifecycle } from '#observability';
 import { startCrmRelay } from '../../crm-relay/src/start-crm-relay.js';
 import { startLedgerApi } from '../../ledger-api/src/start-ledger-api.js';
@@ -13,7 +13,8 @@ import { startProjector } from '../../projector/src/start-projector.js';
  * (apps/ledger-api, ...) are built from the same modules.
  */
 async function main(): Promise<void> {
-  const settings = loadSettings();
+  const loaded = loadSettings();
+  const { settings, warning } = fitStateCaches(loaded, loaded.kafka.brokers.length > 0 ? ['ledger', 'relay'] : ['ledger']);
   // One store for every part: the embedded PGlite admits one owner per data directory.
   const storage = await openStorage(settings);
   const projector = await startProjector(settings, { storage, serveHttp: false });
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
   );
   exitOnSignal(drain, api.log);
   const { ledger, url } = api;
+  if (warning) api.log.warn(warning);
   const policy = ledger.policies.current();
   const aStore = Object.keys(policy.stores)[0] ?? null;
   console.log(`Gesture Ledger is running on ${url} (event store: ${settings.eventStore}${settings.eventStore === 'embedded' ? ` in ${settings.dataDir}` : ''}, policy v${policy.version})`);

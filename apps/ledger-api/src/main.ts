@@ -1,12 +1,13 @@
 import 'reflect-metadata';
-import { ConfigurationError, loadSettings } from '#config';
+import { ConfigurationError, fitStateCaches, loadSettings } from '#config';
 import { startLedgerApi } from './start-ledger-api.js';
 
 /** The command API as its own deployable service; replicas scale horizontally. */
 async function main(): Promise<void> {
-  const settings = loadSettings();
+  const { settings, warning } = fitStateCaches(loadSettings(), ['ledger']);
   // Every replica serves requests; only those configured to do so follow the log to expire escalations.
   const { url, log } = await startLedgerApi(settings, { expireEscalations: settings.expireEscalations });
+  if (warning) log.warn(warning);
   log.info({ url, eventStore: settings.eventStore }, `ledger-api listening on ${url}`);
 }
 

@@ -47,7 +47,7 @@ export async function startLedgerApi(settings: Settings, options: LedgerApiStart
   const metrics = processMetrics();
   const lifecycle = new Lifecycle();
   const store = options.store ?? (await openEventStore(settings));
-  const ledger = new GestureLedger(store, { observer: ledgerMetrics(metrics) });
+  const ledger = new GestureLedger(store, { observer: ledgerMetrics(metrics), stateCacheMb: settings.ledgerStateCacheMb });
   await ledger.start(settings.seedSamplePolicy ? samplePolicy() : undefined);
   const expiry = options.expireEscalations ? new EscalationExpiryScheduler(store, ledger, { log: (line) => log.warn(line) }) : undefined;
   // Waits for its snapshot only: catching up with the log after it is a background duty, and must not hold

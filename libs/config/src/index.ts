@@ -3,3 +3,4 @@ export * from './open-event-store.js';
 export * from './kafka-settings.js';
 export * from './projector-settings.js';
 export * from './open-storage.js';
+export * from './state-caches.js';

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pgliteSharedBuffersMbDefault } from '#event-store';
+import { stateCacheMbDefault } from '#ledger';
 import { loadKafkaSettings, type KafkaSettings } from './kafka-settings.js';
 import { loadProjectorSettings, type ProjectorSettings } from './projector-settings.js';
 
@@ -21,6 +22,8 @@ export interface Settings {
   seedSamplePolicy: boolean;
   /** Whether this instance releases overdue escalations; one instance per deployment is enough. */
   expireEscalations: boolean;
+  /** Heap for the budget and loyalty states the ledger keeps between commands, in MB (`LEDGER_STATE_CACHE_MB`). */
+  ledgerStateCacheMb: number;
   kafkaBrokers: string[];
   /** Kafka in and out: topics, the inbound consumer, the CRM relay (see `KafkaSettings`). */
   kafka: KafkaSettings;
@@ -102,6 +105,7 @@ export function loadSettings(env: Env = process.env): Settings {
     },
     seedSamplePolicy: oneOf(env, 'SEED_SAMPLE_POLICY', ['true', 'false'] as const, production ? 'false' : 'true') === 'true',
     expireEscalations: oneOf(env, 'EXPIRE_ESCALATIONS', ['true', 'false'] as const, 'true') === 'true',
+    ledgerStateCacheMb: integer(env, 'LEDGER_STATE_CACHE_MB', stateCacheMbDefault, 8, 65_536),
     kafkaBrokers: (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean),
     kafka: loadKafkaSettings(env),
     projector: loadProjectorSettings(env, eventStore, databaseUrl),

@@ -38,6 +38,7 @@ import {
 import { employeeOfGesture, gestureIdFor } from './gesture-ids.js';
 import { silentObserver, type CommandOutcomeLabel, type LedgerObserver } from './ledger-observer.js';
 import { PolicyBook } from './policy-book.js';
+import { stateCache, stateCacheLimits, stateCacheMbDefault, type StateCache } from './state-cache.js';
 import { StreamCommandProcessor, type StreamCommandProcessorLimits } from './stream-command-processor.js';
 import { budgetModel, loyaltyModel, type Authorized, type CommandOutcome } from './stream-models.js';
 
@@ -91,6 +92,8 @@ export type Result<T> = { kind: 'ok'; value: T } | { kind: 'refused'; reason: st
 export interface LedgerOptions {
   clock?: () => Date;
   processorLimits?: Partial<StreamCommandProcessorLimits>;
+  /** Heap for the budget and loyalty states kept between commands, shared by both (`stateCacheMbDefault`). */
+  stateCacheMb?: number;
   /** Where command counts, latencies, appends and conflicts are reported (metrics). */
   observer?: LedgerObserver;
 }
@@ -104,6 +107,7 @@ export class GestureLedger {
   readonly policies: PolicyBook;
   private readonly budgets: StreamCommandProcessor<BudgetState, Authorized<BudgetCommand, BudgetState>, BudgetEvent, CommandOutcome<BudgetState, BudgetEvent>>;
   private readonly loyalty: StreamCommandProcessor<LoyaltyState, Authorized<LoyaltyCommand, LoyaltyState>, LoyaltyEvent, CommandOutcome<LoyaltyState, LoyaltyEvent>>;
+  private readonly states: StateCache;
   private readonly clock: () => Date;
   private readonly observer: LedgerObserver;
 
@@ -115,8 +119,9 @@ export class GestureLedger {
     this.observer = options.observer ?? silentObserver;
     this.policies = new PolicyBook(store);
     const policy = () => this.policies.current();
-    this.budgets = new StreamCommandProcessor(store, budgetModel(policy), options.processorLimits, this.observer);
-    this.loyalty = new StreamCommandProcessor(store, loyaltyModel(policy), options.processorLimits, this.observer);
+    this.states = stateCache(stateCacheLimits(options.stateCacheMb ?? stateCacheMbDefault));
+    this.budgets = new StreamCommandProcessor(store, budgetModel(policy), options.processorLimits, this.observer, this.states);
+    this.loyalty = new StreamCommandProcessor(store, loyaltyModel(policy), options.processorLimits, this.observer, this.states);
   }
 
   async start(seedPolicy?: Policy): Promise<void> {
@@ -127,7 +132,7 @@ export class GestureLedger {
   }
 
   get cachedStreams(): number {
-    return this.budgets.cachedStreams + this.loyalty.cachedStreams;
+    return this.states.size;
   }
 
   async requestGesture(input: RequestGestureInput, ctx: RequestContext): Promise<Result<GestureOutcome>> {

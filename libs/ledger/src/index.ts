@@ -1,4 +1,5 @@
 export * from './lru-cache.js';
+export * from './state-cache.js';
 export * from './stream-command-processor.js';
 export * from './authorization.js';
 export * from './gesture-ids.js';

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { createEmbeddedEventStore, type EventStore, type RecordedEvent } from '#event-store';
 import { StreamBusyError, StreamCommandProcessor, type StreamModel } from './stream-command-processor.js';
+import { stateCache } from './state-cache.js';
 
 /** A wallet that must never go below zero: the smallest model with an invariant worth racing for. */
 type WalletEvent = { type: 'Debited' | 'Refused'; schemaVersion: 1; data: { amount: number; key: string } };
@@ -90,8 +91,28 @@ describe('StreamCommandProcessor', () => {
   });
 
   it('keeps no more stream states than its limit', async () => {
-    const processor = new StreamCommandProcessor(store, wallet, { cachedStreamsMax: 3 });
+    const processor = new StreamCommandProcessor(store, wallet, {}, undefined, stateCache({ cachedStreamsMax: 3, cachedWeightMax: 1_000 }));
     for (let i = 0; i < 10; i++) await processor.handle(`wallet-${randomUUID()}`, envelope(`k-${i}`, 1));
     expect(processor.cachedStreams).toBe(3);
+  });
+
+  it('keeps the states of processors sharing a cache within its weight together, each weighed by its own model', async () => {
+    // A wallet weighs a unit per debit it remembers: ten debits, ten units.
+    const heavy = { ...wallet, weigh: (s: WalletState) => s.seen.size };
+    const light = { ...wallet, weigh: () => 1 };
+    const shared = stateCache({ cachedStreamsMax: 100, cachedWeightMax: 25 });
+    const wallets = new StreamCommandProcessor(store, heavy, {}, undefined, shared);
+    const purses = new StreamCommandProcessor(store, light, {}, undefined, shared);
+    const rich = `wallet-${randomUUID()}`;
+    for (let i = 0; i < 10; i++) await wallets.handle(rich, envelope(`${rich}-${i}`, 1));
+    expect(shared.weight).toBe(10);
+    for (let i = 0; i < 15; i++) await purses.handle(`purse-${randomUUID()}`, envelope(`p-${i}`, 1));
+    expect(shared.weight).toBe(25);
+    // One more purse passes the bound: the least recently used state goes, and that is the heavy wallet.
+    await purses.handle(`purse-${randomUUID()}`, envelope('p-last', 1));
+    expect(shared.weight).toBe(16);
+    expect(purses.cachedStreams).toBe(16);
+    // Evicted is not forgotten: the wallet is read back from the store with its history.
+    expect(await wallets.handle(rich, envelope(`${rich}-0`, 1))).toBe('repeat');
   });
 });

@@ -12,7 +12,7 @@ import {
   type RecordedEvent,
 } from '#event-store';
 import { silentObserver, type LedgerObserver } from './ledger-observer.js';
-import { LruCache } from './lru-cache.js';
+import { stateCache, stateCacheLimits, stateCacheMbDefault, type StateCache } from './state-cache.js';
 
 /** The pure part of a stream the processor drives: a decider whose events are plain JSON data. */
 export interface StreamModel<State, Command, Event extends { type: string; schemaVersion: number; data: unknown }, Outcome> {
@@ -22,7 +22,7 @@ export interface StreamModel<State, Command, Event extends { type: string; schem
   decide(command: Command, state: State): { events: readonly Event[]; outcome: (stateAfter: State) => Outcome };
   /** Rebuilds a domain event from a stored one (upcasting older schema versions here). */
   fromRecorded(event: RecordedEvent): Event;
-  /** A rough size of a state in cache weight units (about 100 bytes each), for the cache's bound. */
+  /** A rough size of a state in cache weight units (`bytesPerWeightUnit` each), for the cache's bound. */
   weigh?(state: State): number;
 }
 
@@ -35,10 +35,6 @@ export interface CommandEnvelope<Command> {
 }
 
 export interface StreamCommandProcessorLimits {
-  /** Stream states kept in memory at most. */
-  cachedStreamsMax: number;
-  /** Total weight of cached states (see `StreamModel.weigh`): the bound on the processor's memory. */
-  cachedWeightMax: number;
   /** Commands of one stream decided together and written in one append. */
   commandsPerAppendMax: number;
   /** Commands waiting for one stream; beyond it callers are refused at once (back-pressure). */
@@ -48,8 +44,6 @@ export interface StreamCommandProcessorLimits {
 }
 
 export const defaultProcessorLimits: StreamCommandProcessorLimits = {
-  cachedStreamsMax: 20_000,
-  cachedWeightMax: 400_000,
   commandsPerAppendMax: 200,
   queuedCommandsPerStreamMax: 5_000,
   conflictRetriesMax: 5,
@@ -65,6 +59,7 @@ export class StreamBusyError extends Error {
 interface Cached<State> {
   state: State;
   revision: bigint | typeof NO_STREAM;
+  weight: number;
 }
 
 interface Queued<Command, Outcome> {
@@ -81,7 +76,7 @@ interface Queued<Command, Outcome> {
  * the state is reloaded and the commands decided again, a bounded number of times.
  */
 export class StreamCommandProcessor<State, Command, Event extends { type: string; schemaVersion: number; data: unknown }, Outcome> {
-  private readonly cache: LruCache<string, Cached<State>>;
+  private readonly cache: StateCache;
   private readonly queues = new Map<string, Array<Queued<Command, Outcome>>>();
   private readonly limits: StreamCommandProcessorLimits;
 
@@ -90,9 +85,11 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
     private readonly model: StreamModel<State, Command, Event, Outcome>,
     limits: Partial<StreamCommandProcessorLimits> = {},
     private readonly observer: LedgerObserver = silentObserver,
+    /** Where folded states are kept between commands; other processors may share it. */
+    cache: StateCache = stateCache(stateCacheLimits(stateCacheMbDefault)),
   ) {
     this.limits = { ...defaultProcessorLimits, ...limits };
-    this.cache = new LruCache(this.limits.cachedStreamsMax, this.limits.cachedWeightMax, (cached) => model.weigh?.(cached.state) ?? 1);
+    this.cache = cache;
   }
 
   handle(stream: string, envelope: CommandEnvelope<Command>): Promise<Outcome> {
@@ -111,9 +108,10 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
 
   /** The current state of a stream (from memory when cached), for queries that must not lag. */
   async current(stream: string): Promise<State> {
-    return (this.cache.get(stream) ?? (await this.load(stream))).state;
+    return (this.cached(stream) ?? (await this.load(stream))).state;
   }
 
+  /** States in its cache, counting those of processors it shares the cache with. */
   get cachedStreams(): number {
     return this.cache.size;
   }
@@ -145,7 +143,7 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
   private async decideAndAppend(stream: string, envelopes: Array<CommandEnvelope<Command>>): Promise<Array<{ ok: true; value: Outcome } | { ok: false; error: unknown }>> {
     let decidedAfterIdConflict = false;
     for (let attempt = 0; ; attempt++) {
-      const cached = this.cache.get(stream) ?? (await this.load(stream));
+      const cached = this.cached(stream) ?? (await this.load(stream));
       let state = cached.state;
       const toAppend: EventToAppend[] = [];
       const decided: Array<{ outcome: (s: State) => Outcome; stateAfter: State } | { error: unknown }> = [];
@@ -165,7 +163,7 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
       if (toAppend.length > 0) {
         try {
           const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: cached.revision });
-          this.cache.set(stream, { state, revision: result.nextExpectedRevision });
+          this.remember(stream, state, result.nextExpectedRevision);
           this.observer.appended(envelopes.length, toAppend.length);
         } catch (error) {
           if (error instanceof WrongExpectedRevisionError) this.observer.conflicted();
@@ -205,7 +203,7 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
   }
 
   /** Reads the stream into a state, from scratch or on top of a cached one (events after its revision). */
-  private async load(stream: string, from: Cached<State> = { state: this.model.initialState(), revision: NO_STREAM }): Promise<Cached<State>> {
+  private async load(stream: string, from: Pick<Cached<State>, 'state' | 'revision'> = { state: this.model.initialState(), revision: NO_STREAM }): Promise<Cached<State>> {
     let state = from.state;
     let revision = from.revision;
     for (let next = revision === NO_STREAM ? 0n : revision + 1n; ; ) {
@@ -218,7 +216,16 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
       if (events.length < storeLimits.readCountMax) break;
       next = events[events.length - 1]!.revision + 1n;
     }
-    const cached = { state, revision };
+    return this.remember(stream, state, revision);
+  }
+
+  /** This processor's streams only ever hold its own model's states, whoever else shares the cache. */
+  private cached(stream: string): Cached<State> | undefined {
+    return this.cache.get(stream) as Cached<State> | undefined;
+  }
+
+  private remember(stream: string, state: State, revision: bigint | typeof NO_STREAM): Cached<State> {
+    const cached = { state, revision, weight: this.model.weigh?.(state) ?? 1 };
     this.cache.set(stream, cached);
     return cached;
   }
