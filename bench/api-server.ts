@@ -15,13 +15,21 @@ export interface RunningServer {
  * Starts `apps/ledger-api` as its own process (as deployed), so the load generator and the server do
  * not share an event loop, exactly as the anchor's no-op ceiling is measured.
  */
+const outputKeptMax = 64 * 1024;
+
 export async function spawnLedgerApi(env: Record<string, string>, port: number): Promise<RunningServer> {
   // BENCH_PROFILE=api-server: the server writes a V8 CPU profile of its whole life when it exits.
   const profile = (process.env.BENCH_PROFILE ?? '').split(',').includes('api-server') ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles', '--cpu-prof-interval=200'] : [];
   const child = spawn(process.execPath, [...serviceNodeFlags, ...profile, 'dist/apps/ledger-api/src/main.js'], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Only a bounded tail is kept: the server logs a line per request, and all of them, kept in this process
+  // (the load generator's), made its heap grow by ~40 MB a minute and its collector stall every connection.
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
+  const keep = (chunk: Buffer) => {
+    output += chunk;
+    if (output.length > outputKeptMax) output = output.slice(-outputKeptMax);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const deadline = Date.now() + 60_000;
   while (!output.includes('listening on')) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`ledger-api did not start:\n${output}`);
