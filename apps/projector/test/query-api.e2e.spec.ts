@@ -138,6 +138,12 @@ describe('query API (HTTP, embedded store, read models kept by the projector)', 
       }
       // A party id in the query string is refused in the same words as in the path.
       expect(await get('/read/customers?after=-cust-1', admin)).toEqual(badPathId('after'));
+      // A bad id and bad query values: one answer names them all.
+      const idRule = badPathId('employeeId').body.errors[0]!;
+      const both = await get('/read/employees/-asc-1/budget?period=yesterday', admin);
+      expect({ status: both.status, errors: both.body.errors }).toEqual({ status: 400, errors: [idRule, { field: 'period', reasons: [expect.stringContaining('period must be')] }] });
+      const page = await get('/read/employees/-asc-1/budget/periods?limit=0&beforePeriod=2026-11-23', admin);
+      expect({ status: page.status, fields: page.body.errors.map((e: { field: string }) => e.field) }).toEqual({ status: 400, fields: ['employeeId', 'limit', 'beforePeriod'] });
     });
   });
 

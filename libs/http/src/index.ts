@@ -6,7 +6,7 @@ export { errorAnswer, type ErrorAnswer } from './error-answer.js';
 export { Ctx, correlationIdFrom, requestContext } from './request-context.js';
 export { refusalKind, unwrap } from './results.js';
 export * from './validation.js';
-export { GestureIdParam, PartyIdParam } from './path-ids.js';
+export { GestureIdParam, PartyIdParam, QueryChecks, type QueryCheck } from './path-ids.js';
 export { TOKEN_VERIFIER } from './tokens.js';
 export { HttpEdgeModule } from './http-edge.module.js';
 export { createServiceAdapter, connectionLimits, type ServiceAdapterOptions } from './service-adapter.js';

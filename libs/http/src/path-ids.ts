@@ -24,9 +24,13 @@ interface PathId {
 
 const isId = (value: string | undefined, pattern: RegExp): boolean => typeof value === 'string' && pattern.test(value);
 
+/** Collects the errors of a route's query values, as its handler checks them. */
+export type QueryCheck = (query: Readonly<Record<string, string | undefined>>) => FieldError[];
+
 class PathIdsGuard implements CanActivate {
   /** In the order of the handler's parameters. */
   readonly ids: PathId[] = [];
+  queryCheck: QueryCheck | null = null;
 
   constructor(
     private readonly controller: object,
@@ -34,10 +38,14 @@ class PathIdsGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<{ params: Record<string, string | undefined>; body?: unknown }>();
+    const request = context.switchToHttp().getRequest<{ params: Record<string, string | undefined>; query?: Record<string, string | undefined>; body?: unknown }>();
     if (this.ids.every(({ name, pattern }) => isId(request.params[name], pattern))) return true;
     const badIds = this.ids.filter(({ name, pattern }) => !isId(request.params[name], pattern));
-    throw validationFailed([...badIds.map(({ name, rule }) => ({ field: name, reasons: [`${name} must be ${rule}`] })), ...this.bodyErrors(request.body)]);
+    throw validationFailed([
+      ...badIds.map(({ name, rule }) => ({ field: name, reasons: [`${name} must be ${rule}`] })),
+      ...(this.queryCheck?.(request.query ?? {}) ?? []),
+      ...this.bodyErrors(request.body),
+    ]);
   }
 
   /** The fields the body pipe would have named: the handler's `@Body()` parameter checked against its DTO class. */
@@ -66,13 +74,28 @@ function idParam(name: string, pattern: RegExp, rule: string, description: strin
     if (key === undefined) return;
     const method = Object.getOwnPropertyDescriptor(target, key)!;
     ApiParam({ name, required: true, description, schema: { type: 'string', pattern: pattern.source } })(target, key, method);
-    let guard = guards.get(method.value);
-    if (guard === undefined) {
-      guards.set(method.value, (guard = new PathIdsGuard(target, key)));
-      UseGuards(guard)(target, key, method);
-    }
+    const guard = guardOf(target, key, method);
     guard.ids.push({ name, index, pattern, rule });
     guard.ids.sort((a, b) => a.index - b.index);
+  };
+}
+
+function guardOf(target: object, key: string | symbol, method: PropertyDescriptor): PathIdsGuard {
+  let guard = guards.get(method.value);
+  if (guard === undefined) {
+    guards.set(method.value, (guard = new PathIdsGuard(target, key)));
+    UseGuards(guard)(target, key, method);
+  }
+  return guard;
+}
+
+/**
+ * For a route that takes a path id and checks query values in its handler: when the id is bad, the guard
+ * answers before the handler runs, and names the query's bad values too (with `check`, the handler's own).
+ */
+export function QueryChecks(check: QueryCheck): MethodDecorator {
+  return (target, key, method) => {
+    guardOf(target, key, method).queryCheck = check;
   };
 }
 

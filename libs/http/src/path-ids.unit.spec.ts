@@ -4,7 +4,7 @@ import { Body, type BadRequestException, type CanActivate, type ExecutionContext
 import { GUARDS_METADATA } from '@nestjs/common/constants.js';
 import { IsInt, Min } from 'class-validator';
 import { gestureIdFor } from '#ledger';
-import { GestureIdParam, PartyIdParam } from './path-ids.js';
+import { GestureIdParam, PartyIdParam, QueryChecks } from './path-ids.js';
 
 class DecisionDto {
   @IsInt()
@@ -12,8 +12,12 @@ class DecisionDto {
   amountMinor!: number;
 }
 
+const periodCheck = (query: Readonly<Record<string, string | undefined>>) => (query.period === undefined || /^\d{4}-\d{2}$/.test(query.period) ? [] : [{ field: 'period', reasons: ['period must be a month'] }]);
+
 class Routes {
   customer(@PartyIdParam('customerId') _customerId: string) {}
+  @QueryChecks(periodCheck)
+  budget(@PartyIdParam('employeeId') _employeeId: string) {}
   decide(@GestureIdParam('gestureId') _gestureId: string, @Body() _dto: DecisionDto) {}
 }
 
@@ -21,11 +25,11 @@ function guardOf(route: keyof Routes): CanActivate {
   return (Reflect.getMetadata(GUARDS_METADATA, Routes.prototype[route]) as CanActivate[])[0]!;
 }
 
-const request = (params: Record<string, string>, body?: unknown) => ({ switchToHttp: () => ({ getRequest: () => ({ params, body }) }) }) as unknown as ExecutionContext;
+const request = (params: Record<string, string>, body?: unknown, query: Record<string, string> = {}) => ({ switchToHttp: () => ({ getRequest: () => ({ params, body, query }) }) }) as unknown as ExecutionContext;
 
-function answer(route: keyof Routes, params: Record<string, string>, body?: unknown): unknown {
+function answer(route: keyof Routes, params: Record<string, string>, body?: unknown, query?: Record<string, string>): unknown {
   try {
-    return guardOf(route).canActivate(request(params, body));
+    return guardOf(route).canActivate(request(params, body, query));
   } catch (error) {
     return { status: (error as BadRequestException).getStatus(), body: (error as BadRequestException).getResponse() };
   }
@@ -61,5 +65,17 @@ describe('path id decorators', () => {
     );
     expect(answer('decide', { gestureId: 'not-an-id' }, null)).toEqual(refused([{ field: 'gestureId', reasons: [gestureRule] }, { field: 'body', reasons: ['the body must be a JSON object'] }]));
     expect(answer('decide', { gestureId: gestureIdFor('emp-7', 'till-1:42') }, { amountMinor: 0 })).toBe(true);
+  });
+
+  it("name the handler's bad query values beside a bad path id, and leave a good id with a bad query to the handler", () => {
+    const employeeRule = 'employeeId must be 1-64 letters, digits or _.:@- and start with a letter or digit';
+    expect(answer('budget', { employeeId: '-emp' }, undefined, { period: 'yesterday' })).toEqual(
+      refused([
+        { field: 'employeeId', reasons: [employeeRule] },
+        { field: 'period', reasons: ['period must be a month'] },
+      ]),
+    );
+    expect(answer('budget', { employeeId: '-emp' }, undefined, { period: '2026-11' })).toEqual(refused([{ field: 'employeeId', reasons: [employeeRule] }]));
+    expect(answer('budget', { employeeId: 'emp-7' }, undefined, { period: 'yesterday' })).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { isIsoDate } from '#domain';
 import { partyIdPattern, partyIdRule } from '#ledger';
-import { validationFailed, type FieldError } from '#http';
+import { validationFailed, type FieldError, type QueryCheck } from '#http';
 
 /** Query-string and path checks of the query API: a bad value is a 400 naming the field and why. */
 
@@ -9,6 +9,18 @@ const periodKeyPattern = /^\d{4}-(?:\d{2}(?:-\d{2})?|W\d{2})$/;
 export function checked<T>(errors: FieldError[], value: T): T {
   if (errors.length > 0) throw validationFailed(errors);
   return value;
+}
+
+/** A request's query values, as Nest hands them over. */
+export type QueryValues = Readonly<Record<string, string | undefined>>;
+
+/** A handler's reading of its query values as a `QueryCheck`: the errors it would name. */
+export function queryCheck(read: (query: QueryValues, errors: FieldError[]) => unknown): QueryCheck {
+  return (query) => {
+    const errors: FieldError[] = [];
+    read(query, errors);
+    return errors;
+  };
 }
 
 export function partyId(field: string, value: string, errors: FieldError[]): string {
