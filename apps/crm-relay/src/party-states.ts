@@ -1,4 +1,4 @@
-import { budgetStreamPrefix, loyaltyStreamPrefix, type BudgetEvent, type BudgetState, type LoyaltyEvent, type LoyaltyState } from '#domain';
+import { partyOfStream, type BudgetEvent, type PartyKind, type BudgetState, type LoyaltyEvent, type LoyaltyState } from '#domain';
 import { limits as storeLimits, type EventStore, type RecordedEvent } from '#event-store';
 import { budgetModel, loyaltyModel, LruCache, stateCacheLimits, type StateCacheLimits } from '#ledger';
 
@@ -23,7 +23,7 @@ export type PartyState =
   | { kind: 'customer'; stream: string; state: LoyaltyState; last: RecordedEvent };
 
 interface Folded {
-  kind: 'employee' | 'customer';
+  kind: PartyKind;
   state: BudgetState | LoyaltyState;
   revision: bigint;
 }
@@ -90,7 +90,7 @@ export class PartyStates {
   }
 
   /** Reads `stream` up to just before `beforeRevision` and caches the folded state. */
-  private async load(stream: string, kind: 'employee' | 'customer', beforeRevision: bigint): Promise<Folded> {
+  private async load(stream: string, kind: PartyKind, beforeRevision: bigint): Promise<Folded> {
     const folded: Folded = { kind, state: kind === 'employee' ? budget.initialState() : loyalty.initialState(), revision: -1n };
     while (folded.revision + 1n < beforeRevision) {
       const wanted = Number(beforeRevision - folded.revision - 1n);
@@ -106,8 +106,6 @@ export class PartyStates {
   }
 }
 
-function kindOf(stream: string): 'employee' | 'customer' | null {
-  if (stream.startsWith(budgetStreamPrefix)) return 'employee';
-  if (stream.startsWith(loyaltyStreamPrefix)) return 'customer';
-  return null;
+function kindOf(stream: string): PartyKind | null {
+  return partyOfStream(stream)?.kind ?? null;
 }

@@ -121,6 +121,7 @@ export { decideLoyalty, loyaltyDecider } from './loyalty/decide.js';
 export { monthEveryStoreHasReached } from './loyalty/expiry-month.js';
 export { evolveLoyalty } from './loyalty/evolve.js';
 export { loyaltyStreamName, loyaltyStreamPrefix } from './loyalty/stream.js';
+export { partyOfStream, type PartyKind } from './party-streams.js';
 export { upcastLoyaltyEvent } from './loyalty/upcast.js';
 
 export { DeciderSpecification, SpecificationFailed, type Given, type Then } from './testing/decider-specification.js';

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '#event-store';
-import { budgetStreamPrefix, loyaltyStreamPrefix, policyStreamName } from '#domain';
+import { partyOfStream, policyStreamName } from '#domain';
 import type { OutgoingMessage } from './port.js';
 
 /** Where the JSON Schemas are published: the `$id` of `schemas/<Name>.json` is this plus the file name. */
@@ -33,7 +33,7 @@ function typeAttributesOf(type: string, schemaVersion: number): { type: string; 
  * also holds the services' own bookkeeping (the escalation expiry's snapshots), which is nobody else's.
  */
 export function isDomainStream(streamName: string): boolean {
-  return streamName.startsWith(budgetStreamPrefix) || streamName.startsWith(loyaltyStreamPrefix) || streamName === policyStreamName;
+  return partyOfStream(streamName) !== null || streamName === policyStreamName;
 }
 
 /**
@@ -42,9 +42,7 @@ export function isDomainStream(streamName: string): boolean {
  * per employee or customer, so the key follows from the stream name; other streams key by name.
  */
 export function partitionKeyOf(streamName: string): string {
-  if (streamName.startsWith(budgetStreamPrefix)) return streamName.slice(budgetStreamPrefix.length);
-  if (streamName.startsWith(loyaltyStreamPrefix)) return streamName.slice(loyaltyStreamPrefix.length);
-  return streamName === policyStreamName ? 'policy' : streamName;
+  return partyOfStream(streamName)?.id ?? (streamName === policyStreamName ? 'policy' : streamName);
 }
 
 /**
