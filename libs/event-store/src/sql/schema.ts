@@ -8,10 +8,11 @@
  * (transaction_id, global_position) and only read below the oldest transaction still running
  * (`pg_snapshot_xmin`), below which nothing can commit any more.
  */
+import { createHash } from 'node:crypto';
 import { sqlLogPartitionFilter } from '../log-partition.js';
 export const SCHEMA_LOCK_KEY = 7_301_447_001;
 
-export const schemaSql = `
+const schemaDefinition = `
 begin;
 select pg_advisory_xact_lock(${SCHEMA_LOCK_KEY});
 
@@ -201,9 +202,23 @@ begin
                  from generate_subscripts(statuses, 1) as j;
 end
 $fn$;
+`;
 
+/**
+ * The schema's own text identifies it. `SqlEventStore.open` runs the DDL only when the database's
+ * `gl_append` does not carry this fingerprint: a `create index if not exists` on an existing index still
+ * takes a share lock on `gl_events`, so each process start would wait for every append in flight and hold
+ * back every new one behind it (the whole cluster's writes stalled while a long transaction lasts).
+ */
+export const schemaFingerprint = createHash('sha256').update(schemaDefinition).digest('hex').slice(0, 32);
+
+export const schemaSql = `${schemaDefinition}
+comment on function gl_append(jsonb) is 'gesture-ledger event store schema ${schemaFingerprint}';
 commit;
 `;
+
+/** Whether the database already has this schema; takes no lock on any table. */
+export const schemaIsCurrentSql = `select coalesce(obj_description(to_regprocedure('gl_append(jsonb)'), 'pg_proc') = 'gesture-ledger event store schema ${schemaFingerprint}', false) as current`;
 
 // In `EventRow`'s order. The metadata comes as its JSON text: most readers of the log never look at it.
 const eventColumns = `global_position::text as prepare, transaction_id::text as commit_id, stream_name, stream_revision::text as revision,

@@ -18,7 +18,7 @@ import type {
 import { START } from '../port.js';
 import { validateAppend } from '../validate-append.js';
 import { GroupCommitter, type GroupCommitLimits } from './group-commit.js';
-import { schemaSql, sql, type AppendRow, type EventRow } from './schema.js';
+import { schemaIsCurrentSql, schemaSql, sql, type AppendRow, type EventRow } from './schema.js';
 import { isolatesAppends, retryableSqlStates, sqlState, type SqlDriver } from './sql-driver.js';
 
 export interface SqlEventStoreOptions {
@@ -68,7 +68,8 @@ export class SqlEventStore implements EventStore {
   }
 
   static async open(driver: SqlDriver, options: SqlEventStoreOptions = {}): Promise<SqlEventStore> {
-    await driver.exec(schemaSql);
+    const [schema] = await driver.query<{ current: boolean }>(schemaIsCurrentSql, []);
+    if (schema?.current !== true) await driver.exec(schemaSql);
     return new SqlEventStore(driver, options);
   }
 
