@@ -49,7 +49,7 @@ export class ReadModels {
    * (Not the one ending last: after a change of role the old role's week or month outlasts today.)
    */
   async budget(employee: EmployeeView, periodKey: string | null, now: Date = new Date()): Promise<BudgetView> {
-    const current = periodKey === null ? await this.currentPeriod(employee, now) : null;
+    const current = periodKey === null ? currentPeriod(employee, now, await this.one<RoleRule>(`select ${this.roleRuleJson('$1', '$2')} as v`, [employee.role, employee.storeId])) : null;
     const period = await this.one<BudgetPeriodView>(
       `select ${this.periodJson('p', '$3')} as v from ${this.s}.budget_periods p
         where p.employee_id = $1 and ($2::text is null or p.period_key = $2)
@@ -60,35 +60,13 @@ export class ReadModels {
   }
 
   /**
-   * As the domain places a gesture (`ledgerAt`): a period of the kind the latest policy gives the employee's
-   * role, on the calendar the latest policy gives their store (a version may move a store to another zone; the
-   * zone copied at enrolment is the fallback, as in the domain), opened with the employee's own allowance or
-   * else the role's under that policy.
+   * The latest policy's rule for a role, and the time zone it gives a store, as one JSON value (null when the
+   * read models know no policy for the role): what `currentPeriod` needs.
    */
-  private async currentPeriod(employee: EmployeeView, now: Date): Promise<BudgetPeriodView | null> {
-    const [rule] = await this.db.query<{ period_kind: string; allowance_minor: string | number; currency: string; time_zone: string | null }>(
-      `select r.period_kind, r.allowance_minor, r.currency,
-              (select time_zone from ${this.s}.customer_store_zones where store_id = $2 order by policy_version desc limit 1) as time_zone
-         from ${this.s}.budget_role_periods r where r.role = $1 order by r.policy_version desc limit 1`,
-      [employee.role, employee.storeId],
-    );
-    const kind = periodKinds.find((k) => k === rule?.period_kind);
-    if (rule === undefined || kind === undefined) return null;
-    const period = periodAt(kind, now.getTime(), rule.time_zone ?? employee.timeZone);
-    const allowanceMinor = employee.allowanceOverrideMinor ?? Number(rule.allowance_minor);
-    return {
-      periodKey: period.key,
-      kind,
-      endsOn: period.endsOn,
-      currency: rule.currency,
-      allowanceMinor,
-      spentMinor: 0,
-      reservedMinor: 0,
-      remainingMinor: allowanceMinor,
-      pendingEscalations: 0,
-      gesturesByType: [],
-      escalationsPending: [],
-    };
+  private roleRuleJson(roleParam: string, storeParam: string): string {
+    return `(select json_build_object('periodKind', r.period_kind, 'allowanceMinor', r.allowance_minor, 'currency', r.currency,
+               'timeZone', (select time_zone from ${this.s}.customer_store_zones where store_id = ${storeParam} order by policy_version desc limit 1))
+          from ${this.s}.budget_role_periods r where r.role = ${roleParam} order by r.policy_version desc limit 1)`;
   }
 
   /**
@@ -100,29 +78,32 @@ export class ReadModels {
    */
   async budgetPeriods(employee: EmployeeView, page: { limit: number; before: string | null; beforePeriod?: string | null }, now: Date = new Date()): Promise<BudgetPeriodView[]> {
     const limit = Math.min(Math.max(1, page.limit), this.limits.periodsPageMax);
-    const stored = await this.storedPeriods(employee.employeeId, { ...page, limit }, now);
-    const current = await this.currentPeriod(employee, now);
+    // One round trip: the stored page and the role's rule for the current period.
+    const answer = await this.one<{ stored: BudgetPeriodView[]; rule: RoleRule | null }>(
+      `select json_build_object('stored', ${this.storedPeriodsJson()}, 'rule', ${this.roleRuleJson('$6', '$7')}) as v`,
+      [employee.employeeId, page.before, limit, now.toISOString(), page.beforePeriod ?? null, employee.role, employee.storeId],
+    );
+    const stored = answer?.stored ?? [];
+    const current = currentPeriod(employee, now, answer?.rule ?? null);
     if (current === null || stored.some((p) => p.periodKey === current.periodKey) || !afterCursor(current, page)) return stored;
     // Unless a later page holds it: a full page whose last period comes before it on the list.
     if (stored.length === limit && !comesBefore(current, stored[stored.length - 1]!)) return stored;
     return [...stored, current].sort((a, b) => (comesBefore(a, b) ? -1 : 1)).slice(0, limit);
   }
 
-  private async storedPeriods(employeeId: string, page: { limit: number; before: string | null; beforePeriod?: string | null }, now: Date): Promise<BudgetPeriodView[]> {
-    const limit = page.limit;
+  /**
+   * A page of stored periods as one JSON array: $1 employee, $2/$5 the cursor (`before`, `beforePeriod`),
+   * $3 the page size, $4 now.
+   */
+  private storedPeriodsJson(): string {
     // A period without an end date sorts last, as the earliest date there is.
     const endsOn = `coalesce(p.ends_on, '-infinity'::date)`;
-    return (
-      (await this.one<BudgetPeriodView[]>(
-        `select coalesce(json_agg(v order by n), '[]'::json) as v from (
+    return `(select coalesce(json_agg(v order by n), '[]'::json) from (
            select row_number() over (order by ${endsOn} desc, p.period_key desc) as n, ${this.periodJson('p', '$4')} as v
              from ${this.s}.budget_periods p
             where p.employee_id = $1
               and ($2::date is null or ${endsOn} < $2::date or ($5::text is not null and ${endsOn} = $2::date and p.period_key < $5::text))
-            order by ${endsOn} desc, p.period_key desc limit $3) q`,
-        [employeeId, page.before, limit, now.toISOString(), page.beforePeriod ?? null],
-      )) ?? []
-    );
+            order by ${endsOn} desc, p.period_key desc limit $3) q)`;
   }
 
   /**
@@ -247,6 +228,39 @@ export class ReadModels {
     // PGlite hands json back parsed, as `pg` does; a driver returning text is handled too.
     return (typeof v === 'string' ? JSON.parse(v) : v) as T | null;
   }
+}
+
+interface RoleRule {
+  periodKind: string;
+  allowanceMinor: number;
+  currency: string;
+  timeZone: string | null;
+}
+
+/**
+ * As the domain places a gesture (`ledgerAt`): a period of the kind the latest policy gives the employee's
+ * role, on the calendar the latest policy gives their store (a version may move a store to another zone; the
+ * zone copied at enrolment is the fallback, as in the domain), opened with the employee's own allowance or
+ * else the role's under that policy.
+ */
+function currentPeriod(employee: EmployeeView, now: Date, rule: RoleRule | null): BudgetPeriodView | null {
+  const kind = periodKinds.find((k) => k === rule?.periodKind);
+  if (rule === null || kind === undefined) return null;
+  const period = periodAt(kind, now.getTime(), rule.timeZone ?? employee.timeZone);
+  const allowanceMinor = employee.allowanceOverrideMinor ?? rule.allowanceMinor;
+  return {
+    periodKey: period.key,
+    kind,
+    endsOn: period.endsOn,
+    currency: rule.currency,
+    allowanceMinor,
+    spentMinor: 0,
+    reservedMinor: 0,
+    remainingMinor: allowanceMinor,
+    pendingEscalations: 0,
+    gesturesByType: [],
+    escalationsPending: [],
+  };
 }
 
 interface RawCustomer360 {
