@@ -9,9 +9,9 @@ import { startCrmRelay } from './start-crm-relay.js';
  * Health and metrics on OPERATIONS_PORT; SIGTERM finishes the batch in flight.
  */
 async function main(): Promise<void> {
-  const { settings, warning } = fitStateCaches(loadSettings(), ['relay']);
+  const { settings, scaledDown } = fitStateCaches(loadSettings(), ['relay']);
   const log = createLogger({ service: 'crm-relay', level: settings.operations.logLevel });
-  if (warning) log.warn(warning);
+  if (scaledDown) log.warn(scaledDown);
   const running = await startCrmRelay(settings, { log: (line) => log.warn(line) });
   const lifecycle = new Lifecycle();
   const operations = await startOperationsServer({

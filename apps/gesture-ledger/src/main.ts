@@ -14,7 +14,7 @@ import { startProjector } from '../../projector/src/start-projector.js';
  */
 async function main(): Promise<void> {
   const loaded = loadSettings();
-  const { settings, warning } = fitStateCaches(loaded, loaded.kafka.brokers.length > 0 ? ['ledger', 'relay'] : ['ledger']);
+  const { settings, scaledDown } = fitStateCaches(loaded, loaded.kafka.brokers.length > 0 ? ['ledger', 'relay'] : ['ledger']);
   // One store for every part: the embedded PGlite admits one owner per data directory.
   const storage = await openStorage(settings);
   const projector = await startProjector(settings, { storage, serveHttp: false });
@@ -38,7 +38,8 @@ async function main(): Promise<void> {
   );
   exitOnSignal(drain, api.log);
   const { ledger, url } = api;
-  if (warning) api.log.warn(warning);
+  // Expected here: each service's default is sized for a process of its own, and this one runs them all.
+  if (scaledDown) api.log.info(scaledDown);
   const policy = ledger.policies.current();
   const aStore = Object.keys(policy.stores)[0] ?? null;
   console.log(`Gesture Ledger is running on ${url} (event store: ${settings.eventStore}${settings.eventStore === 'embedded' ? ` in ${settings.dataDir}` : ''}, policy v${policy.version})`);

@@ -4,10 +4,10 @@ import { startLedgerApi } from './start-ledger-api.js';
 
 /** The command API as its own deployable service; replicas scale horizontally. */
 async function main(): Promise<void> {
-  const { settings, warning } = fitStateCaches(loadSettings(), ['ledger']);
+  const { settings, scaledDown } = fitStateCaches(loadSettings(), ['ledger']);
   // Every replica serves requests; only those configured to do so follow the log to expire escalations.
   const { url, log } = await startLedgerApi(settings, { expireEscalations: settings.expireEscalations });
-  if (warning) log.warn(warning);
+  if (scaledDown) log.warn(scaledDown);
   log.info({ url, eventStore: settings.eventStore }, `ledger-api listening on ${url}`);
 }
 

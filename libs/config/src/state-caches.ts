@@ -10,8 +10,8 @@ export type StateCacheOwner = 'ledger' | 'relay';
 
 export interface FittedStateCaches {
   settings: Settings;
-  /** Why the caches were made smaller than configured; null when they fit as configured. */
-  warning: string | null;
+  /** What was made smaller than configured, for the log; null when the caches fit as configured. */
+  scaledDown: string | null;
 }
 
 /**
@@ -25,13 +25,13 @@ export function fitStateCaches(settings: Settings, owners: readonly StateCacheOw
   const configured = { ledger: settings.ledgerStateCacheMb, relay: settings.kafka.relayStateCacheMb };
   const wantedMb = owners.reduce((sum, owner) => sum + configured[owner], 0);
   const availableMb = Math.floor((heapLimitBytes * stateCachesShareOfHeap) / 1_000_000);
-  if (wantedMb <= availableMb) return { settings, warning: null };
+  if (wantedMb <= availableMb) return { settings, scaledDown: null };
   const scaled = (owner: StateCacheOwner) => (owners.includes(owner) ? Math.max(stateCacheMbMin, Math.floor((configured[owner] * availableMb) / wantedMb)) : configured[owner]);
   const fitted = { ...settings, ledgerStateCacheMb: scaled('ledger'), kafka: { ...settings.kafka, relayStateCacheMb: scaled('relay') } };
   const names = { ledger: 'LEDGER_STATE_CACHE_MB', relay: 'CRM_RELAY_STATE_CACHE_MB' };
   const what = owners.map((owner) => `${names[owner]} ${configured[owner]} -> ${scaled(owner)}`).join(', ');
   return {
     settings: fitted,
-    warning: `state caches of ${wantedMb} MB would not fit in half of this process's ${Math.round(heapLimitBytes / 1_000_000)} MB heap; scaled down (${what}). Give node a larger --max-old-space-size, or set them smaller, to silence this.`,
+    scaledDown: `state caches scaled to fit half of this process's ${Math.round(heapLimitBytes / 1_000_000)} MB heap (${wantedMb} MB configured): ${what}; a larger --max-old-space-size keeps them as configured`,
   };
 }

@@ -17,18 +17,18 @@ describe('loadSettings: LEDGER_STATE_CACHE_MB', () => {
 describe('fitStateCaches', () => {
   it('leaves each service of its own process its default caches under the services heap', () => {
     const settings = loadSettings(base);
-    expect(fitStateCaches(settings, ['ledger'], serviceHeapBytes)).toEqual({ settings, warning: null });
-    expect(fitStateCaches(settings, ['relay'], serviceHeapBytes)).toEqual({ settings, warning: null });
+    expect(fitStateCaches(settings, ['ledger'], serviceHeapBytes)).toEqual({ settings, scaledDown: null });
+    expect(fitStateCaches(settings, ['relay'], serviceHeapBytes)).toEqual({ settings, scaledDown: null });
   });
 
   it('scales the ledger and the relay down together, in proportion, when one heap holds both and they would not fit in half of it', () => {
-    const { settings, warning } = fitStateCaches(loadSettings(base), ['ledger', 'relay'], serviceHeapBytes);
+    const { settings, scaledDown } = fitStateCaches(loadSettings(base), ['ledger', 'relay'], serviceHeapBytes);
     // 64 + 128 MB asked for, 150 MB available: each gets 150/192 of its share.
     expect(settings.ledgerStateCacheMb).toBe(50);
     expect(settings.kafka.relayStateCacheMb).toBe(100);
     expect(settings.ledgerStateCacheMb + settings.kafka.relayStateCacheMb).toBeLessThanOrEqual(150);
-    expect(warning).toMatch(/LEDGER_STATE_CACHE_MB 64 -> 50, CRM_RELAY_STATE_CACHE_MB 128 -> 100/);
-    expect(warning).toMatch(/302 MB heap/);
+    expect(scaledDown).toMatch(/LEDGER_STATE_CACHE_MB 64 -> 50, CRM_RELAY_STATE_CACHE_MB 128 -> 100/);
+    expect(scaledDown).toMatch(/302 MB heap/);
   });
 
   it("scales only the caches of the services this process runs", () => {
@@ -38,9 +38,9 @@ describe('fitStateCaches', () => {
   });
 
   it('never gives a service less than 8 MB, however small the heap', () => {
-    const { settings, warning } = fitStateCaches(loadSettings(base), ['ledger', 'relay'], 20_000_000);
+    const { settings, scaledDown } = fitStateCaches(loadSettings(base), ['ledger', 'relay'], 20_000_000);
     expect(settings.ledgerStateCacheMb).toBe(8);
     expect(settings.kafka.relayStateCacheMb).toBe(8);
-    expect(warning).not.toBeNull();
+    expect(scaledDown).not.toBeNull();
   });
 });
