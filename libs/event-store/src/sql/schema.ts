@@ -211,14 +211,15 @@ $fn$;
  * back every new one behind it (the whole cluster's writes stalled while a long transaction lasts).
  */
 export const schemaFingerprint = createHash('sha256').update(schemaDefinition).digest('hex').slice(0, 32);
+const schemaMark = `gesture-ledger event store schema ${schemaFingerprint}`;
 
 export const schemaSql = `${schemaDefinition}
-comment on function gl_append(jsonb) is 'gesture-ledger event store schema ${schemaFingerprint}';
+comment on function gl_append(jsonb) is '${schemaMark}';
 commit;
 `;
 
 /** Whether the database already has this schema; takes no lock on any table. */
-export const schemaIsCurrentSql = `select coalesce(obj_description(to_regprocedure('gl_append(jsonb)'), 'pg_proc') = 'gesture-ledger event store schema ${schemaFingerprint}', false) as current`;
+export const schemaIsCurrentSql = `select coalesce(obj_description(to_regprocedure('gl_append(jsonb)'), 'pg_proc') = '${schemaMark}', false) as current`;
 
 // In `EventRow`'s order. The metadata comes as its JSON text: most readers of the log never look at it.
 const eventColumns = `global_position::text as prepare, transaction_id::text as commit_id, stream_name, stream_revision::text as revision,
