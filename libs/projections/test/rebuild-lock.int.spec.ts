@@ -115,6 +115,7 @@ withBackend('DATABASE_URL', 'rebuild lock on PostgreSQL', (url) => {
 
     it('is held by an idle transaction that pins no snapshot (vacuum is not held back for the length of a rebuild)', async () => {
       const { db, store } = backend;
+      // Advisory locks are per database: a rebuild another suite runs meanwhile in its own database holds the same key there.
       let holder: Array<{ state: string; backend_xmin: string | null }> = [];
       await rebuildReadModels({
         store,
@@ -125,7 +126,8 @@ withBackend('DATABASE_URL', 'rebuild lock on PostgreSQL', (url) => {
           if (step !== 'finished') return;
           holder = await db.query(
             `select a.state, a.backend_xmin::text from pg_locks l join pg_stat_activity a on a.pid = l.pid
-              where l.locktype = 'advisory' and l.granted and l.classid = $1 and l.objid = $2`,
+              where l.locktype = 'advisory' and l.granted and l.classid = $1 and l.objid = $2
+                and l.database = (select oid from pg_database where datname = current_database())`,
             [Math.floor(rebuildLockKey / 2 ** 32), rebuildLockKey % 2 ** 32],
           );
         },
