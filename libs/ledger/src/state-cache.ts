@@ -29,8 +29,8 @@ export function stateCacheLimits(megabytes: number): StateCacheLimits {
 }
 
 /** A stream's folded state as kept between commands, with the weight its model gave it. */
-export interface CachedState {
-  readonly state: unknown;
+export interface CachedState<State = unknown> {
+  readonly state: State;
   readonly revision: bigint | typeof NO_STREAM;
   readonly weight: number;
 }

@@ -12,7 +12,7 @@ import {
   type RecordedEvent,
 } from '#event-store';
 import { silentObserver, type LedgerObserver } from './ledger-observer.js';
-import { stateCache, stateCacheLimits, stateCacheMbDefault, type StateCache } from './state-cache.js';
+import { stateCache, stateCacheLimits, stateCacheMbDefault, type CachedState, type StateCache } from './state-cache.js';
 
 /** The pure part of a stream the processor drives: a decider whose events are plain JSON data. */
 export interface StreamModel<State, Command, Event extends { type: string; schemaVersion: number; data: unknown }, Outcome> {
@@ -54,12 +54,6 @@ export class StreamBusyError extends Error {
   constructor(readonly stream: string) {
     super(`too many commands queued for ${stream}`);
   }
-}
-
-interface Cached<State> {
-  state: State;
-  revision: bigint | typeof NO_STREAM;
-  weight: number;
 }
 
 interface Queued<Command, Outcome> {
@@ -203,7 +197,7 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
   }
 
   /** Reads the stream into a state, from scratch or on top of a cached one (events after its revision). */
-  private async load(stream: string, from: Pick<Cached<State>, 'state' | 'revision'> = { state: this.model.initialState(), revision: NO_STREAM }): Promise<Cached<State>> {
+  private async load(stream: string, from: Pick<CachedState<State>, 'state' | 'revision'> = { state: this.model.initialState(), revision: NO_STREAM }): Promise<CachedState<State>> {
     let state = from.state;
     let revision = from.revision;
     for (let next = revision === NO_STREAM ? 0n : revision + 1n; ; ) {
@@ -220,11 +214,11 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
   }
 
   /** This processor's streams only ever hold its own model's states, whoever else shares the cache. */
-  private cached(stream: string): Cached<State> | undefined {
-    return this.cache.get(stream) as Cached<State> | undefined;
+  private cached(stream: string): CachedState<State> | undefined {
+    return this.cache.get(stream) as CachedState<State> | undefined;
   }
 
-  private remember(stream: string, state: State, revision: bigint | typeof NO_STREAM): Cached<State> {
+  private remember(stream: string, state: State, revision: bigint | typeof NO_STREAM): CachedState<State> {
     const cached = { state, revision, weight: this.model.weigh?.(state) ?? 1 };
     this.cache.set(stream, cached);
     return cached;

@@ -49,7 +49,8 @@ export class ReadModels {
    * (Not the one ending last: after a change of role the old role's week or month outlasts today.)
    */
   async budget(employee: EmployeeView, periodKey: string | null, now: Date = new Date()): Promise<BudgetView> {
-    const current = periodKey === null ? currentPeriod(employee, now, await this.one<RoleRule>(`select ${this.roleRuleJson('$1', '$2')} as v`, [employee.role, employee.storeId])) : null;
+    const rule = periodKey === null ? await this.one<RoleRule>(`select ${this.roleRuleJson('$1', '$2')} as v`, [employee.role, employee.storeId]) : null;
+    const current = periodKey === null ? currentPeriod(employee, now, rule) : null;
     const period = await this.one<BudgetPeriodView>(
       `select ${this.periodJson('p', '$3')} as v from ${this.s}.budget_periods p
         where p.employee_id = $1 and ($2::text is null or p.period_key = $2)
