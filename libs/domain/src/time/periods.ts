@@ -53,8 +53,16 @@ function monthOf(date: CivilDate): BudgetPeriod {
  * allowance.
  */
 export function closedThrough(nowMs: number, timeZone: string): string {
-  return formatDate(fromDayNumber(dayNumber(localDateAt(nowMs, timeZone)) - limits.lateUploadWindowDays - 1));
+  // Every fold asks this once per event, nearly always for the zone and minute it asked last.
+  const minute = Math.floor(nowMs / 60_000);
+  if (minute === lastClosed.minute && timeZone === lastClosed.timeZone) return lastClosed.through;
+  const through = formatDate(fromDayNumber(dayNumber(localDateAt(nowMs, timeZone)) - limits.lateUploadWindowDays - 1));
+  lastClosed = { timeZone, minute, through };
+  return through;
 }
+
+/** Valid for the whole minute: every zone in use changes date on a minute boundary (see `localDateAt`). */
+let lastClosed: { timeZone: string; minute: number; through: string } = { timeZone: '', minute: Number.NaN, through: '' };
 
 /** ISO dates with four-digit years sort as text, so the comparison needs no parsing. */
 export function isPeriodClosed(endsOn: string, nowMs: number, timeZone: string): boolean {

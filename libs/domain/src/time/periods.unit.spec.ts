@@ -50,6 +50,17 @@ describe('late-upload window', () => {
     expect(isPeriodClosed('2026-11-26', now, 'America/Los_Angeles')).toBe(false);
     expect(isPeriodClosed('2026-11-30', now, 'America/Los_Angeles')).toBe(false);
   });
+
+  it('answers for the zone and instant asked, whatever was asked just before', () => {
+    // The same minute in zones a day apart, then the minutes either side of Los Angeles' midnight.
+    const minute = at('2026-12-31T20:00:00Z');
+    expect(closedThrough(minute, 'Pacific/Kiritimati')).toBe('2026-11-26');
+    expect(closedThrough(minute, 'Pacific/Pago_Pago')).toBe('2026-11-25');
+    expect(closedThrough(minute + 59_999, 'Pacific/Kiritimati')).toBe('2026-11-26');
+    expect(closedThrough(at('2027-01-01T07:59:59Z'), 'America/Los_Angeles')).toBe('2026-11-25');
+    expect(closedThrough(at('2027-01-01T08:00:00Z'), 'America/Los_Angeles')).toBe('2026-11-26');
+    expect(closedThrough(at('2027-01-01T07:59:00Z'), 'America/Los_Angeles')).toBe('2026-11-25');
+  });
 });
 
 describe('isValidTimeZone', () => {
