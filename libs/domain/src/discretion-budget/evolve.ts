@@ -72,7 +72,7 @@ function allocated(state: BudgetState, { data }: BudgetAllocated): BudgetState {
     lastRecordedAtMs: state.lastRecordedAtMs,
     closedThrough: null,
     periods: PersistentMap.ordered(),
-    gestures: PersistentMap.ordered(),
+    gestures: PersistentMap.empty(),
     openEscalations: PersistentMap.ordered(),
   };
 }

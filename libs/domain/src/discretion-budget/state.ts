@@ -107,7 +107,7 @@ export interface ActiveBudget extends Memory {
   readonly closedThrough: string | null;
   /** Periods still open to late uploads, plus closed ones holding reservations or settled in the last day; in the order they opened. */
   readonly periods: PersistentMap<PeriodLedger>;
-  /** In the order they were first answered. */
+  /** By gesture id, in no particular order: only looked up, and walked whole when a period is forgotten. */
   readonly gestures: PersistentMap<GestureRecord>;
   /**
    * The expiry (ms) of each escalation still pending, by gesture id, in the order escalated: at most
