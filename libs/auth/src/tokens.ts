@@ -29,7 +29,7 @@ const verifiedTokensMax = 10_000;
 export class TokenVerifier {
   private readonly secret: KeyObject;
   private readonly publicKey: KeyObject | undefined;
-  private readonly verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
+  private readonly verified = new Map<string, { principal: Principal; validFromMs: number; expiresAtMs: number }>();
 
   constructor(
     private readonly settings: TokenSettings,
@@ -50,26 +50,29 @@ export class TokenVerifier {
     const now = this.now();
     const atMs = at === undefined ? now : Math.min(at, now);
     const known = this.verified.get(token);
-    if (known && known.expiresAtMs > atMs) return known.principal;
-    const { principal, expiresAtMs } = await this.verifyFully(token, atMs);
+    // A Kafka message is judged at its broker stamp, which may lie before a token's `nbf`: both bounds are checked.
+    if (known && known.validFromMs <= atMs && atMs < known.expiresAtMs) return known.principal;
+    const verified = await this.verifyFully(token, atMs);
     if (this.verified.size >= verifiedTokensMax) this.verified.delete(this.verified.keys().next().value as string);
-    this.verified.set(token, { principal, expiresAtMs });
-    return principal;
+    this.verified.set(token, verified);
+    return verified.principal;
   }
 
-  private async verifyFully(token: string, atMs: number): Promise<{ principal: Principal; expiresAtMs: number }> {
+  private async verifyFully(token: string, atMs: number): Promise<{ principal: Principal; validFromMs: number; expiresAtMs: number }> {
     let payload: JWTPayload;
+    const toleranceSeconds = this.settings.clockToleranceSeconds ?? 30;
     try {
-      const options = { issuer: this.settings.issuer, audience: this.settings.audience, clockTolerance: this.settings.clockToleranceSeconds ?? 30, currentDate: new Date(atMs) };
+      // An expiry is required: a token without one, leaked or minted by mistake, would open the API forever.
+      const options = { issuer: this.settings.issuer, audience: this.settings.audience, clockTolerance: toleranceSeconds, currentDate: new Date(atMs), requiredClaims: ['exp'] };
       const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: string };
       if (header.alg === 'RS256' && this.publicKey) payload = (await jwtVerify(token, this.publicKey, { ...options, algorithms: ['RS256'] })).payload;
       else payload = (await jwtVerify(token, this.secret, { ...options, algorithms: ['HS256'] })).payload;
     } catch (error) {
       throw new InvalidTokenError(`invalid bearer token: ${(error as Error).message}`);
     }
-    // Tokens without an expiry are re-verified a minute later rather than trusted forever.
-    const expiresAtMs = typeof payload.exp === 'number' ? payload.exp * 1000 : atMs + 60_000;
-    return { principal: principalFrom(payload), expiresAtMs };
+    // The bounds jose accepted, tolerance included, so the cache answers exactly what verifying again would.
+    const validFromMs = typeof payload.nbf === 'number' ? (payload.nbf - toleranceSeconds) * 1000 : Number.NEGATIVE_INFINITY;
+    return { principal: principalFrom(payload), validFromMs, expiresAtMs: (payload.exp! + toleranceSeconds) * 1000 };
   }
 }
 

@@ -22,6 +22,7 @@ describe('TokenVerifier', () => {
     ['a subject with a space', () => sign({ sub: 'Jane Doe', roles: ['admin'] })],
     ['a subject of 65 characters', () => sign({ sub: 'e'.repeat(65), roles: ['admin'] })],
     ['an expired token', () => sign({ sub: 'x', roles: ['admin'] }, settings.hs256Secret, -120)],
+    ['a token without an expiry', () => new SignJWT({ sub: 'x', roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setIssuer(settings.issuer).setAudience(settings.audience).setIssuedAt().sign(new TextEncoder().encode(settings.hs256Secret))],
   ])('refuses %s', async (_, make) => {
     await expect(new TokenVerifier(settings).verify(await make())).rejects.toBeInstanceOf(InvalidTokenError);
   });
@@ -33,5 +34,16 @@ describe('TokenVerifier', () => {
     expect(await verifier.verify(token)).toEqual({ subject: 'emp-1', roles: ['associate'], storeId: null });
     now += 40_000; // past the expiry and the 30 s clock tolerance
     await expect(verifier.verify(token)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('judges a remembered token at the instant asked, before its not-before as well as after its expiry', async () => {
+    const now = Date.now();
+    const verifier = new TokenVerifier(settings, () => now);
+    const notBefore = Math.floor(now / 1000) - 10;
+    const token = await new SignJWT({ sub: 'emp-1', roles: ['associate'] }).setProtectedHeader({ alg: 'HS256' }).setIssuer(settings.issuer).setAudience(settings.audience).setNotBefore(notBefore).setExpirationTime('1h').sign(new TextEncoder().encode(settings.hs256Secret));
+    expect(await verifier.verify(token)).toEqual({ subject: 'emp-1', roles: ['associate'], storeId: null });
+    // A Kafka message stamped by the broker before the token was valid (the 30 s tolerance included).
+    await expect(verifier.verify(token, (notBefore - 31) * 1000)).rejects.toBeInstanceOf(InvalidTokenError);
+    expect(await verifier.verify(token, (notBefore - 29) * 1000)).toEqual({ subject: 'emp-1', roles: ['associate'], storeId: null });
   });
 });
