@@ -103,6 +103,22 @@ describe('GestureLedger', () => {
     });
   });
 
+  describe('enrolling an employee who already has a budget', () => {
+    const managerOf = (storeId: string | null): RequestContext => ({ principal: { subject: `mgr-${storeId ?? 'hq'}`, roles: ['manager'], storeId }, correlationId: 't' });
+
+    it("moves them to another store only for a manager of both stores, or head office: never to take over another store's staff", async () => {
+      const employeeId = await enrolled();
+      const before = await store.readStream(budgetStreamName(employeeId));
+      const moveTo = (storeId: string, key: string, by: RequestContext) => ledger.allocateBudget({ employeeId, role: 'manager', storeId, allowanceOverrideMinor: 9_000_000, idempotencyKey: key }, by);
+      expect(await moveTo('chicago-loop', 'take-over', managerOf('chicago-loop'))).toEqual({ kind: 'forbidden', reason: 'another_store' });
+      expect(await moveTo('chicago-loop', 'send-away', managerOf(store_))).toEqual({ kind: 'forbidden', reason: 'another_store' });
+      expect(await store.readStream(budgetStreamName(employeeId))).toHaveLength(before.length);
+      // Their own store's manager still re-enrols them there (a new role or allowance), and head office moves them.
+      expect(await ledger.allocateBudget({ employeeId, role: 'senior_associate', storeId: store_, idempotencyKey: 'promote' }, managerOf(store_))).toMatchObject({ kind: 'ok', value: { role: 'senior_associate', storeId: store_ } });
+      expect(await moveTo('chicago-loop', 'transfer', managerOf(null))).toMatchObject({ kind: 'ok', value: { storeId: 'chicago-loop' } });
+    });
+  });
+
   describe('feedback about a gesture', () => {
     const crm: RequestContext = { principal: { subject: 'crm-1', roles: ['crm'], storeId: null }, correlationId: 't' };
     const feedback = (customerId: string, gestureId: string, feedbackId: string) => ({ customerId, feedbackId, kind: 'compliment' as const, gestureId, occurredAt: clock().toISOString() });

@@ -233,8 +233,10 @@ export class GestureLedger {
         recordedAt: this.now(),
       },
     };
-    // Enrolment may move an employee to another store: the manager must be of the store they join.
-    const outcome = await this.runBudget(input.employeeId, `allocate/${input.idempotencyKey}`, command, () => mayManageBudget(ctx.principal, input.storeId), ctx);
+    // Enrolment may move an employee to another store: the manager must be of the store they join and of the
+    // one they leave, or a manager of one store could take over another's staff, their role and allowance.
+    const authorize = (state: BudgetState) => mayManageBudget(ctx.principal, input.storeId) ?? (state.status === 'active' ? mayManageBudget(ctx.principal, state.storeId) : null);
+    const outcome = await this.runBudget(input.employeeId, `allocate/${input.idempotencyKey}`, command, authorize, ctx);
     return outcome.kind === 'done' ? { kind: 'ok', value: budgetView(outcome.state, this.policies.current(), this.clock().getTime()) } : outcome;
   }
 
