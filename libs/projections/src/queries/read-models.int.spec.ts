@@ -355,6 +355,26 @@ function readModelsSuite(name: string, open: () => Promise<SqlDriver>) {
         expect(view).toMatchObject({ tier: log.expiryTierChange.to, spend12mAsOfMonth: log.expiryTierChange.asOfMonth, spend12mMinor: log.expiryTierChange.rolling12mSpendMinor });
         expect(view).toMatchObject({ tier: 'bronze', spend12mAsOfMonth: '2026-12', spend12mMinor: 25_000 });
       });
+
+      it('is never as of a month before the latest month with spend, as the domain re-tiers: a store still in the month before does not take it back', async () => {
+        const zones = await createEmbeddedEventStore({ dataDir: 'memory://' });
+        let now = at('2026-12-01T02:00:00.000Z');
+        const ledger = new GestureLedger(zones, { clock: () => now });
+        await ledger.start(samplePolicy());
+        const buy = async (storeId: string, purchaseId: string, amountMinor: number) =>
+          ok(await ledger.recordPurchase({ customerId: 'c-zones', purchaseId, amountMinor, currency: 'USD', channel: 'pos', storeId, occurredAt: now.toISOString() }, { principal: { subject: `till-${storeId}`, roles: ['pos-system'], storeId }, correlationId: 'zones' }));
+        // December 1st online (UTC): silver as of 2026-12. An hour later Honolulu's till, still on November 30th,
+        // sells more: the tier stays (no TierChanged), re-tiered as of 2026-12 all the same.
+        await buy('web-support', 'p-online', 60_000);
+        now = at('2026-12-01T03:00:00.000Z');
+        await buy('honolulu-resort-hotel', 'p-hawaii', 5_000);
+        const events = await readWholeLog(zones);
+        await zones.close();
+        for (const batchSize of [1, 100]) {
+          const view = (await (await project(`${schema}_zones_${batchSize}`, events, batchSize)).customer360('c-zones', at('2026-12-01T04:00:00.000Z')))!;
+          expect(view).toMatchObject({ tier: 'silver', spend12mAsOfMonth: '2026-12', spend12mMinor: 65_000, lifetimeSpendMinor: 65_000 });
+        }
+      }, 60_000);
     });
   });
 }

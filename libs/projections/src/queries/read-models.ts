@@ -153,11 +153,16 @@ export class ReadModels {
   async customer360(customerId: string, now: Date): Promise<Customer360View | null> {
     const since = (days: number) => new Date(now.getTime() - days * day).toISOString();
     const raw = await this.one<RawCustomer360>(
-      `select json_build_object(
+      // The domain re-tiers as of a month never before the latest one with spend (a store still in the month
+      // before does not take it back); a purchase that leaves the tier as it was records no month of its own.
+      `with as_of as (
+         select greatest(c.spend_as_of_month, (select max(m.month) from ${this.s}.customer_spend_months m where m.customer_id = $1)) as month
+           from ${this.s}.customers c where c.customer_id = $1)
+       select json_build_object(
          'customer', (select row_to_json(c) from ${this.s}.customers c where c.customer_id = $1),
-         'spend12mMinor', (select coalesce(sum(m.spend_minor), 0) from ${this.s}.customers c join ${this.s}.customer_spend_months m using (customer_id)
-             where c.customer_id = $1 and m.month <= c.spend_as_of_month
-               and m.month >= to_char(to_date(c.spend_as_of_month, 'YYYY-MM') - interval '11 months', 'YYYY-MM')),
+         'spendAsOfMonth', (select month from as_of),
+         'spend12mMinor', (select coalesce(sum(m.spend_minor), 0) from as_of a join ${this.s}.customer_spend_months m on m.customer_id = $1
+             where m.month <= a.month and m.month >= to_char(to_date(a.month, 'YYYY-MM') - interval '11 months', 'YYYY-MM')),
          'byType', (select coalesce(json_agg(t order by t."gestureType", t.currency), '[]'::json) from (
              select g.gesture_type as "gestureType", g.currency,
                     count(*) filter (where g.occurred_at >= $2) as "count30d", coalesce(sum(g.value_minor) filter (where g.occurred_at >= $2), 0) as "value30dMinor",
@@ -183,7 +188,7 @@ export class ReadModels {
       tier: c?.tier ?? null,
       lifetimeSpendMinor: c?.lifetime_spend_minor ?? 0,
       spend12mMinor: raw.spend12mMinor,
-      spend12mAsOfMonth: c?.spend_as_of_month ?? null,
+      spend12mAsOfMonth: raw.spendAsOfMonth,
       purchases: c?.purchases ?? 0,
       lastPurchaseAt: c?.last_purchase_at ?? null,
       gesturesReceived: { ...receivedTotals(raw.byType), byType: raw.byType },
@@ -273,8 +278,9 @@ interface RawCustomer360 {
     last_purchase_at: string | null;
     tier: string | null;
     last_feedback: Customer360View['lastFeedback'];
-    spend_as_of_month: string | null;
   } | null;
+  /** The month the twelve months' spend ends with, as the domain last re-tiered. */
+  spendAsOfMonth: string | null;
   spend12mMinor: number;
   byType: Customer360View['gesturesReceived']['byType'];
   anyGesture: boolean;
