@@ -103,6 +103,23 @@ withBackend('KAFKA_BROKERS', 'Kafka publisher', (brokers) => {
         }
       }, 60_000);
 
+      it('aborts a publish that failed half-way at once: consumers of committed records do not wait for a fence or the transaction timeout', async () => {
+        const torn = new KafkaPublisher(kafka, { maxRequestBytes: 20_000 });
+        const plain = new KafkaPublisher(kafka);
+        try {
+          const seen = await published();
+          await torn.fence(`${writerId}-torn`);
+          await expect(torn.publish([{ topic: fencedTopic, messages: [...records('left-open', 60), ...records('too-large-again', 1, 60_000)] }])).rejects.toThrow(/max\.message\.bytes/);
+          // Nobody fences that writer again (it stopped): records written after its failure are readable at once.
+          const after = records('after-torn', 5);
+          await plain.publish([{ topic: fencedTopic, messages: after }]);
+          expect(await published()).toEqual([...seen, ...idsOf(after)].sort());
+        } finally {
+          await torn.close();
+          await plain.close();
+        }
+      }, 60_000);
+
       it('fails every publish of an earlier writer of the id, and does not fence back on its own after that failure', async () => {
         const [earlier, later] = [new KafkaPublisher(kafka), new KafkaPublisher(kafka)];
         try {

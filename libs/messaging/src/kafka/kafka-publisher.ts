@@ -1,4 +1,4 @@
-import kafkajs, { type Kafka, type Producer, type ProducerBatch, type RetryOptions } from 'kafkajs';
+import kafkajs, { type Kafka, type Producer, type ProducerBatch, type RetryOptions, type Transaction } from 'kafkajs';
 import { MessageTooLargeError, type MessagePublisher, type OutgoingRecord, type TopicMessages } from '../port.js';
 import { JavaCompatiblePartitioner } from './java-compatible-partitioner.js';
 import { defaultMaxRequestBytes, splitIntoRequests } from './produce-requests.js';
@@ -63,17 +63,21 @@ export class KafkaPublisher implements MessagePublisher {
     const topicMessages = batches.filter((b) => b.messages.length > 0);
     if (topicMessages.length === 0) return;
     const producer = await this.connected();
+    let transaction: Transaction | null = null;
     try {
       const requests = splitIntoRequests(topicMessages, this.maxRequestBytes).map((request): ProducerBatch => ({ topicMessages: request, acks: -1, timeout: this.ackTimeoutMs, compression: kafkajs.CompressionTypes.None }));
       if (this.writerId === null) {
         for (const request of requests) await producer.sendBatch(request);
       } else {
-        const transaction = await producer.transaction();
+        transaction = await producer.transaction();
         for (const request of requests) await transaction.sendBatch(request);
         await transaction.commit();
       }
     } catch (error) {
-      // A transaction left open is aborted by the next fence, or by the broker after transactionTimeoutMs.
+      // Aborted at once where the broker still takes it: left open, it would hold back every consumer reading
+      // committed records of the partitions it touched until the next fence, or the broker's timeout
+      // (transactionTimeoutMs) when the writer stops instead.
+      if (transaction?.isActive()) await transaction.abort().catch(() => undefined);
       await this.reset();
       throw (error as { type?: string }).type === 'MESSAGE_TOO_LARGE' ? this.tooLarge(error as Error) : error;
     }
