@@ -1,9 +1,9 @@
-import { join } from 'node:path';
 import { openEventStore, type Settings } from '#config';
-import { createPostgresDriver, type EventStore } from '#event-store';
-import { createKafka, FileCheckpointStore, KafkaPublisher, KafkaTopicAdmin, SqlCheckpointStore, topicSpecs, type CheckpointStore } from '#messaging';
+import type { EventStore } from '#event-store';
+import { createKafka, KafkaPublisher, KafkaTopicAdmin, topicSpecs } from '#messaging';
 import { CrmRelay } from './crm-relay.js';
 import { partyStatesLimits } from './party-states.js';
+import { openRelayCheckpoints } from './relay-checkpoints.js';
 
 export interface RunningCrmRelay {
   relay: CrmRelay;
@@ -14,19 +14,12 @@ export interface RunningCrmRelay {
 /**
  * Starts the CRM relay. Pass `store` to share the process's event store (the all-in-one main, and the
  * only way with the embedded store, which one process owns); without it the relay opens its own.
- * The checkpoint lives in PostgreSQL whenever DATABASE_URL is set (postgres and EventStoreDB modes),
- * else in a file under DATA_DIR beside the embedded store.
  */
 export async function startCrmRelay(settings: Settings, options: { store?: EventStore; log?: (line: string) => void } = {}): Promise<RunningCrmRelay> {
   const kafkaSettings = settings.kafka;
   if (kafkaSettings.brokers.length === 0) throw new Error('the CRM relay needs KAFKA_BROKERS');
   const store = options.store ?? (await openEventStore(settings));
-  const checkpoints: CheckpointStore = settings.databaseUrl
-    ? // Checkpoint saves do not wait for a WAL flush: delivery is at-least-once, so a checkpoint forgotten
-      // by a database crash only republishes events consumers already drop by id, and every save is still
-      // fenced by the lease. Waiting for the flush put one more fsync beside every batch of the API's.
-      await SqlCheckpointStore.open(createPostgresDriver({ connectionString: settings.databaseUrl, poolSize: 2, synchronousCommit: false }))
-    : new FileCheckpointStore(join(settings.dataDir, 'checkpoints'));
+  const checkpoints = await openRelayCheckpoints(settings);
   const kafka = createKafka({ brokers: kafkaSettings.brokers, clientId: `${kafkaSettings.clientId}.crm-relay` });
   const publisher = new KafkaPublisher(kafka, { maxRequestBytes: kafkaSettings.maxRequestBytes });
   const admin = new KafkaTopicAdmin(kafka);

@@ -34,6 +34,9 @@ class Lease {
         this.position = position;
       },
       family: async (name) => [{ name, position: this.position }],
+      forgetFamily: async () => {
+        throw new Error('not used by these tests');
+      },
       close: async () => {},
     };
   }

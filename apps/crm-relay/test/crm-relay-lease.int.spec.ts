@@ -41,6 +41,21 @@ withBackend('DATABASE_URL', 'CRM relay checkpoint lease (PostgreSQL)', (connecti
       checkpointStoreContract(() => open(60_000), () => `${name}-contract-${n++}`);
     });
 
+    it("does not forget a family while any of its checkpoints is leased: the follower still running would save over it", async () => {
+      const running = await open(60_000);
+      const operator = await open(60_000);
+      const family = `${name}-reset`;
+      for (const n of [family, `${family}.shard-0-of-2`]) {
+        expect(await running.claim(n)).toBe(true);
+        await running.save(n, { commit: 30n, prepare: 30n });
+      }
+      await running.release(family);
+      expect(await operator.forgetFamily(family)).toEqual({ leased: [`${family}.shard-0-of-2`] });
+      expect((await operator.family(family)).map((c) => c.name).sort()).toEqual([family, `${family}.shard-0-of-2`]);
+      await running.release(`${family}.shard-0-of-2`);
+      expect(await operator.forgetFamily(family)).toEqual({ forgotten: [family, `${family}.shard-0-of-2`] });
+    });
+
     it('lets a standby take over a lease its holder stopped renewing, and fences the old holder', async () => {
       const stalled = await open(200);
       const standby = await open(200);

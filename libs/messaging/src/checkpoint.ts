@@ -1,4 +1,4 @@
-import { mkdirSync, openSync, closeSync, fsyncSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, fsyncSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 import { parsePosition, positionToString, START, type ReadFrom, type SqlDriver } from '#event-store';
@@ -17,6 +17,12 @@ export interface CheckpointStore {
   save(name: string, position: ReadFrom): Promise<void>;
   /** `name`'s checkpoint and those named `<name>.<anything>` (a relay's shards), in no particular order. */
   family(name: string): Promise<NamedCheckpoint[]>;
+  /**
+   * Deletes the family's checkpoints, so its followers start again from the start of the log: all of them,
+   * since a follower resumes past its own when another layout of the family got further (`resumePoint`).
+   * Refuses, deleting nothing, while any of them is leased (a follower still running): it would save over it.
+   */
+  forgetFamily(name: string): Promise<{ forgotten: string[] } | { leased: string[] }>;
   close(): Promise<void>;
 }
 
@@ -85,6 +91,18 @@ export class SqlCheckpointStore implements CheckpointStore {
     return rows.map((row) => ({ name: row.name, position: row.position === START ? START : parsePosition(row.position) }));
   }
 
+  async forgetFamily(name: string): Promise<{ forgotten: string[] } | { leased: string[] }> {
+    const family = `(name = $1 OR starts_with(name, $1 || '.'))`;
+    // One statement: a follower claiming meanwhile either is seen as leased, or claims after and starts afresh.
+    const [row] = await this.driver.query<{ leased: string[] | null; forgotten: string[] | null }>(
+      `WITH leased AS (SELECT name FROM ${table} WHERE ${family} AND owner IS NOT NULL AND lease_expires_at > now() FOR UPDATE),
+            forgotten AS (DELETE FROM ${table} WHERE ${family} AND NOT EXISTS (SELECT 1 FROM leased) RETURNING name)
+       SELECT (SELECT array_agg(name ORDER BY name) FROM leased) AS leased, (SELECT array_agg(name ORDER BY name) FROM forgotten) AS forgotten`,
+      [name],
+    );
+    return row?.leased?.length ? { leased: row.leased } : { forgotten: row?.forgotten ?? [] };
+  }
+
   /** Moves the checkpoint and renews the lease, only while this instance holds it. */
   async save(name: string, position: ReadFrom): Promise<void> {
     const text = position === START ? START : positionToString(position);
@@ -145,6 +163,13 @@ export class FileCheckpointStore implements CheckpointStore {
     } finally {
       closeSync(dir);
     }
+  }
+
+  /** The follower of an embedded data directory runs in the process that owns it, which must be stopped first. */
+  async forgetFamily(name: string): Promise<{ forgotten: string[] }> {
+    const family = await this.family(name);
+    for (const { name: n } of family) rmSync(this.file(n), { force: true });
+    return { forgotten: family.map((c) => c.name).sort() };
   }
 
   /** One process owns an embedded data directory, so it is always the one follower. */

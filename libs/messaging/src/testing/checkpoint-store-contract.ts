@@ -39,4 +39,21 @@ export function checkpointStoreContract(open: () => Promise<CheckpointStore>, na
     expect(family.sort((x, y) => x.name.localeCompare(y.name))).toEqual(saved.map(([n, position]) => ({ name: n, position })).sort((x, y) => x.name.localeCompare(y.name)));
     expect(await store.family(`${relay}-none`)).toEqual([]);
   });
+
+  it("forgets a whole family, every layout's checkpoints, and nobody else's: its followers start from the start again", async () => {
+    const store = await open();
+    const relay = name();
+    const family = [relay, `${relay}.shard-0-of-2`, `${relay}.shard-1-of-2`, `${relay}.shard-2-of-3`];
+    const stranger = `${relay}-eu`;
+    for (const n of [...family, stranger]) {
+      expect(await store.claim(n)).toBe(true);
+      await store.save(n, { commit: 40n, prepare: 40n });
+      await store.release(n);
+    }
+    expect(await store.forgetFamily(relay)).toEqual({ forgotten: [...family].sort() });
+    expect(await store.family(relay)).toEqual([]);
+    for (const n of family) expect(await store.load(n)).toBe(START);
+    expect(await store.load(stranger)).toEqual({ commit: 40n, prepare: 40n });
+    expect(await store.forgetFamily(relay)).toEqual({ forgotten: [] });
+  });
 }

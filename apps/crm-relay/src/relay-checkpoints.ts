@@ -1,0 +1,16 @@
+import { join } from 'node:path';
+import type { Settings } from '#config';
+import { createPostgresDriver } from '#event-store';
+import { FileCheckpointStore, SqlCheckpointStore, type CheckpointStore } from '#messaging';
+
+/**
+ * Where the relay keeps its checkpoints: in PostgreSQL whenever DATABASE_URL is set (postgres and
+ * EventStoreDB modes), else in files under DATA_DIR beside the embedded store.
+ */
+export async function openRelayCheckpoints(settings: Settings): Promise<CheckpointStore> {
+  if (!settings.databaseUrl) return new FileCheckpointStore(join(settings.dataDir, 'checkpoints'));
+  // Checkpoint saves do not wait for a WAL flush: delivery is at-least-once, so a checkpoint forgotten
+  // by a database crash only republishes events consumers already drop by id, and every save is still
+  // fenced by the lease. Waiting for the flush put one more fsync beside every batch of the API's.
+  return SqlCheckpointStore.open(createPostgresDriver({ connectionString: settings.databaseUrl, poolSize: 2, synchronousCommit: false }));
+}
