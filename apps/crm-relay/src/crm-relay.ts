@@ -1,7 +1,7 @@
 import { assertLogPartition, comparePositions, START, type EventStore, type LogPartition, type Position, type ReadFrom, type RecordedEvent, type Subscription } from '#event-store';
 import { isDomainStream, repeatWithBackoff, sleep, toCloudEventMessage, type BackoffLimits, LeaseLostError, type CheckpointStore, type MessagePublisher, type OutgoingMessage, type TopicAdmin, type TopicMessages, type TopicSpec } from '#messaging';
 import { PartyStates, defaultPartyStatesLimits, type PartyStatesLimits } from './party-states.js';
-import { resumePoint } from './resume-point.js';
+import { resumePoint, shardOf } from './resume-point.js';
 import { stateMessage } from './state-messages.js';
 
 export interface CrmRelayOptions {
@@ -224,11 +224,26 @@ export class CrmRelay {
    */
   private async awaitLease(): Promise<boolean> {
     let announced = false;
+    let otherLayoutAnnounced = false;
     while (!this.stopping.signal.aborted) {
       if (await this.checkpoints.claim(this.checkpointName)) {
-        if (announced) this.log('crm-relay: took the checkpoint lease; following the log');
-        this.stats.active = true;
-        return true;
+        const others = await this.otherLayoutsRunning();
+        if (others.length === 0) {
+          if (announced || otherLayoutAnnounced) this.log('crm-relay: took the checkpoint lease; following the log');
+          this.stats.active = true;
+          return true;
+        }
+        // Two layouts side by side would each publish a key's states from their own place in the log, so
+        // the compacted topics could keep an older state after a newer one: this layout waits for the other
+        // to stop. Its leases are not looked at again while it runs; only a newcomer stands aside.
+        await this.checkpoints.release(this.checkpointName);
+        this.stats.active = false;
+        this.stats.lastError = null;
+        if (!otherLayoutAnnounced) this.log(`crm-relay: another shard layout of ${this.options.name} is running (${others.join(', ')}); standing by until it stops`);
+        otherLayoutAnnounced = true;
+        // Jittered: two layouts started together would otherwise keep stepping aside for each other.
+        await sleep((this.options.leaseRenewMs ?? 5_000) * (0.5 + Math.random()), this.stopping.signal);
+        continue;
       }
       // Also when this instance lost the lease without its renewal noticing (it stalled meanwhile).
       this.stats.active = false;
@@ -240,6 +255,15 @@ export class CrmRelay {
       await sleep(this.options.leaseRenewMs ?? 5_000, this.stopping.signal);
     }
     return false;
+  }
+
+  /** Checkpoints of the relay's other shard layouts that a running instance holds. */
+  private async otherLayoutsRunning(): Promise<string[]> {
+    const layout = this.options.shard?.count ?? 1;
+    return (await this.checkpoints.leasedInFamily(this.options.name)).filter((name) => {
+      const shard = shardOf(this.options.name, name);
+      return shard !== null && shard.count !== layout;
+    });
   }
 
   /**

@@ -23,14 +23,8 @@ export function resumePoint(relayName: string, own: ReadFrom, family: readonly N
     layouts.set(count, shards);
   };
   for (const checkpoint of family) {
-    if (checkpoint.name === relayName) {
-      put(1, 0, checkpoint.position);
-      continue;
-    }
-    const match = checkpoint.name.startsWith(`${relayName}.`) ? shardSuffix.exec(checkpoint.name.slice(relayName.length)) : null;
-    if (!match) continue;
-    const [index, count] = [Number(match[1]), Number(match[2])];
-    if (count >= 2 && index < count) put(count, index, checkpoint.position);
+    const shard = shardOf(relayName, checkpoint.name);
+    if (shard) put(shard.count, shard.index, checkpoint.position);
   }
   let resume = own;
   for (const [count, shards] of layouts) {
@@ -39,6 +33,15 @@ export function resumePoint(relayName: string, own: ReadFrom, family: readonly N
     resume = later(resume, published);
   }
   return resume;
+}
+
+/** Which shard of which layout a checkpoint of the relay's family is: the bare name is the one shard of 1. */
+export function shardOf(relayName: string, checkpointName: string): { index: number; count: number } | null {
+  if (checkpointName === relayName) return { index: 0, count: 1 };
+  const match = checkpointName.startsWith(`${relayName}.`) ? shardSuffix.exec(checkpointName.slice(relayName.length)) : null;
+  if (!match) return null;
+  const [index, count] = [Number(match[1]), Number(match[2])];
+  return count >= 2 && index < count ? { index, count } : null;
 }
 
 function earlier(a: ReadFrom, b: ReadFrom): ReadFrom {

@@ -34,6 +34,7 @@ class Lease {
         this.position = position;
       },
       family: async (name) => [{ name, position: this.position }],
+      leasedInFamily: async () => [],
       forgetFamily: async () => {
         throw new Error('not used by these tests');
       },

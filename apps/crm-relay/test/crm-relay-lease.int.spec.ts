@@ -152,6 +152,28 @@ withBackend('DATABASE_URL', 'CRM relay checkpoint lease (PostgreSQL)', (connecti
         }
       }, 60_000);
 
+      it('starts a new shard layout only once the running one stopped: two layouts never publish side by side', async () => {
+        const name = `crm-relay-${run}-layouts`;
+        const single = await newRelay({ name });
+        const shards = [await newRelay({ name, shard: { count: 2, index: 0 } }), await newRelay({ name, shard: { count: 2, index: 1 } })];
+        const again = await newRelay({ name });
+        try {
+          single.start();
+          await waitFor(() => single.stats.active, 20_000);
+          for (const shard of shards) shard.start();
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          expect(shards.map((s) => s.stats)).toEqual(shards.map(() => expect.objectContaining({ active: false, eventsPublished: 0, lastError: null })));
+          await single.stop();
+          await waitFor(() => shards.every((s) => s.stats.active), 10_000);
+          // Now the old layout would stand by in turn, were it started again.
+          again.start();
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          expect(again.stats).toMatchObject({ active: false, eventsPublished: 0 });
+        } finally {
+          for (const relay of [single, ...shards, again]) await relay.stop();
+        }
+      }, 60_000);
+
       it('publishes the log as two shards side by side: every event once, per-key order, each shard on its own checkpoint from where one relay stopped', async () => {
         const name = `crm-relay-${run}-sharded`;
         const crowd = await enrol(ledger, `${run}s`, 8);

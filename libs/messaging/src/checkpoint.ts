@@ -17,6 +17,8 @@ export interface CheckpointStore {
   save(name: string, position: ReadFrom): Promise<void>;
   /** `name`'s checkpoint and those named `<name>.<anything>` (a relay's shards), in no particular order. */
   family(name: string): Promise<NamedCheckpoint[]>;
+  /** The family's checkpoints whose lease another live instance holds (a follower running now). */
+  leasedInFamily(name: string): Promise<string[]>;
   /**
    * Deletes the family's checkpoints, so its followers start again from the start of the log: all of them,
    * since a follower resumes past its own when another layout of the family got further (`resumePoint`).
@@ -91,6 +93,14 @@ export class SqlCheckpointStore implements CheckpointStore {
     return rows.map((row) => ({ name: row.name, position: row.position === START ? START : parsePosition(row.position) }));
   }
 
+  async leasedInFamily(name: string): Promise<string[]> {
+    const rows = await this.driver.query<{ name: string }>(
+      `SELECT name FROM ${table} WHERE (name = $1 OR starts_with(name, $1 || '.')) AND owner IS NOT NULL AND owner <> $2 AND lease_expires_at > now() ORDER BY name`,
+      [name, this.owner],
+    );
+    return rows.map((row) => row.name);
+  }
+
   async forgetFamily(name: string): Promise<{ forgotten: string[] } | { leased: string[] }> {
     const family = `(name = $1 OR starts_with(name, $1 || '.'))`;
     // One statement: a follower claiming meanwhile either is seen as leased, or claims after and starts afresh.
@@ -163,6 +173,11 @@ export class FileCheckpointStore implements CheckpointStore {
     } finally {
       closeSync(dir);
     }
+  }
+
+  /** One process owns an embedded data directory: no other instance can hold a lease. */
+  async leasedInFamily(): Promise<string[]> {
+    return [];
   }
 
   /** The follower of an embedded data directory runs in the process that owns it, which must be stopped first. */
