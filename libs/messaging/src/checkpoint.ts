@@ -41,6 +41,8 @@ export class LeaseLostError extends Error {
 }
 
 const table = 'gl_checkpoints';
+/** The rows of `$1`'s family: itself and `<$1>.<anything>`. */
+const inFamily = `(name = $1 OR starts_with(name, $1 || '.'))`;
 
 /**
  * Checkpoints in a PostgreSQL table (the same database as the event store or the read models), each
@@ -89,24 +91,23 @@ export class SqlCheckpointStore implements CheckpointStore {
   }
 
   async family(name: string): Promise<NamedCheckpoint[]> {
-    const rows = await this.driver.query<{ name: string; position: string }>(`SELECT name, position FROM ${table} WHERE name = $1 OR starts_with(name, $1 || '.')`, [name]);
+    const rows = await this.driver.query<{ name: string; position: string }>(`SELECT name, position FROM ${table} WHERE ${inFamily}`, [name]);
     return rows.map((row) => ({ name: row.name, position: row.position === START ? START : parsePosition(row.position) }));
   }
 
   async leasedInFamily(name: string): Promise<string[]> {
     const rows = await this.driver.query<{ name: string }>(
-      `SELECT name FROM ${table} WHERE (name = $1 OR starts_with(name, $1 || '.')) AND owner IS NOT NULL AND owner <> $2 AND lease_expires_at > now() ORDER BY name`,
+      `SELECT name FROM ${table} WHERE ${inFamily} AND owner IS NOT NULL AND owner <> $2 AND lease_expires_at > now() ORDER BY name`,
       [name, this.owner],
     );
     return rows.map((row) => row.name);
   }
 
   async forgetFamily(name: string): Promise<{ forgotten: string[] } | { leased: string[] }> {
-    const family = `(name = $1 OR starts_with(name, $1 || '.'))`;
     // One statement: a follower claiming meanwhile either is seen as leased, or claims after and starts afresh.
     const [row] = await this.driver.query<{ leased: string[] | null; forgotten: string[] | null }>(
-      `WITH leased AS (SELECT name FROM ${table} WHERE ${family} AND owner IS NOT NULL AND lease_expires_at > now() FOR UPDATE),
-            forgotten AS (DELETE FROM ${table} WHERE ${family} AND NOT EXISTS (SELECT 1 FROM leased) RETURNING name)
+      `WITH leased AS (SELECT name FROM ${table} WHERE ${inFamily} AND owner IS NOT NULL AND lease_expires_at > now() FOR UPDATE),
+            forgotten AS (DELETE FROM ${table} WHERE ${inFamily} AND NOT EXISTS (SELECT 1 FROM leased) RETURNING name)
        SELECT (SELECT array_agg(name ORDER BY name) FROM leased) AS leased, (SELECT array_agg(name ORDER BY name) FROM forgotten) AS forgotten`,
       [name],
     );
