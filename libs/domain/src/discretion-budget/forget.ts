@@ -24,11 +24,13 @@ export function forget(state: BudgetState): BudgetState {
   const cutoff = state.closedThrough !== null && state.closedThrough > closedNow ? state.closedThrough : closedNow;
   const forgettable = (ledger: PeriodLedger) =>
     ledger.reservedMinor === 0 && ledger.period.endsOn <= cutoff && (ledger.lastSettledAtMs === null || ledger.lastSettledAtMs + keptAfterSettlementMs <= nowMs);
-  const closed = [...state.periods.values()].filter(forgettable);
-  if (closed.length === 0) return refusals === state.refusals && cutoff === state.closedThrough ? state : { ...state, refusals, closedThrough: cutoff };
+  // Looked at after every event, and almost always nothing is: no list is built for that answer.
+  let anyClosed = false;
+  for (const ledger of state.periods.values()) if ((anyClosed = forgettable(ledger))) break;
+  if (!anyClosed) return refusals === state.refusals && cutoff === state.closedThrough ? state : { ...state, refusals, closedThrough: cutoff };
 
   // Rare (once per period), so one walk over the gestures is cheaper than keeping each period's list.
-  const closedKeys = new Set(closed.map((ledger) => ledger.period.key));
+  const closedKeys = new Set([...state.periods.values()].filter(forgettable).map((ledger) => ledger.period.key));
   let periods = state.periods;
   for (const key of closedKeys) periods = periods.delete(key);
   let gestures = state.gestures;

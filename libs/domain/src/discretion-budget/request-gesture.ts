@@ -26,10 +26,11 @@ export function requestGesture(command: RequestGesture, state: BudgetState, poli
   assertRequest(command);
   if (isAnswered(state, request.gestureId)) return [];
 
-  const facts = factsOf(command, policy);
+  // Literals rather than spreads below: spreading the facts into each event was a tenth of a decision's own time.
+  const { gestureId, employeeId, customerId, gestureType, who, where, why, when, policyVersion } = factsOf(command, policy);
   const requested = request.value.kind === 'money' ? { amount: request.value.amount, points: null } : { amount: null, points: request.value.points };
   const refused = (reason: GestureRefusalReason, periodKey: string | null = null): readonly BudgetEvent[] => [
-    { type: 'GestureRefused', schemaVersion: 1, data: { ...facts, reason, requested, periodKey } },
+    { type: 'GestureRefused', schemaVersion: 1, data: { gestureId, employeeId, customerId, gestureType, who, where, why, when, policyVersion, reason, requested, periodKey } },
   ];
 
   if (state.status !== 'active') return refused('no_budget');
@@ -55,15 +56,25 @@ export function requestGesture(command: RequestGesture, state: BudgetState, poli
   if (committedForCustomerMinor(ledger, request.customerId) + cost.amountMinor > roleRule.capPerCustomerPerPeriodMinor) return refused('customer_cap_exceeded', period.key);
   if (cost.amountMinor > headroomMinor(ledger)) return refused('allowance_exhausted', period.key);
 
-  const charged = { ...period, allowanceMinor: ledger.allowanceMinor };
+  const charged = { kind: period.kind, key: period.key, endsOn: period.endsOn, allowanceMinor: ledger.allowanceMinor };
   const points = request.value.kind === 'points' ? request.value.points : null;
-  if (route.kind === 'grant') return [{ type: 'GestureGranted', schemaVersion: 1, data: { ...facts, cost, points, period: charged } }];
+  if (route.kind === 'grant') {
+    return [{ type: 'GestureGranted', schemaVersion: 1, data: { gestureId, employeeId, customerId, gestureType, who, where, why, when, policyVersion, cost, points, period: charged } }];
+  }
   return [
     {
       type: 'GestureEscalated',
       schemaVersion: 1,
       data: {
-        ...facts,
+        gestureId,
+        employeeId,
+        customerId,
+        gestureType,
+        who,
+        where,
+        why,
+        when,
+        policyVersion,
         reservationId: request.reservationId,
         reserved: cost,
         points,
