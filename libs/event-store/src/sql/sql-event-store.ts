@@ -30,6 +30,8 @@ export interface SqlEventStoreOptions {
 /** Notified by `gl_append` (schema.ts) in every transaction that appended. */
 const appendedChannel = 'gl_appended';
 const uniqueViolation = '23505';
+/** Tries of one append on its own, the first included, before a deadlock or serialisation failure is given up. */
+const appendAttemptsMax = 3;
 
 interface PendingAppend {
   stream: string;
@@ -151,26 +153,35 @@ export class SqlEventStore implements EventStore {
       this.announceOwnAppend();
       return results;
     } catch (error) {
-      if (batch.length === 1 || !isolatesAppends(error)) throw error;
+      if (!isolatesAppends(error)) throw error;
+      // A batch of one was already tried alone: what it failed on is answered as `appendAlone` answers it.
+      if (batch.length === 1) return [await this.afterFailure(batch[0]!, error, appendAttemptsMax - 1)];
       return Promise.all(batch.map((append) => this.appendAlone(append).catch((e: unknown) => e as Error)));
     }
   }
 
-  private async appendAlone(append: PendingAppend, attemptsLeft = 3): Promise<AppendResult | Error> {
+  private async appendAlone(append: PendingAppend, attemptsLeft = appendAttemptsMax): Promise<AppendResult | Error> {
     try {
       const [row] = await this.driver.query<AppendRow>(sql.append, [`[${append.json}]`]);
       this.announceOwnAppend();
       return toResult(row!, append);
     } catch (error) {
-      // gl_append looks ids up only when the revision check lets it down (see schema.ts), so an id stored in
-      // another stream, or by a concurrent writer, surfaces as the unique index's refusal: named here.
-      if (sqlState(error) === uniqueViolation) {
-        const [repeat] = await this.driver.query<AppendRow>(sql.findRepeat, [append.stream, append.json]);
-        if (repeat) return toResult(repeat, append);
-      }
-      if (attemptsLeft > 1 && retryableSqlStates.has(sqlState(error) ?? '')) return this.appendAlone(append, attemptsLeft - 1);
-      throw error;
+      return this.afterFailure(append, error, attemptsLeft - 1);
     }
+  }
+
+  /**
+   * gl_append looks ids up only when the revision check lets it down (see schema.ts), so an id stored in another
+   * stream, or by a concurrent writer, surfaces as the unique index's refusal: named here as the repeat or the
+   * conflict it is. A deadlock or serialisation failure is tried again while attempts are left.
+   */
+  private async afterFailure(append: PendingAppend, error: unknown, attemptsLeft: number): Promise<AppendResult | Error> {
+    if (sqlState(error) === uniqueViolation) {
+      const [repeat] = await this.driver.query<AppendRow>(sql.findRepeat, [append.stream, append.json]);
+      if (repeat) return toResult(repeat, append);
+    }
+    if (attemptsLeft > 0 && retryableSqlStates.has(sqlState(error) ?? '')) return this.appendAlone(append, attemptsLeft);
+    throw error;
   }
 
   /**

@@ -179,6 +179,24 @@ export function eventStoreContract(adapter: string, setup: ContractSetup): void 
         expect((await store.appendToStream(fresh, [event(fresh, 0)], { expectedRevision: NO_STREAM })).nextExpectedRevision).toBe(0n);
       });
 
+      it('treats an id already used in another stream as a conflict when the append goes alone, at no_stream or an exact revision', async () => {
+        const a = newStream();
+        const shared = event(a, 0);
+        await store.appendToStream(a, [shared], { expectedRevision: NO_STREAM });
+        // Each awaited before the next is sent: an adapter that commits appends in groups sends each as a group of one.
+        const fresh = newStream();
+        const onFresh = await rejection(store.appendToStream(fresh, [shared], { expectedRevision: NO_STREAM }));
+        expect(onFresh).toBeInstanceOf(EventIdConflictError);
+        expect(onFresh).toMatchObject({ stream: fresh, eventId: shared.id });
+        const existing = newStream();
+        await store.appendToStream(existing, [event(existing, 0)], { expectedRevision: NO_STREAM });
+        const onExisting = await rejection(store.appendToStream(existing, [shared], { expectedRevision: 0n }));
+        expect(onExisting).toBeInstanceOf(EventIdConflictError);
+        expect(onExisting).toMatchObject({ stream: existing, eventId: shared.id });
+        expect(await store.readStream(fresh)).toEqual([]);
+        expect(await store.readStream(existing)).toHaveLength(1);
+      });
+
       it.each([['no_stream', NO_STREAM] as const, ['any', ANY] as const])('settles concurrent retries of one append at %s to one write, each given its result', async (_, expectedRevision) => {
         const stream = newStream();
         const events = [event(stream, 0)];
