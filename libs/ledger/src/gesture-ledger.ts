@@ -109,6 +109,8 @@ export class GestureLedger {
   private readonly loyalty: StreamCommandProcessor<LoyaltyState, Authorized<LoyaltyCommand, LoyaltyState>, LoyaltyEvent, CommandOutcome<LoyaltyState, LoyaltyEvent>>;
   private readonly states: StateCache;
   private readonly clock: () => Date;
+  /** The last stamp `now` formatted. */
+  private lastStamp = { ms: Number.NaN, text: '' };
   private readonly observer: LedgerObserver;
 
   constructor(
@@ -517,9 +519,14 @@ export class GestureLedger {
     return { correlationId: ctx.correlationId, causationId: ctx.causationId ?? null, actor: ctx.principal.subject, recordedAt: this.now() };
   }
 
+  /** The server's stamp, formatted once per millisecond: a busy API stamps several requests in each. */
   private now(): string {
-    return this.clock().toISOString();
+    const date = this.clock();
+    const ms = date.getTime();
+    if (ms !== this.lastStamp.ms) this.lastStamp = { ms, text: date.toISOString() };
+    return this.lastStamp.text;
   }
+
 }
 
 const outcomeOfEvent: Record<string, CommandOutcomeLabel | undefined> = { GestureGranted: 'granted', GestureEscalated: 'escalated', GestureRefused: 'refused' };

@@ -181,17 +181,36 @@ function ledgerOf(state: ActiveBudget, record: GestureRecord): PeriodLedger {
 function withChanges(state: ActiveBudget, ledger: PeriodLedger, record: GestureRecord): ActiveBudget {
   const { gestureId, current } = record;
   const open = state.openEscalations;
+  const openEscalations = current.status === 'pending' ? open.set(gestureId, current.expiresAtMs) : open.delete(gestureId);
+  return activeBudget(state, state.periods.set(ledger.period.key, ledger), state.gestures.set(gestureId, record), openEscalations, state.lastRecordedAtMs);
+}
+
+/**
+ * An active budget with new parts, written out rather than spread (`{ ...state, ... }`): every event of every
+ * fold makes one or two, and a spread into a new object costs several times a literal.
+ */
+function activeBudget(state: ActiveBudget, periods: ActiveBudget['periods'], gestures: ActiveBudget['gestures'], openEscalations: ActiveBudget['openEscalations'], lastRecordedAtMs: number | null): ActiveBudget {
   return {
-    ...state,
-    periods: state.periods.set(ledger.period.key, ledger),
-    gestures: state.gestures.set(gestureId, record),
-    openEscalations: current.status === 'pending' ? open.set(gestureId, current.expiresAtMs) : open.delete(gestureId),
+    status: 'active',
+    employeeId: state.employeeId,
+    role: state.role,
+    storeId: state.storeId,
+    timeZone: state.timeZone,
+    currency: state.currency,
+    allowanceOverrideMinor: state.allowanceOverrideMinor,
+    refusals: state.refusals,
+    lastRecordedAtMs,
+    closedThrough: state.closedThrough,
+    periods,
+    gestures,
+    openEscalations,
   };
 }
 
 function advanceClock(state: BudgetState, recordedAt: string): BudgetState {
   const ms = parseInstant(recordedAt, 'recordedAt');
-  return state.lastRecordedAtMs !== null && state.lastRecordedAtMs >= ms ? state : { ...state, lastRecordedAtMs: ms };
+  if (state.lastRecordedAtMs !== null && state.lastRecordedAtMs >= ms) return state;
+  return state.status === 'active' ? activeBudget(state, state.periods, state.gestures, state.openEscalations, ms) : { ...state, lastRecordedAtMs: ms };
 }
 
 function recordedAtOf(event: BudgetEvent): string {
