@@ -25,6 +25,7 @@ function flaky(store: EventStore): EventStore & { down: boolean } {
     readAll: store.readAll.bind(store),
     subscribeToAll: store.subscribeToAll.bind(store),
     headPosition: store.headPosition.bind(store),
+    sharedWithOtherProcesses: store.sharedWithOtherProcesses,
     close: store.close.bind(store),
   };
   return wrapper;

@@ -126,6 +126,13 @@ export interface EventStore {
   /** Position of the newest committed event, or `START` for an empty log (for lag). */
   headPosition(): Promise<ReadFrom>;
 
+  /**
+   * Whether processes other than this one may append (a PostgreSQL or EventStoreDB server: replicas, jobs).
+   * False for the embedded database, which one process holds: a state this process folded and kept is then
+   * never behind the stream, and need not be checked against it before being trusted without an append.
+   */
+  readonly sharedWithOtherProcesses: boolean;
+
   /** Releases connections; pending appends are completed first. */
   close(): Promise<void>;
 }

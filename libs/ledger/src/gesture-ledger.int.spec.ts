@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { budgetStreamName, samplePolicy } from '#domain';
-import { createEmbeddedEventStore, type EventStore } from '#event-store';
+import { createEmbeddedEventStore, createPostgresEventStore, type EventStore } from '#event-store';
+import { withBackend } from '../../event-store/src/testing/infra.js';
 import { GestureLedger, type RequestContext, type RequestGestureInput } from './gesture-ledger.js';
 import { silentObserver } from './ledger-observer.js';
 import { gestureIdFor } from './gesture-ids.js';
@@ -245,6 +246,41 @@ describe('GestureLedger', () => {
       expect(await pointsOf(customerId)).toBe(1_000);
       const reversals = (await store.readStream(`customer-loyalty-${customerId}`)).filter((e) => e.type === 'BonusPointsReversed');
       expect(reversals.map((e) => e.data)).toEqual([expect.objectContaining({ creditedPoints: 2_000, points: 2_000, unrecoveredPoints: 0, balanceAfter: 1_000 })]);
+    });
+  });
+});
+
+withBackend('DATABASE_URL', 'two ledger replicas on PostgreSQL', (url) => {
+  describe('two replicas of the ledger on one PostgreSQL store, each with its own cached states', () => {
+    let store: EventStore;
+    let replicaA: GestureLedger;
+    let replicaB: GestureLedger;
+    const clock = () => new Date('2026-11-23T15:00:00Z');
+    beforeAll(async () => {
+      store = await createPostgresEventStore({ connectionString: url });
+      replicaA = new GestureLedger(store, { clock });
+      replicaB = new GestureLedger(store, { clock });
+      await replicaA.start(samplePolicy());
+      await replicaB.start(samplePolicy());
+    }, 60_000);
+    afterAll(() => store.close());
+
+    it("answers on one replica what the other wrote: an approval of the other's escalation, the budget, a till of the employee's new store", async () => {
+      const employeeId = `e-${randomUUID().slice(0, 8)}`;
+      await replicaA.allocateBudget({ employeeId, role: 'associate', storeId: store_, idempotencyKey: employeeId }, admin);
+      // B folds the budget into its cache as it is now.
+      expect(await replicaB.budget(employeeId, admin.principal)).toMatchObject({ kind: 'ok', value: { pendingEscalations: [] } });
+      const escalating = { employeeId, customerId: `c-${employeeId}`, gestureType: 'goodwill_credit', amountMinor: 4_000, currency: 'USD', channel: 'pos', storeId: store_, reasonCode: 'service_failure', note: 'n', occurredAt: clock().toISOString(), idempotencyKey: 'r-1' } as const;
+      expect(await replicaA.requestGesture(escalating, till)).toMatchObject({ kind: 'ok', value: { outcome: 'escalated' } });
+      expect(await replicaB.budget(employeeId, admin.principal)).toMatchObject({ kind: 'ok', value: { periods: [{ reservedMinor: 4_000 }] } });
+      expect(await replicaB.approveGesture(gestureIdFor(employeeId, 'r-1'), {}, supervisor)).toMatchObject({ kind: 'ok', value: { status: 'approved' } });
+
+      // Moved to another store by head office on A; B's till check must see the new home store.
+      await replicaA.allocateBudget({ employeeId, role: 'associate', storeId: 'chicago-loop', idempotencyKey: `${employeeId}-moved` }, admin);
+      const chicagoTill: RequestContext = { principal: { subject: 'till-chi', roles: ['pos-system'], storeId: 'chicago-loop' }, correlationId: 't' };
+      const there = { ...escalating, amountMinor: 500, storeId: 'chicago-loop', idempotencyKey: 'r-2' };
+      expect(await replicaB.requestGesture(there, chicagoTill)).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
+      expect(await replicaB.requestGesture({ ...there, storeId: store_, idempotencyKey: 'r-3' }, till)).toMatchObject({ kind: 'forbidden' });
     });
   });
 });

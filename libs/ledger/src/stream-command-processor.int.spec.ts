@@ -13,6 +13,8 @@ const wallet: StreamModel<WalletState, Debit, WalletEvent, string> = {
   initialState: () => ({ balance: 100, seen: new Set() }),
   evolve: (s, e) => ({ balance: e.type === 'Debited' ? s.balance - e.data.amount : s.balance, seen: new Set(s.seen).add(e.data.key) }),
   decide: (c, s) => {
+    // A look at the balance: decides nothing, appends nothing.
+    if (c.amount === 0) return { events: [], outcome: (after) => `balance ${after.balance}` };
     if (s.seen.has(c.key)) return { events: [], outcome: () => 'repeat' };
     const ok = s.balance >= c.amount;
     return { events: [{ type: ok ? 'Debited' : 'Refused', schemaVersion: 1, data: { amount: c.amount, key: c.key } }], outcome: () => (ok ? 'debited' : 'refused') };
@@ -67,6 +69,30 @@ describe('StreamCommandProcessor', () => {
     expect(parallel.filter((o) => o === 'debited')).toHaveLength(1);
     const debited = (await store.readStream(stream)).filter((e) => e.type === 'Debited').reduce((sum, e) => sum + (e.data.amount as number), 0);
     expect(debited).toBe(100);
+  });
+
+  it('brings a state another process moved on up to date before answering without an append, or showing it', async () => {
+    // The embedded database is one process's; this store stands for a server that replicas share.
+    const shared: EventStore = {
+      appendToStream: store.appendToStream.bind(store),
+      readStream: store.readStream.bind(store),
+      readLastEvent: store.readLastEvent.bind(store),
+      readAll: store.readAll.bind(store),
+      subscribeToAll: store.subscribeToAll.bind(store),
+      headPosition: store.headPosition.bind(store),
+      sharedWithOtherProcesses: true,
+      close: store.close.bind(store),
+    };
+    const stream = `wallet-${randomUUID()}`;
+    const here = new StreamCommandProcessor(shared, wallet);
+    const elsewhere = new StreamCommandProcessor(shared, wallet);
+    await here.handle(stream, envelope(`${stream}-a`, 60));
+    await elsewhere.handle(stream, envelope(`${stream}-b`, 30));
+    // `here` caches balance 40; nothing it appends would find out that the store says 10.
+    expect(await here.handle(stream, envelope(`${stream}-look`, 0))).toBe('balance 10');
+    await elsewhere.handle(stream, envelope(`${stream}-c`, 5));
+    expect((await here.current(stream)).balance).toBe(5);
+    expect((await store.readStream(stream)).map((e) => e.data.key)).toEqual([`${stream}-a`, `${stream}-b`, `${stream}-c`]);
   });
 
   it('fails only the command whose events the store refuses, not those batched with it', async () => {

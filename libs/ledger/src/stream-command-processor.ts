@@ -100,9 +100,14 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
     });
   }
 
-  /** The current state of a stream (from memory when cached), for queries that must not lag. */
+  /**
+   * The current state of a stream, for queries and checks that must not lag: from memory when cached, brought
+   * up to date first (one read of what came after it) when other processes may have appended meanwhile.
+   */
   async current(stream: string): Promise<State> {
-    return (this.cached(stream) ?? (await this.load(stream))).state;
+    const cached = this.cached(stream);
+    if (cached === undefined) return (await this.load(stream)).state;
+    return (this.store.sharedWithOtherProcesses ? await this.load(stream, cached) : cached).state;
   }
 
   /** States in its cache, counting those of processors it shares the cache with. */
@@ -136,8 +141,15 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
 
   private async decideAndAppend(stream: string, envelopes: Array<CommandEnvelope<Command>>): Promise<Array<{ ok: true; value: Outcome } | { ok: false; error: unknown }>> {
     let decidedAfterIdConflict = false;
+    // The revision this call last read the stream at: a state cached before is only known to be current once
+    // an append at its revision succeeds, or a read finds nothing after it.
+    let readAt: CachedState<State>['revision'] | null = null;
     for (let attempt = 0; ; attempt++) {
-      const cached = this.cached(stream) ?? (await this.load(stream));
+      let cached = this.cached(stream);
+      if (cached === undefined) {
+        cached = await this.load(stream);
+        readAt = cached.revision;
+      }
       let state = cached.state;
       const toAppend: EventToAppend[] = [];
       const decided: Array<{ outcome: (s: State) => Outcome; stateAfter: State } | { error: unknown }> = [];
@@ -154,6 +166,13 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
           decided.push({ error });
         }
       }
+      if (toAppend.length === 0 && this.store.sharedWithOtherProcesses && readAt !== cached.revision) {
+        // Nothing to append, so no expected-revision check will catch a state that another process (a replica)
+        // moved on: an approval of a gesture it escalated would be refused as unknown, a budget shown out of date.
+        const current = await this.load(stream, cached);
+        readAt = current.revision;
+        if (current.revision !== cached.revision) continue;
+      }
       if (toAppend.length > 0) {
         try {
           const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: cached.revision });
@@ -164,7 +183,7 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
           if (error instanceof WrongExpectedRevisionError && attempt < this.limits.conflictRetriesMax) {
             // Another process wrote meanwhile: fold in just its events, not the whole stream again.
             this.observer.retried();
-            await this.load(stream, cached);
+            readAt = (await this.load(stream, cached)).revision;
             continue;
           }
           this.cache.delete(stream);

@@ -81,6 +81,8 @@ export class EventStoreDbEventStore implements EventStore {
   private readonly unsubscribeTimeoutMs: number;
   private readonly pendingAppends = new Set<Promise<unknown>>();
   private readonly subscriptions = new Set<Subscription>();
+  /** A server: replicas and jobs of other processes append too. */
+  readonly sharedWithOtherProcesses = true;
   private closed = false;
 
   private constructor(

@@ -47,6 +47,8 @@ export class SqlEventStore implements EventStore {
   private readonly appendListeners = new Set<() => void>();
   private readonly subscriptions = new Set<Subscription>();
   private readonly idlePollMs: number;
+  /** A driver that cannot listen has every writer in this process (see `SqlDriver.listen`): PGlite. */
+  readonly sharedWithOtherProcesses: boolean;
   /** Stops the LISTEN for appends by other processes; started with the first subscription. */
   private stopListening: (() => Promise<void>) | null = null;
 
@@ -55,6 +57,7 @@ export class SqlEventStore implements EventStore {
     options: SqlEventStoreOptions,
   ) {
     this.idlePollMs = options.subscriptionIdlePollMs ?? 20;
+    this.sharedWithOtherProcesses = driver.listen !== undefined;
     this.committer = new GroupCommitter<PendingAppend, AppendResult>(
       {
         batchAppendsMax: options.groupCommit?.batchAppendsMax ?? 256,
