@@ -188,6 +188,16 @@ describe('ledger API (HTTP, embedded store)', () => {
       expect((await get('/budgets/emp-a', await token('admin-1', ['admin'], null))).body).toEqual(before);
     });
 
+    it('refuses the names every object inherits (hasOwnProperty, isPrototypeOf, …) as unknown fields, and writes nothing', async () => {
+      const me = await token('emp-a', ['associate']);
+      const before = (await get('/budgets/emp-a', me)).body;
+      for (const field of ['hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', '__defineGetter__', '__lookupSetter__', 'toString', 'valueOf']) {
+        const res = await post('/gestures', { ...gesture('emp-a'), [field]: 'x' }, me);
+        expect({ field, status: res.status, errors: res.body.errors }).toEqual({ field, status: 400, errors: [{ field, reasons: [`property ${field} should not exist`] }] });
+      }
+      expect((await get('/budgets/emp-a', me)).body).toEqual(before);
+    });
+
     it('refuses control characters and unpaired surrogates in free text, naming the field, and writes nothing', async () => {
       const me = await token('emp-a', ['associate']);
       const manager = await token('mgr-1', ['manager']);

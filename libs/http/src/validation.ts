@@ -48,9 +48,11 @@ export function toDto<T extends object>(metatype: new () => T, body: object): T 
  * Fields no DTO has that, on an instance, stand for what it is: its prototype, or the class its rules are
  * looked up by. JSON.parse makes them ordinary keys (Fastify refuses only `__proto__`, and `constructor`
  * holding a `prototype`), so `{"constructor": null}` would otherwise crash the validation (a 500 over HTTP,
- * a message retried forever over Kafka) instead of being an unknown field.
+ * a message retried forever over Kafka) instead of being an unknown field. The other names every object
+ * inherits (`hasOwnProperty`, `isPrototypeOf`, …) are refused here too: class-validator looks fields up in a
+ * plain object, finds the inherited function, and would let them through as known.
  */
-const instanceKeys = ['__proto__', 'constructor'] as const;
+const instanceKeys = Object.getOwnPropertyNames(Object.prototype);
 
 /**
  * Validates a DTO instance with class-validator's own rules and messages. The rules of each class are
@@ -63,7 +65,7 @@ export function validateDto(dto: object): ValidationError[] {
   const shadowing = instanceKeys.filter((key) => Object.hasOwn(dto, key));
   if (shadowing.length > 0) {
     const metatype = Object.getPrototypeOf(dto).constructor as DtoClass;
-    const rest = Object.assign(new metatype(), Object.fromEntries(Object.entries(dto).filter(([key]) => !(shadowing as string[]).includes(key))));
+    const rest = Object.assign(new metatype(), Object.fromEntries(Object.entries(dto).filter(([key]) => !shadowing.includes(key))));
     return [...shadowing.map((property) => ({ property, constraints: { whitelistValidation: `property ${property} should not exist` }, children: [] })), ...validateDto(rest)];
   }
   const verdict = verdictFor(dto.constructor as DtoClass);
