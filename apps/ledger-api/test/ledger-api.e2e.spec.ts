@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Ajv } from 'ajv';
@@ -637,7 +638,9 @@ describe('ledger API (HTTP, embedded store)', () => {
         ['post', '/gestures', await post('/gestures', gesture('emp-a', { amountMinor: -1 }), await token('emp-a', ['associate']))],
         ['post', '/gestures/batch', await post('/gestures/batch', { items: [gesture('emp-a', { amountMinor: 100 }), { ...gesture('emp-a'), amountMinor: -5 }, gesture('emp-c')] }, await token('till-12', ['pos-system']))],
         ['get', '/budgets/{employeeId}', await get('/budgets/emp-a', await token('emp-a', ['associate']))],
+        ['post', '/feedback', await post('/feedback', { customerId: 'cust-1', feedbackId: key(), kind: 'complaint', gestureId: `emp-nobody~${randomUUID()}`, occurredAt: now() }, await token('crm-1', ['crm'], null))],
       ] as const;
+      expect(answers.map(([, , res]) => res.status)).toContain(404);
       expect(answers.map(([method, path, res]) => conforms(method, path, res))).toEqual(answers.map(([method, path, res]) => ({ method, path, status: res.status, problems: [] })));
     });
   });

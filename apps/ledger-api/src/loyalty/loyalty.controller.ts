@@ -26,7 +26,7 @@ export class LoyaltyController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Record customer feedback (CSAT 1-5, compliment, complaint), linked to the gesture and employee it concerns' })
   @ApiOkResponse({ type: LoyaltySummaryDto })
-  @ApiErrors(400, 401, 403, 409, 413, 415, 429, 503)
+  @ApiErrors(400, 401, 403, 404, 409, 413, 415, 429, 503)
   async feedback(@Body() dto: RecordFeedbackDto, @Ctx() ctx: RequestContext) {
     return unwrap(await this.ledger.recordFeedback(dto, ctx));
   }
