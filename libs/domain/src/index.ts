@@ -4,7 +4,7 @@
  * I/O; the clock and ids arrive with each command.
  */
 export { assert, InvariantViolation } from './assert.js';
-export { isOpaqueId } from './ids.js';
+export { isOpaqueId, partyIdPattern, partyIdRule } from './ids.js';
 export { isRefusal, refuse, type Decision, type Refusal } from './decision.js';
 export type { Decider, DomainCommand, DomainEvent } from './decider.js';
 export { limits } from './limits.js';

@@ -35,6 +35,11 @@ describe('policyProblems', () => {
     ['a zero TTL', (p) => { p.roles.associate.escalationTtlMinutes = 0; }, 'roles.associate.escalationTtlMinutes must be 1..10080'],
     ['an unknown time zone', (p) => { p.stores['la-santa-monica']!.timeZone = 'America/Springfield'; }, 'stores.la-santa-monica.timeZone America/Springfield is not an IANA time zone'],
     ['no stores', (p) => { p.stores = {}; }, 'stores must name at least one store'],
+    ...['zürich-hb', 'nyc/5th', '', `s-${'x'.repeat(64)}`].map((id): (typeof broken)[number] => [
+      `a store id no request could name (${JSON.stringify(id)})`,
+      (p) => { p.stores[id] = p.stores['la-santa-monica']!; },
+      `stores.${id} is not a valid store id: must be 1-64 letters, digits or _.:@- and start with a letter or digit`,
+    ]),
     ['an unknown currency', (p) => { p.currency = 'XXY'; }, 'currency XXY is not an ISO-4217 code'],
     ['a zero point value', (p) => { p.pointValueMinor = 0; }, 'pointValueMinor must be a positive integer of minor units'],
     ['a missing gesture type', (p) => { delete (p.catalogue as Partial<typeof p.catalogue>).gift; }, 'catalogue.gift is missing'],

@@ -1,9 +1,7 @@
+import { partyIdPattern } from '#domain';
 import { deterministicEventId } from '#event-store';
 
-/** Employee and customer ids as the edge accepts them: short, URL-safe, no `~` (the gesture id separator). */
-export const partyIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$/;
-/** `partyIdPattern` in words, for every answer that refuses an id (body field, path or query parameter). */
-export const partyIdRule = '1-64 letters, digits or _.:@- and start with a letter or digit';
+export { partyIdPattern, partyIdRule } from '#domain';
 
 /**
  * A gesture's id names the budget stream it lives in (`<employeeId>~<uuid>`), so approve, deny and

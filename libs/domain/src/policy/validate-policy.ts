@@ -1,4 +1,5 @@
 import { isChannel } from '../context.js';
+import { partyIdPattern, partyIdRule } from '../ids.js';
 import { limits } from '../limits.js';
 import { isKnownCurrency } from '../money.js';
 import { isRoleAbove, isStaffRole, staffRoles, type StaffRole } from '../staff/roles.js';
@@ -71,7 +72,8 @@ function storeProblems(policy: Record<string, unknown>): PolicyProblem[] {
   return entries.flatMap(([storeId, store]) => {
     const at = `stores.${storeId}`;
     const problems: PolicyProblem[] = [];
-    if (storeId.length > limits.idLengthMax || /[\s\p{Cc}]/u.test(storeId)) problems.push(problem(at, 'is not a valid store id'));
+    // As every request names a store: a store the edge would refuse to name could never be used.
+    if (!partyIdPattern.test(storeId)) problems.push(problem(at, `is not a valid store id: must be ${partyIdRule}`));
     if (!isRecord(store)) return [...problems, problem(at, 'must be an object')];
     problems.push(...unknownFields(store, storeFields, at));
     if (!isValidTimeZone(store.timeZone as string)) problems.push(problem(`${at}.timeZone`, `${String(store.timeZone)} is not an IANA time zone`));
