@@ -61,6 +61,11 @@ describe('AdjustBudget', () => {
       given([allocated(), adjusted(5_000, 20_000)]).when(adjust(5_000)).thenNothingHappened();
     });
 
+    it('refuses another amount under an adjustment id already used, even the next day', () => {
+      given([allocated(), adjusted(5_000, 20_000)]).when(adjust(50_000)).thenRefused('idempotency_key_reused');
+      given([allocated(), adjusted(5_000, 20_000)]).when(adjust(-5_000, { effectiveAt: '2026-11-24T18:00:00.000Z', recordedAt: '2026-11-24T18:00:00.000Z' })).thenRefused('idempotency_key_reused');
+    });
+
     it('returns nothing for a retry that arrives the next day, when the server would default to the next period', () => {
       const nextDay = adjust(5_000, { effectiveAt: '2026-11-24T18:00:00.000Z', recordedAt: '2026-11-24T18:00:00.000Z' });
       given([allocated(), adjusted(5_000, 20_000)]).when(nextDay).thenNothingHappened();

@@ -334,8 +334,17 @@ describe('RecordFeedback', () => {
     given([]).when(feedback({ kind: 'compliment', score: 4.5 })).thenRefused('invalid_score');
   });
 
-  it('returns nothing for feedback already recorded', () => {
-    given([{ type: 'FeedbackReceived', schemaVersion: 2, data: { ...feedback().data, policyVersion: 1 } }]).when(feedback()).thenNothingHappened();
+  it('returns nothing for feedback already recorded, its comment or time retyped included', () => {
+    const recorded = [{ type: 'FeedbackReceived', schemaVersion: 2, data: { ...feedback().data, policyVersion: 1 } } as const];
+    given(recorded).when(feedback()).thenNothingHappened();
+    given(recorded).when(feedback({ comment: 'Alice sorted it out', recordedAt: '2026-11-25T09:00:00.000Z' })).thenNothingHappened();
+  });
+
+  it('refuses other feedback under an id already used: another score, kind, gesture or employee', () => {
+    const recorded = [{ type: 'FeedbackReceived', schemaVersion: 2, data: { ...feedback().data, policyVersion: 1 } } as const];
+    for (const other of [{ score: 1 }, { kind: 'complaint' as const, score: null }, { gestureId: 'g-2' }, { employeeId: 'emp-bob' }]) {
+      given(recorded).when(feedback(other)).thenRefused('idempotency_key_reused');
+    }
   });
 });
 

@@ -23,8 +23,14 @@ export function adjustBudget({ data }: AdjustBudget, state: BudgetState, policy:
   if (!mayManageBudgets(data.by.role)) return refuse('not_authorized', ['only a manager or an admin may adjust budgets']);
   if (data.by.employeeId === state.employeeId) return refuse('self_adjustment_forbidden');
 
-  // A retry repeats the first answer, even when it arrives after the day (and so the default period) moved on.
-  for (const ledger of state.periods.values()) if (ledger.adjustmentIds.includes(data.adjustmentId)) return [];
+  // A retry repeats the first answer, even when it arrives after the day (and so the default period) moved on;
+  // another amount under the same id is another adjustment, which a reused key must not pass for.
+  for (const ledger of state.periods.values()) {
+    const first = ledger.adjustments.find((made) => made.adjustmentId === data.adjustmentId);
+    if (first === undefined) continue;
+    if (first.deltaMinor === data.deltaMinor) return [];
+    return refuse('idempotency_key_reused', [`this key first adjusted ${ledger.period.key} by ${first.deltaMinor}, not ${data.deltaMinor}; its first answer stands`]);
+  }
   const ledger = ledgerAt(state, policy, effectiveMs);
   const { period } = ledger;
   if (isClosedToUploads(state, policy, period.endsOn, decisionClockMs(state, data.recordedAt))) return refuse('period_closed');

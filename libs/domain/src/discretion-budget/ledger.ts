@@ -16,7 +16,7 @@ export function openLedger(period: BudgetPeriod, currency: string, allowanceMino
     reservedMinor: 0,
     committedByCustomerMinor: PersistentMap.empty(),
     gestureCount: 0,
-    adjustmentIds: [],
+    adjustments: [],
     lastSettledAtMs: null,
   });
 }
@@ -63,7 +63,7 @@ export function refund(ledger: PeriodLedger, customerId: string, amountMinor: nu
 
 export function adjustAllowance(ledger: PeriodLedger, adjustmentId: string, allowanceBeforeMinor: number, allowanceAfterMinor: number): PeriodLedger {
   assert(ledger.allowanceMinor === allowanceBeforeMinor, `period ${ledger.period.key}: adjustment expected allowance ${allowanceBeforeMinor}, state has ${ledger.allowanceMinor}`);
-  return checked({ ...ledger, allowanceMinor: allowanceAfterMinor, adjustmentIds: [...ledger.adjustmentIds, adjustmentId] });
+  return checked({ ...ledger, allowanceMinor: allowanceAfterMinor, adjustments: [...ledger.adjustments, { adjustmentId, deltaMinor: allowanceAfterMinor - allowanceBeforeMinor }] });
 }
 
 /**
@@ -79,7 +79,7 @@ function withAmounts(ledger: PeriodLedger, spentMinor: number, reservedMinor: nu
     reservedMinor,
     committedByCustomerMinor,
     gestureCount,
-    adjustmentIds: ledger.adjustmentIds,
+    adjustments: ledger.adjustments,
     lastSettledAtMs: ledger.lastSettledAtMs,
   });
 }

@@ -38,4 +38,5 @@ export type BudgetRefusalReason =
   | 'already_reversed'
   | 'period_closed'
   | 'currency_mismatch'
-  | 'allowance_below_committed';
+  | 'allowance_below_committed'
+  | 'idempotency_key_reused';

@@ -22,12 +22,18 @@ export interface PeriodLedger {
   readonly committedByCustomerMinor: PersistentMap<number>;
   /** How many gestures were charged here; they are forgotten together with the period. */
   readonly gestureCount: number;
-  readonly adjustmentIds: readonly string[];
+  /** The adjustments made here, to tell a retry from another adjustment under a reused id. */
+  readonly adjustments: readonly AdjustmentMade[];
   /**
    * When an approval, denial or expiry last settled a reservation here. A closed period is kept a day past
    * it, so the decision's own answer, a retry of it and a reversal still find the gesture.
    */
   readonly lastSettledAtMs: number | null;
+}
+
+export interface AdjustmentMade {
+  readonly adjustmentId: string;
+  readonly deltaMinor: number;
 }
 
 /** How the gesture was first answered; this is what a repeated request gets back. */

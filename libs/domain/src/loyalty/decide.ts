@@ -15,7 +15,7 @@ import { monthEveryStoreHasReached } from './expiry-month.js';
 import { dueForExpiry, newestFirst, oldestFirst, pointsForPurchase, totalPoints } from './lots.js';
 import type { LoyaltyRefusalReason } from './refusals.js';
 import { rolling12mSpendMinor, tierFor } from './spend.js';
-import { hasSeen, initialLoyaltyState, purchaseWhat, redemptionWhat, remembered, type LoyaltyState } from './state.js';
+import { feedbackWhat, hasSeen, initialLoyaltyState, purchaseWhat, redemptionWhat, remembered, type LoyaltyState } from './state.js';
 
 type LoyaltyDecision = Decision<LoyaltyEvent, LoyaltyRefusalReason>;
 
@@ -177,7 +177,11 @@ function recordFeedback({ data }: RecordFeedback, state: LoyaltyState, policy: P
   assertOptionalText(data.comment, limits.commentLengthMax, 'comment');
   parseInstant(data.occurredAt, 'occurredAt');
   parseInstant(data.recordedAt, 'recordedAt');
-  if (hasSeen(state, `feedback:${data.feedbackId}`)) return [];
+  const first = remembered(state, `feedback:${data.feedbackId}`);
+  if (first !== undefined) {
+    if (first.what === feedbackWhat(data) && first.employeeId === data.employeeId) return [];
+    return refuse('idempotency_key_reused', [`this id was first used for feedback (${first.what}) that differs from this; its first answer stands`]);
+  }
   const scoreValid = data.score === null ? data.kind !== 'csat' : Number.isInteger(data.score) && data.score >= 1 && data.score <= 5;
   if (!scoreValid) return refuse('invalid_score', ['a CSAT answer needs a score of 1 to 5; other feedback may omit it']);
   return [{ type: 'FeedbackReceived', schemaVersion: 2, data: { ...data, policyVersion: policy.version } }];

@@ -4,7 +4,7 @@ import { addMinor, subtractMinor } from '../money.js';
 import type { LoyaltyEvent } from './events.js';
 import { addToLot, totalPoints, withoutTaken } from './lots.js';
 import { addSpend } from './spend.js';
-import { emptyAccount, purchaseWhat, redemptionWhat, type LoyaltyAccount, type LoyaltyState } from './state.js';
+import { emptyAccount, feedbackWhat, purchaseWhat, redemptionWhat, type LoyaltyAccount, type LoyaltyState } from './state.js';
 
 export function evolveLoyalty(state: LoyaltyState, event: LoyaltyEvent): LoyaltyState {
   const account = state.status === 'active' ? state : emptyAccount(event.data.customerId);
@@ -46,7 +46,7 @@ function apply(account: LoyaltyAccount, event: LoyaltyEvent): LoyaltyAccount {
       assert(account.tier === event.data.from, `tier change from ${event.data.from} but the customer is ${account.tier}`);
       return { ...account, tier: event.data.to };
     case 'FeedbackReceived':
-      return remember(account, `feedback:${event.data.feedbackId}`);
+      return remember(account, `feedback:${event.data.feedbackId}`, event.data.employeeId, feedbackWhat(event.data));
     default:
       return unreachable(event, 'loyalty event');
   }

@@ -24,14 +24,20 @@ export interface LoyaltyAccount {
 export interface RememberedId {
   /** E.g. `purchase:p-17`. */
   readonly id: string;
-  /** The employee a purchase or a redemption named as having served the customer; null for anything else. */
+  /** The employee a purchase or a redemption named as having served the customer, or feedback is about; null for anything else. */
   readonly employeeId: string | null;
-  /** What a purchase (amount and currency) or a redemption (points) was, to tell a retry from another command under the same id; null for anything else. */
+  /** What a purchase (amount and currency), a redemption (points) or feedback (`feedbackWhat`) was, to tell a retry from another command under the same id; null for anything else. */
   readonly what: string | null;
 }
 
 /** What a purchase was, as `RememberedId.what` keeps it. */
 export const purchaseWhat = (amount: { amountMinor: number; currency: string }): string => `${amount.amountMinor} ${amount.currency}`;
+
+/**
+ * What a piece of feedback says, as `RememberedId.what` keeps it (with its employee beside): the facts that
+ * count towards recognition. The comment is free text and is not compared.
+ */
+export const feedbackWhat = (feedback: { kind: string; score: number | null; gestureId: string | null }): string => `${feedback.kind} ${feedback.score ?? '-'} about ${feedback.gestureId ?? 'no gesture'}`;
 
 /** What a redemption was, as `RememberedId.what` keeps it. */
 export const redemptionWhat = (points: number): string => `${points} points`;
