@@ -36,10 +36,16 @@ export function pollingSubscription(options: PollingOptions): Subscription {
   let readAnswersAnnouncement = false;
   const heldBack = heldBackWaits(options.idlePollMs);
   let inFlight: Promise<unknown> = Promise.resolve();
-  const unregister = options.onAppended(() => {
+  const stopListening = options.onAppended(() => {
     announced = true;
     wake?.();
   });
+  // Once, from whichever comes first: the loop's end, or `stop` (a generator never started has no loop to end).
+  let listening = true;
+  const unregister = () => {
+    if (listening) stopListening();
+    listening = false;
+  };
   const readFrom = (from: ReadFrom): Promise<RecordedEvent[]> => {
     readAnswersAnnouncement = announced;
     announced = false;
@@ -101,6 +107,7 @@ export function pollingSubscription(options: PollingOptions): Subscription {
     [Symbol.asyncIterator]: () => generator,
     async stop() {
       stopped = true;
+      unregister();
       wake?.();
       await inFlight;
       await generator.return(undefined);

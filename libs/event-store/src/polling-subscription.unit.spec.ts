@@ -22,6 +22,20 @@ function log(count: number) {
 }
 
 describe('pollingSubscription', () => {
+  it('stops listening for appends when stopped, also before it was ever iterated, and only once', async () => {
+    let listeners = 0;
+    let unregistered = 0;
+    const onAppended = () => (listeners++, () => (listeners--, unregistered++));
+    const idle = pollingSubscription({ from: 'start', batchSize: 10, idlePollMs: 1_000, readAll: log(0).readAll, onAppended });
+    expect(listeners).toBe(1);
+    await idle.stop();
+    expect(listeners).toBe(0);
+    const used = pollingSubscription({ from: 'start', batchSize: 10, idlePollMs: 1_000, readAll: log(3).readAll, onAppended });
+    for await (const message of used as AsyncIterable<SubscriptionMessage>) if (message.kind === 'caught_up') break;
+    await used.stop();
+    expect({ listeners, unregistered }).toEqual({ listeners: 0, unregistered: 2 });
+  });
+
   it('reads the next batch while the consumer works on one, and delivers every event once, in order', async () => {
     const source = log(25);
     const subscription = pollingSubscription({ from: 'start', batchSize: 10, idlePollMs: 1_000, readAll: source.readAll, onAppended: () => () => undefined });

@@ -133,6 +133,8 @@ export function serverSubscription(options: ServerSubscriptionOptions): Subscrip
       stopped = true;
       await close();
       await generator.return(undefined);
+      // A generator never started runs no `finally`: the adapter forgets this subscription here too (once is enough for it).
+      options.onEnd();
     },
   };
 }
