@@ -262,6 +262,17 @@ describe('ReverseBonusPoints', () => {
     expect([after.balancePoints, after.lots]).toEqual([300, [{ month: '2026-09', points: 100 }, { month: '2026-11', points: 200 }]]);
   });
 
+  it("takes the points back from the lot the bonus went into, not the customer's own newer points", () => {
+    const credited = given([]).when(credit('g-7', 500, '2026-03-10T18:00:00.000Z')).decision() as LoyaltyEvent[];
+    expect(credited.map((e) => e.type)).toEqual(['BonusPointsCredited']);
+    const history = [...credited, lot('2026-11', 500)];
+    given(history).when(reverseBonus('g-7', 500, at)).then([reversed(500, 500, [{ month: '2026-03', points: 500 }], 500)]);
+    expect(account([...history, reversed(500, 500, [{ month: '2026-03', points: 500 }], 500)]).lots).toEqual([{ month: '2026-11', points: 500 }]);
+    // Part of the bonus's lot already redeemed (oldest first): what is left of it, then the newest for the rest.
+    const redeemed = given(history).when(redeem(300, '2026-11-20T18:00:00.000Z')).decision() as LoyaltyEvent[];
+    given([...history, ...redeemed]).when(reverseBonus('g-7', 500, at)).then([reversed(500, 500, [{ month: '2026-03', points: 200 }, { month: '2026-11', points: 300 }], 200)]);
+  });
+
   it('takes what is left when the customer already spent part, and records the rest as unrecovered', () => {
     const history = [lot('2026-10', 30), lot('2026-11', 10)];
     given(history).when(reverseBonus('g-7', 500, at)).then([reversed(500, 40, [{ month: '2026-10', points: 30 }, { month: '2026-11', points: 10 }], 0)]);

@@ -12,7 +12,7 @@ import { feedbackKinds, type CreditBonusPoints, type ExpirePoints, type LoyaltyC
 import type { LoyaltyEvent, PointLot } from './events.js';
 import { evolveLoyalty } from './evolve.js';
 import { monthEveryStoreHasReached } from './expiry-month.js';
-import { dueForExpiry, newestFirst, oldestFirst, pointsForPurchase, totalPoints } from './lots.js';
+import { bonusLotFirst, dueForExpiry, oldestFirst, pointsForPurchase, totalPoints } from './lots.js';
 import type { LoyaltyRefusalReason } from './refusals.js';
 import { rolling12mSpendMinor, tierFor } from './spend.js';
 import { feedbackWhat, hasSeen, initialLoyaltyState, purchaseWhat, redemptionWhat, remembered, type LoyaltyState } from './state.js';
@@ -116,7 +116,7 @@ function reverseBonusPoints({ data }: ReverseBonusPoints, state: LoyaltyState, p
       creditedPoints: data.points,
       points: taken,
       unrecoveredPoints: data.points - taken,
-      fromLots: newestFirst(lots, taken),
+      fromLots: bonusLotFirst(lots, taken, remembered(state, `bonus:${data.gestureId}`)?.what ?? null),
       balanceAfter: balance - taken,
       reversedAt: data.recordedAt,
       who: data.who,

@@ -49,8 +49,8 @@ export type BonusPointsCredited = DomainEvent<'BonusPointsCredited', GestureCont
 }>;
 
 /**
- * A bonus-points gesture was reversed. `points` left the balance (newest lots first, since the
- * bonus went into the lot of the month it was credited); what the customer had already spent or
+ * A bonus-points gesture was reversed. `points` left the balance (from the lot the bonus went into
+ * first, then newest lots first); what the customer had already spent or
  * lost to expiry cannot be taken back and is recorded as `unrecoveredPoints`, never as a negative balance.
  */
 export type BonusPointsReversed = DomainEvent<'BonusPointsReversed', GestureContext & {

@@ -23,6 +23,8 @@ function apply(account: LoyaltyAccount, event: LoyaltyEvent): LoyaltyAccount {
       return remember(
         { ...account, lots: addToLot(account.lots, event.data.lotMonth, event.data.points), balancePoints: addMinor(account.balancePoints, event.data.points) },
         `bonus:${event.data.gestureId}`,
+        null,
+        event.data.lotMonth,
       );
     case 'BonusPointsReversed':
       assert(totalPoints(event.data.fromLots) === event.data.points, `bonus reversal of ${event.data.gestureId}: lots do not add up to ${event.data.points}`);

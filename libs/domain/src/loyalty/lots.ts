@@ -30,7 +30,19 @@ export function oldestFirst(lots: readonly PointLot[], points: number): PointLot
   return taken;
 }
 
-/** Which lots give back up to `points`, newest first: a bonus went into the newest lot of its day. */
+/**
+ * Which lots give back up to `points` of a bonus: the lot it went into first (`bonusMonth`, when still
+ * remembered), then newest first. Taking from the newest alone would take the customer's own later points and
+ * leave them the bonus's older lot, which expires sooner. Oldest month first, as lots are kept.
+ */
+export function bonusLotFirst(lots: readonly PointLot[], points: number, bonusMonth: string | null): PointLot[] {
+  const own = bonusMonth === null ? 0 : Math.min(lots.find((lot) => lot.month === bonusMonth)?.points ?? 0, points);
+  if (own === 0) return newestFirst(lots, points);
+  const rest = newestFirst(lots.filter((lot) => lot.month !== bonusMonth), points - own);
+  return [...rest, { month: bonusMonth!, points: own }].sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : 0));
+}
+
+/** Which lots give back up to `points`, newest first. */
 export function newestFirst(lots: readonly PointLot[], points: number): PointLot[] {
   const taken: PointLot[] = [];
   let remaining = points;

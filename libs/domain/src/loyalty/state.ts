@@ -26,7 +26,11 @@ export interface RememberedId {
   readonly id: string;
   /** The employee a purchase or a redemption named as having served the customer, or feedback is about; null for anything else. */
   readonly employeeId: string | null;
-  /** What a purchase (amount and currency), a redemption (points) or feedback (`feedbackWhat`) was, to tell a retry from another command under the same id; null for anything else. */
+  /**
+   * What a purchase (amount and currency), a redemption (points) or feedback (`feedbackWhat`) was, to tell a
+   * retry from another command under the same id; for a bonus credit, the month of the lot it went into (its
+   * reversal takes the points back from there); null for anything else.
+   */
   readonly what: string | null;
 }
 
