@@ -76,9 +76,13 @@ export async function startLedgerApi(settings: Settings, options: LedgerApiStart
     ...(modules.length > 0 ? { modules } : {}),
     ...(options.readinessChecks ? { readinessChecks: options.readinessChecks } : {}),
   });
-  await kafkaIn?.connect(app);
   await app.listen(settings.httpPort, settings.httpHost);
+  // In the background: the API serves while the broker is away, and the consumer starts once it answers.
+  const stopConnecting = new AbortController();
+  void kafkaIn?.keepConnecting(app, stopConnecting.signal).catch((error: unknown) => log.error({ err: error }, 'frontline actions: gave up connecting'));
   const steps: ShutdownStep[] = [
+    // Not waited for: an attempt in flight ends with the app (kafkajs retries a missing broker for a while).
+    { name: 'kafka-connect', run: async () => stopConnecting.abort() },
     { name: 'http', run: () => app.close() },
     { name: 'escalation-expiry', run: async () => expiry?.stop() },
     ...(options.store ? [] : [{ name: 'event-store', run: () => store.close() }]),

@@ -108,6 +108,34 @@ async function shutdownUnderLoad(storeEnv: Record<string, string>, openStore: ()
   }
 }
 
+describe('the built ledger-api while the Kafka broker it consumes from is away', () => {
+  it('serves HTTP from the start, says it keeps trying, and still exits 0 soon after SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gl-no-broker-'));
+    let running: { exitCode: number | null; kill(signal: NodeJS.Signals): boolean } | null = null;
+    try {
+      // Nothing listens on port 1: every connection to the broker is refused.
+      const env = { PATH: process.env.PATH ?? '', EVENT_STORE: 'embedded', DATA_DIR: dataDir, KAFKA_BROKERS: '127.0.0.1:1', PORT: '0', HOST: '127.0.0.1', JWT_SECRET: jwt.hs256Secret, EXPIRE_ESCALATIONS: 'false', LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '10000' };
+      const service = spawnService(entry, env);
+      running = service.child;
+      const [, base] = await service.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 60_000);
+      expect((await fetch(`${base}/health/live`)).status).toBe(200);
+      const admin = await mintToken(jwt, { sub: 'no-broker-admin', roles: ['admin'] });
+      const enrol = await fetch(`${base}/budgets`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify({ employeeId: 'nb-e1', role: 'associate', storeId, idempotencyKey: 'nb-e1' }) });
+      expect(enrol.status).toBe(200);
+      await service.waitFor(/cannot start consuming/, 90_000);
+      const sigtermAt = Date.now();
+      service.child.kill('SIGTERM');
+      const exit = await service.exited;
+      expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
+      expect(exit.at - sigtermAt).toBeLessThan(exitBoundMs);
+    } finally {
+      // A failed expectation must not leave the service running (and Jest waiting for it).
+      if (running !== null && running.exitCode === null) running.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
 describe('graceful shutdown of the built ledger-api under load', () => {
   describe('embedded store', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gl-shutdown-'));

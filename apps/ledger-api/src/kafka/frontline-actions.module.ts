@@ -3,7 +3,7 @@ import type { KafkaOptions } from '@nestjs/microservices';
 import type { TokenVerifier } from '#auth';
 import type { KafkaSettings } from '#config';
 import type { GestureLedger } from '#ledger';
-import { createKafka, KafkaPublisher, KafkaTopicAdmin, topicSpecs, type BackoffLimits, type MessagePublisher } from '#messaging';
+import { backoffDelayMs, createKafka, KafkaPublisher, KafkaTopicAdmin, sleep, topicSpecs, type BackoffLimits, type MessagePublisher } from '#messaging';
 import { ConsumerSupervisor, SupervisedKafkaServer } from './consumer-supervisor.js';
 import { DeadLetterQueue, type DeadLetterReason } from './dead-letters.js';
 import { FrontlineActionHandler } from './frontline-action-handler.js';
@@ -42,6 +42,12 @@ export interface FrontlineActionsIn {
   server: SupervisedKafkaServer;
   /** Creates the topics if missing, connects the consumer to the app as a hybrid microservice and starts it. */
   connect(app: INestApplication): Promise<void>;
+  /**
+   * `connect`, tried again with bounded backoff until it succeeds or `signal` aborts, for a service that
+   * already serves HTTP: a broker away at start-up delays the consumer, never the API. Resolves once
+   * consuming, or once aborted.
+   */
+  keepConnecting(app: INestApplication, signal: AbortSignal, backoff?: BackoffLimits): Promise<void>;
 }
 
 /**
@@ -56,6 +62,8 @@ export function frontlineActionsIn(options: FrontlineActionsOptions): FrontlineA
   const kafka = options.kafka;
   const log = options.log ?? ((line: string) => console.error(line));
   const client = createKafka({ brokers: kafka.brokers, clientId: `${kafka.clientId}.frontline-actions-dlq` });
+  /** The server is the app's hybrid microservice once `connect` got that far: added once, started again after. */
+  let connectedToApp = false;
   const publisher = options.publisher ?? new KafkaPublisher(client, { maxRequestBytes: kafka.maxRequestBytes });
   const deadLetters = new DeadLetterQueue(publisher, kafka.topics.actionsDeadLetter, kafka.actionsGroupId);
   const handler = new FrontlineActionHandler(options.ledger, options.verifier, deadLetters, { valueBytesMax: options.valueBytesMax, log, ...(options.onDeadLettered ? { onDeadLettered: options.onDeadLettered } : {}) });
@@ -103,15 +111,37 @@ export function frontlineActionsIn(options: FrontlineActionsOptions): FrontlineA
         FrontlineActionsShutdown,
       ],
     },
-    async connect(app) {
-      const admin = new KafkaTopicAdmin(client);
-      await admin.ensureTopics(topicSpecs(kafka).actions);
-      // A topic created elsewhere may carry the producers' clocks, which this consumer cannot trust.
-      const stampedBy = await admin.topicSetting(kafka.topics.actions, 'message.timestamp.type');
-      handler.judgeTokensAtArrival(stampedBy === 'LogAppendTime');
-      if (stampedBy !== 'LogAppendTime') log(`frontline actions: ${kafka.topics.actions} has message.timestamp.type=${stampedBy}; tokens are judged when consumed (set LogAppendTime to judge them when a message arrived)`);
-      app.connectMicroservice({ strategy: server });
-      await app.startAllMicroservices();
+    connect,
+    async keepConnecting(app, signal, backoff = { initialMs: 1_000, maxMs: 30_000 }) {
+      for (let attempt = 0; !signal.aborted; attempt++) {
+        try {
+          await connect(app);
+          return;
+        } catch (error) {
+          const delayMs = backoffDelayMs(attempt, backoff);
+          log(`frontline actions: cannot start consuming ${kafka.topics.actions} (${(error as Error).message ?? error}); the HTTP API serves meanwhile; trying again in ${delayMs} ms (attempt ${attempt + 1})`);
+          await sleep(delayMs, signal);
+        }
+      }
     },
   };
+
+  async function connect(app: INestApplication): Promise<void> {
+    const admin = new KafkaTopicAdmin(client);
+    await admin.ensureTopics(topicSpecs(kafka).actions);
+    // A topic created elsewhere may carry the producers' clocks, which this consumer cannot trust.
+    const stampedBy = await admin.topicSetting(kafka.topics.actions, 'message.timestamp.type');
+    handler.judgeTokensAtArrival(stampedBy === 'LogAppendTime');
+    if (stampedBy !== 'LogAppendTime') log(`frontline actions: ${kafka.topics.actions} has message.timestamp.type=${stampedBy}; tokens are judged when consumed (set LogAppendTime to judge them when a message arrived)`);
+    if (!connectedToApp) {
+      app.connectMicroservice({ strategy: server });
+      connectedToApp = true;
+      await app.startAllMicroservices();
+      return;
+    }
+    // Connected before but not started (the broker went away between the topics and the consumer): the
+    // server is started again as the supervisor restarts it.
+    await server.close();
+    await new Promise<void>((resolve, reject) => void server.listen((error?: unknown) => (error ? reject(error) : resolve())));
+  }
 }
