@@ -243,6 +243,10 @@ export const sql = {
       and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
       and ${sqlLogPartitionFilter(4)}
     order by transaction_id, global_position limit $3`,
+  // The newest stamped transaction against the next one the cluster will assign: stamped at or past it, the rows
+  // came from another cluster (a logical restore, pg_dump into a new server), and ordering by transaction id breaks.
+  stampsAhead: `select (select g.transaction_id::text from gl_events g order by g.transaction_id desc, g.global_position desc limit 1) as newest,
+    pg_snapshot_xmax(pg_current_snapshot())::text as next`,
   head: `select transaction_id::text as commit_id, global_position::text as prepare from gl_events
     where transaction_id < pg_snapshot_xmin(pg_current_snapshot())
     order by transaction_id desc, global_position desc limit 1`,

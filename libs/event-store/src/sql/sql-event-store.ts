@@ -75,6 +75,7 @@ export class SqlEventStore implements EventStore {
   static async open(driver: SqlDriver, options: SqlEventStoreOptions = {}): Promise<SqlEventStore> {
     const [schema] = await driver.query<{ current: boolean }>(schemaIsCurrentSql, []);
     if (schema?.current !== true) await driver.exec(schemaSql);
+    await refuseStampsAhead(driver);
     return new SqlEventStore(driver, options);
   }
 
@@ -199,6 +200,22 @@ export class SqlEventStore implements EventStore {
   private notifyAppended(): void {
     for (const wake of this.appendListeners) wake();
   }
+}
+
+/**
+ * The log is ordered, checkpointed and read up to `pg_snapshot_xmin` by transaction id (see schema.ts), which
+ * only ever grows within one cluster. Rows restored logically into another cluster keep ids its counter has not
+ * reached: every reader would see none of them (they look not yet committed), and checkpoints past them would
+ * skip every new event. Refused at open, loudly, rather than served silently empty.
+ */
+async function refuseStampsAhead(driver: SqlDriver): Promise<void> {
+  const [row] = await driver.query<{ newest: string | null; next: string }>(sql.stampsAhead, []);
+  if (row?.newest == null || BigInt(row.newest) < BigInt(row.next)) return;
+  throw new Error(
+    `gl_events holds transaction id ${row.newest}, at or past this cluster's next (${row.next}): the events were restored from another ` +
+      'cluster (pg_dump/pg_restore), and the log cannot be ordered by transaction id here. Restore physically (pg_basebackup) or ' +
+      `advance this cluster's transaction counter past ${row.newest} (pg_resetwal -x) before opening the store.`,
+  );
 }
 
 /** Validates one append and renders it as the JSON object `gl_append` takes (see schema.ts). */
