@@ -283,12 +283,21 @@ export class EventStoreDbEventStore implements EventStore {
    */
   private async resultOf(stream: string, events: EventToAppend[], revision: bigint): Promise<AppendResult> {
     const lastId = events[events.length - 1]!.id;
-    let stored: RecordedEvent | undefined;
-    await this.scanStream(stream, revision, 'forwards', 1, (event) => {
-      stored = toRecordedEvent(event);
-      return false;
+    // The append's own events, ending at `revision`: what was written, or what the server took this for a
+    // repeat of (it compares ids only). Their content decides which, past any window looked back over before.
+    const first = revision - BigInt(events.length - 1);
+    const stored = new Map<string, RecordedEvent>();
+    let last: RecordedEvent | undefined;
+    await this.scanStream(stream, first < 0n ? 0n : first, 'forwards', events.length, (event) => {
+      last = toRecordedEvent(event);
+      stored.set(last.id, last);
+      return true;
     });
-    if (stored?.id === lastId.toLowerCase()) return { nextExpectedRevision: revision, position: stored.position };
+    if (last?.id === lastId.toLowerCase()) {
+      const check = classifyRetry(events, stored);
+      if (check.kind === 'conflict') throw retryError(stream, check);
+      return { nextExpectedRevision: revision, position: last.position };
+    }
     // The server accepted the write as a repeat of events written earlier: find them and compare content.
     const check = classifyRetry(events, await this.findInStream(stream, events));
     if (check.kind === 'duplicate') return check.result;

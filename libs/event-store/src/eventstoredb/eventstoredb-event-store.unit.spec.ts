@@ -59,6 +59,19 @@ describe('EventStoreDB adapter, over the in-memory stand-in', () => {
     expect((await allRecords(server)).length).toBe(before);
   });
 
+  it('refuses a repeat of stored ids with other content that the server takes as idempotent, past the window the adapter looks back over', async () => {
+    const { store } = await open({}, { idempotencyWindowEvents: 1 });
+    const stream = 'window-1';
+    const original = event(stream, 0);
+    await store.appendToStream(stream, [original], { expectedRevision: NO_STREAM });
+    await store.appendToStream(stream, [event(stream, 1)], { expectedRevision: 0n });
+    const changed = { ...original, data: { n: 99 } };
+    const error = await store.appendToStream(stream, [changed], { expectedRevision: NO_STREAM }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EventIdConflictError);
+    expect(error).toMatchObject({ stream, eventId: original.id, reason: 'different_content' });
+    expect((await store.readStream(stream)).map((e) => e.data)).toEqual([{ n: 0 }, { n: 1 }]);
+  });
+
   it('keeps an id claimed by the stream of a failed append: claims are not atomic with the append', async () => {
     const { store } = await open();
     const shared = event('a', 0);
