@@ -40,9 +40,10 @@ async function main(): Promise<void> {
   const { ledger, url } = api;
   // Expected here: each service's default is sized for a process of its own, and this one runs them all.
   if (scaledDown) api.log.info(scaledDown);
-  const policy = ledger.policies.current();
-  const aStore = Object.keys(policy.stores)[0] ?? null;
-  console.log(`Gesture Ledger is running on ${url} (event store: ${settings.eventStore}${settings.eventStore === 'embedded' ? ` in ${settings.dataDir}` : ''}, policy v${policy.version})`);
+  // A production start on a new store has no policy until an admin publishes one (POST /policy): said, not fatal.
+  const policy = ledger.policies.published ? ledger.policies.current() : null;
+  const aStore = policy === null ? null : (Object.keys(policy.stores)[0] ?? null);
+  console.log(`Gesture Ledger is running on ${url} (event store: ${settings.eventStore}${settings.eventStore === 'embedded' ? ` in ${settings.dataDir}` : ''}, ${policy === null ? 'no policy yet: an admin publishes one with POST /policy' : `policy v${policy.version}`})`);
   console.log(`  API documentation: ${url}/docs   OpenAPI: ${url}/docs-json   health: ${url}/health/ready   metrics: ${url}/metrics`);
   console.log(`  read models: ${url}/read/...   finance: ${url}/finance/...   projector lag: ${url}/projections/status`);
   console.log(`  CRM feed to Kafka: ${relay ? settings.kafka.brokers.join(',') : 'off (set KAFKA_BROKERS to publish and to consume frontline actions)'}`);

@@ -42,6 +42,8 @@ export async function createLedgerApp(options: LedgerAppOptions): Promise<NestFa
     readinessChecks: {
       eventStore: () => ledger.store.headPosition(),
       policy: async () => {
+        // Read again while none is known: a replica not ready keeps no traffic that would make it look.
+        if (!ledger.policies.published) await ledger.policies.load();
         if (!ledger.policies.published) throw new Error('no policy published');
       },
       ...options.readinessChecks,

@@ -204,4 +204,28 @@ describe('configuration of the built services', () => {
       rmSync(cwd, { recursive: true, force: true });
     }
   }, 90_000);
+
+  it('starts the all-in-one main in production on a store with no policy yet, not ready until an admin publishes one', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'gl-no-policy-'));
+    const main = join(process.cwd(), 'dist/apps/gesture-ledger/src/main.js');
+    let running: { exitCode: number | null; kill(signal: NodeJS.Signals): boolean } | null = null;
+    try {
+      // As the image runs it: production, so no sample policy is seeded.
+      const service = spawnService(main, { PATH: process.env.PATH ?? '', PORT: '0', NODE_ENV: 'production', JWT_SECRET: jwt.hs256Secret }, cwd);
+      running = service.child;
+      const [url] = await service.waitFor(/http:\/\/127\.0\.0\.1:\d+/, 60_000);
+      await service.waitFor(/no policy yet/, 10_000);
+      expect((await fetch(`${url}/health/ready`)).status).toBe(503);
+      const admin = await mintToken(jwt, { sub: 'admin-1', roles: ['admin'] });
+      const { samplePolicy } = await import('#domain');
+      const published = await fetch(`${url}/policy`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify(samplePolicy()) });
+      expect(published.status).toBeLessThan(300);
+      expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+      service.child.kill('SIGTERM');
+      expect((await service.exited).code).toBe(0);
+    } finally {
+      if (running !== null && running.exitCode === null) running.kill('SIGKILL');
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { samplePolicy, type Policy } from '#domain';
 import { createEmbeddedEventStore, type EventStore } from '#event-store';
-import { PolicyBook } from './policy-book.js';
+import { NoPolicyError, PolicyBook } from './policy-book.js';
 
 const metadata = { correlationId: 't', causationId: null, actor: 'admin-1', recordedAt: '2026-11-01T12:00:00.000Z' };
 
@@ -50,6 +50,28 @@ describe('PolicyBook', () => {
     expect(await late).toMatchObject({ kind: 'refused', reason: 'version_not_next' });
     expect(book.current()).toEqual(version2(25_000));
   });
+
+  it('finds the first version another process published while it had none', async () => {
+    const empty = await createEmbeddedEventStore({ dataDir: 'memory://' });
+    try {
+      const replica = new PolicyBook(empty, { followEveryMs: 0 });
+      await replica.load();
+      expect(() => replica.current()).toThrow(NoPolicyError);
+      await new PolicyBook(empty).publish(samplePolicy(), 'admin-1', metadata);
+      // Each decision asks for the policy; one that finds none still looks again.
+      const decides = (): boolean => {
+        try {
+          return replica.current().version === 1;
+        } catch {
+          return false;
+        }
+      };
+      await until(decides);
+      expect(replica.current().version).toBe(1);
+    } finally {
+      await empty.close();
+    }
+  }, 60_000);
 
   it('follows a version another process published', async () => {
     const replica = new PolicyBook(store, { followEveryMs: 0 });

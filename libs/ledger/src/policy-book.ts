@@ -45,8 +45,10 @@ export class PolicyBook {
   }
 
   current(): Policy {
-    if (this.state.status !== 'published') throw new NoPolicyError();
+    // Also while none is published: the first version may come from another process (a replica, an admin's
+    // tool), and this book must find it without a restart.
     this.followIfDue();
+    if (this.state.status !== 'published') throw new NoPolicyError();
     return this.state.policy;
   }
 
