@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ANY, type EventToAppend } from '../port.js';
-import { schemaIsCurrentSql } from './schema.js';
+import { schemaIsCurrentSql, sql } from './schema.js';
 import { SqlEventStore } from './sql-event-store.js';
 import type { SqlDriver } from './sql-driver.js';
 
@@ -12,8 +12,9 @@ function database(code: string) {
   const batches: string[][] = [];
   let position = 0;
   const query = async <R>(text: string, params: unknown[]): Promise<R[]> => {
-    // The schema is there: opening the store asks, and runs no DDL.
+    // The schema is there: opening the store asks, and runs no DDL; the log was written by this cluster.
     if (text === schemaIsCurrentSql) return [{ current: true }] as R[];
+    if (text === sql.stampsAhead) return [{ newest: null, next: '1' }] as R[];
     const appends = JSON.parse(params[0] as string) as Array<{ s: string }>;
     batches.push(appends.map((a) => a.s));
     if (appends.some((a) => a.s.startsWith('refused-'))) throw Object.assign(new Error(`refused (${code})`), { code });
