@@ -3,7 +3,7 @@ import type { KafkaOptions } from '@nestjs/microservices';
 import type { TokenVerifier } from '#auth';
 import type { KafkaSettings } from '#config';
 import type { GestureLedger } from '#ledger';
-import { backoffDelayMs, createKafka, KafkaPublisher, KafkaTopicAdmin, sleep, topicSpecs, type BackoffLimits, type MessagePublisher } from '#messaging';
+import { createKafka, KafkaPublisher, KafkaTopicAdmin, repeatWithBackoff, topicSpecs, type BackoffLimits, type MessagePublisher } from '#messaging';
 import { ConsumerSupervisor, SupervisedKafkaServer } from './consumer-supervisor.js';
 import { DeadLetterQueue, type DeadLetterReason } from './dead-letters.js';
 import { FrontlineActionHandler } from './frontline-action-handler.js';
@@ -113,16 +113,20 @@ export function frontlineActionsIn(options: FrontlineActionsOptions): FrontlineA
     },
     connect,
     async keepConnecting(app, signal, backoff = { initialMs: 1_000, maxMs: 30_000 }) {
-      for (let attempt = 0; !signal.aborted; attempt++) {
-        try {
+      // The followers' repetition, ended by the first success as well as by `signal`.
+      const connected = new AbortController();
+      await repeatWithBackoff(
+        async () => {
           await connect(app);
-          return;
-        } catch (error) {
-          const delayMs = backoffDelayMs(attempt, backoff);
-          log(`frontline actions: cannot start consuming ${kafka.topics.actions} (${(error as Error).message ?? error}); the HTTP API serves meanwhile; trying again in ${delayMs} ms (attempt ${attempt + 1})`);
-          await sleep(delayMs, signal);
-        }
-      }
+          connected.abort();
+        },
+        {
+          signal: AbortSignal.any([signal, connected.signal]),
+          backoff,
+          failed: (error, delayMs, attempt) =>
+            log(`frontline actions: cannot start consuming ${kafka.topics.actions} (${(error as Error).message ?? error}); the HTTP API serves meanwhile; trying again in ${delayMs} ms (attempt ${attempt})`),
+        },
+      );
     },
   };
 
