@@ -1,15 +1,15 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { buildDist } from '../../../test/support/built-app.js';
 
 const main = 'dist/apps/crm-relay/src/main.js';
 
 /**
- * Compiles the project so the relay can run as a real process (`node dist/...`), as deployed. tsc emits
- * even when some other file of the tree has a type error; only a missing entry point fails here.
+ * The relay as a real process (`node dist/...`), as deployed. Built as every suite that spawns a service
+ * builds (`buildDist`): under `npm test`, not again, since rewriting dist/ here broke the processes other
+ * suites ran from it at the same time (a module read half-written).
  */
 export function buildRelay(): void {
-  const result = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { encoding: 'utf8', timeout: 240_000 });
-  if (!existsSync(main)) throw new Error(`build did not produce ${main}:\n${result.stdout}\n${result.stderr}`);
+  buildDist(main);
 }
 
 export interface RelayProcess {
