@@ -37,6 +37,8 @@ export interface CrmRelayOptions {
 
 export interface CrmRelayStats {
   eventsPublished: number;
+  /** Records the broker acknowledged: each event's, and the latest state of each party a batch touched. */
+  recordsPublished: number;
   batchesPublished: number;
   failures: number;
   checkpoint: ReadFrom;
@@ -79,7 +81,7 @@ export class CrmRelay {
   private readonly stopping = new AbortController();
   private topicsReady = false;
   private readonly waiters = new Set<{ position: Position; resolve: () => void }>();
-  readonly stats: CrmRelayStats = { eventsPublished: 0, batchesPublished: 0, failures: 0, checkpoint: 'start', caughtUp: false, active: false, lastError: null };
+  readonly stats: CrmRelayStats = { eventsPublished: 0, recordsPublished: 0, batchesPublished: 0, failures: 0, checkpoint: 'start', caughtUp: false, active: false, lastError: null };
 
   constructor(
     private readonly store: EventStore,
@@ -304,6 +306,7 @@ export class CrmRelay {
     await this.checkpoints.save(this.checkpointName, checkpoint);
     this.stats.checkpoint = checkpoint;
     this.stats.eventsPublished += events;
+    for (const topic of batch) this.stats.recordsPublished += topic.messages.length;
     this.stats.batchesPublished++;
     this.stats.lastError = null;
     for (const waiter of this.waiters) {

@@ -149,7 +149,10 @@ withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
     }, 60_000);
 
     it('resumes from its checkpoint: a restarted relay publishes only what came after', async () => {
+      const allTopics = [settings.topics.events, settings.topics.customerLoyalty, settings.topics.employeeDiscretion];
+      const recordsIn = async () => (await Promise.all(allTopics.map((t) => readTopic(kafka, t)))).reduce((sum, records) => sum + records.length, 0);
       const before = (await readTopic(kafka, settings.topics.events)).length;
+      const recordsBefore = await recordsIn();
       const crowd = await enrol(ledger, `${run}b`, 2);
       await gestures(ledger, `${run}b`, crowd, 40);
       const relay = newRelay();
@@ -160,6 +163,9 @@ withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
       const after = await readTopic(kafka, settings.topics.events);
       expect(after.length - before).toBe(2 + 40);
       expect(new Set(after.map((r) => r.headers.ce_id)).size).toBe(after.length);
+      // Counted as acknowledged: every event's record and the states beside them, nothing else.
+      expect(relay.stats.recordsPublished).toBe((await recordsIn()) - recordsBefore);
+      expect(relay.stats.recordsPublished).toBeGreaterThan(relay.stats.eventsPublished);
     }, 60_000);
 
     it('lingers at the head of the log: appends arriving one by one go out many to a transaction, and none is left behind', async () => {
