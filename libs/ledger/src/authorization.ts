@@ -54,11 +54,19 @@ export function mayReverseGesture(principal: Principal, employeeStoreId: string 
   return sameStoreOrHeadOffice(principal, employeeStoreId);
 }
 
-/** Enrolling staff and topping up budgets: a manager of the store, or an admin. */
-export function mayManageBudget(principal: Principal, employeeStoreId: string | null): Forbidden {
+/**
+ * Enrolling staff and topping up budgets: a manager of the store for the roles below manager, head office (a
+ * manager token without a store) or an admin for any. `roles` are the budget's roles the change touches: the
+ * one it has and, on enrolment, the one it is given. Were a store's manager to set up or top up a fellow
+ * manager's budget (or make a colleague a manager), two managers could hand each other discretion that
+ * nobody approves, as a manager's gestures need no approver.
+ */
+export function mayManageBudget(principal: Principal, employeeStoreId: string | null, roles: readonly StaffRole[]): Forbidden {
   if (hasRole(principal, 'admin')) return null;
   if (!hasRole(principal, 'manager')) return 'manager_role_required';
-  return sameStoreOrHeadOffice(principal, employeeStoreId);
+  const store = sameStoreOrHeadOffice(principal, employeeStoreId);
+  if (store !== null) return store;
+  return principal.storeId !== null && roles.some((role) => !isRoleAbove('manager', role)) ? 'manager_budget_for_head_office' : null;
 }
 
 /**

@@ -110,13 +110,32 @@ describe('GestureLedger', () => {
     it("moves them to another store only for a manager of both stores, or head office: never to take over another store's staff", async () => {
       const employeeId = await enrolled();
       const before = await store.readStream(budgetStreamName(employeeId));
-      const moveTo = (storeId: string, key: string, by: RequestContext) => ledger.allocateBudget({ employeeId, role: 'manager', storeId, allowanceOverrideMinor: 9_000_000, idempotencyKey: key }, by);
+      const moveTo = (storeId: string, key: string, by: RequestContext) => ledger.allocateBudget({ employeeId, role: 'supervisor', storeId, allowanceOverrideMinor: 9_000_000, idempotencyKey: key }, by);
       expect(await moveTo('chicago-loop', 'take-over', managerOf('chicago-loop'))).toEqual({ kind: 'forbidden', reason: 'another_store' });
       expect(await moveTo('chicago-loop', 'send-away', managerOf(store_))).toEqual({ kind: 'forbidden', reason: 'another_store' });
       expect(await store.readStream(budgetStreamName(employeeId))).toHaveLength(before.length);
       // Their own store's manager still re-enrols them there (a new role or allowance), and head office moves them.
       expect(await ledger.allocateBudget({ employeeId, role: 'senior_associate', storeId: store_, idempotencyKey: 'promote' }, managerOf(store_))).toMatchObject({ kind: 'ok', value: { role: 'senior_associate', storeId: store_ } });
       expect(await moveTo('chicago-loop', 'transfer', managerOf(null))).toMatchObject({ kind: 'ok', value: { storeId: 'chicago-loop' } });
+    });
+
+    it("leaves managers' budgets to head office: a store's manager neither makes a colleague a manager nor enrols or tops up a fellow manager", async () => {
+      const colleague = await enrolled();
+      const fellow = `mgr-${randomUUID().slice(0, 8)}`;
+      expect(await ledger.allocateBudget({ employeeId: fellow, role: 'manager', storeId: store_, idempotencyKey: fellow }, managerOf(store_))).toEqual({ kind: 'forbidden', reason: 'manager_budget_for_head_office' });
+      expect(await ledger.allocateBudget({ employeeId: fellow, role: 'manager', storeId: store_, idempotencyKey: fellow }, managerOf(null))).toMatchObject({ kind: 'ok', value: { role: 'manager' } });
+      const before = { colleague: await store.readStream(budgetStreamName(colleague)), fellow: await store.readStream(budgetStreamName(fellow)) };
+      expect(await ledger.allocateBudget({ employeeId: colleague, role: 'manager', storeId: store_, idempotencyKey: 'promote' }, managerOf(store_))).toEqual({ kind: 'forbidden', reason: 'manager_budget_for_head_office' });
+      // Nor by re-enrolling the fellow manager in a lower role: the budget they have now is a manager's.
+      expect(await ledger.allocateBudget({ employeeId: fellow, role: 'supervisor', storeId: store_, idempotencyKey: 'demote' }, managerOf(store_))).toEqual({ kind: 'forbidden', reason: 'manager_budget_for_head_office' });
+      expect(await ledger.adjustBudget(fellow, { deltaMinor: 10_000_000, idempotencyKey: 'top-up' }, managerOf(store_))).toEqual({ kind: 'forbidden', reason: 'manager_budget_for_head_office' });
+      expect(await store.readStream(budgetStreamName(colleague))).toHaveLength(before.colleague.length);
+      expect(await store.readStream(budgetStreamName(fellow))).toHaveLength(before.fellow.length);
+      // Below manager, the store's manager still does all of it; head office and admins do it for managers.
+      expect(await ledger.allocateBudget({ employeeId: colleague, role: 'supervisor', storeId: store_, idempotencyKey: 'to-supervisor' }, managerOf(store_))).toMatchObject({ kind: 'ok', value: { role: 'supervisor' } });
+      expect(await ledger.adjustBudget(colleague, { deltaMinor: 1_000, idempotencyKey: 'top-up' }, managerOf(store_))).toMatchObject({ kind: 'ok' });
+      expect(await ledger.adjustBudget(fellow, { deltaMinor: 1_000, idempotencyKey: 'top-up' }, managerOf(null))).toMatchObject({ kind: 'ok' });
+      expect(await ledger.adjustBudget(fellow, { deltaMinor: 1_000, idempotencyKey: 'admin-top-up' }, admin)).toMatchObject({ kind: 'ok' });
     });
   });
 

@@ -237,7 +237,8 @@ export class GestureLedger {
     };
     // Enrolment may move an employee to another store: the manager must be of the store they join and of the
     // one they leave, or a manager of one store could take over another's staff, their role and allowance.
-    const authorize = (state: BudgetState) => mayManageBudget(ctx.principal, input.storeId) ?? (state.status === 'active' ? mayManageBudget(ctx.principal, state.storeId) : null);
+    const authorize = (state: BudgetState) =>
+      state.status === 'active' ? (mayManageBudget(ctx.principal, input.storeId, [input.role, state.role]) ?? mayManageBudget(ctx.principal, state.storeId, [state.role])) : mayManageBudget(ctx.principal, input.storeId, [input.role]);
     const outcome = await this.runBudget(input.employeeId, `allocate/${input.idempotencyKey}`, command, authorize, ctx);
     return outcome.kind === 'done' ? { kind: 'ok', value: budgetView(outcome.state, this.policies.current(), this.clock().getTime()) } : outcome;
   }
@@ -254,7 +255,7 @@ export class GestureLedger {
         recordedAt: this.now(),
       },
     };
-    const outcome = await this.runBudget(employeeId, `adjust/${input.idempotencyKey}`, command, (state) => mayManageBudget(ctx.principal, homeStore(state)), ctx);
+    const outcome = await this.runBudget(employeeId, `adjust/${input.idempotencyKey}`, command, (state) => mayManageBudget(ctx.principal, homeStore(state), state.status === 'active' ? [state.role] : []), ctx);
     return outcome.kind === 'done' ? { kind: 'ok', value: budgetView(outcome.state, this.policies.current(), this.clock().getTime()) } : outcome;
   }
 
