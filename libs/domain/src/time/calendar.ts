@@ -60,7 +60,11 @@ function computeLocalDate(epochMs: number, timeZone: string): CivilDate {
 
 /** Days since 1970-01-01; makes calendar arithmetic plain integer arithmetic. */
 export function dayNumber(date: CivilDate): number {
-  return Date.UTC(date.year, date.month - 1, date.day) / msPerDay;
+  if (date.year >= 100) return Date.UTC(date.year, date.month - 1, date.day) / msPerDay;
+  // Date.UTC reads years 0 to 99 as 1900 to 1999; setUTCFullYear takes them as they are.
+  const at = new Date(0);
+  at.setUTCFullYear(date.year, date.month - 1, date.day);
+  return at.getTime() / msPerDay;
 }
 
 export function fromDayNumber(days: number): CivilDate {

@@ -11,8 +11,17 @@ export const msPerDay = 86_400_000;
 const isoInstant = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/;
 
 /**
+ * The instants a log may hold: UTC years 0001 to 9999. PostgreSQL refuses year 0 (there is none: 1 BC comes
+ * before AD 1), and `toISOString` writes a year past 9999 as `+010000`, which neither it nor this module reads
+ * back: one such stamp accepted into the log would stop every projection at that event, rebuilds included.
+ */
+const earliestMs = -62_135_596_800_000; // 0001-01-01T00:00:00.000Z
+const endMs = 253_402_300_800_000; // 10000-01-01T00:00:00.000Z
+
+/**
  * Also a real calendar date and clock time: `Date.parse` quietly rolls 2026-02-31 over into March and 24:00
- * into the next day, so a till's bad clock would charge another period than the one it meant.
+ * into the next day, so a till's bad clock would charge another period than the one it meant. And within
+ * UTC years 0001 to 9999 once its offset is applied (`earliestMs`, `endMs`).
  */
 export function isIsoInstant(text: string): boolean {
   if (typeof text !== 'string') return false;
@@ -20,7 +29,9 @@ export function isIsoInstant(text: string): boolean {
   const match = isoInstant.exec(text);
   if (match === null || !isIsoDate(match[1]!)) return false;
   const [hour, minute, second, offsetHours, offsetMinutes] = [match[2], match[3], match[4] ?? '0', match[7] ?? '0', match[8] ?? '0'].map(Number) as [number, number, number, number, number];
-  return hour <= 23 && minute <= 59 && second <= 59 && offsetHours <= 23 && offsetMinutes <= 59 && Number.isFinite(Date.parse(text));
+  if (!(hour <= 23 && minute <= 59 && second <= 59 && offsetHours <= 23 && offsetMinutes <= 59)) return false;
+  const ms = Date.parse(text);
+  return ms >= earliestMs && ms < endMs;
 }
 
 /** Milliseconds since the epoch of an ISO-8601 instant. */
@@ -48,7 +59,7 @@ function canonicalInstantMs(text: string): number | null {
   const minute = digits(text, 14, 2);
   const second = digits(text, 17, 2);
   const millis = digits(text, 20, 3);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || millis < 0) return null;
   return daysSinceEpoch(year, month, day) * msPerDay + ((hour * 60 + minute) * 60 + second) * 1000 + millis;
 }
@@ -69,7 +80,7 @@ function daysInMonth(year: number, month: number): number {
   return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
 }
 
-/** Days from 1970-01-01 in the proleptic Gregorian calendar (as `Date` counts), for years 0 to 9999. */
+/** Days from 1970-01-01 in the proleptic Gregorian calendar (as `Date` counts), for years 1 to 9999. */
 function daysSinceEpoch(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);

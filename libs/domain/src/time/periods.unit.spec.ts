@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { closedThrough, isPeriodClosed, periodAt } from './periods.js';
-import { isValidTimeZone } from './calendar.js';
+import { dayNumber, isIsoDate, isValidTimeZone } from './calendar.js';
 import { parseInstant } from './instant.js';
 
 const at = (iso: string): number => parseInstant(iso, 'test');
@@ -68,5 +68,16 @@ describe('isValidTimeZone', () => {
     expect(isValidTimeZone('America/Los_Angeles')).toBe(true);
     expect(isValidTimeZone('Mars/Olympus_Mons')).toBe(false);
     expect(isValidTimeZone('')).toBe(false);
+  });
+});
+
+describe('civil dates of the first centuries', () => {
+  it('counts days of years 1 to 99 as those years, not as 1901 to 1999 (Date.UTC reads two-digit years so)', () => {
+    for (const text of ['0001-01-01', '0004-02-29', '0099-12-31', '0100-03-01']) {
+      expect(isIsoDate(text)).toBe(true);
+      const [year, month, day] = text.split('-').map(Number) as [number, number, number];
+      expect(dayNumber({ year, month, day }) * 86_400_000).toBe(Date.parse(`${text}T00:00:00Z`));
+    }
+    expect(isIsoDate('0001-02-29')).toBe(false);
   });
 });

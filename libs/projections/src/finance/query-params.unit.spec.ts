@@ -26,6 +26,11 @@ describe('finance query parameters', () => {
     expect(errors.find((e) => e.field === 'colour')!.reasons[0]).toMatch(/not a parameter/);
   });
 
+  it('refuses instants PostgreSQL cannot hold (year 0, or past 9999 once the offset is applied) with a 400, not a failed query', () => {
+    const { errors } = read({ from: '0000-06-01T00:00:00.000Z', to: '2026-03-05T00:00:00Z', asOf: '9999-12-31T23:30:00-01:00' });
+    expect(errors.map((e) => e.field)).toEqual(['from', 'asOf']);
+  });
+
   it('refuses a date or an hour that does not exist, naming the field, where Date.parse would roll it over', () => {
     const { errors } = read({ from: '2026-02-31T00:00Z', to: '2026-03-05T00:00:00Z', asOf: '2026-03-04T24:00:00+01:00' });
     expect(errors.map((e) => e.field)).toEqual(['from', 'asOf']);
