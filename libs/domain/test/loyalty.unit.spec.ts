@@ -338,6 +338,13 @@ describe('RecordFeedback', () => {
     given([]).when(command).then([{ type: 'FeedbackReceived', schemaVersion: 2, data: { ...command.data, policyVersion: 1 } }]);
   });
 
+  it('refuses feedback dated ahead of the clock beyond its skew tolerance, and takes it within', () => {
+    given([]).when(feedback({ occurredAt: '2026-11-24T19:00:01.000Z' })).thenRefused('occurred_in_future');
+    given([]).when(feedback({ occurredAt: '9999-12-31T23:00:00.000Z' })).thenRefused('occurred_in_future');
+    const withinSkew = feedback({ occurredAt: '2026-11-24T18:00:30.000Z' });
+    given([]).when(withinSkew).then([{ type: 'FeedbackReceived', schemaVersion: 2, data: { ...withinSkew.data, policyVersion: 1 } }]);
+  });
+
   it('refuses a CSAT answer without a score, or out of 1..5', () => {
     given([]).when(feedback({ score: null })).thenRefused('invalid_score');
     given([]).when(feedback({ score: 6 })).thenRefused('invalid_score');

@@ -175,13 +175,15 @@ function recordFeedback({ data }: RecordFeedback, state: LoyaltyState, policy: P
   if (data.employeeId !== null) assertId(data.employeeId, 'employeeId');
   if (data.channel !== null) assert(isChannel(data.channel), `unknown channel ${data.channel}`);
   assertOptionalText(data.comment, limits.commentLengthMax, 'comment');
-  parseInstant(data.occurredAt, 'occurredAt');
-  parseInstant(data.recordedAt, 'recordedAt');
+  const occurredMs = parseInstant(data.occurredAt, 'occurredAt');
+  const recordedMs = parseInstant(data.recordedAt, 'recordedAt');
   const first = remembered(state, `feedback:${data.feedbackId}`);
   if (first !== undefined) {
     if (first.what === feedbackWhat(data) && first.employeeId === data.employeeId) return [];
     return refuse('idempotency_key_reused', [`this id was first used for feedback (${first.what}) that differs from this; its first answer stands`]);
   }
+  // Feedback dated ahead would sit in recognition and finance views of periods that have not come yet.
+  if (occurredMs > addMinutes(recordedMs, limits.clockSkewToleranceMinutes)) return refuse('occurred_in_future');
   const scoreValid = data.score === null ? data.kind !== 'csat' : Number.isInteger(data.score) && data.score >= 1 && data.score <= 5;
   if (!scoreValid) return refuse('invalid_score', ['a CSAT answer needs a score of 1 to 5; other feedback may omit it']);
   return [{ type: 'FeedbackReceived', schemaVersion: 2, data: { ...data, policyVersion: policy.version } }];
