@@ -27,7 +27,7 @@ export { channels, isChannel, type Channel, type GestureContext, type When, type
 export { isRoleAbove, isStaffRole, mayApprove, mayManageBudgets, roleRank, staffRoles, type AuthorityRole, type StaffRole } from './staff/roles.js';
 export { isIsoInstant } from './time/instant.js';
 export { isIsoDate, isValidTimeZone } from './time/calendar.js';
-export { closedThrough, isPeriodClosed, periodAt, periodKinds, type BudgetPeriod, type PeriodKind } from './time/periods.js';
+export { closedThrough, isPeriodClosed, isPeriodKey, periodAt, periodKinds, type BudgetPeriod, type PeriodKind } from './time/periods.js';
 
 export { gestureTypes, isGestureType, pointsGestureType, type CostKind, type GestureCatalogue, type GestureType, type GestureTypeRule } from './policy/catalogue.js';
 export { storeOf, tierNames, type LoyaltyRule, type Policy, type RoleRule, type StoreRule, type TierName, type TierRule } from './policy/policy.js';

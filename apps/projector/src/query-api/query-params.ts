@@ -1,10 +1,8 @@
-import { isIsoDate } from '#domain';
+import { isIsoDate, isPeriodKey } from '#domain';
 import { partyIdPattern, partyIdRule } from '#ledger';
 import { validationFailed, type FieldError, type QueryCheck } from '#http';
 
 /** Query-string and path checks of the query API: a bad value is a 400 naming the field and why. */
-
-const periodKeyPattern = /^\d{4}-(?:\d{2}(?:-\d{2})?|W\d{2})$/;
 
 export function checked<T>(errors: FieldError[], value: T): T {
   if (errors.length > 0) throw validationFailed(errors);
@@ -30,7 +28,7 @@ export function partyId(field: string, value: string, errors: FieldError[]): str
 
 export function optionalPeriodKey(value: string | undefined, errors: FieldError[], field = 'period'): string | null {
   if (value === undefined || value === '') return null;
-  if (!periodKeyPattern.test(value)) errors.push({ field, reasons: [`${field} must be a day (2026-11-23), an ISO week (2026-W48) or a month (2026-11)`] });
+  if (!isPeriodKey(value)) errors.push({ field, reasons: [`${field} must be a day (2026-11-23), an ISO week (2026-W48) or a month (2026-11) that exists`] });
   return value;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { FieldError } from '#http';
-import { optionalIsoDate, periodCursor } from './query-params.js';
+import { optionalIsoDate, optionalPeriodKey, periodCursor } from './query-params.js';
 
 describe('query API parameters', () => {
   const date = (value: string | undefined) => {
@@ -12,6 +12,16 @@ describe('query API parameters', () => {
     expect(date('2024-02-29')).toEqual({ value: '2024-02-29', errors: [] });
     expect(date(undefined)).toEqual({ value: null, errors: [] });
     expect(date('')).toEqual({ value: null, errors: [] });
+  });
+
+  it('takes a period key the calendar has, and refuses one it has not (a 400 naming the field, not a 404 for a period that cannot exist)', () => {
+    const period = (value: string) => {
+      const errors: FieldError[] = [];
+      optionalPeriodKey(value, errors);
+      return { value, ok: errors.length === 0 };
+    };
+    for (const value of ['2026-11-23', '2024-02-29', '2026-11', '2026-12', '2026-W01', '2026-W48', '2026-W53', '2027-W52']) expect(period(value)).toEqual({ value, ok: true });
+    for (const value of ['2026-02-31', '2026-13', '2026-00', '2026-W00', '2026-W99', '2027-W53', '0000-01', '0000-W01', '2026-w48', '2026-11-1']) expect(period(value)).toEqual({ value, ok: false });
   });
 
   it('refuses a date that does not exist (which PostgreSQL would refuse with a 500), naming the field', () => {

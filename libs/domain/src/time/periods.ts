@@ -1,4 +1,4 @@
-import { dayNumber, formatDate, formatMonth, fromDayNumber, localDateAt, type CivilDate } from './calendar.js';
+import { dayNumber, formatDate, formatMonth, fromDayNumber, isIsoDate, localDateAt, type CivilDate } from './calendar.js';
 import { limits } from '../limits.js';
 import { unreachable } from '../assert.js';
 
@@ -28,6 +28,21 @@ export function periodAt(kind: PeriodKind, epochMs: number, timeZone: string): B
     default:
       return unreachable(kind, 'period kind');
   }
+}
+
+/**
+ * A key `periodAt` can give: a day that exists (2026-11-23), a month (2026-11), or an ISO week its year has
+ * (2026-W48; W53 only in years with 53 weeks). Years 0001 to 9999, as instants are.
+ */
+export function isPeriodKey(text: string): boolean {
+  if (isIsoDate(text)) return text >= '0001';
+  const month = /^(\d{4})-(\d{2})$/.exec(text);
+  if (month) return Number(month[1]) >= 1 && Number(month[2]) >= 1 && Number(month[2]) <= 12;
+  const week = /^(\d{4})-W(\d{2})$/.exec(text);
+  if (!week) return false;
+  const year = Number(week[1]);
+  // 28 December always falls in its year's last ISO week.
+  return year >= 1 && Number(week[2]) >= 1 && `${week[1]}-W${week[2]}` <= isoWeekOf({ year, month: 12, day: 28 }).key;
 }
 
 /** ISO-8601 weeks run Monday to Sunday and belong to the year holding their Thursday. */
