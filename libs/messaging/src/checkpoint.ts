@@ -15,7 +15,7 @@ export interface CheckpointStore {
   release(name: string): Promise<void>;
   load(name: string): Promise<ReadFrom>;
   save(name: string, position: ReadFrom): Promise<void>;
-  /** `name`'s checkpoint and those named `<name>.<anything>` (a relay's shards), in no particular order. */
+  /** `name`'s checkpoint and its shards' (`<name>.shard-<index>-of-<count>`), in no particular order. */
   family(name: string): Promise<NamedCheckpoint[]>;
   /** The family's checkpoints whose lease another live instance holds (a follower running now). */
   leasedInFamily(name: string): Promise<string[]>;
@@ -41,8 +41,19 @@ export class LeaseLostError extends Error {
 }
 
 const table = 'gl_checkpoints';
-/** The rows of `$1`'s family: itself and `<$1>.<anything>`. */
-const inFamily = `(name = $1 OR starts_with(name, $1 || '.'))`;
+/** Serialises creating the checkpoint table between processes (beside the event store's `SCHEMA_LOCK_KEY`). */
+const checkpointsSchemaLockKey = 7_301_447_003;
+/**
+ * The rows of `$1`'s family: itself and its shards, `<$1>.shard-<index>-of-<count>`. Not `<$1>.<anything>`: a
+ * relay named `crm.eu` is another relay, which resetting `crm` must neither delete nor wait for.
+ */
+const inFamily = `(name = $1 OR (starts_with(name, $1 || '.shard-') AND substr(name, length($1) + 1) ~ '^[.]shard-[0-9]+-of-[0-9]+$'))`;
+const shardSuffix = /^\.shard-\d+-of-\d+$/;
+
+/** `candidate` is `name` or one of its shards' checkpoints (as `inFamily` reads it). */
+export function isInFamily(candidate: string, name: string): boolean {
+  return candidate === name || (candidate.startsWith(`${name}.shard-`) && shardSuffix.test(candidate.slice(name.length)));
+}
 
 /**
  * Checkpoints in a PostgreSQL table (the same database as the event store or the read models), each

@@ -19,7 +19,7 @@ export function checkpointStoreContract(open: () => Promise<CheckpointStore>, na
     expect(await store.load(`${a}-other`)).toBe(START);
   });
 
-  it("lists a name's family: itself and `<name>.<anything>`, not names that only share the prefix", async () => {
+  it("lists a name's family: itself and its shards' `<name>.shard-<i>-of-<n>`, not names that only share the prefix or another relay named `<name>.<more>`", async () => {
     const store = await open();
     const relay = name();
     const saved = [
@@ -31,7 +31,7 @@ export function checkpointStoreContract(open: () => Promise<CheckpointStore>, na
       expect(await store.claim(n)).toBe(true);
       await store.save(n, position);
     }
-    for (const stranger of [`${relay}x`, `${relay}-eu.shard-0-of-2`, `x${relay}`]) {
+    for (const stranger of [`${relay}x`, `${relay}-eu.shard-0-of-2`, `x${relay}`, `${relay}.eu`, `${relay}.eu.shard-0-of-2`, `${relay}.shard-0-of-2x`]) {
       await store.claim(stranger);
       await store.save(stranger, { commit: 1n, prepare: 1n });
     }
@@ -44,8 +44,8 @@ export function checkpointStoreContract(open: () => Promise<CheckpointStore>, na
     const store = await open();
     const relay = name();
     const family = [relay, `${relay}.shard-0-of-2`, `${relay}.shard-1-of-2`, `${relay}.shard-2-of-3`];
-    const stranger = `${relay}-eu`;
-    for (const n of [...family, stranger]) {
+    const strangers = [`${relay}-eu`, `${relay}.eu`, `${relay}.eu.shard-0-of-2`];
+    for (const n of [...family, ...strangers]) {
       expect(await store.claim(n)).toBe(true);
       await store.save(n, { commit: 40n, prepare: 40n });
       await store.release(n);
@@ -53,7 +53,7 @@ export function checkpointStoreContract(open: () => Promise<CheckpointStore>, na
     expect(await store.forgetFamily(relay)).toEqual({ forgotten: [...family].sort() });
     expect(await store.family(relay)).toEqual([]);
     for (const n of family) expect(await store.load(n)).toBe(START);
-    expect(await store.load(stranger)).toEqual({ commit: 40n, prepare: 40n });
+    for (const stranger of strangers) expect(await store.load(stranger)).toEqual({ commit: 40n, prepare: 40n });
     expect(await store.forgetFamily(relay)).toEqual({ forgotten: [] });
   });
 }
