@@ -7,6 +7,7 @@ import { createKafka, KafkaPublisher, KafkaTopicAdmin, LeaseLostError, readTopic
 import { withBackend } from '../../../libs/event-store/src/testing/infra.js';
 import { waitFor } from '../../../libs/event-store/src/testing/wait-for.js';
 import { checkpointStoreContract } from '../../../libs/messaging/src/testing/checkpoint-store-contract.js';
+import { freshDatabase } from '../../../libs/projections/src/testing/fresh-database.js';
 import { CrmRelay } from '../src/crm-relay.js';
 import { allEvents, deleteTestTopics, enrol, expectPerKeyOrder, gestures, sampleLedger, testTopics } from './traffic.js';
 
@@ -34,6 +35,24 @@ withBackend('DATABASE_URL', 'CRM relay checkpoint lease (PostgreSQL)', (connecti
       await expect(a.save(name, { commit: 12n, prepare: 7n })).rejects.toBeInstanceOf(LeaseLostError);
       await b.save(name, { commit: 12n, prepare: 7n });
       expect(await a.load(name)).toEqual({ commit: 12n, prepare: 7n });
+    });
+
+    it('opens from several followers at once on a fresh database (a first deploy of shards and standbys), and again over the table they made', async () => {
+      const fresh = await freshDatabase(connectionString, 'gl_checkpoints_open');
+      const opened: SqlDriver[] = [];
+      try {
+        for (let round = 0; round < 2; round++) {
+          const stores = await Promise.all(Array.from({ length: 6 }, () => SqlCheckpointStore.open(opened[opened.push(createPostgresDriver({ connectionString: fresh.url, poolSize: 1 })) - 1]!)));
+          expect(await stores[round]!.claim(`${name}-fresh`)).toBe(true);
+          await stores[round]!.save(`${name}-fresh`, { commit: BigInt(round + 1), prepare: 1n });
+          await stores[round]!.release(`${name}-fresh`);
+        }
+        const [last] = opened.slice(-1);
+        expect(await (await SqlCheckpointStore.open(last!)).load(`${name}-fresh`)).toEqual({ commit: 2n, prepare: 1n });
+      } finally {
+        for (const driver of opened) await driver.close();
+        await fresh.drop();
+      }
     });
 
     describe('the contract of every checkpoint store', () => {

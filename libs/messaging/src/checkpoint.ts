@@ -71,9 +71,20 @@ export class SqlCheckpointStore implements CheckpointStore {
 
   /** `leaseMs`: how long a claim lasts unrenewed (a follower renews it at least every third of it). */
   static async open(driver: SqlDriver, options: { leaseMs?: number } = {}): Promise<SqlCheckpointStore> {
+    // Under a lock: followers started together on a fresh database would otherwise race to create the table
+    // (PostgreSQL's IF NOT EXISTS is not safe against a concurrent CREATE). The lease columns, added to
+    // tables of earlier releases, are altered in only when missing: ALTER TABLE takes an exclusive lock,
+    // which every claim and save of the running followers would queue behind at each start.
     await driver.exec(`
-      CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, position text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
-      ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS owner text, ADD COLUMN IF NOT EXISTS lease_expires_at timestamptz;`);
+      BEGIN;
+      SELECT pg_advisory_xact_lock(${checkpointsSchemaLockKey});
+      CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, position text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(), owner text, lease_expires_at timestamptz);
+      DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${table}'::regclass AND attname = 'lease_expires_at' AND NOT attisdropped) THEN
+          ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS owner text, ADD COLUMN IF NOT EXISTS lease_expires_at timestamptz;
+        END IF;
+      END $$;
+      COMMIT;`);
     return new SqlCheckpointStore(driver, options.leaseMs ?? 15_000);
   }
 
@@ -164,7 +175,7 @@ export class FileCheckpointStore implements CheckpointStore {
   async family(name: string): Promise<NamedCheckpoint[]> {
     this.file(name);
     const suffix = '.checkpoint';
-    const names = readdirSync(this.directory).filter((f) => f.endsWith(suffix)).map((f) => f.slice(0, -suffix.length)).filter((n) => n === name || n.startsWith(`${name}.`));
+    const names = readdirSync(this.directory).filter((f) => f.endsWith(suffix)).map((f) => f.slice(0, -suffix.length)).filter((n) => isInFamily(n, name));
     return Promise.all(names.map(async (n) => ({ name: n, position: await this.load(n) })));
   }
 
