@@ -160,7 +160,7 @@ export class CrmRelay {
     // Renewed between batches too, so a relay idling at the head keeps its lease; losing it (another
     // instance took over after a stall) ends this subscription, and `follow` goes back to standby.
     const renewal = setInterval(() => {
-      this.checkpoints.claim(this.checkpointName).then(
+      this.checkpoints.renew(this.checkpointName).then(
         (held) => {
           if (!held) {
             this.stats.active = false;

@@ -25,6 +25,7 @@ class Lease {
         this.owner = instance;
         return true;
       },
+      renew: async () => this.owner === instance,
       release: async () => {
         if (this.owner === instance) this.owner = null;
       },

@@ -37,6 +37,24 @@ withBackend('DATABASE_URL', 'CRM relay checkpoint lease (PostgreSQL)', (connecti
       expect(await a.load(name)).toEqual({ commit: 12n, prepare: 7n });
     });
 
+    it('renews a lease only while it has not run out, nor saves after: a holder that let it lapse must claim it again', async () => {
+      const a = await open(400);
+      const lapsing = `${name}-lapse`;
+      expect(await a.claim(lapsing)).toBe(true);
+      expect(await a.renew(lapsing)).toBe(true);
+      await a.save(lapsing, { commit: 3n, prepare: 3n });
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      // Nobody took it meanwhile, yet another follower (of another shard layout) may have acted while nobody held it.
+      expect(await a.renew(lapsing)).toBe(false);
+      await expect(a.save(lapsing, { commit: 4n, prepare: 4n })).rejects.toBeInstanceOf(LeaseLostError);
+      expect(await a.load(lapsing)).toEqual({ commit: 3n, prepare: 3n });
+      const b = await open(60_000);
+      expect(await b.renew(lapsing)).toBe(false);
+      expect(await a.claim(lapsing)).toBe(true);
+      expect(await a.renew(lapsing)).toBe(true);
+      await a.save(lapsing, { commit: 4n, prepare: 4n });
+    });
+
     it('opens from several followers at once on a fresh database (a first deploy of shards and standbys), and again over the table they made', async () => {
       const fresh = await freshDatabase(connectionString, 'gl_checkpoints_open');
       const opened: SqlDriver[] = [];

@@ -11,6 +11,12 @@ import { parsePosition, positionToString, START, type ReadFrom, type SqlDriver }
 export interface CheckpointStore {
   /** Takes the lease of `name`, or renews it; false while another live instance holds it. */
   claim(name: string): Promise<boolean>;
+  /**
+   * Extends the lease this instance holds, only while it has not run out: false once it did (or another
+   * took it). Its holder then stops and claims again from the start, fencing and looking for other layouts
+   * anew, since another follower may have acted while nobody held it (`claim` would just take it back).
+   */
+  renew(name: string): Promise<boolean>;
   /** Gives the lease up (on shutdown), so a standby takes over without waiting for it to expire. */
   release(name: string): Promise<void>;
   load(name: string): Promise<ReadFrom>;
@@ -103,6 +109,14 @@ export class SqlCheckpointStore implements CheckpointStore {
     return rows.length === 1;
   }
 
+  async renew(name: string): Promise<boolean> {
+    const rows = await this.driver.query<{ name: string }>(
+      `UPDATE ${table} SET lease_expires_at = now() + make_interval(secs => $3 / 1000.0) WHERE name = $1 AND owner = $2 AND lease_expires_at > now() RETURNING name`,
+      [name, this.owner, this.leaseMs],
+    );
+    return rows.length === 1;
+  }
+
   async release(name: string): Promise<void> {
     await this.driver.query(`UPDATE ${table} SET owner = NULL, lease_expires_at = NULL WHERE name = $1 AND owner = $2`, [name, this.owner]);
   }
@@ -136,11 +150,11 @@ export class SqlCheckpointStore implements CheckpointStore {
     return row?.leased?.length ? { leased: row.leased } : { forgotten: row?.forgotten ?? [] };
   }
 
-  /** Moves the checkpoint and renews the lease, only while this instance holds it. */
+  /** Moves the checkpoint and renews the lease, only while this instance holds it and it has not run out (`renew`). */
   async save(name: string, position: ReadFrom): Promise<void> {
     const text = position === START ? START : positionToString(position);
     const rows = await this.driver.query<{ name: string }>(
-      `UPDATE ${table} SET position = $2, updated_at = now(), lease_expires_at = now() + make_interval(secs => $4 / 1000.0) WHERE name = $1 AND owner = $3 RETURNING name`,
+      `UPDATE ${table} SET position = $2, updated_at = now(), lease_expires_at = now() + make_interval(secs => $4 / 1000.0) WHERE name = $1 AND owner = $3 AND lease_expires_at > now() RETURNING name`,
       [name, text, this.owner, this.leaseMs],
     );
     if (rows.length !== 1) throw new LeaseLostError(name);
@@ -212,6 +226,10 @@ export class FileCheckpointStore implements CheckpointStore {
 
   /** One process owns an embedded data directory, so it is always the one follower. */
   async claim(): Promise<boolean> {
+    return true;
+  }
+
+  async renew(): Promise<boolean> {
     return true;
   }
 
