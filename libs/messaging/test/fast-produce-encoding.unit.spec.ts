@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { ByteWriter } from '../src/kafka/fast-produce/byte-writer.js';
 import { crc32c } from '../src/kafka/fast-produce/crc32c.js';
 import { installFastProduceEncoding, kafkajsInternals } from '../src/kafka/fast-produce/kafkajs-fast-produce.js';
-import { encodeProduceRequest, NotEncodable, writeRecord, type ProduceMessage, type ProduceRequestArgs } from '../src/kafka/fast-produce/produce-request.js';
+import { encodeProduceRequest, initialRequestBytes, NotEncodable, writeRecord, type ProduceMessage, type ProduceRequestArgs } from '../src/kafka/fast-produce/produce-request.js';
 import { seededRandom } from '../../domain/test/prng.js';
 
 // kafkajs' own encoders, straight from its sources: the reference every byte is compared with.
@@ -123,6 +123,15 @@ describe('fast produce encoding (byte for byte kafkajs 2.2.4)', () => {
       const theirs = await kafkajsBytes(args);
       if (!ours.equals(theirs)) throw new Error(`request of seed ${seed} differs (${ours.length} vs ${theirs.length} bytes)`);
     }
+  });
+
+  it('starts a request of many small messages at a bounded buffer after a request of one large message, and still writes it as kafkajs does', async () => {
+    const large: ProduceRequestArgs = { acks: -1, timeout: 30_000, topicData: [{ topic: 'dlq', partitions: [{ partition: 0, messages: [{ key: 'k', value: 'x'.repeat(1_000_000), headers: {} }] }] }] };
+    encodeProduceRequest(large, toLong, () => now);
+    // Sized from the last request alone, 1,200 messages would have asked for 1.3 GB up front.
+    expect(initialRequestBytes(1_200)).toBeLessThanOrEqual(2 << 20);
+    const small: ProduceRequestArgs = { acks: -1, timeout: 30_000, topicData: [{ topic: 'events', partitions: [{ partition: 1, messages: Array.from({ length: 1_200 }, (_, i) => ({ key: `k${i}`, value: 'v'.repeat(i % 700), headers: { ce_id: `id-${i}` } })) }] }] };
+    expect(encodeProduceRequest(small, toLong, () => now).equals(await kafkajsBytes(small))).toBe(true);
   });
 
   it('computes CRC-32C as kafkajs does at every length and alignment', () => {

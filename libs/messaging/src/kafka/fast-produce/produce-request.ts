@@ -60,13 +60,24 @@ const headerNames = new Map<string, Buffer>();
 const headerNamesMax = 1_024;
 /** Bytes per message of the last request: the next request's buffer is sized to fit without growing. */
 let recentBytesPerMessage = 256;
+/**
+ * The most a request's buffer starts at (it grows past it as needed): a producer's requests are cut near
+ * 1 MB, and without a bound one large message (a dead letter sent alone) would have the next request of a
+ * thousand small ones ask for a gigabyte up front, in every producer of the process.
+ */
+const initialBytesMax = 2 << 20;
+
+/** The size a request of `messages` messages starts its buffer at. */
+export function initialRequestBytes(messages: number): number {
+  return Math.min(initialBytesMax, 1024 + Math.ceil(1.1 * recentBytesPerMessage * messages));
+}
 
 export function encodeProduceRequest(args: ProduceRequestArgs, toLong: ToLong, now: () => number = Date.now): Buffer {
   if ((args.compression ?? 0) !== 0) throw new NotEncodable('compressed batches are not handled');
   const { acks, timeout, topicData, transactionalId = null, producerEpoch = 0 } = args;
   const producerId = args.producerId === undefined ? toLong(-1) : toLong(args.producerId);
   const messages = countMessages(topicData);
-  const w = new ByteWriter(1024 + Math.ceil(1.1 * recentBytesPerMessage * messages));
+  const w = new ByteWriter(initialRequestBytes(messages));
   w.string(transactionalId);
   w.int16(acks);
   w.int32(timeout);
