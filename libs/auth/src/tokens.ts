@@ -12,6 +12,11 @@ export interface TokenSettings {
   audience: string;
   /** Allowed clock difference between issuer and this service. */
   clockToleranceSeconds?: number;
+  /**
+   * The longest a token may be valid, from its `iat` (or from now, without one) to its `exp`; 24 h unless
+   * set. A token minted for ten years, leaked once, would be an admin's key for ten years.
+   */
+  maxLifetimeSeconds?: number;
 }
 
 export class InvalidTokenError extends Error {
@@ -69,6 +74,11 @@ export class TokenVerifier {
       else payload = (await jwtVerify(token, this.secret, { ...options, algorithms: ['HS256'] })).payload;
     } catch (error) {
       throw new InvalidTokenError(`invalid bearer token: ${(error as Error).message}`);
+    }
+    const maxLifetimeSeconds = this.settings.maxLifetimeSeconds ?? 86_400;
+    const from = typeof payload.iat === 'number' ? payload.iat : atMs / 1000;
+    if (payload.exp! - from > maxLifetimeSeconds + toleranceSeconds) {
+      throw new InvalidTokenError(`invalid bearer token: valid for longer than the ${maxLifetimeSeconds} s this service accepts (exp - iat)`);
     }
     // The bounds jose accepted, tolerance included, so the cache answers exactly what verifying again would.
     const validFromMs = typeof payload.nbf === 'number' ? (payload.nbf - toleranceSeconds) * 1000 : Number.NEGATIVE_INFINITY;

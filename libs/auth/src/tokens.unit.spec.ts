@@ -27,6 +27,16 @@ describe('TokenVerifier', () => {
     await expect(new TokenVerifier(settings).verify(await make())).rejects.toBeInstanceOf(InvalidTokenError);
   });
 
+  it('refuses a token valid for longer than the lifetime it is set to take (24 h unless set), from its iat or, without one, from now', async () => {
+    const tenYears = 10 * 365 * 86_400;
+    await expect(new TokenVerifier(settings).verify(await sign({ sub: 'x', roles: ['admin'] }, settings.hs256Secret, tenYears))).rejects.toThrow(/valid for longer than the 86400 s/);
+    await expect(new TokenVerifier(settings).verify(await mintToken(settings, { sub: 'x', roles: ['admin'] }, 86_400 + 3_600))).rejects.toBeInstanceOf(InvalidTokenError);
+    const noIat = await new SignJWT({ sub: 'x', roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setIssuer(settings.issuer).setAudience(settings.audience).setExpirationTime('3d').sign(new TextEncoder().encode(settings.hs256Secret));
+    await expect(new TokenVerifier(settings).verify(noIat)).rejects.toBeInstanceOf(InvalidTokenError);
+    expect(await new TokenVerifier(settings).verify(await mintToken(settings, { sub: 'x', roles: ['admin'] }, 86_400))).toMatchObject({ subject: 'x' });
+    expect(await new TokenVerifier({ ...settings, maxLifetimeSeconds: 7 * 86_400 }).verify(await mintToken(settings, { sub: 'x', roles: ['admin'] }, 3 * 86_400))).toMatchObject({ subject: 'x' });
+  });
+
   it('stops answering a remembered token from memory once it expires', async () => {
     let now = Date.now();
     const verifier = new TokenVerifier(settings, () => now);

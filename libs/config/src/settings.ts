@@ -18,7 +18,7 @@ export interface Settings {
   httpHost: string;
   httpPort: number;
   bodyLimitBytes: number;
-  jwt: { hs256Secret: string; rs256PublicKeyPem?: string; issuer: string; audience: string; generated: boolean };
+  jwt: { hs256Secret: string; rs256PublicKeyPem?: string; issuer: string; audience: string; maxLifetimeSeconds: number; generated: boolean };
   seedSamplePolicy: boolean;
   /** Whether this instance releases overdue escalations; one instance per deployment is enough. */
   expireEscalations: boolean;
@@ -87,6 +87,10 @@ export function loadSettings(env: Env = process.env): Settings {
     generated = true;
   }
   if (Buffer.byteLength(secret) < 32) throw new ConfigurationError('JWT_SECRET', 'must be at least 32 bytes');
+  if (production) {
+    const weak = weakSecret(secret);
+    if (weak !== null) throw new ConfigurationError('JWT_SECRET', `${weak}: anyone who can guess it mints admin tokens (use e.g. openssl rand -hex 32)`);
+  }
   return {
     eventStore,
     dataDir,
@@ -101,6 +105,7 @@ export function loadSettings(env: Env = process.env): Settings {
       ...(env.JWT_PUBLIC_KEY ? { rs256PublicKeyPem: env.JWT_PUBLIC_KEY } : {}),
       issuer: env.JWT_ISSUER?.trim() || 'gesture-ledger',
       audience: env.JWT_AUDIENCE?.trim() || 'gesture-ledger',
+      maxLifetimeSeconds: integer(env, 'JWT_MAX_LIFETIME_S', 86_400, 60, 30 * 86_400),
       generated,
     },
     seedSamplePolicy: oneOf(env, 'SEED_SAMPLE_POLICY', ['true', 'false'] as const, production ? 'false' : 'true') === 'true',
@@ -199,4 +204,14 @@ export function optionalUrl(env: Env, name: string, protocols: string[]): string
   }
   if (!protocols.includes(url.protocol)) throw new ConfigurationError(name, `must start with ${protocols.join(' or ')}`);
   return raw;
+}
+
+/**
+ * Why a production secret is guessable, or null: a placeholder left from an example (secret.example.yaml's
+ * passes the length check), or too few distinct characters to be random (32 random hex digits have 14-16).
+ */
+export function weakSecret(secret: string): string | null {
+  if (/replace|change-?me|example|placeholder|secret-?here/i.test(secret)) return 'is a placeholder from an example, not a secret';
+  if (new Set(secret).size < 10) return 'has fewer than 10 distinct characters, too few to be random';
+  return null;
 }

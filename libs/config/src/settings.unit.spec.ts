@@ -52,3 +52,24 @@ describe('loadSettings: TRUST_PROXY', () => {
     expect(() => trust(value)).toThrow(/^TRUST_PROXY: /);
   });
 });
+
+describe('loadSettings: the token secret in production', () => {
+  const production = { NODE_ENV: 'production', DATA_DIR: '/tmp/gl-settings-spec' };
+
+  it("refuses an example's placeholder or a secret of too few distinct characters, naming JWT_SECRET", () => {
+    for (const secret of ['replace-with-at-least-32-random-bytes-base64', 'change-me-change-me-change-me-change-me', 'x'.repeat(40), 'abababababababababababababababab']) {
+      expect(() => loadSettings({ ...production, JWT_SECRET: secret })).toThrow(/^JWT_SECRET: /);
+    }
+  });
+
+  it('takes a random one, and leaves development settings to the length check alone', () => {
+    expect(loadSettings({ ...production, JWT_SECRET: '3f9a1c07d2b84e6f5a0c9e8d7b6a5f4e3d2c1b0a9f8e7d6c' }).jwt.hs256Secret).toHaveLength(48);
+    expect(loadSettings(base).jwt.hs256Secret).toBe('x'.repeat(32));
+  });
+
+  it('bounds token lifetimes at 24 h unless JWT_MAX_LIFETIME_S says otherwise', () => {
+    expect(loadSettings(base).jwt.maxLifetimeSeconds).toBe(86_400);
+    expect(loadSettings({ ...base, JWT_MAX_LIFETIME_S: '3600' }).jwt.maxLifetimeSeconds).toBe(3_600);
+    expect(() => loadSettings({ ...base, JWT_MAX_LIFETIME_S: '0' })).toThrow(/^JWT_MAX_LIFETIME_S: /);
+  });
+});
