@@ -41,6 +41,17 @@ describe('GestureLedger', () => {
     ...value,
   });
 
+  it("records a staff member's gesture only at the store their token is signed in at; head office staff name any", async () => {
+    const employeeId = await enrolled();
+    const signedIn = (storeId: string | null): RequestContext => ({ principal: { subject: employeeId, roles: ['associate'], storeId }, correlationId: 't' });
+    const at = (storeId: string, key: string) => ({ ...gesture(employeeId, key, { gestureType: 'goodwill_credit', amountMinor: 300, currency: 'USD' }), storeId });
+    const before = await store.readStream(budgetStreamName(employeeId));
+    expect(await ledger.requestGesture(at('chicago-loop', 'elsewhere'), signedIn(store_))).toEqual({ kind: 'forbidden', reason: 'another_store' });
+    expect(await store.readStream(budgetStreamName(employeeId))).toHaveLength(before.length);
+    expect(await ledger.requestGesture(at(store_, 'here'), signedIn(store_))).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
+    expect(await ledger.requestGesture(at('chicago-loop', 'from-head-office'), signedIn(null))).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
+  });
+
   describe('approving without an amount', () => {
     it('approves all that is reserved even when sent while the escalation is still being written', async () => {
       const employeeId = await enrolled();

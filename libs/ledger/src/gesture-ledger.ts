@@ -161,8 +161,11 @@ export class GestureLedger {
       const home = state.status === 'active' ? state.storeId : null;
       const forbidden = mayRequestGesture(ctx.principal, input.employeeId, home);
       if (forbidden) return forbidden;
-      // A till speaks for its own store only, whoever's budget it charges.
-      return ctx.principal.roles.includes('pos-system') && ctx.principal.storeId !== input.storeId ? 'till_of_another_store' : null;
+      // A till speaks for its own store only, whoever's budget it charges; staff signed in at a store record
+      // their gestures there (finance's spend by store and region, anomalies and recognition go by it), and
+      // only head office staff (a token without a store) name any store.
+      if (ctx.principal.roles.includes('pos-system')) return ctx.principal.storeId !== input.storeId ? 'till_of_another_store' : null;
+      return ctx.principal.storeId !== null && ctx.principal.storeId !== input.storeId ? 'another_store' : null;
     };
     const outcome = await this.runBudget(input.employeeId, `gesture/${gestureId}`, command, authorize, ctx);
     if (outcome.kind !== 'done') return outcome;
