@@ -14,6 +14,11 @@ export const limits = {
    * budget state forgets periods older than this, which is what keeps it small.
    */
   lateUploadWindowDays: 35,
+  /**
+   * How far ahead of the clock an adjustment may take effect. Each future period it names stays in the
+   * budget state until it closes, so without a bound one adjustment dated 9999 would never be forgotten.
+   */
+  adjustmentLeadDaysMax: 366,
   openEscalationsPerEmployeeMax: 50,
   gesturesPerPeriodMax: 1_000,
   /** Refused requests are remembered for idempotent replay; the oldest are forgotten first. */

@@ -86,6 +86,12 @@ describe('AdjustBudget', () => {
       given([allocated()]).when(adjust(5_000, { by: { ...maya, employeeId: alice } })).thenRefused('self_adjustment_forbidden');
     });
 
+    it('takes effect up to a year ahead, and refuses further (a period that far would stay in the budget until it closed)', () => {
+      given([allocated()]).when(adjust(5_000, { effectiveAt: '2027-11-23T12:00:00.000Z' })).then([adjusted(5_000, 20_000, { period: { kind: 'day', key: '2027-11-23', endsOn: '2027-11-23' } })]);
+      given([allocated()]).when(adjust(5_000, { effectiveAt: '2027-11-25T18:00:00.000Z' })).thenRefused('effective_too_far_ahead');
+      given([allocated()]).when(adjust(5_000, { effectiveAt: '9999-12-31T23:59:59.000Z' })).thenRefused('effective_too_far_ahead');
+    });
+
     it('refuses a period closed to late uploads', () => {
       given([allocated()]).when(adjust(5_000, { effectiveAt: '2026-10-01T18:00:00.000Z' })).thenRefused('period_closed');
     });

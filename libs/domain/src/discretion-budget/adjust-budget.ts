@@ -5,7 +5,8 @@ import { assertId } from '../ids.js';
 import { addMinor } from '../money.js';
 import type { Policy } from '../policy/policy.js';
 import { mayManageBudgets } from '../staff/roles.js';
-import { parseInstant } from '../time/instant.js';
+import { msPerDay, parseInstant } from '../time/instant.js';
+import { limits } from '../limits.js';
 import type { AdjustBudget } from './commands.js';
 import type { BudgetEvent } from './events.js';
 import type { BudgetRefusalReason } from './refusals.js';
@@ -30,6 +31,9 @@ export function adjustBudget({ data }: AdjustBudget, state: BudgetState, policy:
     if (first === undefined) continue;
     if (first.deltaMinor === data.deltaMinor) return [];
     return refuse('idempotency_key_reused', [`this key first adjusted ${ledger.period.key} by ${first.deltaMinor}, not ${data.deltaMinor}; its first answer stands`]);
+  }
+  if (effectiveMs > parseInstant(data.recordedAt, 'recordedAt') + limits.adjustmentLeadDaysMax * msPerDay) {
+    return refuse('effective_too_far_ahead', [`an adjustment takes effect at most ${limits.adjustmentLeadDaysMax} days ahead`]);
   }
   const ledger = ledgerAt(state, policy, effectiveMs);
   const { period } = ledger;

@@ -39,4 +39,5 @@ export type BudgetRefusalReason =
   | 'period_closed'
   | 'currency_mismatch'
   | 'allowance_below_committed'
+  | 'effective_too_far_ahead'
   | 'idempotency_key_reused';
