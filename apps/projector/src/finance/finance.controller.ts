@@ -3,8 +3,8 @@ import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@ne
 import { Readable } from 'node:stream';
 import type { Principal } from '#auth';
 import type { EventStore } from '#event-store';
-import { CurrentPrincipal } from '#http';
-import { spendBuckets, spendDimensions, type FinanceViews } from '#projections';
+import { CurrentPrincipal, validationFailed } from '#http';
+import { spendBuckets, spendDimensions, SpendReportTooLarge, type FinanceViews } from '#projections';
 import { assertFinanceReader, parseQuery, periodDaysMax } from './finance-request.js';
 import { FINANCE_EVENT_STORE, FINANCE_VIEWS } from './tokens.js';
 
@@ -57,7 +57,12 @@ export class FinanceController {
       const groupBy = q.oneOf('groupBy', spendBuckets, null);
       return { period: q.period(groupBy === 'day' ? periodDaysMax.spendByDay : periodDaysMax.spend), groupBy, by: q.oneOf('by', spendDimensions, null) };
     });
-    return this.views.spend(period, groupBy!, by!);
+    try {
+      return await this.views.spend(period, groupBy!, by!);
+    } catch (error) {
+      if (error instanceof SpendReportTooLarge) throw validationFailed([{ field: 'by', reasons: [error.message] }]);
+      throw error;
+    }
   }
 
   @Get('export.csv')

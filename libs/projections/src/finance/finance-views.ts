@@ -27,8 +27,8 @@ export class FinanceViews {
     return gestureLines(this.query, this.schema, filter);
   }
 
-  spend(period: FinancePeriod, groupBy: SpendBucket, by: SpendDimension): Promise<SpendReport> {
-    return spendReport(this.query, this.schema, period, groupBy, by);
+  spend(period: FinancePeriod, groupBy: SpendBucket, by: SpendDimension, rowsMax?: number): Promise<SpendReport> {
+    return spendReport(this.query, this.schema, period, groupBy, by, rowsMax);
   }
 
   exportCsv(period: FinancePeriod): AsyncGenerator<string> {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPgliteDriver, createPostgresDriver, type RecordedEvent, type SqlDriver } from '#event-store';
 import { withBackend } from '../../../event-store/src/testing/infra.js';
-import { spendBuckets, spendDimensions } from './spend.js';
+import { spendBuckets, spendDimensions, SpendReportTooLarge } from './spend.js';
 import { FinanceViews } from './finance-views.js';
 import { financeProjections } from './index.js';
 import { journalFactsOf } from './journal-line.js';
@@ -83,6 +83,13 @@ function financeSuite(name: string, open: () => Promise<SqlDriver>) {
           expect(report.rows.reduce((s, r) => s + r.postedMinor, 0)).toBe(fromEvents);
         }
       }
+    });
+
+    it('refuses a spend report of more rows than it answers, rather than build it in memory, and answers one of exactly that many', async () => {
+      const rows = (await views.spend(wholeMonth, 'day', 'employee')).rows.length;
+      expect(rows).toBeGreaterThan(2);
+      await expect(views.spend(wholeMonth, 'day', 'employee', rows - 1)).rejects.toBeInstanceOf(SpendReportTooLarge);
+      expect((await views.spend(wholeMonth, 'day', 'employee', rows)).rows).toHaveLength(rows);
     });
 
     it("rebuilds spend by store's local day and by the gesture's reason from the CSV, row for row", async () => {

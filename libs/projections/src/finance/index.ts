@@ -15,7 +15,7 @@ export { journalFactsOf, journalFields, journalKinds, canonicalInstant, type Jou
 export { canonicalLine, chainLines, genesisHash, lineHash, type ChainHead, type HashedLine } from './hash-chain.js';
 export { verifyJournal, type JournalProblem, type JournalProblemKind, type JournalVerification, type VerifyJournalOptions } from './verify-journal.js';
 export { gestureLines, gestureOutcomes, type FinancePeriod, type GestureLine, type GestureLinePage, type GestureLineFilter } from './gesture-lines.js';
-export { spendReport, spendBuckets, spendDimensions, type SpendBucket, type SpendDimension, type SpendReport, type SpendRow } from './spend.js';
+export { spendReport, SpendReportTooLarge, spendRowsMax, spendBuckets, spendDimensions, type SpendBucket, type SpendDimension, type SpendReport, type SpendRow } from './spend.js';
 export { journalCsv, csvField, csvRecord, exportColumns } from './csv-export.js';
 export { findAnomalies, anomalyRules, anomalyKinds, type AnomalyFlag, type AnomalyKind } from './anomalies.js';
 export { recognitionReport, averageHundredths, type RecognitionReport, type EmployeeRecognition } from './recognition.js';

@@ -66,12 +66,25 @@ function dimensionSql(by: SpendDimension, journal: string): string {
   }
 }
 
+/** Rows one spend report answers at most: a body of a few megabytes, built in memory (totals need them all). */
+export const spendRowsMax = 20_000;
+
+/** The report would have more than `spendRowsMax` rows (days × employees of a large chain): nothing is answered. */
+export class SpendReportTooLarge extends Error {
+  override readonly name = 'SpendReportTooLarge';
+
+  constructor(readonly rowsMax: number) {
+    super(`the report has more than ${rowsMax.toLocaleString('en-US')} rows: a shorter period, coarser buckets or another dimension answer it; the CSV export streams every entry of any period`);
+  }
+}
+
 /**
  * Spend grouped by time bucket × one dimension, per currency, as the journal stood at `asOf`. The period
  * selects entries by instant; the buckets are their stores' local dates, and regions their stores'
- * regions, as the policy version that decided each entry had them.
+ * regions, as the policy version that decided each entry had them. Throws `SpendReportTooLarge` beyond
+ * `rowsMax` rows: their count grows with headcount, not only with the period the request bounds.
  */
-export async function spendReport(query: Query, schema: string, period: FinancePeriod, groupBy: SpendBucket, by: SpendDimension): Promise<SpendReport> {
+export async function spendReport(query: Query, schema: string, period: FinancePeriod, groupBy: SpendBucket, by: SpendDimension, rowsMax = spendRowsMax): Promise<SpendReport> {
   const t = financeTables(schema);
   const rows = await query<{ bucket: string; key: string; currency: string; posted_minor: string; pending_minor: string; postings: string }>(
     `with known as (
@@ -90,9 +103,11 @@ export async function spendReport(query: Query, schema: string, period: FinanceP
        from known e left join ${t.policyStore} st on st.policy_version = e.policy_version and st.store_id = e.store_id
       group by 1, 2, 3
      having sum(e.posted_minor) <> 0 or sum(e.pending_minor) <> 0 or count(*) filter (where e.posted_minor <> 0) > 0
-      order by 1, 2, 3`,
-    [period.from, period.to, period.asOf, groupBy],
+      order by 1, 2, 3
+      limit $5`,
+    [period.from, period.to, period.asOf, groupBy, rowsMax + 1],
   );
+  if (rows.length > rowsMax) throw new SpendReportTooLarge(rowsMax);
   const spend = rows.map((r) => ({ bucket: r.bucket, key: r.key, currency: r.currency, postedMinor: minorFromSql(r.posted_minor), pendingReservedMinor: minorFromSql(r.pending_minor), postings: Number(r.postings) }));
   return { groupBy, by, rows: spend, totals: totalsByCurrency(spend) };
 }
