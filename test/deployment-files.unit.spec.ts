@@ -66,7 +66,7 @@ const configurationProblem = (env: Record<string, string>) => {
   }
 };
 /** What a user exports before `docker compose up`, as the README says. */
-const exported: Record<string, string> = { JWT_SECRET: 'f'.repeat(64), METRICS_TOKEN: 'metrics-token-of-the-user' };
+const exported: Record<string, string> = { JWT_SECRET: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934c', METRICS_TOKEN: 'metrics-token-of-the-user' };
 /** Compose's `${NAME:-default}`: the user's value when they exported one (`user`), else the default. */
 const interpolated = (env: Record<string, string>, user: Record<string, string> = exported) =>
   Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{([A-Z_]+):-([^}]*)\}/g, (_, name: string, fallback: string) => user[name] ?? fallback)]));
@@ -197,7 +197,7 @@ describe('Dockerfile', () => {
     new Function('process', 'fetch', check!)({ env: imageEnv, exit: () => undefined }, (url: string) => ((probed = url), new Promise(() => undefined)));
     const probedPort = new URL(probed).port;
     expect(probedPort).toBe(exposed);
-    const settings = loadSettings({ ...imageEnv, JWT_SECRET: 'x'.repeat(32) });
+    const settings = loadSettings({ ...imageEnv, JWT_SECRET: '5d41402abc4b2a76b9719d911017c592' });
     for (const app of readdirSync('apps').filter((a) => existsSync(`apps/${a}/src/main.ts`))) {
       expect({ app, listens: String(listeningPort(app, settings)) }).toEqual({ app, listens: probedPort });
     }
@@ -308,11 +308,21 @@ describe('deploy/k8s', () => {
       return pod ? [{ name: o.metadata.name, container: pod.containers[0]! }] : [];
     });
     expect(workloads.length).toBe(deployments.length + 1);
+    // The Secret as a user fills it in: the example's placeholders replaced by values of their own.
+    const filledIn: Record<string, string> = { ...secretExample.stringData, JWT_SECRET: '7c1e9b04d3a28f56e0b4c9d71a3f8e25' };
     for (const { name, container } of workloads) {
       const env: Record<string, string> = { ...imageEnv };
       for (const ref of container.envFrom ?? []) Object.assign(env, configMaps.find((c) => c.metadata.name === ref.configMapRef!.name)!.data);
-      for (const variable of container.env ?? []) env[variable.name] = variable.value ?? secretExample.stringData[variable.valueFrom!.secretKeyRef!.key]!;
-      expect({ name, problem: configurationProblem(env) }).toEqual({ name, problem: null });
+      const withSecret = (secret: Record<string, string>) => {
+        const all = { ...env };
+        for (const variable of container.env ?? []) all[variable.name] = variable.value ?? secret[variable.valueFrom!.secretKeyRef!.key]!;
+        return all;
+      };
+      expect({ name, problem: configurationProblem(withSecret(filledIn)) }).toEqual({ name, problem: null });
+      // Applied as it is, the example's placeholder secret is refused: it is public.
+      if ((container.env ?? []).some((v) => v.name === 'JWT_SECRET')) {
+        expect({ name, problem: configurationProblem(withSecret(secretExample.stringData)) }).toEqual({ name, problem: expect.stringMatching(/^JWT_SECRET: is a placeholder/) });
+      }
     }
   });
 
