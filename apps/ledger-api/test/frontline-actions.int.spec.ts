@@ -22,6 +22,7 @@ function flaky(store: EventStore): EventStore & { down: boolean } {
     appendToStream: (...args: Parameters<EventStore['appendToStream']>) => (wrapper.down ? Promise.reject(new Error('connection refused (test outage)')) : store.appendToStream(...args)),
     readStream: (...args: Parameters<EventStore['readStream']>) => (wrapper.down ? Promise.reject(new Error('connection refused (test outage)')) : store.readStream(...args)),
     readLastEvent: store.readLastEvent.bind(store),
+    readEvent: store.readEvent.bind(store),
     readAll: store.readAll.bind(store),
     subscribeToAll: store.subscribeToAll.bind(store),
     headPosition: store.headPosition.bind(store),

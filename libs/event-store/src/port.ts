@@ -115,6 +115,13 @@ export interface EventStore {
   readLastEvent(stream: string): Promise<RecordedEvent | null>;
 
   /**
+   * The event of `stream` with id `eventId`, or null when the stream holds no such event (an id that is
+   * not a UUID included): one indexed read on SQL, however long the stream. EventStoreDB looks the id's
+   * claim up first, so an id never appended to the stream costs one read there too.
+   */
+  readEvent(stream: string, eventId: string): Promise<RecordedEvent | null>;
+
+  /**
    * Up to `limit` events after `from`, in global order. Never returns an event while an earlier one
    * may still commit, so a reader that checkpoints the last position it saw can never skip one.
    */

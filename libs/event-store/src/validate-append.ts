@@ -4,6 +4,11 @@ import { ANY, NO_STREAM, STREAM_EXISTS, type EventToAppend, type ExpectedRevisio
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** An event id as appends take them: a lowercase UUID. */
+export function isEventId(id: string): boolean {
+  return uuidPattern.test(id);
+}
+
 /**
  * Rejects bad input before anything reaches a database, so a failed append never writes part of
  * its events. Returns each event's data and metadata serialised once, for the adapter to send.

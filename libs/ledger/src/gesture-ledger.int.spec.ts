@@ -52,6 +52,28 @@ describe('GestureLedger', () => {
     expect(await ledger.requestGesture(at('chicago-loop', 'from-head-office'), signedIn(null))).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
   });
 
+  it('takes feedback on a gesture its budget has forgotten from the log: for its customer, not for another, and not for one never made', async () => {
+    const employeeId = await enrolled();
+    const crm: RequestContext = { principal: { subject: 'crm-1', roles: ['crm'], storeId: null }, correlationId: 't' };
+    // An escalation left to expire first, so the old gesture's decision is not the only event of its key's ids.
+    await ledger.requestGesture(gesture(employeeId, 'old-pending', { gestureType: 'goodwill_credit', amountMinor: 4_000, currency: 'USD' }), till);
+    const later = new GestureLedger(store, { clock: () => new Date('2026-11-24T15:00:00Z') });
+    await later.start(samplePolicy());
+    expect(await later.requestGesture({ ...gesture(employeeId, 'old', { gestureType: 'goodwill_credit', amountMinor: 500, currency: 'USD' }), occurredAt: '2026-11-24T15:00:00.000Z' }, till)).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
+    const oldGesture = gestureIdFor(employeeId, 'old');
+    const events = await store.readStream(budgetStreamName(employeeId));
+    expect(events.slice(-2).map((e) => e.type)).toEqual(['EscalationExpired', 'GestureGranted']);
+    // Three months on, a gesture of the new month has the budget forget November's.
+    const months = new GestureLedger(store, { clock: () => new Date('2027-02-24T15:00:00Z') });
+    await months.start(samplePolicy());
+    expect(await months.requestGesture({ ...gesture(employeeId, 'new', { gestureType: 'goodwill_credit', amountMinor: 500, currency: 'USD' }), occurredAt: '2027-02-24T15:00:00.000Z' }, till)).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
+    expect((await months.budget(employeeId, admin.principal)).kind).toBe('ok');
+    const feedback = (customerId: string, gestureId: string) => months.recordFeedback({ customerId, feedbackId: `fb-${randomUUID().slice(0, 8)}`, kind: 'compliment', gestureId, occurredAt: '2027-02-24T15:00:00.000Z' }, crm);
+    expect(await feedback(`c-${employeeId}`, oldGesture)).toMatchObject({ kind: 'ok' });
+    expect(await feedback('c-someone-else', oldGesture)).toEqual({ kind: 'refused', reason: 'unknown_gesture', details: ['the gesture was for another customer'] });
+    expect(await feedback(`c-${employeeId}`, gestureIdFor(employeeId, 'never'))).toEqual({ kind: 'refused', reason: 'unknown_gesture', details: [`${employeeId} made no such gesture`] });
+  });
+
   describe('approving without an amount', () => {
     it('approves all that is reserved even when sent while the escalation is still being written', async () => {
       const employeeId = await enrolled();
@@ -176,6 +198,8 @@ describe('GestureLedger', () => {
       expect(await refusedFor('c-someone-else', gestureId)).toEqual({ kind: 'refused', reason: 'unknown_gesture', details: ['the gesture was for another customer'] });
       expect(await refusedFor(`c-${employeeId}`, gestureIdFor('e-nobody', 'fb-2'))).toEqual({ kind: 'refused', reason: 'unknown_gesture', details: ['e-nobody has no budget'] });
       expect(await refusedFor(`c-${employeeId}`, 'not-a-gesture')).toEqual({ kind: 'refused', reason: 'unknown_gesture', details: ['not a gesture id'] });
+      // An id in a real employee's form that none of their requests gave: nothing to praise or blame them for.
+      expect(await refusedFor(`c-${employeeId}`, gestureIdFor(employeeId, 'never-asked'))).toEqual({ kind: 'refused', reason: 'unknown_gesture', details: [`${employeeId} made no such gesture`] });
       expect((await store.readStream('customer-loyalty-c-someone-else')).filter((e) => e.type === 'FeedbackReceived')).toEqual([]);
     });
   });

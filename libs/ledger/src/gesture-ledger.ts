@@ -1,6 +1,7 @@
 import type { Principal } from '#auth';
 import {
   bonusPointsOf,
+  limits,
   budgetStreamName,
   loyaltyStreamName,
   monthEveryStoreHasReached,
@@ -39,7 +40,7 @@ import { employeeOfGesture, gestureIdFor } from './gesture-ids.js';
 import { silentObserver, type CommandOutcomeLabel, type LedgerObserver } from './ledger-observer.js';
 import { PolicyBook } from './policy-book.js';
 import { stateCache, stateCacheLimits, stateCacheMbDefault, type StateCache } from './state-cache.js';
-import { StreamCommandProcessor, type StreamCommandProcessorLimits } from './stream-command-processor.js';
+import { decidedEventId, StreamCommandProcessor, type StreamCommandProcessorLimits } from './stream-command-processor.js';
 import { budgetModel, loyaltyModel, type Authorized, type CommandOutcome } from './stream-models.js';
 
 /** Where a request came from: stamped on every event it causes. */
@@ -337,15 +338,31 @@ export class GestureLedger {
 
   /**
    * Why feedback cannot be about this gesture of this customer, or null when it can: the employee must
-   * have a budget, and a gesture their budget still remembers must be the customer's. A gesture of a
-   * period closed and forgotten is taken on trust (its id names a real budget), so late feedback on an
-   * old gesture still counts.
+   * have a budget, and the gesture must be one of theirs, made for this customer. Their budget remembers the
+   * gestures of its open periods; an older one (late feedback on it still counts) is looked up in the log,
+   * or feedback on made-up ids of a real employee would count in recognition.
    */
   private async gestureNotOf(employeeId: string, gestureId: string, customerId: string): Promise<string | null> {
-    const state = await this.budgets.current(budgetStreamName(employeeId));
+    const stream = budgetStreamName(employeeId);
+    const state = await this.budgets.current(stream);
     if (state.status !== 'active') return `${employeeId} has no budget`;
-    const gesture = state.gestures.get(gestureId);
-    return gesture === undefined || gesture.customerId === customerId ? null : `the gesture was for another customer`;
+    const customer = state.gestures.get(gestureId)?.customerId ?? (await this.recordedGestureCustomer(stream, gestureId));
+    if (customer === null) return `${employeeId} made no such gesture`;
+    return customer === customerId ? null : 'the gesture was for another customer';
+  }
+
+  /**
+   * The customer of a gesture its budget has forgotten, from the decision that made it (null if none did):
+   * that decision's events have the ids its request's key gives (`decidedEventId`), one indexed read each;
+   * expiries of older escalations may come before the gesture's own, so it reads on until that one.
+   */
+  private async recordedGestureCustomer(stream: string, gestureId: string): Promise<string | null> {
+    for (let index = 0; index <= limits.openEscalationsPerEmployeeMax; index++) {
+      const event = await this.store.readEvent(stream, decidedEventId(`${stream}/gesture/${gestureId}`, index));
+      if (event === null) return null;
+      if (event.data.gestureId === gestureId && typeof event.data.customerId === 'string') return event.data.customerId;
+    }
+    return null;
   }
 
   /** Points spent by the customer at a till or by an agent; never below zero. */

@@ -77,6 +77,7 @@ describe('StreamCommandProcessor', () => {
       appendToStream: store.appendToStream.bind(store),
       readStream: store.readStream.bind(store),
       readLastEvent: store.readLastEvent.bind(store),
+      readEvent: store.readEvent.bind(store),
       readAll: store.readAll.bind(store),
       subscribeToAll: store.subscribeToAll.bind(store),
       headPosition: store.headPosition.bind(store),

@@ -244,9 +244,14 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
   }
 }
 
+/** The id of the `index`-th event a command under `idempotencyKey` decided: the same on every retry, so a retry is a repeat. */
+export function decidedEventId(idempotencyKey: string, index: number): string {
+  return deterministicEventId(`${idempotencyKey}/${index}`);
+}
+
 function toEventToAppend<Event extends { type: string; schemaVersion: number; data: unknown }>(event: Event, envelope: CommandEnvelope<unknown>, index: number): EventToAppend {
   return {
-    id: deterministicEventId(`${envelope.idempotencyKey}/${index}`),
+    id: decidedEventId(envelope.idempotencyKey, index),
     type: event.type,
     schemaVersion: event.schemaVersion,
     data: event.data as JsonObject,

@@ -17,7 +17,7 @@ import type {
 } from '../port.js';
 import { START } from '../port.js';
 import { comparePositions, positionToString, type Position } from '../position.js';
-import { validateAppend } from '../validate-append.js';
+import { isEventId, validateAppend } from '../validate-append.js';
 import type { EventStoreDbClient } from './eventstoredb-client.js';
 import {
   assertEsdbAppendable,
@@ -137,6 +137,23 @@ export class EventStoreDbEventStore implements EventStore {
       return false;
     });
     return last;
+  }
+
+  /**
+   * The id's claim names the stream that appended it (or tried to: a claim can outlive a failed append), so an
+   * id of no event of `stream` is answered by one read; only then is the stream read back to the event.
+   */
+  async readEvent(stream: string, eventId: string): Promise<RecordedEvent | null> {
+    if (!isEventId(eventId)) return null;
+    const { metadata } = await this.client.getStreamMetadata(claimStreamOf(this.claimPrefix, eventId));
+    if (claimOwner(metadata) !== stream) return null;
+    let found: RecordedEvent | null = null;
+    await this.scanStream(stream, 'end', 'backwards', Number.MAX_SAFE_INTEGER, (event) => {
+      if (event.id.toLowerCase() !== eventId) return true;
+      found = toRecordedEvent(event);
+      return false;
+    });
+    return found;
   }
 
   /**

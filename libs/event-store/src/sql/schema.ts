@@ -232,6 +232,7 @@ export const sql = {
   readStream: `select ${eventColumns} from gl_events where stream_name = $1 and stream_revision >= $2::bigint
     order by stream_revision limit $3`,
   readLast: `select ${eventColumns} from gl_events where stream_name = $1 order by stream_revision desc limit 1`,
+  readById: `select ${eventColumns} from gl_events where event_id = $1::uuid and stream_name = $2`,
   // Only below the oldest running transaction: nothing can commit there any more (see above).
   readAll: `select ${eventColumns} from gl_events
     where (transaction_id, global_position) > ($1::xid8, $2::bigint)

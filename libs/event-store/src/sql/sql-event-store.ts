@@ -16,7 +16,7 @@ import type {
   Subscription,
 } from '../port.js';
 import { START } from '../port.js';
-import { validateAppend } from '../validate-append.js';
+import { isEventId, validateAppend } from '../validate-append.js';
 import { GroupCommitter, type GroupCommitLimits } from './group-commit.js';
 import { schemaIsCurrentSql, schemaSql, sql, type AppendRow, type EventRow } from './schema.js';
 import { isolatesAppends, retryableSqlStates, sqlState, type SqlDriver } from './sql-driver.js';
@@ -93,6 +93,12 @@ export class SqlEventStore implements EventStore {
   /** The stream's newest event: one read of the primary key, backwards (a placeholder left by a failed first append has none). */
   async readLastEvent(stream: string): Promise<RecordedEvent | null> {
     const [row] = await this.driver.queryArrays<EventRow>(sql.readLast, [stream]);
+    return row ? toRecorded(row) : null;
+  }
+
+  async readEvent(stream: string, eventId: string): Promise<RecordedEvent | null> {
+    if (!isEventId(eventId)) return null;
+    const [row] = await this.driver.queryArrays<EventRow>(sql.readById, [eventId, stream]);
     return row ? toRecorded(row) : null;
   }
 

@@ -96,6 +96,21 @@ export function eventStoreContract(adapter: string, setup: ContractSetup): void 
         expect(comparePositions(last!.position, appended.position)).toBe(0);
       });
 
+      it('reads an event by its id within its stream, and null for an id of another stream, an id never appended or one that is no UUID', async () => {
+        const stream = newStream();
+        const other = newStream();
+        const events = [0, 1, 2].map((i) => event(stream, i));
+        await store.appendToStream(stream, events, { expectedRevision: NO_STREAM });
+        await store.appendToStream(other, [event(other, 0)], { expectedRevision: NO_STREAM });
+        const found = await store.readEvent(stream, events[1]!.id);
+        expect(found).toMatchObject({ id: events[1]!.id, streamName: stream, revision: 1n, type: events[1]!.type, data: events[1]!.data });
+        expect(found).toEqual((await store.readStream(stream))[1]);
+        expect(await store.readEvent(other, events[1]!.id)).toBeNull();
+        expect(await store.readEvent(stream, randomUUID())).toBeNull();
+        expect(await store.readEvent(newStream(), events[0]!.id)).toBeNull();
+        expect(await store.readEvent(stream, 'not-a-uuid')).toBeNull();
+      });
+
       it('accepts an exact expected revision and refuses a stale one with stream, expected and actual', async () => {
         const stream = newStream();
         await store.appendToStream(stream, [event(stream, 0)], { expectedRevision: NO_STREAM });
