@@ -130,6 +130,17 @@ describe('query API (HTTP, embedded store, read models kept by the projector)', 
       expect(badLimit.body.errors[0].field).toBe('limit');
     });
 
+    it('answers 400 naming a query parameter the route does not take (a mistyped one would otherwise be ignored), and the ones it does take still answer', async () => {
+      const associate = await token('asc-1', ['associate']);
+      const typo = await get('/read/employees/asc-1/budget?perod=2026-11', associate);
+      expect(typo.status).toBe(400);
+      expect(typo.body.errors).toEqual([{ field: 'perod', reasons: ['perod is not a query parameter of this endpoint (it takes period)'] }]);
+      const queue = await get('/read/supervisors/me/queue?limit=5&store=nyc', await token('sup-1', ['supervisor']));
+      expect(queue.status).toBe(400);
+      expect(queue.body.errors.map((e: { field: string }) => e.field)).toEqual(['store']);
+      expect((await get('/read/employees/asc-1/budget/periods?limit=2&before=2030-01-01', associate)).status).toBe(200);
+    });
+
     it('refuses an employee id that cannot be one as the ledger API does, naming the path field, after authentication', async () => {
       const admin = await token('admin-1', ['admin'], null);
       for (const url of ['/read/employees/%00/budget', `/read/employees/${'e'.repeat(65)}/budget?period=2026-11`, '/read/employees/-asc-1/budget/periods']) {

@@ -3,11 +3,13 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { TokenVerifier } from '#auth';
 import { AuthGuard } from './auth.guard.js';
 import { ErrorsFilter } from './errors.filter.js';
+import { KnownQueryGuard } from './known-query.guard.js';
 import { TOKEN_VERIFIER } from './tokens.js';
 
 /**
  * What every HTTP service shares at its edge: bearer-token authentication on every route not marked
- * `@Public()`, and one mapping of errors to answers. Imported once by an app's root module, so a
+ * `@Public()`, no query parameter a documented route does not take (`KnownQueryGuard`), and one mapping of
+ * errors to answers. Imported once by an app's root module, so a
  * process serving several APIs (the all-in-one main) authenticates each request once.
  */
 @Module({})
@@ -19,6 +21,7 @@ export class HttpEdgeModule {
       providers: [
         { provide: TOKEN_VERIFIER, useValue: verifier },
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: KnownQueryGuard },
         { provide: APP_FILTER, useClass: ErrorsFilter },
       ],
       exports: [TOKEN_VERIFIER],
