@@ -157,6 +157,7 @@ function countingBytes(publisher: KafkaPublisher): MessagePublisher & { bytes: n
       for (const batch of batches) for (const m of batch.messages) counting.bytes += recordSize(m);
     },
     fence: (writerId: string) => publisher.fence(writerId),
+    fenceOthers: (writerIds: readonly string[]) => publisher.fenceOthers(writerIds),
     close: () => publisher.close(),
   };
   return counting;

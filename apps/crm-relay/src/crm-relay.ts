@@ -94,7 +94,7 @@ export class CrmRelay {
     this.lingerMs = options.lingerMs ?? 10;
     if (options.shard) assertLogPartition(options.shard);
     this.checkpointName = options.shard && options.shard.count > 1 ? `${options.name}.shard-${options.shard.index}-of-${options.shard.count}` : options.name;
-    this.writerId = `${this.checkpointName}@${options.topics.events}`;
+    this.writerId = writerIdOf(this.checkpointName, options.topics.events);
     this.backoff = options.backoff ?? { initialMs: 250, maxMs: 10_000 };
     this.log = options.log ?? ((line) => console.error(line));
     this.states = new PartyStates(store, options.partyStates ?? defaultPartyStatesLimits);
@@ -261,11 +261,17 @@ export class CrmRelay {
 
   /** Checkpoints of the relay's other shard layouts that a running instance holds. */
   private async otherLayoutsRunning(): Promise<string[]> {
-    const layout = this.options.shard?.count ?? 1;
-    return (await this.checkpoints.leasedInFamily(this.options.name)).filter((name) => {
-      const shard = shardOf(this.options.name, name);
-      return shard !== null && shard.count !== layout;
-    });
+    return (await this.checkpoints.leasedInFamily(this.options.name)).filter((name) => this.isOtherLayout(name));
+  }
+
+  /** Every checkpoint of the relay's other shard layouts, leased or not. */
+  private async otherLayoutCheckpoints(): Promise<string[]> {
+    return (await this.checkpoints.family(this.options.name)).map((c) => c.name).filter((name) => this.isOtherLayout(name));
+  }
+
+  private isOtherLayout(checkpointName: string): boolean {
+    const shard = shardOf(this.options.name, checkpointName);
+    return shard !== null && shard.count !== (this.options.shard?.count ?? 1);
   }
 
   /**
@@ -279,6 +285,11 @@ export class CrmRelay {
   private async fencePreviousHolders(): Promise<void> {
     if (!this.publisher.fence) return;
     await this.publisher.fence(this.writerId);
+    // And the writers of the relay's other shard layouts, none of which holds a lease now (`awaitLease`): one
+    // whose lease ran out while it stalled would otherwise publish its batch in hand beside this layout, and
+    // a compacted topic could keep the older state of a key it shares with this one.
+    const others = await this.otherLayoutCheckpoints();
+    if (others.length > 0) await this.publisher.fenceOthers?.(others.map((name) => writerIdOf(name, this.options.topics.events)));
     if (await this.checkpoints.claim(this.checkpointName)) return;
     this.stats.active = false;
     throw new LeaseLostError(this.checkpointName);
@@ -321,6 +332,11 @@ export class CrmRelay {
     const at = this.stats.checkpoint;
     return at !== 'start' && comparePositions(at, position) >= 0;
   }
+}
+
+/** The transactional id a relay's checkpoint publishes under: one writer per checkpoint and event topic. */
+function writerIdOf(checkpointName: string, eventsTopic: string): string {
+  return `${checkpointName}@${eventsTopic}`;
 }
 
 function describe(from: ReadFrom): string {

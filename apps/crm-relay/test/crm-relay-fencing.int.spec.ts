@@ -69,6 +69,10 @@ class StallablePublisher implements MessagePublisher {
     await this.inner.fence!(writerId);
   }
 
+  fenceOthers(writerIds: readonly string[]): Promise<void> {
+    return this.inner.fenceOthers!(writerIds);
+  }
+
   async publish(batches: TopicMessages[]): Promise<void> {
     await this.stalled('publish');
     try {

@@ -186,5 +186,26 @@ withBackend('KAFKA_BROKERS', 'CRM relay to Kafka', (brokers) => {
       // At most one transaction per linger (and one for what came during the last), not one per append or two.
       expect(relay.stats.batchesPublished - before.batchesPublished).toBeLessThanOrEqual(Math.ceil(elapsedMs / lingerMs) + 1);
     }, 60_000);
+
+    it("fences the writers of the relay's other shard layouts as it starts: one of them that stalled with a batch in hand cannot publish it beside this one", async () => {
+      const checkpoints = new FileCheckpointStore(checkpointDir);
+      // The unsharded layout's checkpoint, as its relay left it, and its writer, as that relay would still hold it.
+      await checkpoints.save('crm-relay-test', await checkpoints.load('crm-relay-test'));
+      const stalled = new KafkaPublisher(kafka);
+      publishers.push(stalled);
+      await stalled.fence(`crm-relay-test@${settings.topics.events}`);
+      const shard = newRelay({ shard: { index: 0, count: 2 } });
+      try {
+        shard.start();
+        const deadline = Date.now() + 20_000;
+        while (!shard.stats.caughtUp && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        expect(shard.stats.caughtUp).toBe(true);
+        await shard.stop();
+        await expect(stalled.publish([{ topic: settings.topics.events, messages: [{ key: 'stale', value: 'stale', headers: {} }] }])).rejects.toThrow(/epoch|fenced/i);
+      } finally {
+        await shard.stop();
+        await checkpoints.forgetFamily('crm-relay-test');
+      }
+    }, 60_000);
   });
 });

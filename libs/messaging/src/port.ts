@@ -49,6 +49,12 @@ export interface MessagePublisher {
    * fencing the others is a decision its caller takes, not something a retry may do on its own.
    */
   fence?(writerId: string): Promise<void>;
+  /**
+   * Fences the writers named `writerIds` without becoming any of them (where `fence` is supported): what each
+   * has under way is never seen by consumers that read committed records, and each one's next publish fails.
+   * For writers of another name that must not publish beside this one (a relay of another shard layout).
+   */
+  fenceOthers?(writerIds: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 

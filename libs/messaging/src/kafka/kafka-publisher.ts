@@ -100,6 +100,19 @@ export class KafkaPublisher implements MessagePublisher {
     this.producer = producer;
   }
 
+  async fenceOthers(writerIds: readonly string[]): Promise<void> {
+    for (const writerId of writerIds) {
+      // The same bump as `fence`, by a producer of that id that is closed at once: this publisher keeps its own id.
+      const producer = this.newProducer(writerId);
+      try {
+        await producer.connect();
+        await (await producer.transaction()).abort();
+      } finally {
+        await producer.disconnect().catch(() => undefined);
+      }
+    }
+  }
+
   /** Says which limit to change: retrying the same publish would be refused the same way, forever. */
   private tooLarge(error: Error): MessageTooLargeError {
     return new MessageTooLargeError(
