@@ -1,5 +1,5 @@
 import { assertLogPartition, comparePositions, START, type EventStore, type LogPartition, type Position, type ReadFrom, type RecordedEvent, type Subscription } from '#event-store';
-import { isDomainStream, repeatWithBackoff, sleep, toCloudEventMessage, type BackoffLimits, LeaseLostError, type CheckpointStore, type MessagePublisher, type OutgoingMessage, type TopicAdmin, type TopicMessages, type TopicSpec } from '#messaging';
+import { isDomainStream, repeatWithBackoff, shardCheckpointName, sleep, toCloudEventMessage, type BackoffLimits, LeaseLostError, type CheckpointStore, type MessagePublisher, type OutgoingMessage, type TopicAdmin, type TopicMessages, type TopicSpec } from '#messaging';
 import { PartyStates, defaultPartyStatesLimits, type PartyStatesLimits } from './party-states.js';
 import { resumePoint, shardOf } from './resume-point.js';
 import { stateMessage } from './state-messages.js';
@@ -93,7 +93,7 @@ export class CrmRelay {
     this.batchEventsMax = options.batchEventsMax ?? 5_000;
     this.lingerMs = options.lingerMs ?? 10;
     if (options.shard) assertLogPartition(options.shard);
-    this.checkpointName = options.shard && options.shard.count > 1 ? `${options.name}.shard-${options.shard.index}-of-${options.shard.count}` : options.name;
+    this.checkpointName = options.shard && options.shard.count > 1 ? shardCheckpointName(options.name, options.shard.index, options.shard.count) : options.name;
     this.writerId = writerIdOf(this.checkpointName, options.topics.events);
     this.backoff = options.backoff ?? { initialMs: 250, maxMs: 10_000 };
     this.log = options.log ?? ((line) => console.error(line));

@@ -1,8 +1,5 @@
 import { comparePositions, START, type ReadFrom } from '#event-store';
-import type { NamedCheckpoint } from '#messaging';
-
-/** `<relay name>.shard-<index>-of-<count>`, after the relay's name. */
-const shardSuffix = /^\.shard-(\d+)-of-(\d+)$/;
+import { shardCheckpointSuffix, type NamedCheckpoint } from '#messaging';
 
 /**
  * Where a relay, or one shard of it, resumes: at its own checkpoint, or further on when the relays of
@@ -38,7 +35,7 @@ export function resumePoint(relayName: string, own: ReadFrom, family: readonly N
 /** Which shard of which layout a checkpoint of the relay's family is: the bare name is the one shard of 1. */
 export function shardOf(relayName: string, checkpointName: string): { index: number; count: number } | null {
   if (checkpointName === relayName) return { index: 0, count: 1 };
-  const match = checkpointName.startsWith(`${relayName}.`) ? shardSuffix.exec(checkpointName.slice(relayName.length)) : null;
+  const match = checkpointName.startsWith(`${relayName}.`) ? shardCheckpointSuffix.exec(checkpointName.slice(relayName.length)) : null;
   if (!match) return null;
   const [index, count] = [Number(match[1]), Number(match[2])];
   return count >= 2 && index < count ? { index, count } : null;

@@ -168,7 +168,7 @@ export class GestureLedger {
       if (ctx.principal.roles.includes('pos-system')) return ctx.principal.storeId !== input.storeId ? 'till_of_another_store' : null;
       return ctx.principal.storeId !== null && ctx.principal.storeId !== input.storeId ? 'another_store' : null;
     };
-    const outcome = await this.runBudget(input.employeeId, `gesture/${gestureId}`, command, authorize, ctx);
+    const outcome = await this.runBudget(input.employeeId, gestureKey(gestureId), command, authorize, ctx);
     if (outcome.kind !== 'done') return outcome;
     const answer = outcomeOf(outcome.state, gestureId);
     if (!answer) throw new Error(`gesture ${gestureId} decided but not found in state`);
@@ -358,7 +358,7 @@ export class GestureLedger {
    */
   private async recordedGestureCustomer(stream: string, gestureId: string): Promise<string | null> {
     for (let index = 0; index <= limits.openEscalationsPerEmployeeMax; index++) {
-      const event = await this.store.readEvent(stream, decidedEventId(`${stream}/gesture/${gestureId}`, index));
+      const event = await this.store.readEvent(stream, decidedEventId(streamKey(stream, gestureKey(gestureId)), index));
       if (event === null) return null;
       if (event.data.gestureId === gestureId && typeof event.data.customerId === 'string') return event.data.customerId;
     }
@@ -498,7 +498,7 @@ export class GestureLedger {
     const stream = budgetStreamName(employeeId);
     const started = performance.now();
     try {
-      const outcome = await this.budgets.handle(stream, { command: { command, authorize }, idempotencyKey: `${stream}/${key}`, metadata: this.metadata(ctx) });
+      const outcome = await this.budgets.handle(stream, { command: { command, authorize }, idempotencyKey: streamKey(stream, key), metadata: this.metadata(ctx) });
       this.observer.commandAnswered(command.type, outcomeLabel(outcome), (performance.now() - started) / 1000);
       if (outcome.kind === 'done') this.observeUtilisation(outcome.events, outcome.state);
       return outcome;
@@ -518,7 +518,7 @@ export class GestureLedger {
     const started = performance.now();
     let outcome: CommandOutcome<LoyaltyState, LoyaltyEvent>;
     try {
-      outcome = await this.loyalty.handle(stream, { command: { command, authorize }, idempotencyKey: `${stream}/${key}`, metadata: this.metadata(ctx) });
+      outcome = await this.loyalty.handle(stream, { command: { command, authorize }, idempotencyKey: streamKey(stream, key), metadata: this.metadata(ctx) });
     } catch (error) {
       this.observer.commandAnswered(command.type, 'error', (performance.now() - started) / 1000);
       throw error;
@@ -587,4 +587,14 @@ export interface LoyaltyExpiry extends LoyaltySummary {
 
 function loyaltySummary(customerId: string, state: LoyaltyState): LoyaltySummary {
   return state.status === 'active' ? { customerId, balancePoints: state.balancePoints, tier: state.tier } : { customerId, balancePoints: 0, tier: null };
+}
+
+/** The key a gesture's request runs under in its budget stream: the same for every retry of it. */
+function gestureKey(gestureId: string): string {
+  return `gesture/${gestureId}`;
+}
+
+/** A command's idempotency key within its stream, as its events' ids are derived from (`decidedEventId`). */
+function streamKey(stream: string, key: string): string {
+  return `${stream}/${key}`;
 }

@@ -54,11 +54,17 @@ const checkpointsSchemaLockKey = 7_301_447_003;
  * relay named `crm.eu` is another relay, which resetting `crm` must neither delete nor wait for.
  */
 const inFamily = `(name = $1 OR (starts_with(name, $1 || '.shard-') AND substr(name, length($1) + 1) ~ '^[.]shard-[0-9]+-of-[0-9]+$'))`;
-const shardSuffix = /^\.shard-\d+-of-\d+$/;
+/** `.shard-<index>-of-<count>` after a follower's name: its shard's checkpoint (`shardCheckpointName`). */
+export const shardCheckpointSuffix = /^\.shard-(\d+)-of-(\d+)$/;
+
+/** The checkpoint of shard `index` of `count` of the follower `name`. */
+export function shardCheckpointName(name: string, index: number, count: number): string {
+  return `${name}.shard-${index}-of-${count}`;
+}
 
 /** `candidate` is `name` or one of its shards' checkpoints (as `inFamily` reads it). */
 export function isInFamily(candidate: string, name: string): boolean {
-  return candidate === name || (candidate.startsWith(`${name}.shard-`) && shardSuffix.test(candidate.slice(name.length)));
+  return candidate === name || (candidate.startsWith(`${name}.shard-`) && shardCheckpointSuffix.test(candidate.slice(name.length)));
 }
 
 /**
