@@ -137,6 +137,20 @@ describe('ledger API (HTTP, embedded store)', () => {
       expect(res.body.results[1]).toMatchObject({ index: 1, status: 400, errors: [{ field: 'amountMinor' }] });
       expect(res.body.results[2]).toMatchObject({ index: 2, status: 403 });
     });
+
+    it('refuses a staff session back-dating a gesture to an earlier day, which only a till’s offline upload may do', async () => {
+      const me = await token('emp-a', ['associate']);
+      const yesterday = new Date(Date.now() - 26 * 3600_000).toISOString();
+      const before = (await get('/budgets/emp-a', me)).body.periods;
+      const own = await post('/gestures', gesture('emp-a', { occurredAt: yesterday, amountMinor: 200 }), me);
+      expect(own.status).toBe(201);
+      expect(own.body).toMatchObject({ outcome: 'refused', reason: 'occurred_too_long_ago' });
+      expect((await get('/budgets/emp-a', me)).body.periods).toEqual(before);
+      const viaBatch = await post('/gestures/batch', { items: [gesture('emp-a', { occurredAt: yesterday, amountMinor: 200 })] }, me);
+      expect(viaBatch.body.results[0]).toMatchObject({ status: 201, outcome: { outcome: 'refused', reason: 'occurred_too_long_ago' } });
+      const fromTill = await post('/gestures', gesture('emp-a', { occurredAt: yesterday, amountMinor: 200 }), await token('till-12', ['pos-system']));
+      expect(fromTill.body).toMatchObject({ outcome: 'granted' });
+    });
   });
 
   describe('bad input', () => {

@@ -10,6 +10,12 @@ export const limits = {
   /** A till's clock may run ahead of the server's by this much before its gesture is refused. */
   clockSkewToleranceMinutes: 10,
   /**
+   * How old a gesture sent by a staff member's own session may be (its retries, a slow network). Older
+   * ones are a till's offline upload, which only a till sends: the limit keeps staff from charging
+   * yesterday's unused allowance today.
+   */
+  liveRequestAgeMinutesMax: 60,
+  /**
    * How long after a budget period ends an offline till may still upload a gesture into it. The
    * budget state forgets periods older than this, which is what keeps it small.
    */

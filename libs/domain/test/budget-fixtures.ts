@@ -72,6 +72,7 @@ export function request(overrides: RequestOverrides = {}): RequestGesture {
       why: { reasonCode: 'service_failure', note: 'Order arrived damaged' },
       occurredAt: monday10am,
       recordedAt: recordedSoonAfter,
+      sentByTill: true,
       ...rest,
     },
   };

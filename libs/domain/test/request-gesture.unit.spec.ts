@@ -87,6 +87,34 @@ describe('RequestGesture', () => {
       given(start).when(command).then([refused(command, reason as never, periodKey)]);
     });
 
+    describe('dated in the past', () => {
+      // recordedSoonAfter is 18:00:05Z; the live limit is 60 minutes.
+      const fromStaff = (occurredAt: string) => request({ occurredAt, sentByTill: false, who: { employeeId: 'emp-alice', actorId: 'emp-alice' } });
+
+      it('refuses a staff session charging an earlier day’s allowance (occurred_too_long_ago)', () => {
+        const command = fromStaff('2026-11-22T18:00:00.000Z');
+        given(start).when(command).then([refused(command, 'occurred_too_long_ago', null)]);
+      });
+
+      it('refuses a staff session just past the live limit, and grants one just within it', () => {
+        const late = fromStaff('2026-11-23T17:00:04.000Z');
+        given(start).when(late).then([refused(late, 'occurred_too_long_ago', null)]);
+        const slow = fromStaff('2026-11-23T17:00:06.000Z');
+        given(start).when(slow).then([granted(slow)]);
+      });
+
+      it('grants a till’s offline upload from an earlier day, charging that day', () => {
+        const command = request({ occurredAt: '2026-11-22T18:00:00.000Z' });
+        given(start).when(command).then([granted(command, day('2026-11-22'))]);
+      });
+
+      it('answers a staff session’s retry with the first outcome, however late the retry', () => {
+        const first = fromStaff('2026-11-23T17:59:00.000Z');
+        const retry = { ...first, data: { ...first.data, recordedAt: '2026-11-24T09:00:00.000Z' } };
+        given([...start, granted(first)]).when(retry).thenNothingHappened();
+      });
+    });
+
     it('accepts a till clock slightly ahead of the server', () => {
       const command = request({ occurredAt: '2026-11-23T18:09:00.000Z' });
       given(start).when(command).then([granted(command)]);

@@ -26,6 +26,14 @@ export function budgetAuthority(principal: Principal): { employeeId: string | nu
   return { employeeId: staffRoleOf(principal) ? principal.subject : null, actorId: principal.subject, role: authorityRoleOf(principal) ?? 'associate' };
 }
 
+/**
+ * A till's token: a system of one store speaking for its staff, which alone uploads an offline queue of
+ * gestures dated in the past. A token that also names a person (a staff role) is that person's session.
+ */
+export function isTill(principal: Principal): boolean {
+  return hasRole(principal, 'pos-system') && staffRoleOf(principal) === null;
+}
+
 /** A gesture spends the employee's own budget: only they, or a till of their home store, may ask. */
 export function mayRequestGesture(principal: Principal, employeeId: string, employeeStoreId: string | null): Forbidden {
   if (staffRoleOf(principal) !== null && principal.subject === employeeId) return null;

@@ -32,6 +32,7 @@ import {
   mayRecordFeedback,
   mayRecordPurchase,
   mayRequestGesture,
+  isTill,
   mayReverseGesture,
   staffRoleOf,
   type Forbidden,
@@ -156,6 +157,7 @@ export class GestureLedger {
         why: { reasonCode: input.reasonCode ?? null, note: input.note ?? null },
         occurredAt: input.occurredAt,
         recordedAt,
+        sentByTill: isTill(ctx.principal),
       },
     };
     const authorize = (state: BudgetState): Forbidden => {

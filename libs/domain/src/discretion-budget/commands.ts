@@ -54,6 +54,12 @@ export type RequestGesture = DomainCommand<'RequestGesture', {
   /** The till's clock: decides which period is charged, even when uploaded days later. */
   readonly occurredAt: string;
   readonly recordedAt: string;
+  /**
+   * Sent by a till rather than by the employee's own session. Only a till uploads an offline queue, so only
+   * its requests may be dated further back than `limits.liveRequestAgeMinutesMax`: a person signed in
+   * records a gesture as it happens, and could otherwise charge the unused allowance of past periods.
+   */
+  readonly sentByTill: boolean;
 }>;
 
 export type ApproveGesture = DomainCommand<'ApproveGesture', {

@@ -13,6 +13,7 @@ export type GestureRefusalReason =
   | 'cost_kind_mismatch'
   | 'currency_mismatch'
   | 'occurred_in_future'
+  | 'occurred_too_long_ago'
   | 'period_closed'
   | 'over_gesture_cap'
   | 'too_many_open_escalations'

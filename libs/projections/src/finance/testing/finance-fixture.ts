@@ -79,7 +79,8 @@ export async function financeFixture(): Promise<FinanceFixture> {
         occurredAt,
         idempotencyKey: `g-${n++}`,
       },
-      ctx(employeeId, [home[1]], home[2]),
+      // A late upload comes from the store's till (its offline queue): staff sessions record gestures as they happen.
+      over.recordedAt === undefined ? ctx(employeeId, [home[1]], home[2]) : ctx(`till-${home[2]}`, ['pos-system'], home[2]),
     );
     return ok(result);
   };
