@@ -93,8 +93,8 @@ export async function startProjector(settings: Settings, options: ProjectorStart
         eventStore: () => storage.store.headPosition(),
         readModels: () => storage.readModels.query('select 1', []),
         projector: async () => {
-          const { halted } = projector.stats;
-          if (halted !== null) throw new Error(halted);
+          const stuck = projector.stuck(settings.projector.stuckAfterMs);
+          if (stuck !== null) throw new Error(stuck);
         },
       },
     });

@@ -15,6 +15,12 @@ export interface ProjectorSettings {
   batchSize: number;
   /** How long the caught-up projector waits before looking at the log again. */
   idlePollMs: number;
+  /**
+   * How long every batch may fail in a row (a projection failing on an event, the read-model database
+   * refusing writes) before the projector service reports not ready, naming the failure: its read models
+   * are no longer following the log, and a client is better told than served ever staler answers.
+   */
+  stuckAfterMs: number;
   /** How many times `projections:rebuild` catches up with the log before its swap, and again when a live projector overtook it. */
   rebuildCatchUpRoundsMax: number;
 }
@@ -26,6 +32,7 @@ export function loadProjectorSettings(env: Env, eventStore: 'embedded' | 'postgr
     httpPort: integer(env, 'PROJECTOR_PORT', 3001, 0, 65535),
     batchSize: integer(env, 'PROJECTOR_BATCH_SIZE', 5_000, 1, 10_000),
     idlePollMs: integer(env, 'PROJECTOR_IDLE_POLL_MS', 100, 5, 60_000),
+    stuckAfterMs: integer(env, 'PROJECTOR_STUCK_AFTER_S', 60, 1, 86_400) * 1000,
     rebuildCatchUpRoundsMax: integer(env, 'PROJECTOR_REBUILD_CATCH_UP_ROUNDS', 20, 1, 1_000),
   };
 }

@@ -1,4 +1,4 @@
-import { limits, START, type EventStore, type ReadFrom, type SqlDriver } from '#event-store';
+import { backoffDelayMs, limits, START, type EventStore, type ReadFrom, type SqlDriver } from '#event-store';
 import type { Projection } from '../projection.js';
 import { liveSchema } from '../sql-names.js';
 import { applyBatch } from './apply-batch.js';
@@ -18,8 +18,12 @@ export interface ProjectorOptions {
   batchSize?: number;
   /** How long to wait before looking at the log again once caught up. */
   idlePollMs?: number;
-  /** A failed batch is retried after this long (the database may be restarting). */
+  /**
+   * A failed batch is retried after this long at first (the database may be restarting), then after waits
+   * doubling with each failure in a row, up to `retryDelayMaxMs` (30 s), jittered.
+   */
   retryDelayMs?: number;
+  retryDelayMaxMs?: number;
   clock?: () => Date;
   onRebuildProgress?: (progress: RebuildProgress) => void;
   /** `prepare()` found another rebuild running (`reason`), and waits for it before looking again. */
@@ -37,6 +41,11 @@ export interface ProjectorStats {
   running: boolean;
   /** Why the projector stopped applying for good, or null (see `ProjectorOptions.onHalt`). */
   halted: string | null;
+  /**
+   * While batches keep failing: the latest failure, and since when (ISO) they have failed without a batch
+   * applied in between. Null once one applies. The read models serve what they had meanwhile, ever staler.
+   */
+  failing: { since: string; failuresInARow: number; lastError: string } | null;
 }
 
 /**
@@ -49,11 +58,13 @@ export class Projector {
   private readonly batchSize: number;
   private readonly idlePollMs: number;
   private readonly retryDelayMs: number;
+  private readonly retryDelayMaxMs: number;
   private readonly clock: () => Date;
   private loop: Promise<void> | null = null;
   private stopping = false;
   private wake: (() => void) | null = null;
   private halted: string | null = null;
+  private failing: ProjectorStats['failing'] = null;
   private readonly counters = { batches: 0, eventsApplied: 0, resyncs: 0, errors: 0 };
 
   constructor(private readonly options: ProjectorOptions) {
@@ -61,6 +72,7 @@ export class Projector {
     this.batchSize = Math.min(Math.max(1, options.batchSize ?? 5_000), limits.subscriptionBatchMax);
     this.idlePollMs = options.idlePollMs ?? 100;
     this.retryDelayMs = options.retryDelayMs ?? 1_000;
+    this.retryDelayMaxMs = options.retryDelayMaxMs ?? 30_000;
     this.clock = options.clock ?? (() => new Date());
   }
 
@@ -122,7 +134,19 @@ export class Projector {
   }
 
   get stats(): ProjectorStats {
-    return { ...this.counters, running: this.loop !== null && !this.stopping && this.halted === null, halted: this.halted };
+    return { ...this.counters, running: this.loop !== null && !this.stopping && this.halted === null, halted: this.halted, failing: this.failing };
+  }
+
+  /**
+   * Why the read models are not following the log, or null: halted for good, or every batch failing for `forMs`
+   * or longer (a projection failing on one event fails on it at every retry, and nothing after it is applied).
+   */
+  stuck(forMs: number): string | null {
+    if (this.halted !== null) return this.halted;
+    const failing = this.failing;
+    if (failing === null) return null;
+    const forS = (this.clock().getTime() - Date.parse(failing.since)) / 1000;
+    return forS * 1000 >= forMs ? `every batch has failed for ${Math.round(forS)} s (${failing.failuresInARow} in a row), the read models are not following the log: ${failing.lastError}` : null;
   }
 
   private async run(): Promise<void> {
@@ -142,6 +166,7 @@ export class Projector {
           break;
         }
         this.counters.batches++;
+        this.failing = null;
         if (outcome.kind === 'resync') {
           this.counters.resyncs++;
           await reader.discard();
@@ -152,10 +177,12 @@ export class Projector {
         if (events.length < this.batchSize) await this.pause(this.idlePollMs);
       } catch (error) {
         this.counters.errors++;
+        const lastError = error instanceof Error ? error.message : String(error);
+        this.failing = { since: this.failing?.since ?? this.clock().toISOString(), failuresInARow: (this.failing?.failuresInARow ?? 0) + 1, lastError };
         this.options.onError?.(error);
         await reader.discard();
         from = null;
-        await this.pause(this.retryDelayMs);
+        await this.pause(backoffDelayMs(this.failing.failuresInARow - 1, { initialMs: this.retryDelayMs, maxMs: Math.max(this.retryDelayMs, this.retryDelayMaxMs) }));
       }
     }
     await reader.discard();
