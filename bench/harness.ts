@@ -93,8 +93,12 @@ export function writeResults(rows: BenchRow[], context: Record<string, unknown>)
   return file;
 }
 
-/** The V8 flags the services run with (package.json start scripts, Dockerfile): measured the same way here. */
-export const serviceNodeFlags = ['--max-old-space-size=192', '--max-semi-space-size=32', '--initial-old-space-size=96'];
+/**
+ * The V8 flags the services run with (package.json start scripts, Dockerfile): measured the same way here.
+ * BENCH_SERVICE_FLAGS adds flags to the spawned services only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`
+ * (Node refuses `--cpu-prof` in NODE_OPTIONS).
+ */
+export const serviceNodeFlags = ['--max-old-space-size=192', '--max-semi-space-size=32', '--initial-old-space-size=96', ...(process.env.BENCH_SERVICE_FLAGS ?? '').split(' ').filter(Boolean)];
 
 /**
  * Runs `work` under the V8 CPU profiler when BENCH_PROFILE names `name` (comma-separated list), and
