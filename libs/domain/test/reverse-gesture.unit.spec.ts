@@ -33,13 +33,24 @@ describe('ReverseGesture', () => {
   describe('on a granted gesture', () => {
     const history = [allocated(), granted(request())];
 
-    it('lets the employee undo their own gesture, returning its amount', () => {
-      given(history).when(reverse(aliceHerself)).then([reversedEvent(request(), aliceHerself, 1_000)]);
-      expect(spentIn([...history, reversedEvent(request(), aliceHerself, 1_000)], '2026-11-23')).toBe(0);
+    it('refuses the employee undoing their own gesture, which would give them its amount to spend again', () => {
+      given(history).when(reverse(aliceHerself)).thenRefused('self_reversal_forbidden');
     });
 
-    it('lets someone senior or a back-office system undo it', () => {
+    it('refuses a supervisor or manager undoing their own gesture, whatever their role', () => {
+      const charged = {
+        supervisor: { kind: 'week', key: '2026-W48', endsOn: '2026-11-29', allowanceMinor: 250_000 },
+        manager: { kind: 'month', key: '2026-11', endsOn: '2026-11-30', allowanceMinor: 1_500_000 },
+      } as const;
+      for (const role of ['supervisor', 'manager'] as const) {
+        const self: BudgetAuthority = { employeeId: alice, actorId: `sso|${alice}`, role };
+        given([allocated({ role }), granted(request(), charged[role])]).when(reverse(self)).thenRefused('self_reversal_forbidden');
+      }
+    });
+
+    it('lets someone senior or a back-office system undo it, returning its amount', () => {
       given(history).when(reverse(maya)).then([reversedEvent(request(), maya, 1_000)]);
+      expect(spentIn([...history, reversedEvent(request(), maya, 1_000)], '2026-11-23')).toBe(0);
       given(history).when(reverse(financeSystem)).then([reversedEvent(request(), financeSystem, 1_000)]);
     });
 

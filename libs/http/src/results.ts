@@ -2,7 +2,7 @@ import { ForbiddenException, HttpException, NotFoundException } from '@nestjs/co
 import type { Result } from '#ledger';
 
 /** Domain refusals that are about the request itself rather than a state conflict. */
-const forbiddenRefusals = new Set(['self_approval_forbidden', 'approver_role_insufficient', 'not_authorized', 'self_allocation_forbidden', 'self_adjustment_forbidden']);
+const forbiddenRefusals = new Set(['self_approval_forbidden', 'self_reversal_forbidden', 'approver_role_insufficient', 'not_authorized', 'self_allocation_forbidden', 'self_adjustment_forbidden']);
 const notFoundRefusals = new Set(['unknown_gesture', 'no_budget']);
 const badRequestRefusals = new Set(['invalid_policy', 'approved_amount_invalid', 'invalid_score', 'currency_mismatch']);
 

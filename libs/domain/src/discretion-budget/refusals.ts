@@ -31,6 +31,7 @@ export type BudgetRefusalReason =
   | 'unknown_gesture'
   | 'not_pending'
   | 'self_approval_forbidden'
+  | 'self_reversal_forbidden'
   | 'approver_role_insufficient'
   | 'escalation_expired'
   | 'not_yet_expired'

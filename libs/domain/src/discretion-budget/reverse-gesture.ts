@@ -29,7 +29,10 @@ export function reverseGesture({ data }: ReverseGesture, state: BudgetState, pol
     return current.reversedBy.actorId === data.by.actorId && current.reversedBy.employeeId === data.by.employeeId ? [] : refuse('already_reversed');
   }
   if (current.status !== 'granted' && current.status !== 'approved') return refuse('not_reversible', [`gesture is ${current.status}`]);
-  if (!mayReverse(data.by, state)) return refuse('not_authorized', ['only the employee, someone senior to them, or an admin may reverse']);
+  // A reversal gives the amount back to the budget: an employee undoing their own gesture could grant and undo
+  // without end, the customer paid each time and the budget never spent. Someone senior, or an admin, undoes it.
+  if (data.by.employeeId === state.employeeId) return refuse('self_reversal_forbidden', ['a gesture is reversed by someone senior to its employee, or an admin']);
+  if (!mayReverse(data.by, state)) return refuse('not_authorized', ['only someone senior to the employee, or an admin, may reverse']);
 
   const currency = first.outcome === 'granted' ? first.cost.currency : first.reserved.currency;
   const returnedPoints = current.status === 'approved' ? current.approvedPoints : first.points;
@@ -49,9 +52,9 @@ export function reverseGesture({ data }: ReverseGesture, state: BudgetState, pol
   ];
 }
 
-/** Undoing gives the customer less, never more, so the bar is lower than for approving. */
+/** Undoing gives the customer less, never more, so the bar is lower than for approving (no named approver role). */
 function mayReverse(by: BudgetAuthority, state: ActiveBudget): boolean {
-  return by.employeeId === state.employeeId || by.role === 'admin' || isSenior(by.role, state.role);
+  return by.role === 'admin' || isSenior(by.role, state.role);
 }
 
 function isSenior(role: AuthorityRole, than: StaffRole): boolean {

@@ -91,8 +91,10 @@ export async function seedLedgerTraffic(ledger: GestureLedger, options: { run: s
     } else if (roll < 0.6 && granted.length > 0) {
       const gestureId = granted.splice(Math.floor(random() * granted.length), 1)[0]!;
       const employee = staff.find((s) => s.employeeId === employeeOfGesture(gestureId))!;
-      const supervisor = staff.find((s) => s.storeId === employee.storeId && s.role === 'supervisor')!;
-      const r = await ledger.reverseGesture(gestureId, { reasonCode: 'entered_in_error' }, as(supervisor));
+      // Someone senior to the employee undoes it (nobody undoes their own); a manager's own gesture, by the
+      // store's manager, is refused.
+      const reverser = staff.find((s) => s.storeId === employee.storeId && s.role === (employee.role === 'associate' || employee.role === 'senior_associate' ? 'supervisor' : 'manager'))!;
+      const r = await ledger.reverseGesture(gestureId, { reasonCode: 'entered_in_error' }, as(reverser));
       if (r.kind !== 'ok' && r.kind !== 'refused') throw new Error(`reversal failed: ${JSON.stringify(r)}`);
     } else if (roll < 0.85) {
       const storeId = pick(stores);
