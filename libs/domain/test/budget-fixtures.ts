@@ -73,6 +73,7 @@ export function request(overrides: RequestOverrides = {}): RequestGesture {
       occurredAt: monday10am,
       recordedAt: recordedSoonAfter,
       sentByTill: true,
+      receivedAt: recordedSoonAfter,
       ...rest,
     },
   };

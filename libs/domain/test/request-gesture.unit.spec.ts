@@ -108,6 +108,14 @@ describe('RequestGesture', () => {
         given(start).when(command).then([granted(command, day('2026-11-22'))]);
       });
 
+      it('judges a staff session’s gesture by when it reached the system, not when a backlog got to it', () => {
+        const queued = { ...fromStaff('2026-11-23T15:30:00.000Z') };
+        const late = { ...queued, data: { ...queued.data, receivedAt: '2026-11-23T15:31:00.000Z', recordedAt: '2026-11-23T18:00:05.000Z' } };
+        given(start).when(late).then([granted(late)]);
+        const sentLate = { ...queued, data: { ...queued.data, receivedAt: '2026-11-23T16:31:00.000Z', recordedAt: '2026-11-23T18:00:05.000Z' } };
+        given(start).when(sentLate).then([refused(sentLate, 'occurred_too_long_ago', null)]);
+      });
+
       it('answers a staff session’s retry with the first outcome, however late the retry', () => {
         const first = fromStaff('2026-11-23T17:59:00.000Z');
         const retry = { ...first, data: { ...first.data, recordedAt: '2026-11-24T09:00:00.000Z' } };

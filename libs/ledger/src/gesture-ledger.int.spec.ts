@@ -52,6 +52,14 @@ describe('GestureLedger', () => {
     expect(await ledger.requestGesture(at('chicago-loop', 'from-head-office'), signedIn(null))).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
   });
 
+  it("judges a staff session's gesture live by when it was received (a message's arrival), and refuses it back-dated", async () => {
+    const employeeId = await enrolled();
+    const self = (receivedAt?: string): RequestContext => ({ principal: { subject: employeeId, roles: ['associate'], storeId: store_ }, correlationId: 't', ...(receivedAt ? { receivedAt } : {}) });
+    const twoHoursAgo = { ...gesture(employeeId, 'queued', { gestureType: 'goodwill_credit', amountMinor: 300, currency: 'USD' }), occurredAt: '2026-11-23T13:00:00.000Z' };
+    expect(await ledger.requestGesture({ ...twoHoursAgo, idempotencyKey: 'sent-now' }, self())).toMatchObject({ kind: 'ok', value: { outcome: 'refused', reason: 'occurred_too_long_ago' } });
+    expect(await ledger.requestGesture(twoHoursAgo, self('2026-11-23T13:00:30.000Z'))).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
+  });
+
   it('takes feedback on a gesture its budget has forgotten from the log: for its customer, not for another, and not for one never made', async () => {
     const employeeId = await enrolled();
     const crm: RequestContext = { principal: { subject: 'crm-1', roles: ['crm'], storeId: null }, correlationId: 't' };

@@ -49,6 +49,11 @@ export interface RequestContext {
   principal: Principal;
   correlationId: string;
   causationId?: string | null;
+  /**
+   * When the request reached the system, where that was before this process got it: a Kafka message's
+   * arrival as the broker stamped it. Absent: now.
+   */
+  receivedAt?: string;
 }
 
 export interface RequestGestureInput {
@@ -158,6 +163,7 @@ export class GestureLedger {
         occurredAt: input.occurredAt,
         recordedAt,
         sentByTill: isTill(ctx.principal),
+        receivedAt: ctx.receivedAt ?? recordedAt,
       },
     };
     const authorize = (state: BudgetState): Forbidden => {

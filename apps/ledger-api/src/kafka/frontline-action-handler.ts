@@ -175,7 +175,11 @@ export class FrontlineActionHandler {
   }
 
   private context(principal: Principal, message: IncomingAction): RequestContext {
-    return { ...requestContext(principal, headerText(message.headers, 'x-correlation-id') ?? headerText(message.headers, 'ce_id')), causationId: `kafka:${where(message)}` };
+    const ctx: RequestContext = { ...requestContext(principal, headerText(message.headers, 'x-correlation-id') ?? headerText(message.headers, 'ce_id')), causationId: `kafka:${where(message)}` };
+    // Judged as of its arrival where the broker vouches for it, like its token: a backlog refuses nothing that was live when sent.
+    const arrivedMs = this.arrivalMs(message);
+    if (arrivedMs !== undefined && arrivedMs < Date.now()) ctx.receivedAt = new Date(arrivedMs).toISOString();
+    return ctx;
   }
 }
 

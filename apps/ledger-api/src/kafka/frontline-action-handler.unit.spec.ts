@@ -79,6 +79,19 @@ describe('FrontlineActionHandler', () => {
       const { handler } = handlerWith(applied(), () => consumed, true);
       expect(await handler.handle(purchase({ authorization: `Bearer ${await minted()}` }, String(arrived + 600_000)), deadline(5_000))).toMatchObject({ kind: 'dead_lettered', reason: 'unauthenticated' });
     });
+
+    it('hands the ledger its arrival as when the request was received, where the broker stamped it, so a backlog refuses no live gesture', async () => {
+      const seen: (string | undefined)[] = [];
+      const ledger = { requestGesture: async (_: unknown, ctx: { receivedAt?: string }) => (seen.push(ctx.receivedAt), { kind: 'ok', value: { outcome: 'granted' } }) } as unknown as GestureLedger;
+      const staff = await mintToken(jwt, { sub: 'emp-7', roles: ['associate'], store: 'nyc-fifth-ave' }, 120, arrived - 10_000);
+      const data = { employeeId: 'emp-7', customerId: 'c-1', gestureType: 'goodwill_credit', amountMinor: 100, currency: 'USD', channel: 'pos', storeId: 'nyc-fifth-ave', reasonCode: 'service_failure', note: 'n', occurredAt: new Date(arrived).toISOString(), idempotencyKey: 'k-1' };
+      const gesture = { ...purchase({ authorization: `Bearer ${staff}` }, String(arrived)), value: Buffer.from(JSON.stringify({ type: 'gesture.requested', data })) };
+      expect(await handlerWith(ledger, () => consumed, true).handler.handle(gesture, deadline(5_000))).toMatchObject({ kind: 'applied' });
+      // A producer's own timestamp vouches for nothing: judged as of now (its token, here still valid at the consumer's now, passes).
+      const fresh = await mintToken(jwt, { sub: 'emp-7', roles: ['associate'], store: 'nyc-fifth-ave' }, 120, consumed - 10_000);
+      expect(await handlerWith(ledger, () => consumed, false).handler.handle({ ...gesture, headers: { authorization: `Bearer ${fresh}` } }, deadline(5_000))).toMatchObject({ kind: 'applied' });
+      expect(seen).toEqual(['2026-11-23T10:00:00.000Z', undefined]);
+    });
   });
 
   it('reads the authorization header whatever the case of its name, as HTTP does', async () => {

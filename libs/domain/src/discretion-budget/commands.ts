@@ -60,6 +60,12 @@ export type RequestGesture = DomainCommand<'RequestGesture', {
    * records a gesture as it happens, and could otherwise charge the unused allowance of past periods.
    */
   readonly sentByTill: boolean;
+  /**
+   * When the request reached the system: the server's clock at the edge (`recordedAt`), or, for a message
+   * that waited in a topic, its arrival at the broker as the broker stamped it. A staff session's gesture is
+   * judged live against it, so a consumer's backlog does not refuse what was live when it was sent.
+   */
+  readonly receivedAt: string;
 }>;
 
 export type ApproveGesture = DomainCommand<'ApproveGesture', {

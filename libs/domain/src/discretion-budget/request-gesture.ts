@@ -42,7 +42,7 @@ export function requestGesture(command: RequestGesture, state: BudgetState, poli
   const nowMs = decisionClockMs(state, request.recordedAt);
   const occurredMs = parseInstant(request.occurredAt, 'occurredAt');
   if (occurredMs > addMinutes(nowMs, limits.clockSkewToleranceMinutes)) return refused('occurred_in_future');
-  if (!request.sentByTill && occurredMs < addMinutes(nowMs, -limits.liveRequestAgeMinutesMax)) return refused('occurred_too_long_ago');
+  if (!request.sentByTill && occurredMs < addMinutes(parseInstant(request.receivedAt, 'receivedAt'), -limits.liveRequestAgeMinutesMax)) return refused('occurred_too_long_ago');
 
   const roleRule = policy.roles[state.role];
   const ledger = ledgerAt(state, policy, occurredMs);
@@ -153,6 +153,7 @@ function assertRequest({ data }: RequestGesture): void {
   parseInstant(data.occurredAt, 'occurredAt');
   parseInstant(data.recordedAt, 'recordedAt');
   assert(typeof data.sentByTill === 'boolean', 'sentByTill must say who sent the request');
+  parseInstant(data.receivedAt, 'receivedAt');
   if (data.value.kind === 'money') {
     assertMoney(data.value.amount, 'value.amount');
     assert(data.value.amount.amountMinor >= 1, 'a gesture is worth at least one minor unit');
