@@ -123,21 +123,6 @@ describe('RequestGesture', () => {
       });
     });
 
-    describe('after the role’s period kind changed (a policy version, a new role)', () => {
-      // Spent under a weekly policy; the sample policy now gives associates a day.
-      const weekSpent = [allocated(), granted(request({ amountMinor: 2_000 }), { kind: 'week', key: '2026-W48', endsOn: '2026-11-29', allowanceMinor: 2_000 })];
-
-      it('charges a day the budget holds under a ledger of the former kind to that ledger, not to a fresh day', () => {
-        const tuesday = request({ gestureId: 'g-2', amountMinor: 1_000, occurredAt: '2026-11-24T18:00:00.000Z', recordedAt: '2026-11-24T18:00:05.000Z', receivedAt: '2026-11-24T18:00:05.000Z' });
-        given(weekSpent).when(tuesday).then([refused(tuesday, 'allowance_exhausted', '2026-W48')]);
-      });
-
-      it('opens periods of the new kind where no former ledger covers the day', () => {
-        const nextMonday = request({ gestureId: 'g-3', amountMinor: 1_000, occurredAt: '2026-11-30T18:00:00.000Z', recordedAt: '2026-11-30T18:00:05.000Z', receivedAt: '2026-11-30T18:00:05.000Z' });
-        given(weekSpent).when(nextMonday).then([granted(nextMonday, day('2026-11-30'))]);
-      });
-    });
-
     it('accepts a till clock slightly ahead of the server', () => {
       const command = request({ occurredAt: '2026-11-23T18:09:00.000Z' });
       given(start).when(command).then([granted(command)]);

@@ -1,6 +1,6 @@
 import { storeOf, type Policy } from '../policy/policy.js';
 import { parseInstant } from '../time/instant.js';
-import { isPeriodClosed, periodAt, periodKinds } from '../time/periods.js';
+import { isPeriodClosed, periodAt } from '../time/periods.js';
 import { openLedger } from './ledger.js';
 import type { ActiveBudget, BudgetState, PeriodLedger } from './state.js';
 
@@ -14,20 +14,8 @@ export function allowanceFor(state: ActiveBudget, policy: Policy): number {
  * first gesture or adjustment would open it (nothing spent, the allowance the policy gives now).
  */
 export function ledgerAt(state: ActiveBudget, policy: Policy, epochMs: number): PeriodLedger {
-  const zone = timeZoneOf(state, policy);
-  const kind = policy.roles[state.role].period;
-  const period = periodAt(kind, epochMs, zone);
-  const kept = state.periods.get(period.key);
-  if (kept !== undefined) return kept;
-  // The role's period kind changed (a policy version, a new role): a day the budget already holds under a
-  // ledger of the former kind stays charged to that ledger, else a week spent on Monday would reopen as seven
-  // fresh days. Keys differ by kind (2026-11-23, 2026-W48, 2026-11), so a lookup cannot mistake one for another.
-  for (const other of periodKinds) {
-    if (other === kind) continue;
-    const covering = state.periods.get(periodAt(other, epochMs, zone).key);
-    if (covering !== undefined) return covering;
-  }
-  return openLedger(period, policy.currency, allowanceFor(state, policy));
+  const period = periodAt(policy.roles[state.role].period, epochMs, timeZoneOf(state, policy));
+  return state.periods.get(period.key) ?? openLedger(period, policy.currency, allowanceFor(state, policy));
 }
 
 /**
