@@ -294,6 +294,29 @@ describe('GestureLedger', () => {
       expect(await creditsOf(`c-${employeeId}`)).toHaveLength(1);
     });
 
+    it("credits an approval's points when another approver comes after the first gave up on a failed credit", async () => {
+      const employeeId = await enrolled();
+      const secondSupervisor: RequestContext = { principal: { subject: 'sup-2', roles: ['supervisor'], storeId: store_ }, correlationId: 't' };
+      expect(await flaky.requestGesture(gesture(employeeId, 'b-4', { gestureType: 'bonus_loyalty_points', points: 4_000 }), till)).toMatchObject({ kind: 'ok', value: { outcome: 'escalated' } });
+      outage.loyalty = true;
+      await expect(flaky.approveGesture(gestureIdFor(employeeId, 'b-4'), {}, supervisor)).rejects.toThrow('database away');
+      outage.loyalty = false;
+      expect(await flaky.approveGesture(gestureIdFor(employeeId, 'b-4'), {}, secondSupervisor)).toMatchObject({ kind: 'refused', reason: 'not_pending' });
+      expect(await pointsOf(`c-${employeeId}`)).toBe(4_000);
+      expect(await creditsOf(`c-${employeeId}`)).toHaveLength(1);
+    });
+
+    it('takes the points back when another reverser comes after the first gave up on a failed take-back', async () => {
+      const employeeId = await enrolled();
+      const manager: RequestContext = { principal: { subject: 'mgr-1', roles: ['manager'], storeId: store_ }, correlationId: 't' };
+      await flaky.requestGesture(gesture(employeeId, 'b-5', bonus), till);
+      outage.loyalty = true;
+      await expect(flaky.reverseGesture(gestureIdFor(employeeId, 'b-5'), {}, supervisor)).rejects.toThrow('database away');
+      outage.loyalty = false;
+      expect(await flaky.reverseGesture(gestureIdFor(employeeId, 'b-5'), {}, manager)).toMatchObject({ kind: 'refused', reason: 'already_reversed' });
+      expect(await pointsOf(`c-${employeeId}`)).toBe(0);
+    });
+
     it("takes back only the bonus when the gesture is reversed before its credit was written, never the customer's own points", async () => {
       const employeeId = await enrolled();
       const customerId = `c-${employeeId}`;

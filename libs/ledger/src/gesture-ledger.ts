@@ -223,6 +223,9 @@ export class GestureLedger {
       await this.settleBonusPointsAgain(outcome.state, gestureId, command.data.why, ctx, { creditOnly: true });
       await this.reverseBonusPoints(outcome.events, ctx);
     } else if (outcome.kind === 'done') await this.settleBonusPointsAgain(outcome.state, gestureId, command.data.why, ctx);
+    // Someone else decided or undid it first: their loyalty half may be what failed (the store went away between
+    // the two appends, and they gave up), and nobody else would ever send it again.
+    else if (outcome.kind === 'refused' && outcome.reason === 'already_reversed') await this.settleBonusPointsAgain(await this.budgets.current(budgetStreamName(employeeId)), gestureId, command.data.why, ctx);
     return this.gestureAnswer(outcome, gestureId);
   }
 
@@ -430,8 +433,11 @@ export class GestureLedger {
     const command = build(approver);
     const outcome = await this.runBudget(employeeId, `${command.type}/${gestureId}`, command, (s) => mayDecideEscalation(ctx.principal, homeStore(s)), ctx);
     const answer = await this.gestureAnswer(outcome, gestureId);
+    const why = 'why' in command.data ? command.data.why : { reasonCode: null, note: null };
     if (outcome.kind === 'done' && outcome.events.length > 0) await this.creditBonusPoints(outcome.events, ctx);
-    else if (outcome.kind === 'done') await this.settleBonusPointsAgain(outcome.state, gestureId, 'why' in command.data ? command.data.why : { reasonCode: null, note: null }, ctx);
+    else if (outcome.kind === 'done') await this.settleBonusPointsAgain(outcome.state, gestureId, why, ctx);
+    // Decided by someone else first: their loyalty half may be what failed, and nobody else would send it again.
+    else if (outcome.kind === 'refused' && outcome.reason === 'not_pending') await this.settleBonusPointsAgain(await this.budgets.current(budgetStreamName(employeeId)), gestureId, why, ctx);
     return answer;
   }
 
