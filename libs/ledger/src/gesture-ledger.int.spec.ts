@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { budgetStreamName, samplePolicy } from '#domain';
-import { createEmbeddedEventStore, createPostgresEventStore, type EventStore } from '#event-store';
+import { budgetStreamName, limits, samplePolicy } from '#domain';
+import { createEmbeddedEventStore, createPostgresEventStore, EventIdConflictError, type EventStore } from '#event-store';
 import { withBackend } from '../../event-store/src/testing/infra.js';
 import { GestureLedger, type RequestContext, type RequestGestureInput } from './gesture-ledger.js';
 import { silentObserver } from './ledger-observer.js';
@@ -59,6 +59,21 @@ describe('GestureLedger', () => {
     expect(await ledger.requestGesture({ ...twoHoursAgo, idempotencyKey: 'sent-now' }, self())).toMatchObject({ kind: 'ok', value: { outcome: 'refused', reason: 'occurred_too_long_ago' } });
     expect(await ledger.requestGesture(twoHoursAgo, self('2026-11-23T13:00:30.000Z'))).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
   });
+
+  it('answers a retried request with its first refusal after the budget forgot it (more refusals since than it remembers)', async () => {
+    const employeeId = await enrolled();
+    const tooMuch = (key: string) => gesture(employeeId, key, { gestureType: 'goodwill_credit', amountMinor: 9_999_000, currency: 'USD' });
+    expect(await ledger.requestGesture(tooMuch('first'), till)).toMatchObject({ kind: 'ok', value: { outcome: 'refused', reason: 'over_gesture_cap' } });
+    for (let i = 0; i <= limits.refusalsRememberedMax; i++) await ledger.requestGesture(tooMuch(`later-${i}`), till);
+    // The till's retry an hour later, to another replica: decided again, it collides with the stored refusal.
+    const later = new GestureLedger(store, { clock: () => new Date('2026-11-23T16:00:00Z') });
+    await later.start(samplePolicy());
+    const before = (await store.readStream(budgetStreamName(employeeId))).length;
+    expect(await later.requestGesture(tooMuch('first'), till)).toEqual({ kind: 'ok', value: { outcome: 'refused', gestureId: gestureIdFor(employeeId, 'first'), reason: 'over_gesture_cap', periodKey: '2026-11-23' } });
+    expect(await store.readStream(budgetStreamName(employeeId))).toHaveLength(before);
+    // The same key for another gesture is a reused key.
+    await expect(later.requestGesture({ ...tooMuch('first'), customerId: 'someone-else' }, till)).rejects.toThrow(EventIdConflictError);
+  }, 60_000);
 
   it('takes feedback on a gesture its budget has forgotten from the log: for its customer, not for another, and not for one never made', async () => {
     const employeeId = await enrolled();

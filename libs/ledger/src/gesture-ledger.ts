@@ -12,6 +12,7 @@ import {
   type Channel,
   type FeedbackKind,
   type GestureOutcome,
+  type GestureRefused,
   type GestureType,
   type LoyaltyCommand,
   type LoyaltyEvent,
@@ -176,7 +177,17 @@ export class GestureLedger {
       if (ctx.principal.roles.includes('pos-system')) return ctx.principal.storeId !== input.storeId ? 'till_of_another_store' : null;
       return ctx.principal.storeId !== null && ctx.principal.storeId !== input.storeId ? 'another_store' : null;
     };
-    const outcome = await this.runBudget(input.employeeId, gestureKey(gestureId), command, authorize, ctx);
+    let outcome: CommandOutcome<BudgetState, BudgetEvent>;
+    try {
+      outcome = await this.runBudget(input.employeeId, gestureKey(gestureId), command, authorize, ctx);
+    } catch (error) {
+      if (!(error instanceof EventIdConflictError)) throw error;
+      // Decided before, and forgotten since by the budget (it remembers the latest refusals only): the decision is
+      // in the log under the ids this key gives, and a retry gets its first answer rather than a conflict.
+      const first = await this.recordedRefusal(budgetStreamName(input.employeeId), gestureId, input);
+      if (first === null) throw error;
+      return { kind: 'ok', value: first };
+    }
     if (outcome.kind !== 'done') return outcome;
     const answer = outcomeOf(outcome.state, gestureId);
     if (!answer) throw new Error(`gesture ${gestureId} decided but not found in state`);
@@ -372,6 +383,23 @@ export class GestureLedger {
       const event = await this.store.readEvent(stream, decidedEventId(streamKey(stream, gestureKey(gestureId)), index));
       if (event === null) return null;
       if (event.data.gestureId === gestureId && typeof event.data.customerId === 'string') return event.data.customerId;
+    }
+    return null;
+  }
+
+  /**
+   * The refusal a forgotten request got, read back from the log (`decidedEventId`, as `recordedGestureCustomer`),
+   * when it was for the same gesture as `input`; else null (another gesture under the key: a reused key).
+   */
+  private async recordedRefusal(stream: string, gestureId: string, input: RequestGestureInput): Promise<GestureOutcome | null> {
+    for (let index = 0; index <= limits.openEscalationsPerEmployeeMax; index++) {
+      const event = await this.store.readEvent(stream, decidedEventId(streamKey(stream, gestureKey(gestureId)), index));
+      if (event === null) return null;
+      if (event.type !== 'GestureRefused' || event.data.gestureId !== gestureId) continue;
+      const refusal = event.data as unknown as GestureRefused['data'];
+      const requested = refusal.requested;
+      const same = refusal.customerId === input.customerId && refusal.gestureType === input.gestureType && (input.points !== undefined ? requested.points === input.points : requested.amount?.amountMinor === input.amountMinor);
+      return same ? { outcome: 'refused', gestureId, reason: refusal.reason, periodKey: refusal.periodKey } : null;
     }
     return null;
   }
