@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from '@jest/globals';
-import type { OutgoingMessage, TopicMessages } from '../src/port.js';
+import type { OutgoingMessage, OutgoingRecord, TopicMessages } from '../src/port.js';
 import { kafkajsInternals } from '../src/kafka/fast-produce/kafkajs-fast-produce.js';
 import { recordBytesUpperBound, splitIntoRequests } from '../src/kafka/produce-requests.js';
 import { between, pick, seededRandom } from '../../domain/test/prng.js';
@@ -63,6 +63,13 @@ describe('a publish cut into produce requests the broker accepts', () => {
     const huge: OutgoingMessage = { key: 'k', value: 'x'.repeat(5_000), headers: { ce_id: 'huge' } };
     const requests = splitIntoRequests([{ topic: 't', messages: [small('1'), small('2'), huge, small('3')] }], 1_000);
     expect(requests.map((r) => r.flatMap((t) => t.messages.map((m) => m.headers.ce_id)))).toEqual([['1', '2'], ['huge'], ['3']]);
+  });
+
+  it('measures a header without a value (null, as a consumed record may carry it) instead of throwing on it', () => {
+    // Typed out of OutgoingRecord, but copied from a record kafkajs decoded.
+    const record = { key: 'k', value: 'v', headers: { empty: null, repeated: ['x', null] } } as unknown as OutgoingRecord;
+    expect(recordBytesUpperBound(record)).toBeGreaterThanOrEqual(recordBytesUpperBound({ key: 'k', value: 'v', headers: { empty: '', repeated: ['x', ''] } }));
+    expect(splitIntoRequests([{ topic: 't', messages: [record] }], 1_000)).toEqual([[{ topic: 't', messages: [record] }]]);
   });
 
   it('refuses a limit that is not a positive integer', () => {

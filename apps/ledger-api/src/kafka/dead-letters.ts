@@ -1,5 +1,5 @@
 import { MessageTooLargeError, type HeaderValue, type MessagePublisher, type OutgoingRecord } from '#messaging';
-import type { IncomingAction } from './incoming-action.js';
+import type { IncomingAction, IncomingHeaders } from './incoming-action.js';
 
 /** Why a message went to the dead-letter topic (`dlq_reason`). */
 export type DeadLetterReason = 'not_json' | 'too_large' | 'invalid_envelope' | 'unknown_type' | 'validation_failed' | 'unauthenticated' | 'forbidden' | 'not_found' | 'refused' | 'idempotency_key_reused' | 'invalid_data';
@@ -12,8 +12,9 @@ const cutDownKeyBytesMax = 1_024;
 
 /**
  * Writes a message that cannot be processed, unchanged (its key, value and headers as the broker delivered
- * them, the token left out), to the dead-letter topic with headers saying why and where it came from.
- * Resolves only once the broker acknowledged it, so the source offset may be committed after it.
+ * them, the token left out, a header without a value written empty), to the dead-letter topic with
+ * headers saying why and where it came from. Resolves only once the broker acknowledged it, so the source
+ * offset may be committed after it.
  */
 export class DeadLetterQueue {
   constructor(
@@ -34,7 +35,7 @@ export class DeadLetterQueue {
       dlq_failed_at: this.clock().toISOString(),
     };
     try {
-      await this.publish({ key: message.key, value: message.value, headers: { ...withoutSecrets(message.headers), ...why } });
+      await this.publish({ key: message.key, value: message.value, headers: { ...copiedHeaders(message.headers), ...why } });
     } catch (error) {
       if (!(error instanceof MessageTooLargeError)) throw error;
       // The original plus these headers is more than the topic takes, and would be refused again on every
@@ -48,10 +49,25 @@ export class DeadLetterQueue {
   }
 }
 
-function withoutSecrets(headers: IncomingAction['headers']): Record<string, HeaderValue> {
+/**
+ * The original's headers as its letter carries them: all but the secret ones. A header without a value
+ * (null) goes empty, since kafkajs cannot encode a null header value (it throws, and the letter would be
+ * retried forever); `dlq_null_headers` names those headers (a JSON array), telling them from headers sent empty.
+ */
+function copiedHeaders(headers: IncomingHeaders): Record<string, HeaderValue> {
   const kept: Record<string, HeaderValue> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !secretHeaders.has(name.toLowerCase())) kept[name] = value;
+  const nullNames: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || secretHeaders.has(name.toLowerCase())) continue;
+    if (value === null || (Array.isArray(value) && value.includes(null))) nullNames.push(name);
+    kept[name] = Array.isArray(value) ? value.map(emptyIfNull) : emptyIfNull(value);
+  }
+  if (nullNames.length > 0) kept.dlq_null_headers = JSON.stringify(nullNames);
   return kept;
+}
+
+function emptyIfNull(value: Buffer | string | null): Buffer | string {
+  return value ?? Buffer.alloc(0);
 }
 
 function cutDown(message: IncomingAction, why: Record<string, string>): OutgoingRecord {

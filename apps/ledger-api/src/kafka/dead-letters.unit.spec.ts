@@ -1,8 +1,10 @@
+import { createRequire } from 'node:module';
 import { describe, expect, it } from '@jest/globals';
 import { RecordingPublisher, recordBytes, type MessagePublisher } from '#messaging';
 import { DeadLetterQueue } from './dead-letters.js';
 import type { IncomingAction } from './incoming-action.js';
 
+const kafkajsRecord = createRequire(import.meta.url)('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (record: object) => { buffer: Buffer };
 /** Every byte of a letter, to look for a token in, whatever the form of its parts. */
 const failedAt = new Date('2026-03-01T10:00:00.000Z');
 const queue = (publisher: MessagePublisher) => new DeadLetterQueue(publisher, 'actions.dlq', 'ledger', () => failedAt);
@@ -39,6 +41,25 @@ describe('DeadLetterQueue', () => {
       },
     ]);
     expect(recordBytes(publisher.letters[0]!).includes('secret-')).toBe(false);
+  });
+
+  it('writes a header without a value (null) empty, naming it, so that the letter can be encoded at all', async () => {
+    const publisher = new RecordingPublisher();
+    const original = message({ value: Buffer.from('not json'), headers: { 'x-correlation-id': null, trace: Buffer.from('t-1'), repeated: [Buffer.from('one'), null], authorization: null } });
+
+    await queue(publisher).send(original, 'not_json', ['Unexpected token']);
+
+    const letter = publisher.letters[0]!;
+    expect(letter.headers).toMatchObject({ 'x-correlation-id': Buffer.alloc(0), trace: Buffer.from('t-1'), repeated: [Buffer.from('one'), Buffer.alloc(0)], dlq_null_headers: '["x-correlation-id","repeated"]', dlq_reason: 'not_json' });
+    expect(letter.headers.authorization).toBeUndefined();
+    // kafkajs' own record encoder, which throws on a null header value: the producer would refuse the letter forever.
+    expect(kafkajsRecord({ key: letter.key, value: letter.value, headers: letter.headers }).buffer.length).toBeGreaterThan(0);
+  });
+
+  it('names no null headers when there were none', async () => {
+    const publisher = new RecordingPublisher();
+    await queue(publisher).send(message({ value: Buffer.from('x'), headers: { trace: '' } }), 'not_json', []);
+    expect(publisher.letters[0]!.headers.dlq_null_headers).toBeUndefined();
   });
 
   it('keeps a missing key and a missing value missing (not an empty string: the key picks the partition)', async () => {

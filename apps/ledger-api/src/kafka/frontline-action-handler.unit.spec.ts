@@ -104,6 +104,28 @@ describe('FrontlineActionHandler', () => {
     }
   });
 
+  it('takes a header without a value (null, as the Java client and librdkafka may send it) as absent, instead of retrying the message forever', async () => {
+    const token = await mintToken(jwt, { sub: 'till-1', roles: ['pos-system'], store: 'nyc-fifth-ave' });
+    const correlationIds: string[] = [];
+    const recordPurchase = async (_input: unknown, ctx: { correlationId: string }) => {
+      correlationIds.push(ctx.correlationId);
+      return { kind: 'ok', value: { balancePoints: 10 } };
+    };
+    const { handler, publisher } = handlerWith({ recordPurchase } as unknown as GestureLedger);
+
+    const applied = await handler.handle(purchase({ authorization: `Bearer ${token}`, 'x-correlation-id': null }), deadline(5_000));
+    // Repeated, its first value null: the first one present is the one read.
+    const fellBack = await handler.handle(purchase({ authorization: `Bearer ${token}`, 'X-Correlation-Id': [null, Buffer.from('corr-2')], ce_id: 'ce-2' }), deadline(5_000));
+    const unauthenticated = await handler.handle(purchase({ authorization: null }), deadline(5_000));
+
+    expect(applied).toMatchObject({ kind: 'applied', type: 'purchase.recorded' });
+    expect(fellBack).toMatchObject({ kind: 'applied' });
+    expect(correlationIds[1]).toBe('corr-2');
+    expect(unauthenticated).toMatchObject({ kind: 'dead_lettered', reason: 'unauthenticated' });
+    expect(handler.counts.retries).toBe(0);
+    expect(publisher.letters.map((l) => l.headers.dlq_reason)).toEqual(['unauthenticated']);
+  });
+
   it('hands the ledger the associate a purchase or a redemption names (employeeId), checked by the HTTP rules', async () => {
     const token = await mintToken(jwt, { sub: 'till-1', roles: ['pos-system'], store: 'nyc-fifth-ave' });
     const calls: Array<{ call: string; employeeId: unknown }> = [];

@@ -55,6 +55,27 @@ function gesture(i: number, note: string, token: string) {
   return { key: 'd-emp-1', value: JSON.stringify({ type: 'gesture.requested', data }), headers: { authorization: `Bearer ${token}` } };
 }
 
+/**
+ * Lets kafkajs write a header without a value, as the Java client and librdkafka can: its encoder writes
+ * null as Kafka's null (length -1) but first measures every value with Buffer.byteLength, which throws on
+ * null. Only while `send` runs.
+ */
+async function producingNullHeaders<T>(send: () => Promise<T>): Promise<T> {
+  const byteLength = Buffer.byteLength;
+  Buffer.byteLength = ((value: Parameters<typeof byteLength>[0], encoding?: BufferEncoding) => (value === null ? 0 : byteLength(value, encoding))) as typeof byteLength;
+  try {
+    return await send();
+  } finally {
+    Buffer.byteLength = byteLength;
+  }
+}
+
+async function spent(ledger: GestureLedger, employeeId: string): Promise<number> {
+  const budget = await ledger.budget(employeeId, admin.principal);
+  if (budget.kind !== 'ok') throw new Error(`no budget for ${employeeId}`);
+  return budget.value.periods.reduce((sum, p) => sum + p.spentMinor, 0);
+}
+
 /** The source record a dead letter names in its headers. */
 function sourceOf(letter: ReadRecord, originals: ReadRecord[]): ReadRecord | undefined {
   return originals.find((o) => String(o.partition) === letter.headers.dlq_source_partition && o.offset === letter.headers.dlq_source_offset);
@@ -143,6 +164,32 @@ withBackend('KAFKA_BROKERS', 'frontline actions dead letters', (brokers) => {
       const large = letters.find((l) => l.headers.dlq_reason === 'too_large')!;
       expect(large.value).toHaveLength(nearlyBrokerMax);
       expect(large.headers.dlq_omitted).toBeUndefined();
+    }, 60_000);
+
+    it('handles messages carrying a header without a value (null, as the Java client sends it): the poison dead-lettered, the valid one applied', async () => {
+      const before = handled(s);
+      const lettersBefore = (await readTopic(s.kafka, s.settings.topics.actionsDeadLetter)).length;
+      const retriesBefore = s.kafkaIn.handler.counts.retries;
+      const spentBefore = await spent(s.ledger, 'd-emp-1');
+      // One key, so one partition: the valid action waits behind the poison.
+      const nullHeaders = { 'x-correlation-id': null, trace: 't-1' } as unknown as Record<string, string>;
+      const valid = gesture(7, 'after the null header', token);
+      await producingNullHeaders(() =>
+        s.producer.send({
+          topic: s.settings.topics.actions,
+          acks: -1,
+          messages: [
+            { key: 'd-emp-1', value: 'not json', headers: nullHeaders },
+            { ...valid, headers: { ...nullHeaders, ...valid.headers } },
+          ],
+        }),
+      );
+      await until(() => handled(s) >= before + 2, 'the poison dead-lettered and the valid action applied', 20_000);
+
+      const letters = (await readTopic(s.kafka, s.settings.topics.actionsDeadLetter)).slice(lettersBefore);
+      expect(letters).toEqual([expect.objectContaining({ value: 'not json', headers: expect.objectContaining({ 'x-correlation-id': '', trace: 't-1', dlq_null_headers: '["x-correlation-id"]', dlq_reason: 'not_json' }) })]);
+      expect(s.kafkaIn.handler.counts.retries).toBe(retriesBefore);
+      expect(await spent(s.ledger, 'd-emp-1')).toBe(spentBefore + 100);
     }, 60_000);
   });
 

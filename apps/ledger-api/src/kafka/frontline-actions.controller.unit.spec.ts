@@ -67,6 +67,12 @@ describe('the frontline actions controller, behind Nest\'s Kafka server', () => 
     expect(noKey).toMatchObject({ key: null, value: Buffer.from('{"type": "gesture.requested", "data": '), headers: { dlq_reason: 'not_json' } });
   });
 
+  it('dead-letters a message carrying a header without a value (null, as kafkajs decodes it), that header written empty', async () => {
+    const headers = { 'x-correlation-id': null, trace: Buffer.from('t-1') } as unknown as KafkaMessage['headers'];
+    const letter = await deliver({ key: Buffer.from('emp-1'), value: Buffer.from('not json'), headers });
+    expect(letter.headers).toMatchObject({ 'x-correlation-id': Buffer.alloc(0), trace: Buffer.from('t-1'), dlq_null_headers: '["x-correlation-id"]', dlq_reason: 'not_json' });
+  });
+
   it('takes a JSON value as the broker\'s bytes, not as Nest parsed it', async () => {
     const value = Buffer.from('{"type": "gesture.teleported",  "data": {}}');
     const letter = await deliver({ key: Buffer.from('emp-1'), value, headers: {} });

@@ -1,5 +1,3 @@
-import type { IHeaders } from 'kafkajs';
-
 /**
  * A consumed message as kafkajs delivered it: the broker's bytes, undecoded, so that a dead letter is the
  * original (the same key, hence the same partition; the same value; the same headers but the token).
@@ -10,17 +8,27 @@ export interface IncomingAction {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
-  headers: IHeaders;
+  headers: IncomingHeaders;
   /** Milliseconds since the epoch, as the message carries it: the broker's clock on a `LogAppendTime` topic, else the producer's. */
   timestamp: string;
 }
 
-/** A header's text, its name matched without regard to case as in HTTP; the first value if it is repeated. */
-export function headerText(headers: IHeaders, name: string): string | undefined {
+/**
+ * Headers as kafkajs decodes them. Kafka allows a header without a value (the Java client and librdkafka
+ * send one), which kafkajs decodes as null although its `IHeaders` type leaves that out; a repeated
+ * header is an array, in which any of the values may be null.
+ */
+export type IncomingHeaders = Record<string, HeaderBytes | null | undefined | Array<HeaderBytes | null>>;
+type HeaderBytes = Buffer | string;
+
+/**
+ * A header's text, its name matched without regard to case as in HTTP; the first value if it is repeated.
+ * A value that is null counts as absent: a sender's empty header must not make the message unprocessable.
+ */
+export function headerText(headers: IncomingHeaders, name: string): string | undefined {
   for (const [key, value] of Object.entries(headers)) {
-    if (value === undefined || key.toLowerCase() !== name) continue;
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) return first.toString();
+    if (key.toLowerCase() !== name) continue;
+    for (const one of Array.isArray(value) ? value : [value]) if (one != null) return one.toString();
   }
   return undefined;
 }

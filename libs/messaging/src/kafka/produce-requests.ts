@@ -20,10 +20,19 @@ export function recordBytesUpperBound(message: OutgoingRecord): number {
   if (value !== null) bytes += typeof value === 'string' ? Buffer.byteLength(value) : value.length;
   for (const name in message.headers) {
     const header = message.headers[name]!;
-    if (!Array.isArray(header)) bytes += headerFramingBytes + Buffer.byteLength(name) + Buffer.byteLength(header);
-    else for (const one of header) bytes += headerFramingBytes + Buffer.byteLength(name) + Buffer.byteLength(one);
+    if (!Array.isArray(header)) bytes += headerFramingBytes + Buffer.byteLength(name) + headerValueBytes(header);
+    else for (const one of header) bytes += headerFramingBytes + Buffer.byteLength(name) + headerValueBytes(one);
   }
   return bytes;
+}
+
+/**
+ * A header value's bytes. Its type leaves null out, but a header copied from a consumed record can be null
+ * (Kafka's header without a value): a size estimate must not be what throws on it, stalling whatever
+ * publishes it; the client's encoder decides whether it can be written.
+ */
+function headerValueBytes(value: string | Buffer | null): number {
+  return value === null ? 0 : Buffer.byteLength(value);
 }
 
 /**

@@ -204,7 +204,9 @@ function writeHeaders(w: ByteWriter, headers: unknown): void {
 }
 
 function writeHeader(w: ByteWriter, name: string, value: unknown): void {
-  // kafkajs measures header values with Buffer.byteLength, which throws on anything else.
+  // kafkajs measures header values with Buffer.byteLength, which throws on anything else, null included
+  // (Kafka's header without a value: kafkajs 2.2.4 measures it before its own null check). Writing null as
+  // length -1 here would send what kafkajs cannot: it is refused, and kafkajs throws as it always did.
   if (typeof value !== 'string' && !Buffer.isBuffer(value)) throw new NotEncodable(`header ${name} of type ${typeof value}`);
   writeHeaderName(w, name);
   w.varintBytes(value);
