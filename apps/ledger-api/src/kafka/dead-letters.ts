@@ -6,6 +6,8 @@ export type DeadLetterReason = 'not_json' | 'too_large' | 'invalid_envelope' | '
 
 /** Headers never copied to the dead-letter topic: the DLQ is read by people, tokens stay secret. */
 const secretHeaders = new Set(['authorization']);
+/** The letter's own headers, saying why and where from; an original's header named so is left out. */
+const letterHeaderPrefix = 'dlq_';
 const detailsBytesMax = 4_096;
 /** A dead letter cut down to fit keeps the original key only up to this size: it alone could be too large. */
 const cutDownKeyBytesMax = 1_024;
@@ -50,15 +52,18 @@ export class DeadLetterQueue {
 }
 
 /**
- * The original's headers as its letter carries them: all but the secret ones. A header without a value
- * (null) goes empty, since kafkajs cannot encode a null header value (it throws, and the letter would be
- * retried forever); `dlq_null_headers` names those headers (a JSON array), telling them from headers sent empty.
+ * The original's headers as its letter carries them: all but the secret ones and any named like the
+ * letter's own (`dlq_` in any case), which would stand beside those claiming another reason or source.
+ * A header without a value (null) goes empty, since kafkajs cannot encode a null header value (it throws,
+ * and the letter would be retried forever); `dlq_null_headers` names those headers (a JSON array),
+ * telling them from headers sent empty.
  */
 function copiedHeaders(headers: IncomingHeaders): Record<string, HeaderValue> {
   const kept: Record<string, HeaderValue> = {};
   const nullNames: string[] = [];
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || secretHeaders.has(name.toLowerCase())) continue;
+    const lowerCase = name.toLowerCase();
+    if (value === undefined || secretHeaders.has(lowerCase) || lowerCase.startsWith(letterHeaderPrefix)) continue;
     if (value === null || (Array.isArray(value) && value.includes(null))) nullNames.push(name);
     kept[name] = Array.isArray(value) ? value.map(emptyIfNull) : emptyIfNull(value);
   }

@@ -56,6 +56,16 @@ describe('DeadLetterQueue', () => {
     expect(kafkajsRecord({ key: letter.key, value: letter.value, headers: letter.headers }).buffer.length).toBeGreaterThan(0);
   });
 
+  it("leaves out an original's headers named like the letter's own, in any case: only the letter says why and where from", async () => {
+    const publisher = new RecordingPublisher();
+    const forged = { DLQ_REASON: 'refused', Dlq_Source_Offset: '0', dlq_consumer_group: 'other', dLq_NULL_HEADERS: '["trace"]', dlq_extra: [Buffer.from('x')], dlqsource: 'kept', trace: 't-1' };
+
+    await queue(publisher).send(message({ value: Buffer.from('x'), headers: forged }), 'not_json', []);
+
+    expect(Object.keys(publisher.letters[0]!.headers).sort()).toEqual(['dlq_consumer_group', 'dlq_details', 'dlq_failed_at', 'dlq_reason', 'dlq_source_offset', 'dlq_source_partition', 'dlq_source_topic', 'dlqsource', 'trace']);
+    expect(publisher.letters[0]!.headers).toMatchObject({ dlq_reason: 'not_json', dlq_source_offset: '17', dlq_consumer_group: 'ledger' });
+  });
+
   it('names no null headers when there were none', async () => {
     const publisher = new RecordingPublisher();
     await queue(publisher).send(message({ value: Buffer.from('x'), headers: { trace: '' } }), 'not_json', []);
