@@ -19,6 +19,8 @@ export function frontlineActionsController(topic: string) {
   @Controller()
   class FrontlineActionsController implements BeforeApplicationShutdown {
     private readonly stopping = new AbortController();
+    /** Messages being handled (up to one per partition consumed at once): shutdown waits for their outcome. */
+    private readonly inFlight = new Set<Promise<void>>();
 
     constructor(
       @Inject(FRONTLINE_ACTION_HANDLER) private readonly handler: FrontlineActionHandler,
@@ -32,7 +34,16 @@ export function frontlineActionsController(topic: string) {
     @EventPattern(topic)
     async onAction(@Ctx() kafkaContext: unknown): Promise<void> {
       // Typed `unknown` only because Nest 12's EventPattern signature types extra arguments so.
-      const context = kafkaContext as KafkaContext;
+      const handling = this.handle(kafkaContext as KafkaContext);
+      this.inFlight.add(handling);
+      try {
+        await handling;
+      } finally {
+        this.inFlight.delete(handling);
+      }
+    }
+
+    private async handle(context: KafkaContext): Promise<void> {
       // Undecoded (`SupervisedKafkaServer` parses nothing): the broker's bytes.
       const message = context.getMessage();
       const partition = context.getPartition();
@@ -48,9 +59,14 @@ export function frontlineActionsController(topic: string) {
       }
     }
 
-    /** Runs before Nest disconnects the consumer: stop retrying, commit what is durable. */
+    /**
+     * Runs before Nest disconnects the consumer: stop retrying, let the messages whose ledger call is under
+     * way finish, then commit what is durable. Closed before they finish, the committer would never commit
+     * their offsets: they would be delivered again after a restart (a dead letter written twice).
+     */
     async beforeApplicationShutdown(): Promise<void> {
       this.stopping.abort();
+      await Promise.allSettled(this.inFlight);
       await this.committer.close();
     }
   }

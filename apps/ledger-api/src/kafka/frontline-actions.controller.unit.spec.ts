@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { EachMessagePayload, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachMessagePayload, KafkaMessage } from 'kafkajs';
 import { mintToken, TokenVerifier } from '#auth';
 import type { GestureLedger } from '#ledger';
 import { RecordingPublisher, recordBytes, type OutgoingRecord } from '#messaging';
@@ -10,6 +10,7 @@ import { SupervisedKafkaServer } from './consumer-supervisor.js';
 import { DeadLetterQueue } from './dead-letters.js';
 import { FrontlineActionHandler } from './frontline-action-handler.js';
 import { FRONTLINE_ACTION_HANDLER, frontlineActionsController, OFFSET_COMMITTER } from './frontline-actions.controller.js';
+import { OffsetCommitter } from './offset-committer.js';
 
 const topic = 'frontline.actions.v1';
 const jwt = { hs256Secret: 'unit-secret-unit-secret-unit-secret-0001', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
@@ -77,5 +78,58 @@ describe('the frontline actions controller, behind Nest\'s Kafka server', () => 
     const value = Buffer.from('{"type": "gesture.teleported",  "data": {}}');
     const letter = await deliver({ key: Buffer.from('emp-1'), value, headers: {} });
     expect(letter).toMatchObject({ value, headers: { dlq_reason: 'unknown_type' } });
+  });
+});
+
+/** The kafkajs consumer as the controller and the committer use it: commits recorded and told, as kafkajs does. */
+class FakeConsumer {
+  readonly events = { GROUP_JOIN: 'consumer.group_join', COMMIT_OFFSETS: 'consumer.commit_offsets' };
+  readonly commits: Array<Array<{ topic: string; partition: number; offset: string }>> = [];
+  readonly seeks: string[] = [];
+  private readonly listeners = new Map<string, Set<(event: unknown) => void>>();
+
+  on(event: string, listener: (event: unknown) => void): () => void {
+    const listeners = this.listeners.get(event) ?? new Set();
+    this.listeners.set(event, listeners.add(listener));
+    return () => listeners.delete(listener);
+  }
+
+  async commitOffsets(offsets: Array<{ topic: string; partition: number; offset: string }>): Promise<void> {
+    this.commits.push(offsets);
+    for (const l of this.listeners.get(this.events.COMMIT_OFFSETS) ?? []) l({ payload: {} });
+  }
+
+  seek({ offset }: { offset: string }): void {
+    this.seeks.push(offset);
+  }
+}
+
+describe('the frontline actions controller shutting down', () => {
+  it('waits for a message whose ledger call is under way, then commits its offset', async () => {
+    const consumer = new FakeConsumer();
+    const committer = new OffsetCommitter(60_000, () => undefined);
+    committer.attach(consumer as unknown as Consumer);
+    let finishLedgerCall: () => void = () => undefined;
+    const ledgerCall = new Promise<void>((resolve) => (finishLedgerCall = resolve));
+    // As the real handler: a ledger call under way is not cut short by the abort; its outcome is durable once it returns.
+    const handler = { handle: async () => ledgerCall.then(() => ({ kind: 'applied' })) } as unknown as FrontlineActionHandler;
+    const Controller = frontlineActionsController(topic);
+    const controller = new Controller(handler, committer);
+    const context = {
+      getMessage: () => ({ key: null, value: Buffer.from('{}'), headers: {}, offset: '41', timestamp: '1' }),
+      getPartition: () => 0,
+      getTopic: () => topic,
+      getConsumer: () => consumer,
+      getHeartbeat: () => async () => undefined,
+    };
+
+    const handling = controller.onAction(context);
+    const shutdown = controller.beforeApplicationShutdown();
+    await new Promise((r) => setTimeout(r, 20));
+    finishLedgerCall();
+    await Promise.all([handling, shutdown]);
+
+    expect(consumer.commits).toEqual([[{ topic, partition: 0, offset: '42' }]]);
+    expect(consumer.seeks).toEqual([]);
   });
 });
