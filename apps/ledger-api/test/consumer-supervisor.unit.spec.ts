@@ -95,14 +95,17 @@ describe('ConsumerSupervisor', () => {
     expect(server.consumers).toHaveLength(2);
   });
 
-  it('leaves a crash kafkajs restarts itself to kafkajs, counting it', async () => {
+  it('leaves a crash kafkajs restarts itself to kafkajs, counting it, and says it is starting until it joins again', async () => {
     const { server, supervisor, crashes } = supervised();
     server.current.crash('Connection error: connect ECONNREFUSED', true);
     await new Promise((r) => setTimeout(r, 20));
     expect(server.consumers).toHaveLength(1);
     expect(server.closes).toBe(0);
-    expect(supervisor.status).toMatchObject({ state: 'consuming', crashes: { restartedByKafkajs: 1, restartedBySupervisor: 0 } });
+    expect(supervisor.status).toMatchObject({ state: 'starting', crashes: { restartedByKafkajs: 1, restartedBySupervisor: 0 } });
     expect(crashes).toEqual(['kafkajs']);
+    // kafkajs' restart joined the group.
+    server.current.join();
+    expect(supervisor.status.state).toBe('consuming');
   });
 
   it('keeps trying, backing off, while the new consumer crashes in its first join or cannot connect', async () => {

@@ -30,7 +30,10 @@ export class SupervisedKafkaServer extends ServerKafka {
 }
 
 export interface ConsumerHealth {
-  /** `starting`: not in its group yet; `crashed`: down, and the supervisor is restarting it. */
+  /**
+   * `starting`: not in its group yet, or again (after a crash kafkajs restarts it from); `crashed`: down,
+   * and the supervisor is restarting it.
+   */
   state: 'starting' | 'consuming' | 'crashed' | 'stopped';
   /** Why it last crashed (kept after it recovered, for the operator). */
   lastCrash: string | null;
@@ -100,6 +103,8 @@ export class ConsumerSupervisor {
     const reason = `${error?.name ?? 'Error'}: ${error?.message ?? String(error)}`;
     this.health.lastCrash = reason;
     if (restartedByKafkajs) {
+      // Consuming nothing until kafkajs' restart joins the group again (GROUP_JOIN says so).
+      this.health.state = 'starting';
       this.health.crashes.restartedByKafkajs++;
       this.options.onCrash?.('kafkajs');
       this.options.log(`frontline actions: the consumer crashed (${reason}); kafkajs restarts it`);
