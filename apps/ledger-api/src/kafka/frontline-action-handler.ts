@@ -158,10 +158,13 @@ export class FrontlineActionHandler {
     return { kind: 'parsed', type: envelope.type, data };
   }
 
-  /** When the message reached the broker, if the broker says so; else undefined (the verifier's now). */
+  /**
+   * When the message reached the broker, if the broker says so; else undefined (the verifier's now). Its own
+   * batch has the last word: one written before the topic became `LogAppendTime` carries the producer's time.
+   */
   private arrivalMs(message: IncomingAction): number | undefined {
     const stamped = Number(message.timestamp);
-    return this.brokerStampsArrival && Number.isSafeInteger(stamped) && stamped > 0 ? stamped : undefined;
+    return (message.stampedByBroker ?? this.brokerStampsArrival) && Number.isSafeInteger(stamped) && stamped > 0 ? stamped : undefined;
   }
 
   private async authenticate(header: string | undefined, atMs: number | undefined): Promise<Principal | Rejection> {

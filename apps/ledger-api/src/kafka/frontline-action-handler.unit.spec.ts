@@ -6,7 +6,7 @@ import type { GestureLedger } from '#ledger';
 import { RecordingPublisher } from '#messaging';
 import { DeadLetterQueue } from './dead-letters.js';
 import { FrontlineActionHandler } from './frontline-action-handler.js';
-import type { IncomingAction } from './incoming-action.js';
+import { stampedByBroker, type IncomingAction } from './incoming-action.js';
 
 const jwt = { hs256Secret: 'unit-secret-unit-secret-unit-secret-0001', issuer: 'gesture-ledger', audience: 'gesture-ledger' };
 
@@ -73,6 +73,17 @@ describe('FrontlineActionHandler', () => {
     it("is dead-lettered when the timestamp is the producer's own, which could date it back into the token's life", async () => {
       const { handler } = handlerWith(applied(), () => consumed, false);
       expect(await handler.handle(purchase({ authorization: `Bearer ${await minted()}` }, String(arrived)), deadline(5_000))).toMatchObject({ kind: 'dead_lettered', reason: 'unauthenticated' });
+    });
+
+    it("is dead-lettered when its own batch says the timestamp is the producer's, though the topic is LogAppendTime now", async () => {
+      const { handler } = handlerWith(applied(), () => consumed, true);
+      const written = { ...purchase({ authorization: `Bearer ${await minted()}` }, String(arrived)), stampedByBroker: false };
+      expect(await handler.handle(written, deadline(5_000))).toMatchObject({ kind: 'dead_lettered', reason: 'unauthenticated' });
+      expect(await handler.handle({ ...written, stampedByBroker: true }, deadline(5_000))).toMatchObject({ kind: 'applied' });
+    });
+
+    it('reads the timestamp type from what kafkajs decoded of the batch', () => {
+      expect([{ batchContext: { timestampType: 1 } }, { batchContext: { timestampType: 0 } }, { batchContext: {} }, {}].map(stampedByBroker)).toEqual([true, false, undefined, undefined]);
     });
 
     it('is dead-lettered when it reached the broker after its token expired', async () => {

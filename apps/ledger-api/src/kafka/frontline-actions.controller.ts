@@ -1,7 +1,7 @@
 import { Controller, Inject, type BeforeApplicationShutdown } from '@nestjs/common';
 import { Ctx, EventPattern, type KafkaContext } from '@nestjs/microservices';
 import { ConsumerStoppingError, FrontlineActionHandler } from './frontline-action-handler.js';
-import type { IncomingAction } from './incoming-action.js';
+import { stampedByBroker, type IncomingAction } from './incoming-action.js';
 import { OffsetCommitter } from './offset-committer.js';
 
 export const FRONTLINE_ACTION_HANDLER = Symbol('FrontlineActionHandler');
@@ -49,6 +49,8 @@ export function frontlineActionsController(topic: string) {
       const partition = context.getPartition();
       const consumer = context.getConsumer();
       const incoming: IncomingAction = { topic: context.getTopic(), partition, offset: message.offset, key: message.key ?? null, value: message.value, headers: message.headers ?? {}, timestamp: message.timestamp };
+      const stamped = stampedByBroker(message);
+      if (stamped !== undefined) incoming.stampedByBroker = stamped;
       try {
         await this.handler.handle(incoming, this.stopping.signal, context.getHeartbeat());
         this.committer.done(consumer, incoming.topic, partition, message.offset);

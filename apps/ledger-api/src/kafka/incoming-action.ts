@@ -11,6 +11,22 @@ export interface IncomingAction {
   headers: IncomingHeaders;
   /** Milliseconds since the epoch, as the message carries it: the broker's clock on a `LogAppendTime` topic, else the producer's. */
   timestamp: string;
+  /**
+   * What the message's own record batch says of its timestamp: true for the broker's (`LogAppendTime`), false for
+   * the producer's (`CreateTime`), absent when not known. Per batch, not per topic: batches written before the
+   * topic was switched to `LogAppendTime` keep the producer's time.
+   */
+  stampedByBroker?: boolean;
+}
+
+/** kafkajs' record batch timestamp types (`protocol/timestampTypes`). */
+const logAppendTime = 1;
+const createTime = 0;
+
+/** Whether kafkajs' decoded message says its batch's timestamp is the broker's; undefined when it does not say. */
+export function stampedByBroker(message: unknown): boolean | undefined {
+  const type = (message as { batchContext?: { timestampType?: unknown } } | null)?.batchContext?.timestampType;
+  return type === logAppendTime ? true : type === createTime ? false : undefined;
 }
 
 /**
