@@ -382,5 +382,18 @@ withBackend('DATABASE_URL', 'two ledger replicas on PostgreSQL', (url) => {
       expect(await replicaB.requestGesture(there, chicagoTill)).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
       expect(await replicaB.requestGesture({ ...there, storeId: store_, idempotencyKey: 'r-3' }, till)).toMatchObject({ kind: 'forbidden' });
     });
+
+    it('never overspends after a replica repeats a request the other already wrote behind gestures it has not seen', async () => {
+      const employeeId = `e-${randomUUID().slice(0, 8)}`;
+      await replicaA.allocateBudget({ employeeId, role: 'associate', storeId: store_, idempotencyKey: employeeId }, admin);
+      const grant = (key: string) => ({ employeeId, customerId: `c-${key}`, gestureType: 'goodwill_credit', amountMinor: 2_500, currency: 'USD', channel: 'pos', storeId: store_, reasonCode: 'service_failure', note: 'n', occurredAt: clock().toISOString(), idempotencyKey: key }) as const;
+      expect(await replicaA.requestGesture(grant('g-1'), till)).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
+      // B spends the rest of the day's 20,000, its last request the one A is about to repeat (the same clock: the same events).
+      for (const key of ['g-2', 'g-3', 'g-4', 'g-5', 'g-6', 'g-7', 'g-8']) expect(await replicaB.requestGesture(grant(key), till)).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
+      // A decides g-8 on its cached state (g-1 only): the store finds it already written and answers with its revision.
+      expect(await replicaA.requestGesture(grant('g-8'), till)).toMatchObject({ kind: 'ok', value: { outcome: 'granted' } });
+      expect(await replicaA.requestGesture(grant('g-9'), till)).toMatchObject({ kind: 'ok', value: { outcome: 'refused', reason: 'allowance_exhausted' } });
+      expect(await replicaA.budget(employeeId, admin.principal)).toMatchObject({ kind: 'ok', value: { periods: [{ spentMinor: 20_000 }] } });
+    });
   });
 });

@@ -48,6 +48,24 @@ describe('StreamCommandProcessor', () => {
     expect((await processor.current(stream)).balance).toBe(1);
   });
 
+  it('appends none of a command whose events cannot all be folded (a decider and evolve at odds), and the rest of its batch', async () => {
+    // Debits of 13 decide two events; evolve refuses the second, as an assertion in a real fold would.
+    const twoStep: typeof wallet = {
+      ...wallet,
+      decide: (c, s) => (c.amount === 13 ? { events: [{ type: 'Debited', schemaVersion: 1, data: { amount: 1, key: c.key } }, { type: 'Debited', schemaVersion: 1, data: { amount: 12, key: `${c.key}/2` } }], outcome: () => 'debited' } : wallet.decide(c, s)),
+      evolve: (s, e) => {
+        if (e.data.key.endsWith('/2')) throw new Error('cannot fold the second event');
+        return wallet.evolve(s, e);
+      },
+    };
+    const processor = new StreamCommandProcessor(store, twoStep);
+    const stream = `wallet-${randomUUID()}`;
+    const [broken, fine] = await Promise.allSettled([processor.handle(stream, envelope(`${stream}-broken`, 13)), processor.handle(stream, envelope(`${stream}-fine`, 5))]);
+    expect(broken.status).toBe('rejected');
+    expect(fine).toEqual({ status: 'fulfilled', value: 'debited' });
+    expect((await store.readStream(stream)).map((e) => e.data)).toEqual([{ amount: 5, key: `${stream}-fine` }]);
+  });
+
   it('answers a retried command with its first outcome and appends nothing', async () => {
     const processor = new StreamCommandProcessor(store, wallet);
     const stream = `wallet-${randomUUID()}`;

@@ -156,10 +156,11 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
       for (const envelope of envelopes) {
         try {
           const { events, outcome } = this.model.decide(envelope.command, state);
-          for (const [i, event] of events.entries()) {
-            state = this.model.evolve(state, event);
-            toAppend.push(toEventToAppend(event, envelope, i));
-          }
+          // Folded apart first: were the fold to throw on its second event, the first must not be appended alone.
+          let after = state;
+          for (const event of events) after = this.model.evolve(after, event);
+          state = after;
+          for (const [i, event] of events.entries()) toAppend.push(toEventToAppend(event, envelope, i));
           decided.push({ outcome, stateAfter: state });
         } catch (error) {
           // An assertion in the decider: this command is broken, the others in the batch are not.
@@ -176,7 +177,11 @@ export class StreamCommandProcessor<State, Command, Event extends { type: string
       if (toAppend.length > 0) {
         try {
           const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: cached.revision });
-          this.remember(stream, state, result.nextExpectedRevision);
+          // A repeat of an append already stored (another replica decided the same command first) answers with that
+          // append's revision, which another's events may precede: the state decided here is then not the stream's.
+          const appendedThrough = (cached.revision === NO_STREAM ? -1n : cached.revision) + BigInt(toAppend.length);
+          if (result.nextExpectedRevision === appendedThrough) this.remember(stream, state, result.nextExpectedRevision);
+          else this.cache.delete(stream);
           this.observer.appended(envelopes.length, toAppend.length);
         } catch (error) {
           if (error instanceof WrongExpectedRevisionError) this.observer.conflicted();
