@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { samplePolicy } from '#domain';
-import type { SqlDriver, SqlEventStore } from '#event-store';
+import { createPostgresDriver, type SqlDriver, type SqlEventStore } from '#event-store';
 import { GestureLedger } from '#ledger';
 import { allProjections, dropAbandonedRebuilds, Projector, rebuildReadModels, type RebuildOptions } from '#projections';
 import { withBackend } from '../../event-store/src/testing/infra.js';
-import { rebuildLockKey, RebuildRunning } from '../src/runtime/rebuild-lock.js';
+import { rebuildLockKey, RebuildRunning, takeRebuildLock } from '../src/runtime/rebuild-lock.js';
 import { dumpSchema } from '../src/testing/dump-schema.js';
-import { abandonedSchema, openPgliteBackend, openPostgresBackend, rebuildSchemas, until, untilVisible, type TestBackend } from '../src/testing/test-backends.js';
+import { abandonedSchema, openPgliteBackend, openPostgresBackend, rebuildSchemas, until, untilVisible, type PostgresTestBackend, type TestBackend } from '../src/testing/test-backends.js';
 import { seedLedgerTraffic } from '../src/testing/seed-ledger.js';
 
 function rebuildLockSuite(name: string, open: () => Promise<TestBackend>): void {
@@ -103,7 +103,7 @@ withBackend('DATABASE_URL', 'rebuild lock on PostgreSQL', (url) => {
   rebuildLockSuite('PostgreSQL', () => openPostgresBackend(url, 'gl_rebuild_lock'));
 
   describe('the rebuild lock on PostgreSQL', () => {
-    let backend: TestBackend;
+    let backend: PostgresTestBackend;
     beforeAll(async () => {
       backend = await openPostgresBackend(url, 'gl_rebuild_lock_session');
       const ledger = new GestureLedger(backend.store);
@@ -134,5 +134,19 @@ withBackend('DATABASE_URL', 'rebuild lock on PostgreSQL', (url) => {
       });
       expect(holder).toEqual([{ state: 'idle in transaction', backend_xmin: null }]);
     }, 60_000);
+
+    it("is held past the pool's idle-in-transaction timeout, which ends any other transaction left idle that long", async () => {
+      // Idle in transaction for 5.2 s at most on this pool's sessions.
+      const impatient = createPostgresDriver({ connectionString: backend.url, poolSize: 2, queryTimeoutMs: 200 });
+      try {
+        const lock = await takeRebuildLock(impatient);
+        await new Promise((resolve) => setTimeout(resolve, 6_500));
+        await expect(takeRebuildLock(backend.db)).rejects.toBeInstanceOf(RebuildRunning);
+        await lock.release();
+        await (await takeRebuildLock(backend.db)).release();
+      } finally {
+        await impatient.close();
+      }
+    }, 30_000);
   });
 });

@@ -5,6 +5,7 @@ import { EventStoreTimeoutError } from '../errors.js';
 import { NO_STREAM, type EventToAppend } from '../port.js';
 import { SqlEventStore } from '../sql/sql-event-store.js';
 import { withBackend } from '../testing/infra.js';
+import { visibleThrough } from '../testing/visible-through.js';
 import { createPostgresDriver } from './postgres-driver.js';
 
 /**
@@ -179,6 +180,37 @@ withBackend('DATABASE_URL', 'PostgreSQL connection that dies silently', (connect
         await driver.close();
       }
     }, 20_000);
+
+    it("does not freeze the log's readers for long when a transaction holding a transaction id loses its connection silently: the server ends the session", async () => {
+      const proxy = await silenceableProxy(connectionString);
+      const driver = createPostgresDriver({ connectionString: proxy.url, poolSize: 1, queryTimeoutMs });
+      // Another process's store, on a connection of its own.
+      const direct = await SqlEventStore.open(createPostgresDriver({ connectionString, poolSize: 2 }));
+      try {
+        const outcome = await settledWithin(
+          driver.transaction(async (query) => {
+            await query('select pg_current_xact_id()', []);
+            proxy.silence('both');
+            return query('select 2', []);
+          }),
+          queryTimeoutMs + 3_000,
+        );
+        expect(outcome).toEqual({ error: expect.any(EventStoreTimeoutError) });
+        expect(await eventually(() => proxy.closedByClient === 1, 2_000)).toBe(true);
+
+        // Readers read below the oldest transaction id still running: the lost one's, until the server ends its
+        // session (idle in transaction past the query timeout and 5 s), not hours later when its OS gives up.
+        const stream = `dead-connection-${randomUUID()}`;
+        await direct.appendToStream(stream, [event()], { expectedRevision: NO_STREAM });
+        const [appended] = await direct.readStream(stream);
+        await expect(visibleThrough(direct, appended!.position, 20_000)).resolves.toBeDefined();
+      } finally {
+        // The proxy first: it ends the lost session (before the fix, the only thing that would).
+        await proxy.close();
+        await driver.close();
+        await direct.close();
+      }
+    }, 40_000);
 
     it("holds a transaction's statements to its own statement timeout, on the server and on the client: a rebuild's merge runs for minutes", async () => {
       const proxy = await silenceableProxy(connectionString);

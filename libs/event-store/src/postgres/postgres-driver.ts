@@ -36,9 +36,23 @@ export interface PostgresDriverOptions {
   jit?: boolean;
 }
 
-/** The pool's session settings as the startup packet's `options` (`-c name=value …`), or '' for none. */
-function sessionSettings(options: PostgresDriverOptions): string {
-  const settings = [options.synchronousCommit === false ? 'synchronous_commit=off' : null, options.jit === false ? 'jit=off' : null];
+/**
+ * A connection lost silently in the middle of a transaction (the client gave up on a statement after its query
+ * timeout and destroyed its socket, but no reset reached the server) leaves its backend idle in transaction,
+ * holding its transaction id, until the server's operating system notices, ~2 hours by default. Readers only read
+ * below the oldest running transaction id (`pg_snapshot_xmin`), so meanwhile every reader of the log, in every
+ * process, sees nothing new while appends still succeed. So the server ends such a session itself: once it has
+ * sat idle in transaction a little longer than the client waits for an answer (callers run their transactions'
+ * statements back to back; the rebuild lock, which holds its transaction open on purpose, lifts the timeout for
+ * it), and, over TCP, once its keep-alive probes go unanswered for ~25 s (ignored on a Unix socket).
+ */
+function serverSideLiveness(queryTimeoutMs: number): string[] {
+  return [`idle_in_transaction_session_timeout=${queryTimeoutMs + serverFirstMs}`, 'tcp_keepalives_idle=10', 'tcp_keepalives_interval=5', 'tcp_keepalives_count=3'];
+}
+
+/** The pool's session settings as the startup packet's `options` (`-c name=value …`). */
+function sessionSettings(options: PostgresDriverOptions, queryTimeoutMs: number): string {
+  const settings = [options.synchronousCommit === false ? 'synchronous_commit=off' : null, options.jit === false ? 'jit=off' : null, ...serverSideLiveness(queryTimeoutMs)];
   return settings
     .filter((setting) => setting !== null)
     .map((setting) => `-c ${setting}`)
@@ -66,7 +80,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): SqlDriver 
   const poolSize = options.poolSize ?? 8;
   const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
   const queryTimeoutMs = options.queryTimeoutMs ?? statementTimeoutMs + serverFirstMs;
-  const settings = sessionSettings(options);
+  const settings = sessionSettings(options, queryTimeoutMs);
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: poolSize,
@@ -77,7 +91,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): SqlDriver 
     query_timeout: queryTimeoutMs,
     ...keepAlive,
     idleTimeoutMillis: 30_000,
-    ...(settings ? { options: settings } : {}),
+    options: settings,
   });
   /**
    * One statement on a pool connection. The pool removes a client whose query failed and ends it by destroying
@@ -112,6 +126,12 @@ export function createPostgresDriver(options: PostgresDriverOptions): SqlDriver 
       const client = await pool.connect();
       /** Whether the connection cannot be trusted any more (a statement unanswered, a failed rollback): then it is destroyed, not returned. */
       let lost = false;
+      // The server may end the session between two statements (idle in transaction past its timeout, an
+      // administrator's pg_terminate_backend): the checked-out client then emits 'error', which would crash the
+      // process without a listener. The transaction's next statement fails instead. Kept on a lost client, which
+      // is discarded anyway: a late error of its ending must not crash the process either.
+      const ended = () => void (lost = true);
+      client.on('error', ended);
       const statement = async <R>(text: string, params: unknown[]): Promise<R[]> => {
         try {
           const config = { text, values: params };
@@ -134,6 +154,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): SqlDriver 
         throw error;
       } finally {
         // Released with `true`, the client is destroyed by the pool (its socket, a query being still active on it).
+        if (!lost) client.removeListener('error', ended);
         client.release(lost);
       }
     },
