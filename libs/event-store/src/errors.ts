@@ -61,3 +61,17 @@ export class EventStoreTimeoutError extends Error {
     super(`no answer from the database within ${timeoutMs} ms: connection dropped; an append in flight may have been written, retry it with the same event ids`, options);
   }
 }
+
+/**
+ * The embedded database's data directory is open already, by another process or by this one: a second PGlite
+ * on it would write over the first one's files and lose acknowledged commits.
+ */
+export class DataDirectoryInUseError extends Error {
+  override readonly name = 'DataDirectoryInUseError';
+  constructor(
+    readonly dataDir: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

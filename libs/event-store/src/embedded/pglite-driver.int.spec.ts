@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DataDirectoryInUseError } from '../errors.js';
 import { deterministicEventId } from '../event-id.js';
 import { NO_STREAM } from '../port.js';
 import { createEmbeddedEventStore } from './index.js';
@@ -49,4 +51,84 @@ describe('PGlite driver on a data directory', () => {
     writeFileSync(join(dataDir, 'base'), 'not a directory');
     await expect(createPgliteDriver({ dataDir })).rejects.toThrow(`initialising the embedded database in ${dataDir} failed`);
   }, initTimeoutMs);
+});
+
+describe('one PGlite per data directory: a second one would write over the first one and lose acknowledged commits', () => {
+  const lockOf = (dataDir: string) => join(dataDir, 'gesture-ledger.lock');
+  const holderIn = (dataDir: string) => readFileSync(lockOf(dataDir), 'utf8').trim();
+
+  it('refuses a second open in this process, naming the directory and the pid; opens it again once closed, and takes no lock in memory', async () => {
+    const dataDir = join(root, 'opened-here');
+    const first = await createPgliteDriver({ dataDir });
+    expect(holderIn(dataDir)).toBe(String(process.pid));
+    const second = await createPgliteDriver({ dataDir }).catch((error: unknown) => error);
+    expect(second).toBeInstanceOf(DataDirectoryInUseError);
+    expect((second as Error).message).toBe(`the embedded database in ${dataDir} is already open in this process (pid ${process.pid}): open it once and share that instance (two PGlite instances on one data directory lose acknowledged commits)`);
+    // The refused open left the lock as it was, and the first one working.
+    expect(holderIn(dataDir)).toBe(String(process.pid));
+    expect(await first.query('select 1 as n', [])).toEqual([{ n: 1 }]);
+    await first.close();
+    expect(existsSync(lockOf(dataDir))).toBe(false);
+
+    const again = await createPgliteDriver({ dataDir });
+    expect(holderIn(dataDir)).toBe(String(process.pid));
+    await again.close();
+    expect(existsSync(lockOf(dataDir))).toBe(false);
+
+    const inMemory = [await createPgliteDriver({ dataDir: 'memory://' }), await createPgliteDriver({ dataDir: 'memory://' })];
+    for (const driver of inMemory) await driver.close();
+  }, initTimeoutMs);
+
+  it('refuses a directory another running process holds, naming its pid, and takes it over once that process died', async () => {
+    const dataDir = join(root, 'held-elsewhere');
+    mkdirSync(dataDir, { recursive: true });
+    // Another process taking the lock as the driver does, then staying up.
+    const holder = spawn(process.execPath, ['-e', `require('node:fs').writeFileSync(process.argv[1], process.pid + '\\n', { flag: 'wx' }); console.log('held'); setInterval(() => {}, 1000);`, lockOf(dataDir)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.once('data', () => resolve());
+        holder.once('exit', (code) => reject(new Error(`the holder exited (${code})`)));
+      });
+      expect(holderIn(dataDir)).toBe(String(holder.pid));
+      const refused = await createPgliteDriver({ dataDir }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(DataDirectoryInUseError);
+      expect((refused as Error).message).toBe(`the embedded database in ${dataDir} is already open by process ${holder.pid} (lock file ${lockOf(dataDir)}): stop that process first (two PGlite instances on one data directory lose acknowledged commits)`);
+      expect(holderIn(dataDir)).toBe(String(holder.pid));
+    } finally {
+      holder.kill('SIGKILL');
+    }
+    // Killed, it left its lock behind, naming a process that is gone.
+    await new Promise((resolve) => (holder.exitCode !== null || holder.signalCode !== null ? resolve(undefined) : holder.once('exit', resolve)));
+    expect(holderIn(dataDir)).toBe(String(holder.pid));
+    const taken = await createPgliteDriver({ dataDir });
+    expect(holderIn(dataDir)).toBe(String(process.pid));
+    await taken.close();
+    expect(existsSync(lockOf(dataDir))).toBe(false);
+  }, initTimeoutMs);
+
+  it("takes over a lock naming this process's own pid that this process did not take (a container restarted with the same pid)", async () => {
+    const dataDir = join(root, 'restarted');
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(lockOf(dataDir), `${process.pid}\n`);
+    const taken = await createPgliteDriver({ dataDir });
+    expect(holderIn(dataDir)).toBe(String(process.pid));
+    await taken.close();
+    expect(existsSync(lockOf(dataDir))).toBe(false);
+  }, initTimeoutMs);
+
+  it('releases the lock when opening fails', async () => {
+    const dataDir = join(root, 'blocked-lock');
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, 'base'), 'not a directory');
+    await expect(createPgliteDriver({ dataDir })).rejects.toThrow(`initialising the embedded database in ${dataDir} failed`);
+    expect(existsSync(lockOf(dataDir))).toBe(false);
+  }, initTimeoutMs);
+
+  it('refuses a lock file that names no process rather than guess (one being written this instant reads so)', async () => {
+    const dataDir = join(root, 'unnamed');
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(lockOf(dataDir), '');
+    await expect(createPgliteDriver({ dataDir })).rejects.toThrow(`is locked by ${lockOf(dataDir)}, which names no process: if no process has the directory open, delete that file`);
+    expect(readFileSync(lockOf(dataDir), 'utf8')).toBe('');
+  });
 });

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SqlDriver } from '../sql/sql-driver.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 export interface PgliteDriverOptions {
   /** Data directory; `memory://` keeps everything in memory (tests). */
@@ -20,15 +21,27 @@ export const pgliteSharedBuffersMbDefault = 64;
 /**
  * PGlite (PostgreSQL compiled to WebAssembly, in-process) as a `SqlDriver`. It runs one query at a
  * time, so group commit runs one batch transaction at a time: batching is what makes it fast.
+ * A data directory on disk is held by one driver at a time (a lock file in it, removed on close): a second
+ * one, in another process or this one, is refused with `DataDirectoryInUseError`.
  */
 export async function createPgliteDriver(options: PgliteDriverOptions): Promise<SqlDriver & { readonly db: PGlite }> {
   const sharedBuffersMb = options.sharedBuffersMb ?? pgliteSharedBuffersMbDefault;
   if (!Number.isSafeInteger(sharedBuffersMb) || sharedBuffersMb < 1) throw new RangeError(`PGlite shared buffers must be a whole number of megabytes, at least 1, not ${sharedBuffersMb}`);
-  if (!options.dataDir.startsWith('memory://')) {
+  const onDisk = !options.dataDir.startsWith('memory://');
+  let unlock: () => void = () => undefined;
+  if (onDisk) {
     mkdirSync(options.dataDir, { recursive: true });
-    if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await initialiseInChildProcess(options.dataDir);
+    // Before creating it too: two processes starting on a new directory would both run initdb.
+    unlock = lockDataDir(options.dataDir);
   }
-  const db = await PGlite.create(options.dataDir, { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`] });
+  let db: PGlite;
+  try {
+    if (onDisk && !existsSync(join(options.dataDir, 'PG_VERSION'))) await initialiseInChildProcess(options.dataDir);
+    db = await PGlite.create(options.dataDir, { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`] });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   return {
     db,
     concurrentTransactionsMax: 1,
@@ -44,7 +57,13 @@ export async function createPgliteDriver(options: PgliteDriverOptions): Promise<
     transaction<T>(work: (query: <R>(text: string, params: unknown[]) => Promise<R[]>) => Promise<T>) {
       return db.transaction((tx) => work(async <R>(text: string, params: unknown[]) => (await tx.query<R>(text, params)).rows));
     },
-    close: () => db.close(),
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        unlock();
+      }
+    },
   };
 }
 
