@@ -37,6 +37,10 @@ export async function createPgliteDriver(options: PgliteDriverOptions): Promise<
   let db: PGlite;
   try {
     if (onDisk && !existsSync(join(options.dataDir, 'PG_VERSION'))) await initialiseInChildProcess(options.dataDir);
+    // Not durable past the process: PGlite's defaults run PostgreSQL with fsync off (-F), and its WebAssembly file
+    // system cannot fsync anyway. A commit acknowledged is in the operating system's hands, so it survives the
+    // process crashing but not the OS crashing or a power loss, which can lose the last commits or damage the
+    // directory. For development and single-node trials; PostgreSQL or EventStoreDB where data must last.
     db = await PGlite.create(options.dataDir, { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`] });
   } catch (error) {
     unlock();
