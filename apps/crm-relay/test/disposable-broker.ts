@@ -71,7 +71,9 @@ function script(runDir: string, port: number, command: string, timeoutMs: number
   const result = spawnSync('bash', ['deploy/local/kafka.sh', command], {
     encoding: 'utf8',
     timeout: timeoutMs,
-    env: { ...process.env, ...ports, KAFKA_RUN_DIR: runDir, KAFKA_HEAP_OPTS: '-Xmx256m -Xms128m', KAFKA_START_TIMEOUT: '90' },
+    // The heap kafka.sh gives any broker: at 256 MB the log cleaner's 128 MB dedupe buffer (allocated at start, as
+    // the state topics are compacted) left the controller's activation short, and the broker died of OutOfMemoryError.
+    env: { ...process.env, ...ports, KAFKA_RUN_DIR: runDir, KAFKA_HEAP_OPTS: '-Xmx512m -Xms256m', KAFKA_START_TIMEOUT: '90' },
   });
   if (result.status !== 0) throw new Error(`kafka.sh ${command} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
 }
