@@ -176,6 +176,12 @@ describe('RedeemPoints', () => {
     given([]).when(redeem(1, at)).thenRefused('insufficient_points');
   });
 
+  it('refuses a redemption dated ahead of the clock, as purchases and feedback', () => {
+    const ahead = redeem(50, at);
+    given(history).when({ ...ahead, data: { ...ahead.data, occurredAt: '2026-11-23T18:20:00.000Z' } }).thenRefused('occurred_in_future');
+    given(history).when({ ...ahead, data: { ...ahead.data, occurredAt: '2026-11-23T18:09:00.000Z' } }).then([{ type: 'PointsRedeemed', schemaVersion: 2, data: { ...redeemedData(50, [{ month: '2026-01', points: 50 }], 150), occurredAt: '2026-11-23T18:09:00.000Z' } }]);
+  });
+
   it('expires due points before redeeming, so expired points cannot be spent', () => {
     const withOld = [lot('2025-01', 500), lot('2026-11', 100)];
     given(withOld).when(redeem(300, at)).thenRefused('insufficient_points', 'balance is 100');

@@ -140,6 +140,8 @@ function redeemPoints({ data }: RedeemPoints, state: LoyaltyState, policy: Polic
   if (repeat !== null) return repeat;
   const store = storeOf(policy, data.where.storeId);
   if (store === undefined) return refuse('unknown_store');
+  // As purchases and feedback: a redemption dated ahead would sit in views of periods that have not come yet.
+  if (parseInstant(data.occurredAt, 'occurredAt') > addMinutes(parseInstant(data.recordedAt, 'recordedAt'), limits.clockSkewToleranceMinutes)) return refuse('occurred_in_future');
 
   const draft = new Draft(state);
   const lots = draft.spendableLots(data.customerId, localMonthAt(parseInstant(data.recordedAt, 'recordedAt'), store.timeZone), data.recordedAt, policy);
