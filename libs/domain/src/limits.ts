@@ -30,6 +30,13 @@ export const limits = {
   /** Refused requests are remembered for idempotent replay; the oldest are forgotten first. */
   refusalsRememberedMax: 500,
   pointsPerCommandMax: 10_000_000,
+  /**
+   * A point's value and the earning rate, bounded so that their products with the largest point count above and
+   * the largest amount the edge takes (10^10 minor units) stay safe integers: a policy beyond them would turn
+   * requests into assertion failures rather than answers.
+   */
+  pointValueMinorMax: 1_000_000,
+  earnPointsPerMajorUnitMax: 10_000,
   /** Purchase, redemption, bonus and feedback ids a loyalty stream remembers for idempotency. */
   loyaltyIdsRememberedMax: 1_000,
   /** Twelve months for the rolling spend, plus the month rolling out. */

@@ -60,7 +60,7 @@ function documentProblems(policy: Record<string, unknown>): PolicyProblem[] {
   const problems: PolicyProblem[] = [];
   if (!isCount(policy.version, 1)) problems.push(problem('version', 'must be a positive integer'));
   if (!isKnownCurrency(policy.currency as string)) problems.push(problem('currency', `${String(policy.currency)} is not an ISO-4217 code`));
-  if (!isCount(policy.pointValueMinor, 1)) problems.push(problem('pointValueMinor', 'must be a positive integer of minor units'));
+  if (!isCount(policy.pointValueMinor, 1) || policy.pointValueMinor > limits.pointValueMinorMax) problems.push(problem('pointValueMinor', `must be a positive integer of minor units, at most ${limits.pointValueMinorMax}`));
   return problems;
 }
 
@@ -150,7 +150,7 @@ function loyaltyProblems(policy: Record<string, unknown>): PolicyProblem[] {
   const loyalty = policy.loyalty;
   if (!isRecord(loyalty)) return [problem('loyalty', 'must be an object')];
   const problems = unknownFields(loyalty, loyaltyFields, 'loyalty');
-  if (!isCount(loyalty.earnPointsPerMajorUnit)) problems.push(problem('loyalty.earnPointsPerMajorUnit', 'must be a non-negative integer'));
+  if (!isCount(loyalty.earnPointsPerMajorUnit) || loyalty.earnPointsPerMajorUnit > limits.earnPointsPerMajorUnitMax) problems.push(problem('loyalty.earnPointsPerMajorUnit', `must be a non-negative integer, at most ${limits.earnPointsPerMajorUnitMax}`));
   if (!isCount(loyalty.pointsExpireAfterMonths, 1) || (loyalty.pointsExpireAfterMonths as number) > limits.pointsExpireAfterMonthsMax) {
     problems.push(problem('loyalty.pointsExpireAfterMonths', `must be 1..${limits.pointsExpireAfterMonthsMax}`));
   }
