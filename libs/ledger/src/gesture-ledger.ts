@@ -22,7 +22,7 @@ import {
   type Who,
 } from '#domain';
 import { budgetView, type BudgetView } from './budget-view.js';
-import { deterministicEventId, EventIdConflictError, type EventMetadata, type EventStore } from '#event-store';
+import { deterministicEventId, EventIdConflictError, type EventMetadata, type EventStore, type RecordedEvent } from '#event-store';
 import {
   budgetAuthority,
   mayDecideEscalation,
@@ -373,33 +373,35 @@ export class GestureLedger {
     return customer === customerId ? null : 'the gesture was for another customer';
   }
 
-  /**
-   * The customer of a gesture its budget has forgotten, from the decision that made it (null if none did):
-   * that decision's events have the ids its request's key gives (`decidedEventId`), one indexed read each;
-   * expiries of older escalations may come before the gesture's own, so it reads on until that one.
-   */
+  /** The customer of a gesture its budget has forgotten, from the decision that made it (null if none did). */
   private async recordedGestureCustomer(stream: string, gestureId: string): Promise<string | null> {
-    for (let index = 0; index <= limits.openEscalationsPerEmployeeMax; index++) {
-      const event = await this.store.readEvent(stream, decidedEventId(streamKey(stream, gestureKey(gestureId)), index));
-      if (event === null) return null;
-      if (event.data.gestureId === gestureId && typeof event.data.customerId === 'string') return event.data.customerId;
-    }
-    return null;
+    const decision = await this.recordedDecision(stream, gestureId);
+    return decision !== null && typeof decision.data.customerId === 'string' ? decision.data.customerId : null;
   }
 
   /**
-   * The refusal a forgotten request got, read back from the log (`decidedEventId`, as `recordedGestureCustomer`),
-   * when it was for the same gesture as `input`; else null (another gesture under the key: a reused key).
+   * The refusal a forgotten request got, read back from the log, when it was for the same gesture as `input`;
+   * else null (granted or escalated, or another gesture under the key: a reused key).
    */
   private async recordedRefusal(stream: string, gestureId: string, input: RequestGestureInput): Promise<GestureOutcome | null> {
+    const decision = await this.recordedDecision(stream, gestureId);
+    if (decision === null || decision.type !== 'GestureRefused') return null;
+    const refusal = decision.data as unknown as GestureRefused['data'];
+    const requested = refusal.requested;
+    const same = refusal.customerId === input.customerId && refusal.gestureType === input.gestureType && (input.points !== undefined ? requested.points === input.points : requested.amount?.amountMinor === input.amountMinor);
+    return same ? { outcome: 'refused', gestureId, reason: refusal.reason, periodKey: refusal.periodKey } : null;
+  }
+
+  /**
+   * The event that decided a gesture request, from the log: that decision's events have the ids its request's
+   * key gives (`decidedEventId`), one indexed read each; expiries of older escalations may come before the
+   * gesture's own, so it reads on until that one. Null when no decision was recorded.
+   */
+  private async recordedDecision(stream: string, gestureId: string): Promise<RecordedEvent | null> {
     for (let index = 0; index <= limits.openEscalationsPerEmployeeMax; index++) {
       const event = await this.store.readEvent(stream, decidedEventId(streamKey(stream, gestureKey(gestureId)), index));
       if (event === null) return null;
-      if (event.type !== 'GestureRefused' || event.data.gestureId !== gestureId) continue;
-      const refusal = event.data as unknown as GestureRefused['data'];
-      const requested = refusal.requested;
-      const same = refusal.customerId === input.customerId && refusal.gestureType === input.gestureType && (input.points !== undefined ? requested.points === input.points : requested.amount?.amountMinor === input.amountMinor);
-      return same ? { outcome: 'refused', gestureId, reason: refusal.reason, periodKey: refusal.periodKey } : null;
+      if (event.data.gestureId === gestureId) return event;
     }
     return null;
   }
