@@ -101,14 +101,16 @@ export class FrontlineActionHandler {
   private async admit(message: IncomingAction): Promise<Admitted | Rejection> {
     const parsed = this.parse(message);
     if (parsed.kind === 'rejected') return parsed;
-    const principal = await this.authenticate(headerText(message.headers, 'authorization'), this.arrivalMs(message));
+    // Read once: the token and the request are both judged as of it.
+    const arrivedMs = this.arrivalMs(message);
+    const principal = await this.authenticate(headerText(message.headers, 'authorization'), arrivedMs);
     if ('kind' in principal) return principal;
     const action = frontlineActions[parsed.type]!;
     // The HTTP body pipe's own steps: the same instance, the same rules, the same field errors.
     const dto = toDto(action.dto, parsed.data);
     const errors = [...fieldErrors(validateDto(dto)), ...(action.check?.(dto) ?? [])];
     if (errors.length > 0) return reject('validation_failed', errors.map((e) => `${e.field}: ${e.reasons.join('; ')}`));
-    return { kind: 'admitted', type: parsed.type, dto, ctx: this.context(principal, message) };
+    return { kind: 'admitted', type: parsed.type, dto, ctx: this.context(principal, message, arrivedMs) };
   }
 
   private async apply({ type, dto, ctx }: Admitted): Promise<Disposition | Rejection> {
@@ -177,10 +179,9 @@ export class FrontlineActionHandler {
     }
   }
 
-  private context(principal: Principal, message: IncomingAction): RequestContext {
+  private context(principal: Principal, message: IncomingAction, arrivedMs: number | undefined): RequestContext {
     const ctx: RequestContext = { ...requestContext(principal, headerText(message.headers, 'x-correlation-id') ?? headerText(message.headers, 'ce_id')), causationId: `kafka:${where(message)}` };
     // Judged as of its arrival where the broker vouches for it, like its token: a backlog refuses nothing that was live when sent.
-    const arrivedMs = this.arrivalMs(message);
     if (arrivedMs !== undefined && arrivedMs < Date.now()) ctx.receivedAt = new Date(arrivedMs).toISOString();
     return ctx;
   }

@@ -145,8 +145,9 @@ export class Projector {
     if (this.halted !== null) return this.halted;
     const failing = this.failing;
     if (failing === null) return null;
-    const forS = (this.clock().getTime() - Date.parse(failing.since)) / 1000;
-    return forS * 1000 >= forMs ? `every batch has failed for ${Math.round(forS)} s (${failing.failuresInARow} in a row), the read models are not following the log: ${failing.lastError}` : null;
+    const failedForMs = this.clock().getTime() - Date.parse(failing.since);
+    if (failedForMs < forMs) return null;
+    return `every batch has failed for ${Math.round(failedForMs / 1000)} s (${failing.failuresInARow} in a row), the read models are not following the log: ${failing.lastError}`;
   }
 
   private async run(): Promise<void> {
